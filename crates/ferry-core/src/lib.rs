@@ -1,0 +1,9 @@
+//! Ferry's domain model. It depends on no other Ferry crate: versions, package identity,
+//! packaging (zip, nupkg, tar.gz), build information and release notes.
+
+pub mod build_info;
+pub mod package_id;
+pub mod packaging;
+pub mod release_notes;
+pub mod version;
+pub mod work_items;

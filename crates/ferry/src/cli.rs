@@ -1,0 +1,663 @@
+//! The command line: every flag of every command, as clap derive structs.
+//!
+//! This file is the contract the CI adapters (`actions/`, `azure-pipelines-tasks/`, `jenkins/`,
+//! `bitbucket/`) map their inputs onto. Renaming a flag is a breaking change for them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Ferry carries a build to production: package, push, release, deploy.
+#[derive(Debug, Parser)]
+#[command(name = "ferry", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags accepted by every command.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// How results are printed on stdout: human text, or exactly one JSON document.
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    /// Print more detail on stderr (repeat for more).
+    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Print nothing on stderr but errors.
+    #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// The CI system to read the build context from and write native output for.
+    #[arg(long, global = true, value_enum, default_value_t = CiChoice::Auto, env = "FERRY_CI")]
+    pub ci: CiChoice,
+
+    /// Octopus Deploy (or `ferry server`) URL. Env: FERRY_SERVER, then OCTOPUS_URL.
+    /// Without one, Ferry runs its embedded server over `--data`.
+    #[arg(long, global = true, value_name = "URL")]
+    pub server: Option<String>,
+
+    /// API key for the server. Env: FERRY_API_KEY, then OCTOPUS_API_KEY (safer than this flag).
+    #[arg(long, global = true, value_name = "KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+
+    /// Read the API key from this file (first line).
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "api_key")]
+    pub api_key_file: Option<PathBuf>,
+
+    /// Space name or id. Env: FERRY_SPACE, then OCTOPUS_SPACE. Default: the server's default space.
+    #[arg(long, global = true, value_name = "NAME|ID")]
+    pub space: Option<String>,
+
+    /// Configuration file (environments, lifecycles, projects). Default: ./ferry.toml when present.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Data directory of the embedded server. Env: FERRY_DATA. Default: ./.ferry
+    #[arg(long, global = true, value_name = "DIR", env = "FERRY_DATA")]
+    pub data: Option<PathBuf>,
+
+    /// Extra CA certificate (PEM) to trust for the server. SSL_CERT_FILE is honoured too.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Do not verify the server's TLS certificate (dangerous; prints a warning).
+    #[arg(long, global = true)]
+    pub insecure: bool,
+
+    /// Seconds to wait for a connection to the server.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10)]
+    pub connect_timeout: u64,
+
+    /// Seconds to wait for one HTTP request to complete (uploads: per request, not per file).
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 300)]
+    pub request_timeout: u64,
+}
+
+/// How results are printed on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable text.
+    Text,
+    /// Exactly one JSON document on stdout.
+    Json,
+}
+
+/// Which CI system to assume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CiChoice {
+    /// Detect it from the environment.
+    Auto,
+    /// GitHub Actions.
+    Github,
+    /// Azure Pipelines.
+    Azure,
+    /// Jenkins.
+    Jenkins,
+    /// Bitbucket Pipelines.
+    Bitbucket,
+    /// GitLab CI.
+    Gitlab,
+    /// TeamCity.
+    Teamcity,
+    /// CircleCI.
+    Circleci,
+    /// No CI system: plain output, no build context from the environment.
+    None,
+}
+
+/// What to do when the thing being written already exists on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IfExists {
+    /// Stop with an error (exit 1).
+    Fail,
+    /// Keep what is there and carry on.
+    Ignore,
+    /// Replace it.
+    Overwrite,
+}
+
+/// Octopus's spelling of [`IfExists`], accepted for familiarity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "PascalCase")]
+pub enum OverwriteMode {
+    /// Same as `--if-exists fail`.
+    FailIfExists,
+    /// Same as `--if-exists ignore`.
+    IgnoreIfExists,
+    /// Same as `--if-exists overwrite`.
+    OverwriteExisting,
+}
+
+impl From<OverwriteMode> for IfExists {
+    fn from(mode: OverwriteMode) -> Self {
+        match mode {
+            OverwriteMode::FailIfExists => IfExists::Fail,
+            OverwriteMode::IgnoreIfExists => IfExists::Ignore,
+            OverwriteMode::OverwriteExisting => IfExists::Overwrite,
+        }
+    }
+}
+
+/// Archive formats Ferry can create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PackageFormat {
+    /// A zip archive.
+    Zip,
+    /// A NuGet package (zip with a nuspec and OPC parts).
+    Nupkg,
+    /// A gzip-compressed tar archive.
+    #[value(name = "tar.gz", alias = "targz", alias = "tgz")]
+    TarGz,
+}
+
+/// Ferry's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create and push packages.
+    #[command(subcommand)]
+    Package(PackageCommand),
+    /// Create a package (same as `ferry package create`).
+    Pack(PackageCreateArgs),
+    /// Create and push build information.
+    #[command(subcommand, name = "build-info")]
+    BuildInfo(BuildInfoCommand),
+    /// Render markdown release notes from build information.
+    ReleaseNotes(ReleaseNotesArgs),
+    /// Compute a version from git (tags, commits since, date).
+    Version(VersionArgs),
+    /// Create, deploy, promote and roll back releases.
+    #[command(subcommand)]
+    Release(ReleaseCommand),
+    /// Server tasks.
+    #[command(subcommand)]
+    Task(TaskCommand),
+    /// The whole pipeline step: package, push, build information, release, deploy, wait.
+    Ship(ShipArgs),
+    /// Run Ferry's deployment server (an Octopus-compatible API over SQLite).
+    Server(ServerArgs),
+}
+
+/// `ferry package ...`
+#[derive(Debug, Subcommand)]
+pub enum PackageCommand {
+    /// Create a zip, nupkg or tar.gz package, reproducibly.
+    Create(PackageCreateArgs),
+    /// Push packages to the server's built-in feed.
+    Push(PackagePushArgs),
+}
+
+/// Flags of `ferry package create`.
+#[derive(Debug, Args, Clone)]
+pub struct PackageCreateArgs {
+    /// Package id (letters, digits, `_`, `-`, `.`).
+    #[arg(long)]
+    pub id: String,
+    /// Package version (e.g. 1.2.3, 1.2.3.4, 1.2.3-beta.1), or `auto` to compute it from git.
+    #[arg(long)]
+    pub version: String,
+    #[command(flatten)]
+    pub pack: PackOptions,
+}
+
+/// How to build a package: shared by `package create` and `ship`.
+#[derive(Debug, Args, Clone)]
+pub struct PackOptions {
+    /// Archive format.
+    #[arg(long, value_enum, default_value_t = PackageFormat::Zip)]
+    pub format: PackageFormat,
+    /// Folder whose content is packaged.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub base_path: PathBuf,
+    /// Files to include, as globs relative to the base path (repeatable). Default: `**`.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Files to exclude, as globs relative to the base path (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Folder to write the package to.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out_folder: PathBuf,
+    /// Replace an existing package file of the same name.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Deflate level, 0 (store) to 9 (smallest).
+    #[arg(long, value_name = "0-9", default_value_t = 6, value_parser = clap::value_parser!(u32).range(0..=9))]
+    pub compression_level: u32,
+    /// Package author (nupkg; repeatable). Default: the package id.
+    #[arg(long = "author", value_name = "NAME")]
+    pub authors: Vec<String>,
+    /// Package title (nupkg).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Package description (nupkg). Default: the package id.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Release notes written into the package (nupkg).
+    #[arg(long, conflicts_with = "release_notes_file")]
+    pub release_notes: Option<String>,
+    /// Read the package's release notes from a file (nupkg).
+    #[arg(long, value_name = "FILE")]
+    pub release_notes_file: Option<PathBuf>,
+    /// Keep the files' own modification times (packages are then not reproducible).
+    #[arg(long)]
+    pub preserve_mtimes: bool,
+    /// Create the package even when no file is selected.
+    #[arg(long)]
+    pub allow_empty: bool,
+}
+
+/// Flags of `ferry package push`.
+#[derive(Debug, Args, Clone)]
+pub struct PackagePushArgs {
+    /// Package files to push.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub if_exists: IfExistsArgs,
+}
+
+/// `--if-exists` with Octopus's `--overwrite-mode` spelling as an alternative.
+#[derive(Debug, Args, Clone)]
+pub struct IfExistsArgs {
+    /// What to do when it already exists on the server.
+    #[arg(long, value_enum, default_value_t = IfExists::Fail)]
+    pub if_exists: IfExists,
+    /// Octopus's spelling of `--if-exists`.
+    #[arg(long, value_enum, conflicts_with = "if_exists")]
+    pub overwrite_mode: Option<OverwriteMode>,
+}
+
+impl IfExistsArgs {
+    /// The effective behaviour, whichever spelling was used.
+    pub fn resolve(&self) -> IfExists {
+        self.overwrite_mode.map_or(self.if_exists, IfExists::from)
+    }
+}
+
+/// `ferry build-info ...`
+#[derive(Debug, Subcommand)]
+pub enum BuildInfoCommand {
+    /// Collect build information (CI context, commits, work items) into a JSON file.
+    Create(BuildInfoCreateArgs),
+    /// Push build information to the server for package versions.
+    Push(BuildInfoPushArgs),
+}
+
+/// How commits and work items are collected from git: shared by build-info and ship.
+#[derive(Debug, Args, Clone)]
+pub struct CollectOptions {
+    /// Start of the commit range (exclusive). Default: the previous build's commit on the
+    /// server, else the nearest tag, else the last `--max-commits` commits.
+    #[arg(long, value_name = "REF")]
+    pub since: Option<String>,
+    /// Most commits to record.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_commits: usize,
+    /// Deepen a shallow clone (`git fetch --deepen`/`--unshallow`) when history is missing.
+    #[arg(long)]
+    pub deepen: bool,
+    /// The git repository to read. Default: the current directory.
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// Extra work-item pattern (regex; the first capture group, or the whole match, is the id).
+    #[arg(long, value_name = "REGEX")]
+    pub work_item_pattern: Vec<String>,
+    /// Link template for work items, `{id}` is replaced (e.g. https://jira.example.com/browse/{id}).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub work_item_url: Option<String>,
+    /// Add a work item by hand (repeatable).
+    #[arg(long = "work-item", value_name = "ID")]
+    pub work_items: Vec<String>,
+    /// Only these Jira-style project keys count as work items (comma-separated).
+    #[arg(long, value_name = "KEYS", value_delimiter = ',')]
+    pub work_item_keys: Vec<String>,
+}
+
+/// Flags of `ferry build-info create`.
+#[derive(Debug, Args, Clone)]
+pub struct BuildInfoCreateArgs {
+    /// Package ids this build information is for (repeatable).
+    #[arg(long = "package-id", value_name = "ID")]
+    pub package_ids: Vec<String>,
+    /// Package version, or `auto`.
+    #[arg(long)]
+    pub version: String,
+    /// Where to write the JSON. `-` for stdout.
+    #[arg(long, value_name = "PATH", default_value = "buildinfo.octopus.json")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub collect: CollectOptions,
+}
+
+/// Flags of `ferry build-info push`.
+#[derive(Debug, Args, Clone)]
+pub struct BuildInfoPushArgs {
+    /// Package ids to attach the build information to (repeatable).
+    #[arg(long = "package-id", value_name = "ID", required = true)]
+    pub package_ids: Vec<String>,
+    /// Package version, or `auto`.
+    #[arg(long)]
+    pub version: String,
+    /// A file written by `ferry build-info create`; without it, collected on the spot.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub if_exists: IfExistsArgs,
+    #[command(flatten)]
+    pub collect: CollectOptions,
+}
+
+/// Flags of `ferry release-notes`.
+#[derive(Debug, Args, Clone)]
+pub struct ReleaseNotesArgs {
+    /// Build information files (repeatable). Default: collect from git on the spot.
+    #[arg(long = "from-build-info", value_name = "FILE")]
+    pub from_build_info: Vec<PathBuf>,
+    /// A template file replacing the default layout.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+    /// Write the notes to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub collect: CollectOptions,
+}
+
+/// Flags of `ferry version`.
+#[derive(Debug, Args, Clone)]
+pub struct VersionArgs {
+    /// Pre-release label for untagged commits.
+    #[arg(long, value_name = "LABEL", default_value = "ci")]
+    pub prerelease_label: String,
+    /// Use the CI build number as the pre-release counter instead of commits since the tag.
+    #[arg(long)]
+    pub use_build_number: bool,
+    /// The git repository to read. Default: the current directory.
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+}
+
+/// `ferry release ...`
+#[derive(Debug, Subcommand)]
+pub enum ReleaseCommand {
+    /// Create a release of a project.
+    Create(ReleaseCreateArgs),
+    /// Deploy a release to environments.
+    Deploy(ReleaseDeployArgs),
+    /// Deploy the newest release that succeeded in one environment to others.
+    Promote(ReleasePromoteArgs),
+    /// Redeploy the release that succeeded in an environment before the current one.
+    Rollback(ReleaseRollbackArgs),
+}
+
+/// Flags of `ferry release create`.
+#[derive(Debug, Args, Clone)]
+pub struct ReleaseCreateArgs {
+    /// Project name, slug or id.
+    #[arg(long)]
+    pub project: String,
+    /// Release version, or `auto`. Default: the channel's next version.
+    #[arg(long)]
+    pub version: Option<String>,
+    #[command(flatten)]
+    pub release: ReleaseOptions,
+}
+
+/// Release options shared by `release create` and `ship`.
+#[derive(Debug, Args, Clone)]
+pub struct ReleaseOptions {
+    /// Channel name. Default: chosen by the server.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Package version for a step: `ID:VERSION`, `STEP:VERSION` or `STEP:REF:VERSION` (repeatable).
+    #[arg(long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
+    /// Version for every package not given with `--package`.
+    #[arg(long, value_name = "VERSION")]
+    pub package_version: Option<String>,
+    /// Release notes.
+    #[arg(long, conflicts_with_all = ["release_notes_file", "release_notes_auto"])]
+    pub release_notes: Option<String>,
+    /// Read release notes from a file.
+    #[arg(long, value_name = "FILE", conflicts_with = "release_notes_auto")]
+    pub release_notes_file: Option<PathBuf>,
+    /// Render release notes from the build information of the release's packages.
+    #[arg(long)]
+    pub release_notes_auto: bool,
+    /// What to do when the release version exists already.
+    #[arg(long = "if-exists", value_enum, default_value_t = ReleaseIfExists::Fail)]
+    pub if_exists: ReleaseIfExists,
+    /// Git reference for version-controlled projects.
+    #[arg(long)]
+    pub git_ref: Option<String>,
+    /// Git commit for version-controlled projects.
+    #[arg(long)]
+    pub git_commit: Option<String>,
+}
+
+/// `--if-exists` for releases (a release is never overwritten).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReleaseIfExists {
+    /// Stop with an error (exit 1).
+    Fail,
+    /// Use the existing release.
+    Ignore,
+}
+
+/// Waiting for deployments: shared by deploy, promote, rollback and ship.
+#[derive(Debug, Args, Clone)]
+pub struct WaitOptions {
+    /// Wait for the deployments to finish, streaming their logs.
+    #[arg(long)]
+    pub wait: bool,
+    /// How long to wait, e.g. 90s, 10m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Cancel the deployments that are still running when the wait times out.
+    #[arg(long)]
+    pub cancel_on_timeout: bool,
+    /// How often to poll the server, e.g. 1s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub poll_interval: std::time::Duration,
+}
+
+/// Deployment options shared by deploy, promote, rollback and ship.
+#[derive(Debug, Args, Clone)]
+pub struct DeployOptions {
+    /// Tenant name or id (repeatable).
+    #[arg(long = "tenant", value_name = "TENANT")]
+    pub tenants: Vec<String>,
+    /// Prompted variable value, `NAME=VALUE` (split on the first `=`; repeatable).
+    #[arg(long = "variable", value_name = "NAME=VALUE", value_parser = parse_name_value)]
+    pub variables: Vec<(String, String)>,
+    #[command(flatten)]
+    pub wait: WaitOptions,
+}
+
+/// Flags of `ferry release deploy`.
+#[derive(Debug, Args, Clone)]
+pub struct ReleaseDeployArgs {
+    /// Project name, slug or id.
+    #[arg(long)]
+    pub project: String,
+    /// Release version, or `latest`.
+    #[arg(long)]
+    pub version: String,
+    /// Environments to deploy to (repeatable).
+    #[arg(long = "to", value_name = "ENV", required = true)]
+    pub environments: Vec<String>,
+    #[command(flatten)]
+    pub deploy: DeployOptions,
+}
+
+/// Flags of `ferry release promote`.
+#[derive(Debug, Args, Clone)]
+pub struct ReleasePromoteArgs {
+    /// Project name, slug or id.
+    #[arg(long)]
+    pub project: String,
+    /// Environment whose newest successful release is promoted.
+    #[arg(long, value_name = "ENV")]
+    pub from: String,
+    /// Environments to deploy to (repeatable).
+    #[arg(long = "to", value_name = "ENV", required = true)]
+    pub environments: Vec<String>,
+    #[command(flatten)]
+    pub deploy: DeployOptions,
+}
+
+/// Flags of `ferry release rollback`.
+#[derive(Debug, Args, Clone)]
+pub struct ReleaseRollbackArgs {
+    /// Project name, slug or id.
+    #[arg(long)]
+    pub project: String,
+    /// Environment to roll back.
+    #[arg(long, value_name = "ENV")]
+    pub environment: String,
+    #[command(flatten)]
+    pub deploy: DeployOptions,
+}
+
+/// `ferry task ...`
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Wait for server tasks to finish, streaming their logs.
+    Wait(TaskWaitArgs),
+}
+
+/// Flags of `ferry task wait`.
+#[derive(Debug, Args, Clone)]
+pub struct TaskWaitArgs {
+    /// Task ids (ServerTasks-N).
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+    /// How long to wait, e.g. 90s, 10m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Cancel the tasks that are still running when the wait times out.
+    #[arg(long)]
+    pub cancel_on_timeout: bool,
+    /// How often to poll the server, e.g. 1s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub poll_interval: std::time::Duration,
+}
+
+/// Flags of `ferry ship`.
+#[derive(Debug, Args, Clone)]
+pub struct ShipArgs {
+    /// Project name, slug or id.
+    #[arg(long)]
+    pub project: String,
+    /// Package id.
+    #[arg(long)]
+    pub id: String,
+    /// Version of the package and the release, or `auto`.
+    #[arg(long)]
+    pub version: String,
+    #[command(flatten)]
+    pub pack: PackOptions,
+    /// What to do with a package, build information or release that exists already.
+    #[arg(long = "if-exists", value_enum, default_value_t = IfExists::Fail)]
+    pub if_exists: IfExists,
+    /// Channel name. Default: chosen by the server.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// Environments to deploy to. Default: the lifecycle's automatic phase.
+    #[arg(long = "to", value_name = "ENV")]
+    pub environments: Vec<String>,
+    #[command(flatten)]
+    pub collect: CollectOptions,
+    #[command(flatten)]
+    pub deploy: DeployOptions,
+}
+
+/// Flags of `ferry server`.
+#[derive(Debug, Args, Clone)]
+pub struct ServerArgs {
+    /// Address to listen on. A non-loopback address requires API keys.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8065", env = "FERRY_LISTEN")]
+    pub listen: String,
+    /// TLS certificate chain (PEM); serves HTTPS with `--tls-key`.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Concurrent deployment tasks.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub workers: usize,
+    /// Largest package upload accepted, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 10 * 1024)]
+    pub max_upload_mib: u64,
+    /// Largest JSON request body accepted, in KiB.
+    #[arg(long, value_name = "KIB", default_value_t = 1024)]
+    pub max_json_kib: u64,
+    /// Time a deploy command may run before its task is TimedOut, e.g. 30m.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
+    pub deploy_timeout: std::time::Duration,
+}
+
+/// Parse `90s`, `10m`, `1h`, `500ms` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; use a number with s, m, h or ms, e.g. 90s or 10m"))?;
+    let seconds = |n: u64| std::time::Duration::from_secs(n);
+    match unit {
+        "" | "s" => Ok(seconds(value)),
+        "ms" => Ok(std::time::Duration::from_millis(value)),
+        "m" => Ok(seconds(value * 60)),
+        "h" => Ok(seconds(value * 3600)),
+        _ => Err(format!("`{text}` has an unknown unit `{unit}`; use s, m, h or ms, e.g. 90s or 10m")),
+    }
+}
+
+/// Parse `NAME=VALUE`, splitting on the first `=` only (values may contain `=` and `:`).
+pub fn parse_name_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_owned(), value.to_owned())),
+        _ => Err(format!("`{text}` is not NAME=VALUE (the name is everything before the first `=`)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("90s").unwrap().as_secs(), 90);
+        assert_eq!(parse_duration("10m").unwrap().as_secs(), 600);
+        assert_eq!(parse_duration("2h").unwrap().as_secs(), 7200);
+        assert_eq!(parse_duration("250ms").unwrap().as_millis(), 250);
+        assert_eq!(parse_duration("7").unwrap().as_secs(), 7);
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("5d").is_err());
+    }
+
+    #[test]
+    fn name_value_splits_on_first_equals_only() {
+        assert_eq!(
+            parse_name_value("Url=https://x.test/a?b=c").unwrap(),
+            ("Url".to_owned(), "https://x.test/a?b=c".to_owned())
+        );
+        assert!(parse_name_value("=v").is_err());
+        assert!(parse_name_value("novalue").is_err());
+    }
+}

@@ -1,0 +1,38 @@
+//! One module per command. Each exposes `run`, which turns flags into library calls and prints
+//! the result through [`Ctx`].
+
+mod build_info_create;
+mod build_info_push;
+mod package_create;
+mod package_push;
+mod release_create;
+mod release_deploy;
+mod release_notes;
+mod release_promote;
+mod release_rollback;
+mod server;
+mod ship;
+mod task_wait;
+mod version;
+
+use crate::cli::{BuildInfoCommand, Command, PackageCommand, ReleaseCommand, TaskCommand};
+use crate::context::Ctx;
+
+/// Run one command.
+pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Package(PackageCommand::Create(args)) | Command::Pack(args) => package_create::run(ctx, &args).await,
+        Command::Package(PackageCommand::Push(args)) => package_push::run(ctx, &args).await,
+        Command::BuildInfo(BuildInfoCommand::Create(args)) => build_info_create::run(ctx, &args).await,
+        Command::BuildInfo(BuildInfoCommand::Push(args)) => build_info_push::run(ctx, &args).await,
+        Command::ReleaseNotes(args) => release_notes::run(ctx, &args).await,
+        Command::Version(args) => version::run(ctx, &args).await,
+        Command::Release(ReleaseCommand::Create(args)) => release_create::run(ctx, &args).await,
+        Command::Release(ReleaseCommand::Deploy(args)) => release_deploy::run(ctx, &args).await,
+        Command::Release(ReleaseCommand::Promote(args)) => release_promote::run(ctx, &args).await,
+        Command::Release(ReleaseCommand::Rollback(args)) => release_rollback::run(ctx, &args).await,
+        Command::Task(TaskCommand::Wait(args)) => task_wait::run(ctx, &args).await,
+        Command::Ship(args) => ship::run(ctx, &args).await,
+        Command::Server(args) => server::run(ctx, &args).await,
+    }
+}

@@ -1,0 +1,10 @@
+//! `ferry release notes`.
+
+use crate::cli::ReleaseNotesArgs;
+use crate::context::Ctx;
+use crate::exit::UserError;
+
+/// Run the command.
+pub async fn run(_ctx: &Ctx, _args: &ReleaseNotesArgs) -> anyhow::Result<()> {
+    Err(UserError::failure("this command is not built yet").into())
+}

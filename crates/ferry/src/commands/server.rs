@@ -1,0 +1,10 @@
+//! `ferry server`.
+
+use crate::cli::ServerArgs;
+use crate::context::Ctx;
+use crate::exit::UserError;
+
+/// Run the command.
+pub async fn run(_ctx: &Ctx, _args: &ServerArgs) -> anyhow::Result<()> {
+    Err(UserError::failure("this command is not built yet").into())
+}

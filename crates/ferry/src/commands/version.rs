@@ -1,0 +1,10 @@
+//! `ferry version`.
+
+use crate::cli::VersionArgs;
+use crate::context::Ctx;
+use crate::exit::UserError;
+
+/// Run the command.
+pub async fn run(_ctx: &Ctx, _args: &VersionArgs) -> anyhow::Result<()> {
+    Err(UserError::failure("this command is not built yet").into())
+}
