@@ -2,8 +2,10 @@
 //! (number, URL, branch, repository, commit), the git history since the previous build, and how
 //! to talk back to the CI in its own protocol (step outputs, summaries, annotations, masks).
 
+pub mod context;
 pub mod output;
 pub mod system;
 
-pub use output::{CiOutput, PlainOutput};
+pub use context::BuildContext;
+pub use output::{CiOutput, CommandStream, PlainOutput, output_for};
 pub use system::CiSystem;

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use ferry_ci::{CiOutput, CiSystem, PlainOutput};
+use ferry_ci::{CiOutput, CiSystem};
 
 use crate::cli::{CiChoice, GlobalArgs, OutputFormat};
 
@@ -52,7 +52,7 @@ impl Ctx {
             CiChoice::Circleci => CiSystem::CircleCi,
             CiChoice::None => CiSystem::None,
         };
-        let ci: Box<dyn CiOutput> = Box::new(PlainOutput);
+        let ci: Box<dyn CiOutput> = ferry_ci::output_for(ci_system);
         let api_key = match (&global.api_key, &global.api_key_file) {
             (Some(key), _) => Some(key.trim().to_owned()),
             (None, Some(file)) => {
