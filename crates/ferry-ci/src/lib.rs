@@ -3,6 +3,9 @@
 //! to talk back to the CI in its own protocol (step outputs, summaries, annotations, masks).
 
 pub mod context;
+pub mod git;
+pub mod git_version;
+pub mod history;
 pub mod output;
 pub mod system;
 
