@@ -44,7 +44,7 @@ pub fn compute(
 ) -> Result<ComputedVersion, GitError> {
     git(repo, &["rev-parse", "--verify", "HEAD"])?;
     let at_head = git(repo, &["tag", "--points-at", "HEAD"])?;
-    let mut tagged: Vec<(&str, (u64, u64, u64, Option<&str>))> =
+    let mut tagged: Vec<(&str, TagVersion<'_>)> =
         at_head.lines().filter_map(|tag| parse_tag(tag).map(|v| (tag, v))).collect();
     tagged.sort_by_key(|(_, (major, minor, patch, pre))| (*major, *minor, *patch, pre.is_none()));
     if let Some((tag, _)) = tagged.last() {
@@ -77,8 +77,11 @@ pub fn compute(
     })
 }
 
+/// Major, minor, patch and pre-release of a version tag.
+type TagVersion<'a> = (u64, u64, u64, Option<&'a str>);
+
 /// `v1.2.3`, `1.2.3`, `v1.2.3-rc.1` → parts; anything else is not a version tag.
-fn parse_tag(tag: &str) -> Option<(u64, u64, u64, Option<&str>)> {
+fn parse_tag(tag: &str) -> Option<TagVersion<'_>> {
     let text = tag.strip_prefix(['v', 'V']).unwrap_or(tag);
     let (core, pre) = match text.split_once('-') {
         Some((core, pre)) => (core, Some(pre)),

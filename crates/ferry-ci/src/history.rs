@@ -200,10 +200,10 @@ pub fn is_shallow(repo: &Path) -> bool {
 /// `git fetch --deepen=N`, then `--unshallow` if that was not enough to leave shallow mode.
 fn deepen(repo: &Path, depth: usize, history: &mut History) {
     let deepened = git(repo, &["fetch", "--quiet", "--tags", &format!("--deepen={depth}")]);
-    if deepened.is_err() || is_shallow(repo) {
-        if let Err(err) = git(repo, &["fetch", "--quiet", "--tags", "--unshallow"]) {
-            history.warnings.push(format!("could not deepen the shallow clone: {err}"));
-        }
+    if (deepened.is_err() || is_shallow(repo))
+        && let Err(err) = git(repo, &["fetch", "--quiet", "--tags", "--unshallow"])
+    {
+        history.warnings.push(format!("could not deepen the shallow clone: {err}"));
     }
     history.shallow = is_shallow(repo);
 }
