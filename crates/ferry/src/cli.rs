@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Ferry carries a build to production: package, push, release, deploy.
 #[derive(Debug, Parser)]
-#[command(name = "ferry", version, about, long_about = None, propagate_version = true)]
+#[command(name = "ferry", version, about, long_about = None)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -1,5 +1,9 @@
 //! `ferry version`.
 
+use std::path::Path;
+
+use ferry_ci::BuildContext;
+use ferry_ci::git_version::{ComputedVersion, VersionSource, compute};
 use ferry_core::version::Version;
 
 use crate::cli::VersionArgs;
@@ -7,15 +11,63 @@ use crate::context::Ctx;
 use crate::exit::UserError;
 
 /// Run the command.
-pub async fn run(_ctx: &Ctx, _args: &VersionArgs) -> anyhow::Result<()> {
-    Err(UserError::failure("this command is not built yet").into())
+pub async fn run(ctx: &Ctx, args: &VersionArgs) -> anyhow::Result<()> {
+    let repo = args.repo.as_deref().unwrap_or(Path::new("."));
+    let computed = compute_version(ctx, repo, &args.prerelease_label, args.use_build_number)?;
+    let _ = ctx.ci.set_output("version", &computed.version);
+    let (source, tag, commits) = match &computed.source {
+        VersionSource::Tag(tag) => ("tag", Some(tag.as_str()), None),
+        VersionSource::AfterTag { tag, commits } => ("commits-since-tag", Some(tag.as_str()), Some(*commits)),
+        VersionSource::Date => ("date", None, None),
+    };
+    ctx.print_result(
+        &computed.version,
+        &serde_json::json!({"version": computed.version, "source": source, "tag": tag, "commitsSinceTag": commits}),
+    );
+    Ok(())
+}
+
+/// Compute the version of HEAD in `repo` (see `ferry_ci::git_version`).
+pub(super) fn compute_version(
+    ctx: &Ctx,
+    repo: &Path,
+    label: &str,
+    use_build_number: bool,
+) -> anyhow::Result<ComputedVersion> {
+    let build_number = if use_build_number {
+        let number = BuildContext::from_env(ctx.ci_system, |name| std::env::var(name).ok()).build_number;
+        if number.is_empty() {
+            return Err(UserError::usage("--use-build-number needs a CI build number, and none was found")
+                .hint(format!(
+                    "Ferry detected CI system `{}`; run inside a CI job, or pass --ci to name the CI system",
+                    ctx.ci_system
+                ))
+                .into());
+        }
+        Some(number)
+    } else {
+        None
+    };
+    compute(repo, label, build_number.as_deref(), jiff::Timestamp::now()).map_err(|err| {
+        UserError::failure(format!("could not compute a version from git in {}: {err}", repo.display()))
+            .hint(
+                "`ferry version` needs a git repository with at least one commit; pass --repo DIR to name it",
+            )
+            .into()
+    })
 }
 
 /// Turn a `--version` value into a version: `auto` computes one from git (as `ferry version`
 /// does), anything else must parse. Used by every command that takes `--version`.
-pub fn resolve(_ctx: &Ctx, text: &str) -> anyhow::Result<Version> {
-    if text.trim() == "auto" {
-        return Err(UserError::failure("--version auto is not built yet").into());
+pub fn resolve(ctx: &Ctx, text: &str) -> anyhow::Result<Version> {
+    let text = text.trim();
+    if text == "auto" {
+        let computed = compute_version(ctx, Path::new("."), "ci", false)?;
+        ctx.info(&format!("version: {} (computed from git)", computed.version));
+        return computed.version.parse::<Version>().map_err(|err| {
+            UserError::failure(format!("the computed version `{}` is not valid: {err}", computed.version))
+                .into()
+        });
     }
     text.parse::<Version>()
         .map_err(|err| UserError::usage(format!("invalid value `{text}` for --version: {err}")).into())
