@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod git;
+pub mod github_api;
 pub mod github_event;
 pub mod git_version;
 pub mod history;

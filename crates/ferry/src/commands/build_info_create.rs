@@ -68,17 +68,39 @@ pub fn collect(
     let mut history = history::collect(&request);
     let mut warnings = std::mem::take(&mut history.warnings);
 
-    // A shallow GitHub checkout without a usable range: the push event lists the commits.
+    // A shallow GitHub checkout without a usable range: ask the compare API when a token and the
+    // range's start are known, else take the commits the push event lists.
     if ctx.ci_system == CiSystem::GitHub && history.shallow && history.start == RangeStart::Unbounded {
-        if let Some(commits) =
+        let head =
+            Some(context.commit.clone()).filter(|c| !c.is_empty()).unwrap_or_else(|| history.head.clone());
+        let base = request.since.clone().or_else(|| request.previous_commit.clone());
+        let compared = match (env("GITHUB_TOKEN"), env("GITHUB_REPOSITORY"), base) {
+            (Some(token), Some(repository), Some(base)) => {
+                let api = env("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
+                match compare_on_own_runtime(&api, &token, &repository, &base, &head, opts.max_commits) {
+                    Ok(commits) => Some(commits),
+                    Err(err) => {
+                        warnings.push(format!("{err}"));
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let event = || {
             env("GITHUB_EVENT_PATH").and_then(|path| ferry_ci::github_event::push_commits(Path::new(&path)))
-        {
+        };
+        if let Some(commits) = compared {
             warnings.push(format!(
-                "using the {} commits listed in the push event instead of the shallow clone",
+                "took {} commits from GitHub's compare API (the clone is shallow)",
                 commits.len()
             ));
             history.commits = commits;
-            history.commits.truncate(opts.max_commits);
+        } else if let Some(mut commits) = event() {
+            commits.truncate(opts.max_commits);
+            warnings
+                .push(format!("took {} commits from the push event (the clone is shallow)", commits.len()));
+            history.commits = commits;
         }
     }
     for warning in &warnings {
@@ -128,4 +150,27 @@ pub fn collect(
     }
     tracing::debug!(packages = ?package_ids, %version, commits = info.commits.len(), "collected build information");
     Ok(info)
+}
+
+/// Run the compare-API call to completion from synchronous code that may itself be inside the
+/// async runtime: a scoped thread with its own small runtime avoids blocking a runtime worker.
+fn compare_on_own_runtime(
+    api: &str,
+    token: &str,
+    repository: &str,
+    base: &str,
+    head: &str,
+    limit: usize,
+) -> anyhow::Result<Vec<ferry_core::build_info::Commit>> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                Ok(runtime.block_on(ferry_ci::github_api::compare_commits(
+                    api, token, repository, base, head, limit,
+                ))?)
+            })
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the GitHub compare request panicked")))
+    })
 }
