@@ -65,7 +65,7 @@ async fn compare_api_commits_are_read_newest_first_with_the_token_sent() {
     );
     let seen = seen.lock().unwrap();
     assert!(seen[0].starts_with("GET /repos/octo/app/compare/aaa...bbb"), "{seen:?}");
-    assert!(seen.iter().any(|h| h.to_ascii_lowercase() == "authorization: bearer test-token"), "{seen:?}");
+    assert!(seen.iter().any(|h| h.eq_ignore_ascii_case("authorization: bearer test-token")), "{seen:?}");
 }
 
 #[tokio::test]

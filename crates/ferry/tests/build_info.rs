@@ -139,3 +139,39 @@ fn release_notes_from_a_build_info_file() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.json"));
 }
+
+/// A shallow clone (`--depth 1`) of [`repo`] in `parent/clone`.
+fn shallow_clone(origin: &Path, parent: &Path) -> std::path::PathBuf {
+    let clone = parent.join("clone");
+    let url = format!("file://{}", origin.display());
+    git(parent, &["clone", "--quiet", "--depth", "1", &url, clone.to_str().unwrap()]);
+    clone
+}
+
+#[test]
+fn shallow_github_checkout_falls_back_to_the_push_event() {
+    let origin = repo();
+    let parent = tempfile::tempdir().unwrap();
+    let clone = shallow_clone(origin.path(), parent.path());
+    let event = parent.path().join("event.json");
+    std::fs::write(
+        &event,
+        r#"{"commits":[{"id":"e1","message":"feat: from the event ABC-7"},{"id":"e2","message":"fix: newest"}]}"#,
+    )
+    .unwrap();
+    let out = ferry(&clone)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_REPOSITORY", "octo/app")
+        .env("GITHUB_EVENT_PATH", &event)
+        .args(["build-info", "create", "--version", "1.0.0", "--file", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> =
+        info["Commits"].as_array().unwrap().iter().map(|c| c["Id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["e2", "e1"]);
+    assert_eq!(info["WorkItems"][0]["Id"], "ABC-7");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("::warning::") && stderr.contains("push event"), "{stderr}");
+}
