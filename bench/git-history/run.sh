@@ -24,7 +24,6 @@ git init --quiet --initial-branch=main "$repo"
     msg="feat(core): change number $i for ABC-$((i % 500 + 1)), fixes #$i"
     printf 'commit refs/heads/main\ncommitter Bench <b@example.test> %d +0000\ndata %d\n%s\n' \
       "$((1700000000 + i))" "${#msg}" "$msg"
-    if ((i > 1)); then printf 'from refs/heads/main^0\n'; fi
     printf '\n'
   done
 } | git -C "$repo" fast-import --quiet
@@ -37,7 +36,8 @@ measure() {
   for ((r = 0; r < runs; r++)); do
     local start end rss
     start=$(date +%s%N)
-    rss=$( { /usr/bin/time -f '%M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n1 )
+    /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1
+    rss=$(tail -n1 "$work/rss")
     end=$(date +%s%N)
     times+=($(((end - start) / 1000000)))
     ((rss > peak)) && peak=$rss

@@ -91,8 +91,10 @@ impl WorkItemRules {
     /// ids added by hand first, without duplicates.
     pub fn collect(&self, commits: &[Commit], manual: &[String]) -> Vec<WorkItem> {
         let mut items: Vec<WorkItem> = Vec::new();
+        // Ids seen so far, case-folded: a set keeps thousands of commits linear.
+        let mut seen = std::collections::HashSet::new();
         let mut push = |item: WorkItem| {
-            if !items.iter().any(|known| known.id.eq_ignore_ascii_case(&item.id)) {
+            if seen.insert(item.id.to_ascii_lowercase()) {
                 items.push(item);
             }
         };
