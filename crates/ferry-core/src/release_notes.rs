@@ -123,15 +123,17 @@ impl Notes {
     fn merge(builds: &[BuildInformation]) -> Notes {
         let mut commits: Vec<(Commit, Option<String>)> = Vec::new();
         let mut work_items: Vec<WorkItem> = Vec::new();
+        let mut seen_commits = std::collections::HashSet::new();
+        let mut seen_items = std::collections::HashSet::new();
         for build in builds {
             for commit in &build.commits {
-                if !commits.iter().any(|(known, _)| known.id == commit.id) {
+                if seen_commits.insert(commit.id.as_str()) {
                     let link = commit.link_url.clone().or_else(|| commit_link(&build.vcs_root, &commit.id));
                     commits.push((commit.clone(), link));
                 }
             }
             for item in &build.work_items {
-                if !work_items.iter().any(|known| known.id == item.id) {
+                if seen_items.insert(item.id.as_str()) {
                     work_items.push(item.clone());
                 }
             }
