@@ -4,9 +4,9 @@
 
 pub mod context;
 pub mod git;
+pub mod git_version;
 pub mod github_api;
 pub mod github_event;
-pub mod git_version;
 pub mod history;
 pub mod output;
 pub mod system;
