@@ -1,0 +1,501 @@
+//! The HTTP client: one reqwest client per run, discovery of the API and the space, and the
+//! retry loop every request goes through.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::{self, ErrorKind, OctopusError};
+use crate::model::{Page, RootDocument, Space};
+use crate::progress::ProgressMode;
+
+/// How to reach the server.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// The server's base URL (with or without a trailing `/api`).
+    pub server: String,
+    /// The API key, sent as `X-Octopus-ApiKey`.
+    pub api_key: Option<String>,
+    /// Where the key came from (e.g. "FERRY_API_KEY"), named in 401 hints. Never the key itself.
+    pub api_key_source: String,
+    /// Space name or id; `None` for the default space.
+    pub space: Option<String>,
+    /// Extra CA certificates (PEM) to trust.
+    pub ca_cert: Option<PathBuf>,
+    /// Skip TLS verification.
+    pub insecure: bool,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Per-request timeout.
+    pub request_timeout: Duration,
+    /// The CI system's name for the User-Agent, e.g. "GitHub Actions" or "local".
+    pub ci_name: String,
+    /// Attempts per request for transient failures (1 = no retry).
+    pub max_attempts: u32,
+    /// First retry delay; doubles each time, with jitter, capped at 30 s.
+    pub retry_base: Duration,
+    /// Upload progress display.
+    pub progress: ProgressMode,
+}
+
+impl ClientOptions {
+    /// Defaults for `server`: 10 s connect, 300 s request, 5 attempts from 500 ms.
+    pub fn new(server: impl Into<String>) -> Self {
+        ClientOptions {
+            server: server.into(),
+            api_key: None,
+            api_key_source: "--api-key".into(),
+            space: None,
+            ca_cert: None,
+            insecure: false,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(300),
+            ci_name: "local".into(),
+            max_attempts: 5,
+            retry_base: Duration::from_millis(500),
+            progress: ProgressMode::Auto,
+        }
+    }
+}
+
+/// A connected client, scoped to one space.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: Url,
+    pub(crate) space_id: Option<String>,
+    pub(crate) space_name: Option<String>,
+    pub(crate) options: ClientOptions,
+    /// The root document.
+    pub root: RootDocument,
+}
+
+/// Whether a request may be repeated after a transient failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Reads and writes that are safe to repeat.
+    Safe,
+    /// Never repeat (the caller checks what happened instead).
+    Never,
+}
+
+impl Client {
+    /// Build the HTTP client, read `GET /api`, and resolve the space.
+    pub async fn connect(options: ClientOptions) -> Result<Client, OctopusError> {
+        let base = normalise_base(&options.server)?;
+        let http = build_http(&options)?;
+        let mut client =
+            Client { http, base, space_id: None, space_name: None, options, root: RootDocument::default() };
+        client.root = client.discover().await?;
+        client.resolve_space().await?;
+        Ok(client)
+    }
+
+    /// The server's base URL, e.g. `http://127.0.0.1:8065/`.
+    pub fn server_url(&self) -> &str {
+        self.base.as_str().trim_end_matches('/')
+    }
+
+    /// The resolved space id, when the server has spaces.
+    pub fn space_id(&self) -> Option<&str> {
+        self.space_id.as_deref()
+    }
+
+    /// The options the client was built with.
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// A web link for a resource path such as `/app#/Spaces-1/releases/Releases-1`.
+    pub fn web_link(&self, link: &str) -> String {
+        if link.starts_with("http") {
+            return link.to_owned();
+        }
+        format!(
+            "{}{}",
+            self.server_url(),
+            if link.starts_with('/') { link.to_owned() } else { format!("/{link}") }
+        )
+    }
+
+    async fn discover(&self) -> Result<RootDocument, OctopusError> {
+        let doing = format!("connecting to {}", self.server_url());
+        let url = self.url("api")?;
+        let response = self.send(&doing, Retry::Safe, || self.http.get(url.clone())).await;
+        let not_octopus = |detail: String| {
+            OctopusError::new(
+                ErrorKind::NotOctopus,
+                doing.clone(),
+                format!("{} does not answer like an Octopus API ({detail})", self.server_url()),
+            )
+            .hint("--server (FERRY_SERVER, OCTOPUS_URL) must be the server's base address, the one you open in a browser, e.g. https://octopus.example.com or http://127.0.0.1:8065")
+        };
+        let response = match response {
+            Ok(response) => response,
+            Err(err) if err.kind == ErrorKind::NotFound => {
+                return Err(not_octopus("GET /api answered 404".into()));
+            }
+            Err(err) => return Err(err),
+        };
+        let text = response.text().await.map_err(|err| error::from_reqwest(&doing, &err))?;
+        let root: RootDocument =
+            serde_json::from_str(&text).map_err(|_| not_octopus("GET /api did not return JSON".into()))?;
+        if root.api_version.is_none() && root.links.is_empty() {
+            return Err(not_octopus("GET /api has no ApiVersion or Links".into()));
+        }
+        Ok(root)
+    }
+
+    async fn resolve_space(&mut self) -> Result<(), OctopusError> {
+        let wanted = self.options.space.clone();
+        let doing = match &wanted {
+            Some(space) => format!("finding space {space} on {}", self.server_url()),
+            None => format!("finding the default space on {}", self.server_url()),
+        };
+        let spaces: Vec<Space> = match self.get_json::<Vec<Space>>(&doing, "api/spaces/all").await {
+            Ok(spaces) => spaces,
+            Err(err) if err.kind == ErrorKind::NotFound => {
+                match self.get_all::<Space>(&doing, "api/spaces").await {
+                    Ok(spaces) => spaces,
+                    // A server without spaces (pre-2020): unscoped paths.
+                    Err(err) if err.kind == ErrorKind::NotFound && wanted.is_none() => return Ok(()),
+                    Err(err) => return Err(err),
+                }
+            }
+            Err(err) => return Err(err),
+        };
+        let found = match &wanted {
+            Some(space) => spaces
+                .iter()
+                .find(|s| s.name.eq_ignore_ascii_case(space))
+                .or_else(|| spaces.iter().find(|s| s.id.eq_ignore_ascii_case(space))),
+            None => spaces.iter().find(|s| s.is_default).or(spaces.first()),
+        };
+        match found {
+            Some(space) => {
+                self.space_id = Some(space.id.clone());
+                self.space_name = Some(space.name.clone());
+                Ok(())
+            }
+            None => {
+                let names: Vec<&str> = spaces.iter().map(|s| s.name.as_str()).collect();
+                let mut err = OctopusError::new(
+                    ErrorKind::NotFound,
+                    doing,
+                    match &wanted {
+                        Some(space) => format!("there is no space named {space}"),
+                        None => "the server has no default space".into(),
+                    },
+                );
+                let close = error::close_names(wanted.as_deref().unwrap_or(""), names.iter().copied());
+                if !close.is_empty() {
+                    err = err.hint(format!("did you mean {}?", close.join(", ")));
+                }
+                Err(err.hint(format!(
+                    "pass --space (FERRY_SPACE, OCTOPUS_SPACE) with one of: {}",
+                    names.join(", ")
+                )))
+            }
+        }
+    }
+
+    /// `api/{spaceId}/{rest}`, or `api/{rest}` on a server without spaces.
+    pub(crate) fn space_path(&self, rest: &str) -> String {
+        match &self.space_id {
+            Some(space) => format!("api/{space}/{rest}"),
+            None => format!("api/{rest}"),
+        }
+    }
+
+    /// A URL for a path relative to the server's base (`api/...`) or absolute (`/api/...`, a
+    /// link from the server).
+    pub(crate) fn url(&self, path: &str) -> Result<Url, OctopusError> {
+        let joined = if path.starts_with('/') {
+            // Links from the server include any virtual directory already.
+            let mut url = self.base.clone();
+            let (path_part, query) = path.split_once('?').map_or((path, None), |(p, q)| (p, Some(q)));
+            url.set_path(path_part);
+            url.set_query(query);
+            Ok(url)
+        } else {
+            self.base.join(path)
+        };
+        joined.map_err(|err| {
+            OctopusError::new(ErrorKind::Usage, "building a request URL", format!("{path}: {err}"))
+        })
+    }
+
+    pub(crate) fn key_hint(&self) -> String {
+        match &self.options.api_key {
+            None => "the server wants an API key: set FERRY_API_KEY (or OCTOPUS_API_KEY), or pass --api-key-file FILE"
+                .to_owned(),
+            Some(_) => format!(
+                "the API key from {} was refused: check that it is current and belongs to this server (keys look like API-XXXX)",
+                self.options.api_key_source
+            ),
+        }
+    }
+
+    /// Send a request built by `build` (called again for each attempt), retrying transient
+    /// failures when `retry` is [`Retry::Safe`]. Non-2xx statuses become typed errors.
+    pub(crate) async fn send<F>(&self, doing: &str, retry: Retry, build: F) -> Result<Response, OctopusError>
+    where
+        F: Fn() -> RequestBuilder,
+    {
+        let attempts = if retry == Retry::Safe { self.options.max_attempts.max(1) } else { 1 };
+        let mut attempt = 1;
+        loop {
+            let result = build().send().await;
+            let error = match result {
+                Ok(response) if response.status().is_success() => return Ok(response),
+                Ok(response) => {
+                    let status = response.status();
+                    let retry_after = retry_after(response.headers());
+                    let body = response.text().await.unwrap_or_default();
+                    let mut error = error::from_response(doing, status.as_u16(), &body, &self.key_hint());
+                    error.retry_after = retry_after;
+                    error
+                }
+                Err(err) => error::from_reqwest(doing, &err),
+            };
+            if !error.is_transient() || attempt >= attempts {
+                return Err(error);
+            }
+            let delay = self.backoff(attempt, error.retry_after);
+            tracing::warn!(
+                "{doing}: {}; retrying in {:.1}s (attempt {} of {attempts})",
+                short(&error),
+                delay.as_secs_f64(),
+                attempt + 1
+            );
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    /// The delay before attempt `attempt + 1`: exponential with full jitter between half and
+    /// all of it, or the server's `Retry-After` when it gave one (capped at 60 s).
+    pub(crate) fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(after) = retry_after {
+            return after.min(Duration::from_secs(60));
+        }
+        let base = self.options.retry_base.as_secs_f64() * 2f64.powi(attempt.saturating_sub(1) as i32);
+        let capped = base.min(30.0);
+        let jitter: f64 = rand::random_range(0.5..=1.0);
+        Duration::from_secs_f64(capped * jitter)
+    }
+
+    /// GET JSON, retried.
+    pub(crate) async fn get_json<T: DeserializeOwned>(
+        &self,
+        doing: &str,
+        path: &str,
+    ) -> Result<T, OctopusError> {
+        let url = self.url(path)?;
+        let response = self.send(doing, Retry::Safe, || self.http.get(url.clone())).await?;
+        parse_json(doing, response).await
+    }
+
+    /// GET JSON; a 404 is `None`.
+    pub(crate) async fn get_optional<T: DeserializeOwned>(
+        &self,
+        doing: &str,
+        path: &str,
+    ) -> Result<Option<T>, OctopusError> {
+        match self.get_json(doing, path).await {
+            Ok(value) => Ok(Some(value)),
+            Err(err) if err.kind == ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Every item of a paged collection, following `Links["Page.Next"]`.
+    pub(crate) async fn get_all<T: DeserializeOwned>(
+        &self,
+        doing: &str,
+        path: &str,
+    ) -> Result<Vec<T>, OctopusError> {
+        let mut items = Vec::new();
+        let mut next = Some(path.to_owned());
+        let mut pages = 0;
+        while let Some(path) = next.take() {
+            let page: Page<T> = self.get_json(doing, &path).await?;
+            items.extend(page.items);
+            pages += 1;
+            next = page.links.get("Page.Next").filter(|link| !link.is_empty()).cloned();
+            if pages > 10_000 {
+                break;
+            }
+        }
+        Ok(items)
+    }
+
+    /// Send JSON with `method`, retried only when `retry` says so; parse the JSON answer.
+    pub(crate) async fn send_json<T: DeserializeOwned>(
+        &self,
+        doing: &str,
+        method: Method,
+        path: &str,
+        body: &serde_json::Value,
+        retry: Retry,
+    ) -> Result<(StatusCode, T), OctopusError> {
+        let url = self.url(path)?;
+        let response =
+            self.send(doing, retry, || self.http.request(method.clone(), url.clone()).json(body)).await?;
+        let status = response.status();
+        Ok((status, parse_json(doing, response).await?))
+    }
+}
+
+/// The first line of an error's text, for retry log lines.
+fn short(error: &OctopusError) -> String {
+    match error.status {
+        Some(status) => format!("HTTP {status}"),
+        None => error.message.lines().next().unwrap_or("").chars().take(160).collect(),
+    }
+}
+
+pub(crate) async fn parse_json<T: DeserializeOwned>(
+    doing: &str,
+    response: Response,
+) -> Result<T, OctopusError> {
+    let bytes = response.bytes().await.map_err(|err| error::from_reqwest(doing, &err))?;
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"null" } else { &bytes };
+    serde_json::from_slice(bytes).map_err(|err| {
+        OctopusError::new(
+            ErrorKind::InvalidResponse,
+            doing,
+            format!("the server's answer is not the expected JSON: {err}"),
+        )
+    })
+}
+
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim().to_owned();
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+    }
+    // An HTTP date.
+    let when = httpdate_to_unix(&value)?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(when.saturating_sub(now)))
+}
+
+/// Parse an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to Unix seconds.
+fn httpdate_to_unix(text: &str) -> Option<u64> {
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    if parts.len() != 6 {
+        return None;
+    }
+    let day: i64 = parts[1].parse().ok()?;
+    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        .iter()
+        .position(|m| *m == parts[2])? as i64
+        + 1;
+    let year: i64 = parts[3].parse().ok()?;
+    let hms: Vec<i64> = parts[4].split(':').filter_map(|p| p.parse().ok()).collect();
+    if hms.len() != 3 {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2]).ok()
+}
+
+fn normalise_base(server: &str) -> Result<Url, OctopusError> {
+    let doing = "reading --server";
+    let mut text = server.trim().trim_end_matches('/').to_owned();
+    if let Some(stripped) = text.strip_suffix("/api") {
+        text = stripped.to_owned();
+    }
+    let url = Url::parse(&format!("{text}/")).map_err(|err| {
+        OctopusError::new(ErrorKind::Usage, doing, format!("`{server}` is not a URL: {err}"))
+            .hint("give the server's base address, e.g. https://octopus.example.com or http://127.0.0.1:8065")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(OctopusError::new(ErrorKind::Usage, doing, format!("`{server}` is not an http(s) URL"))
+            .hint("give the server's base address, e.g. https://octopus.example.com"));
+    }
+    Ok(url)
+}
+
+fn build_http(options: &ClientOptions) -> Result<reqwest::Client, OctopusError> {
+    let doing = "setting up the HTTP client";
+    let mut headers = HeaderMap::new();
+    headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
+    if let Some(key) = &options.api_key {
+        let mut value = HeaderValue::from_str(key).map_err(|_| {
+            OctopusError::new(
+                ErrorKind::Usage,
+                doing,
+                "the API key contains characters a header cannot carry",
+            )
+            .hint(format!("check the key in {}", options.api_key_source))
+        })?;
+        value.set_sensitive(true);
+        headers.insert("X-Octopus-ApiKey", value);
+    }
+    let user_agent = format!("ferry/{} ({})", env!("CARGO_PKG_VERSION"), options.ci_name);
+    let mut builder = reqwest::Client::builder()
+        .user_agent(user_agent)
+        .default_headers(headers)
+        .connect_timeout(options.connect_timeout)
+        .timeout(options.request_timeout)
+        .pool_idle_timeout(Duration::from_secs(30));
+    let mut certificate_files: Vec<PathBuf> = Vec::new();
+    if let Some(file) = &options.ca_cert {
+        certificate_files.push(file.clone());
+    }
+    if let Some(file) = std::env::var_os("SSL_CERT_FILE").filter(|f| !f.is_empty()) {
+        certificate_files.push(PathBuf::from(file));
+    }
+    for file in certificate_files {
+        let pem = std::fs::read(&file).map_err(|err| {
+            OctopusError::new(
+                ErrorKind::Io,
+                doing,
+                format!("reading CA certificates from {}: {err}", file.display()),
+            )
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
+            OctopusError::new(
+                ErrorKind::Usage,
+                doing,
+                format!("{} is not a PEM certificate bundle: {err}", file.display()),
+            )
+        })?;
+        builder = builder.tls_certs_merge(certs);
+    }
+    if options.insecure {
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+    builder.build().map_err(|err| OctopusError::new(ErrorKind::Usage, doing, err.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_drops_api_suffix() {
+        assert_eq!(normalise_base("http://h:1/api/").unwrap().as_str(), "http://h:1/");
+        assert_eq!(normalise_base("https://h/octopus").unwrap().as_str(), "https://h/octopus/");
+        assert!(normalise_base("ftp://h").is_err());
+        assert!(normalise_base("not a url").is_err());
+    }
+
+    #[test]
+    fn http_dates_parse() {
+        assert_eq!(httpdate_to_unix("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+    }
+}

@@ -1,0 +1,312 @@
+//! The resources Ferry reads from the API. Parsing is lenient: unknown fields are ignored,
+//! missing ones take defaults, and camelCase spellings are accepted.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+/// `GET /api`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RootDocument {
+    /// "Octopus Deploy".
+    pub application: Option<String>,
+    /// The server version.
+    pub version: Option<String>,
+    /// "3.0.0".
+    pub api_version: Option<String>,
+    /// Link templates.
+    pub links: HashMap<String, String>,
+}
+
+/// A space.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Space {
+    /// `Spaces-1`.
+    #[serde(alias = "id")]
+    pub id: String,
+    /// The space's name.
+    #[serde(alias = "name")]
+    pub name: String,
+    /// Whether this is the default space.
+    #[serde(alias = "isDefault")]
+    pub is_default: bool,
+}
+
+/// A page of a collection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Page<T> {
+    /// This page's items.
+    #[serde(default = "Vec::new", alias = "items")]
+    pub items: Vec<T>,
+    /// Links, among them `Page.Next` when there are more pages.
+    #[serde(default, alias = "links")]
+    pub links: HashMap<String, String>,
+}
+
+/// A project.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Project {
+    /// `Projects-1`.
+    #[serde(alias = "id")]
+    pub id: String,
+    /// Display name.
+    #[serde(alias = "name")]
+    pub name: String,
+    /// URL slug.
+    #[serde(alias = "slug")]
+    pub slug: String,
+    /// The project's lifecycle.
+    #[serde(alias = "lifecycleId")]
+    pub lifecycle_id: Option<String>,
+}
+
+/// An environment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Environment {
+    /// `Environments-1`.
+    #[serde(alias = "id")]
+    pub id: String,
+    /// Display name.
+    #[serde(alias = "name")]
+    pub name: String,
+}
+
+/// A project channel.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Channel {
+    /// `Channels-1`.
+    #[serde(alias = "id")]
+    pub id: String,
+    /// Display name.
+    #[serde(alias = "name")]
+    pub name: String,
+    /// Whether releases use it when none is named.
+    #[serde(alias = "isDefault")]
+    pub is_default: bool,
+    /// Lifecycle override.
+    #[serde(alias = "lifecycleId")]
+    pub lifecycle_id: Option<String>,
+}
+
+/// A package version chosen for a release step.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct SelectedPackage {
+    /// Step name.
+    #[serde(alias = "stepName")]
+    pub step_name: Option<String>,
+    /// Action name.
+    #[serde(alias = "actionName")]
+    pub action_name: Option<String>,
+    /// The package id (Ferry's server fills it; Octopus leaves it to the template).
+    #[serde(alias = "packageId")]
+    pub package_id: Option<String>,
+    /// Package reference name.
+    #[serde(alias = "packageReferenceName")]
+    pub package_reference_name: Option<String>,
+    /// Version.
+    #[serde(alias = "version")]
+    pub version: String,
+}
+
+/// A release.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Release {
+    /// `Releases-1`.
+    #[serde(alias = "id")]
+    pub id: String,
+    /// Release version.
+    #[serde(alias = "version")]
+    pub version: String,
+    /// Project id.
+    #[serde(alias = "projectId")]
+    pub project_id: String,
+    /// Channel id.
+    #[serde(alias = "channelId")]
+    pub channel_id: Option<String>,
+    /// Release notes (markdown).
+    #[serde(alias = "releaseNotes")]
+    pub release_notes: Option<String>,
+    /// When it was created.
+    #[serde(alias = "assembled")]
+    pub assembled: Option<String>,
+    /// Chosen package versions.
+    #[serde(alias = "selectedPackages")]
+    pub selected_packages: Vec<SelectedPackage>,
+    /// Links (Web, Progression, ...).
+    #[serde(alias = "links")]
+    pub links: HashMap<String, String>,
+}
+
+/// A deployment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Deployment {
+    /// `Deployments-1`.
+    #[serde(alias = "id")]
+    pub id: String,
+    /// Release deployed.
+    #[serde(alias = "releaseId")]
+    pub release_id: String,
+    /// Environment deployed to.
+    #[serde(alias = "environmentId")]
+    pub environment_id: String,
+    /// Project.
+    #[serde(alias = "projectId")]
+    pub project_id: String,
+    /// Tenant, for tenanted deployments.
+    #[serde(alias = "tenantId")]
+    pub tenant_id: Option<String>,
+    /// The server task running it.
+    #[serde(alias = "taskId")]
+    pub task_id: String,
+    /// When it was created.
+    #[serde(alias = "created")]
+    pub created: Option<String>,
+}
+
+/// One entry of the executions API's deploy response.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct DeploymentServerTask {
+    /// `Deployments-N`.
+    #[serde(rename = "DeploymentId", alias = "deploymentId")]
+    pub deployment_id: String,
+    /// `ServerTasks-N`.
+    #[serde(rename = "ServerTaskId", alias = "serverTaskId")]
+    pub server_task_id: String,
+}
+
+/// A server task.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Task {
+    /// `ServerTasks-N`.
+    #[serde(alias = "id")]
+    pub id: String,
+    /// Human description, e.g. "Deploy Hello release 1.0.0 to Test".
+    #[serde(alias = "description")]
+    pub description: String,
+    /// Queued, Executing, Success, Failed, Canceled, TimedOut, Cancelling.
+    #[serde(alias = "state")]
+    pub state: String,
+    /// Whether it has finished.
+    #[serde(alias = "isCompleted")]
+    pub is_completed: Option<bool>,
+    /// Whether it finished with Success.
+    #[serde(alias = "finishedSuccessfully")]
+    pub finished_successfully: Option<bool>,
+    /// Why it failed.
+    #[serde(alias = "errorMessage")]
+    pub error_message: Option<String>,
+    /// Human duration.
+    #[serde(alias = "duration")]
+    pub duration: Option<String>,
+    /// Task arguments (`DeploymentId`, ...).
+    #[serde(alias = "arguments")]
+    pub arguments: HashMap<String, serde_json::Value>,
+}
+
+impl Task {
+    /// Whether the task has reached a final state.
+    pub fn completed(&self) -> bool {
+        let finished = matches!(self.state.as_str(), "Success" | "Failed" | "Canceled" | "TimedOut");
+        self.is_completed.unwrap_or(finished)
+    }
+
+    /// Whether the task finished with Success.
+    pub fn succeeded(&self) -> bool {
+        self.finished_successfully.unwrap_or(self.state == "Success")
+    }
+}
+
+/// One phase of a release's progression.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ProgressionPhase {
+    /// Phase name.
+    #[serde(alias = "name")]
+    pub name: String,
+    /// Complete, Current or Pending.
+    #[serde(alias = "progress")]
+    pub progress: String,
+    /// Environments deployed automatically when the release reaches the phase.
+    #[serde(alias = "automaticDeploymentTargets")]
+    pub automatic_deployment_targets: Vec<String>,
+    /// Environments deployed by hand.
+    #[serde(alias = "optionalDeploymentTargets")]
+    pub optional_deployment_targets: Vec<String>,
+    /// Whether the phase may be skipped.
+    #[serde(alias = "isOptionalPhase")]
+    pub is_optional_phase: bool,
+}
+
+/// `GET releases/{id}/progression`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Progression {
+    /// The lifecycle's phases with this release's progress.
+    #[serde(alias = "phases")]
+    pub phases: Vec<ProgressionPhase>,
+    /// Environment ids the release can go to next.
+    #[serde(alias = "nextDeployments")]
+    pub next_deployments: Vec<String>,
+}
+
+/// A package in the built-in feed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PackageResource {
+    /// `packages-Hello.1.0.0`.
+    #[serde(alias = "id")]
+    pub id: String,
+    /// Package id.
+    #[serde(alias = "packageId")]
+    pub package_id: String,
+    /// Version.
+    #[serde(alias = "version")]
+    pub version: String,
+    /// Size in bytes.
+    #[serde(alias = "packageSizeBytes")]
+    pub package_size_bytes: Option<u64>,
+    /// SHA-1 hex.
+    #[serde(alias = "hash")]
+    pub hash: Option<String>,
+}
+
+/// A package of the deployment process template.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TemplatePackage {
+    /// Step name.
+    #[serde(alias = "stepName")]
+    pub step_name: String,
+    /// Action name.
+    #[serde(alias = "actionName")]
+    pub action_name: String,
+    /// Package reference name.
+    #[serde(alias = "packageReferenceName")]
+    pub package_reference_name: Option<String>,
+    /// Package id.
+    #[serde(alias = "packageId")]
+    pub package_id: String,
+}
+
+/// `GET projects/{id}/deploymentprocesses/template`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ReleaseTemplate {
+    /// The packages the process deploys.
+    #[serde(alias = "packages")]
+    pub packages: Vec<TemplatePackage>,
+    /// The next version the project's strategy proposes.
+    #[serde(alias = "nextVersionIncrement")]
+    pub next_version_increment: Option<String>,
+}

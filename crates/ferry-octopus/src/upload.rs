@@ -1,0 +1,263 @@
+//! Package upload: a multipart body streamed from disk (memory stays flat whatever the package
+//! size), re-opened and re-streamed on each retry.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt;
+use reqwest::multipart::{Form, Part};
+use tokio_util::io::ReaderStream;
+
+use crate::api::OverwriteMode;
+use crate::client::Client;
+use crate::error::{self, ErrorKind, OctopusError};
+use crate::model::PackageResource;
+use crate::progress::Progress;
+
+/// What happened to a pushed package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushStatus {
+    /// Stored as new.
+    Created,
+    /// It existed and was kept (IgnoreIfExists).
+    Ignored,
+    /// It existed and was replaced (OverwriteExisting).
+    Overwritten,
+}
+
+impl PushStatus {
+    /// `created`, `ignored` or `overwritten` (the JSON contract).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PushStatus::Created => "created",
+            PushStatus::Ignored => "ignored",
+            PushStatus::Overwritten => "overwritten",
+        }
+    }
+}
+
+/// The result of pushing one file.
+#[derive(Debug, Clone)]
+pub struct PushOutcome {
+    /// The file pushed.
+    pub path: PathBuf,
+    /// Package id (from the server's answer, else the file name).
+    pub package_id: String,
+    /// Version (from the server's answer, else the file name).
+    pub version: String,
+    /// What happened.
+    pub status: PushStatus,
+}
+
+/// Split `Hello.Web.1.2.3-beta.zip` into (`Hello.Web`, `1.2.3-beta`): the id ends at the first
+/// `.` followed by a digit-led version (Octopus's lazy package-id rule).
+pub fn split_package_file_name(file_name: &str) -> Option<(String, String)> {
+    let lower = file_name.to_ascii_lowercase();
+    let stem_len = [".tar.gz", ".tar.bz2", ".tgz", ".tar", ".zip", ".nupkg", ".jar", ".tbz2"]
+        .iter()
+        .find(|ext| lower.ends_with(*ext))
+        .map(|ext| file_name.len() - ext.len())?;
+    let stem = &file_name[..stem_len];
+    let bytes = stem.as_bytes();
+    for (index, _) in stem.match_indices('.') {
+        let rest = &stem[index + 1..];
+        if index > 0
+            && bytes.get(index + 1).is_some_and(u8::is_ascii_digit)
+            && rest.split(['-', '+']).next().is_some_and(|core| {
+                let parts: Vec<&str> = core.split('.').collect();
+                (1..=4).contains(&parts.len())
+                    && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            })
+        {
+            return Some((stem[..index].to_owned(), rest.to_owned()));
+        }
+    }
+    None
+}
+
+impl Client {
+    /// Push one package file to the built-in feed.
+    pub async fn push_package(&self, path: &Path, mode: OverwriteMode) -> Result<PushOutcome, OctopusError> {
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let parsed = split_package_file_name(&file_name);
+        let label = parsed.as_ref().map(|(id, v)| format!("{id} {v}")).unwrap_or_else(|| file_name.clone());
+        let doing = format!("pushing package {label} to {}", self.server_url());
+        let size = std::fs::metadata(path)
+            .map_err(|err| {
+                OctopusError::new(ErrorKind::Io, &doing, format!("reading {}: {err}", path.display()))
+            })?
+            .len();
+        // For OverwriteExisting the answer does not say whether something was replaced.
+        let existed = match (&parsed, mode) {
+            (Some((id, version)), OverwriteMode::OverwriteExisting) => {
+                self.package(id, version).await?.is_some()
+            }
+            _ => false,
+        };
+        let url = self.url(&self.space_path(&format!("packages/raw?overwriteMode={mode}")))?;
+        let attempts = self.options.max_attempts.max(1);
+        let mut attempt = 1;
+        let mut ambiguous = false;
+        loop {
+            let progress = Arc::new(Mutex::new(Progress::new(self.options.progress, &file_name, size)));
+            let result = self.upload_once(&url, path, &file_name, size, progress.clone(), &doing).await;
+            match result {
+                Ok((status, body)) => {
+                    if let Ok(mut p) = progress.lock() {
+                        p.finish();
+                    }
+                    let resource: PackageResource = serde_json::from_str(&body).unwrap_or_default();
+                    let (id, version) = outcome_names(&resource, &parsed);
+                    let status = match (status, mode) {
+                        (200, OverwriteMode::IgnoreIfExists) => PushStatus::Ignored,
+                        (_, OverwriteMode::OverwriteExisting) if existed => PushStatus::Overwritten,
+                        (200, OverwriteMode::FailIfExists) if ambiguous => PushStatus::Created,
+                        _ => PushStatus::Created,
+                    };
+                    return Ok(PushOutcome { path: path.to_owned(), package_id: id, version, status });
+                }
+                Err(err) => {
+                    if let Ok(mut p) = progress.lock() {
+                        p.abandon();
+                    }
+                    if err.is_transient() && attempt < attempts {
+                        ambiguous = true;
+                        let delay = self.backoff(attempt, err.retry_after);
+                        tracing::warn!(
+                            "{doing}: {}; re-sending the file in {:.1}s (attempt {} of {attempts})",
+                            err.status.map(|s| format!("HTTP {s}")).unwrap_or_else(|| err.message.clone()),
+                            delay.as_secs_f64(),
+                            attempt + 1
+                        );
+                        tokio::time::sleep(delay).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    if err.kind == ErrorKind::Conflict
+                        && ambiguous
+                        && let Some((id, version)) = &parsed
+                        && self.same_package_on_server(path, id, version, size).await?
+                    {
+                        // An earlier attempt stored it and its answer was lost.
+                        return Ok(PushOutcome {
+                            path: path.to_owned(),
+                            package_id: id.clone(),
+                            version: version.clone(),
+                            status: PushStatus::Created,
+                        });
+                    }
+                    if err.kind == ErrorKind::Conflict {
+                        return Err(err.hint(format!(
+                            "{file_name} is on the server already: push it with --if-exists ignore to keep the stored one, --if-exists overwrite to replace it, or give the package a new version"
+                        )));
+                    }
+                    return Err(err);
+                }
+            }
+        }
+    }
+
+    async fn same_package_on_server(
+        &self,
+        path: &Path,
+        id: &str,
+        version: &str,
+        size: u64,
+    ) -> Result<bool, OctopusError> {
+        let Some(stored) = self.package(id, version).await? else { return Ok(false) };
+        if stored.package_size_bytes.is_some_and(|s| s != size) {
+            return Ok(false);
+        }
+        match stored.hash {
+            Some(hash) if !hash.is_empty() => {
+                let path = path.to_owned();
+                let local = tokio::task::spawn_blocking(move || sha1_file(&path)).await.ok().flatten();
+                Ok(local.is_some_and(|local| local.eq_ignore_ascii_case(&hash)))
+            }
+            _ => Ok(stored.package_size_bytes.is_some()),
+        }
+    }
+
+    async fn upload_once(
+        &self,
+        url: &url::Url,
+        path: &Path,
+        file_name: &str,
+        size: u64,
+        progress: Arc<Mutex<Progress>>,
+        doing: &str,
+    ) -> Result<(u16, String), OctopusError> {
+        let file = tokio::fs::File::open(path).await.map_err(|err| {
+            OctopusError::new(ErrorKind::Io, doing, format!("opening {}: {err}", path.display()))
+        })?;
+        let stream = ReaderStream::with_capacity(file, 256 * 1024).inspect(move |chunk| {
+            if let (Ok(bytes), Ok(mut p)) = (chunk, progress.lock()) {
+                p.advance(bytes.len() as u64);
+            }
+        });
+        let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), size)
+            .file_name(file_name.to_owned())
+            .mime_str("application/octet-stream")
+            .map_err(|err| error::from_reqwest(doing, &err))?;
+        let form = Form::new().part("file", part);
+        let response = self
+            .http
+            .post(url.clone())
+            .multipart(form)
+            .send()
+            .await
+            .map_err(|err| error::from_reqwest(doing, &err))?;
+        let status = response.status().as_u16();
+        let retry_after = crate::client::retry_after(response.headers());
+        let body = response.text().await.map_err(|err| error::from_reqwest(doing, &err))?;
+        if (200..300).contains(&status) {
+            return Ok((status, body));
+        }
+        let mut err = error::from_response(doing, status, &body, &self.key_hint());
+        err.retry_after = retry_after;
+        Err(err)
+    }
+}
+
+fn outcome_names(resource: &PackageResource, parsed: &Option<(String, String)>) -> (String, String) {
+    let id = Some(resource.package_id.clone())
+        .filter(|s| !s.is_empty())
+        .or_else(|| parsed.as_ref().map(|p| p.0.clone()))
+        .unwrap_or_default();
+    let version = Some(resource.version.clone())
+        .filter(|s| !s.is_empty())
+        .or_else(|| parsed.as_ref().map(|p| p.1.clone()))
+        .unwrap_or_default();
+    (id, version)
+}
+
+fn sha1_file(path: &Path) -> Option<String> {
+    use sha1::Digest;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut hasher = sha1::Sha1::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buffer).ok()?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Some(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_file_names_split_like_octopus() {
+        let split = |n: &str| split_package_file_name(n);
+        assert_eq!(split("Hello.1.0.0.zip"), Some(("Hello".into(), "1.0.0".into())));
+        assert_eq!(split("MyApp.Web.1.2.3-beta.4.tar.gz"), Some(("MyApp.Web".into(), "1.2.3-beta.4".into())));
+        assert_eq!(split("a.b.2.0.nupkg"), Some(("a.b".into(), "2.0".into())));
+        assert_eq!(split("noversion.zip"), None);
+        assert_eq!(split("Hello.1.0.0.txt"), None);
+    }
+}
