@@ -1,0 +1,336 @@
+#!/usr/bin/env bash
+# Shared by every Ferry composite action (actions/package, push, build-info, release, deploy,
+# promote, ship and the root action.yml).
+#
+#   bash ferry-action.sh <operation>
+#
+# The action's `env:` block maps each input to an environment variable INPUT_<NAME> (upper case,
+# `-` becomes `_`): composite actions get no INPUT_* variables from the runner, and inputs must
+# never be pasted into a script as `${{ inputs.x }}`. This script turns those variables into a
+# `ferry` argument vector (an array: no input text is ever evaluated as shell code), runs the
+# binary, and makes sure the step has a summary. The binary itself detects GitHub Actions and
+# writes the step outputs (package-path, release-id, deployment-ids, ...) to $GITHUB_OUTPUT.
+#
+# Input micro-syntax:
+#   - list inputs: one value per line; blank lines and lines starting with `#` are ignored;
+#     surrounding whitespace is trimmed.
+#   - NAME=VALUE inputs (variable): split on the first `=` only, so values keep `=` and `:`.
+#   - booleans: true/false (also yes/no, 1/0).
+#   - server, api-key, space: when empty, the binary falls back to FERRY_SERVER / OCTOPUS_URL,
+#     FERRY_API_KEY / OCTOPUS_API_KEY, FERRY_SPACE / OCTOPUS_SPACE from the environment.
+#     The API key reaches the binary through the environment, never through its command line.
+set -euo pipefail
+# Environment hooks that would make bash run other code (cf. taiki-e/install-action).
+unset BASH_ENV ENV CDPATH
+
+lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+op=${1:-}
+
+die() {
+    # ::error:: makes the message an annotation on GitHub; plain text elsewhere.
+    local message="$*"
+    message=${message//'%'/'%25'}
+    message=${message//$'\r'/'%0D'}
+    message=${message//$'\n'/'%0A'}
+    if [ "${GITHUB_ACTIONS:-}" = true ]; then echo "::error title=ferry ${op:-action}::$message"; else echo "error: $*" >&2; fi
+    exit 2
+}
+
+# The value of input $1 (kebab-case), trimmed.
+input() {
+    local name
+    name=$(printf 'INPUT_%s' "${1//-/_}" | tr '[:lower:]' '[:upper:]')
+    local value=${!name:-}
+    value="${value#"${value%%[![:space:]]*}"}"
+    value="${value%"${value##*[![:space:]]}"}"
+    printf '%s' "$value"
+}
+
+require() {
+    local name
+    for name in "$@"; do
+        [ -n "$(input "$name")" ] || die "input '$name' is required for ${op}"
+    done
+}
+
+argv=()
+lines=()
+
+# --flag VALUE when the input is not empty.
+str() {
+    local value
+    value=$(input "$1")
+    [ -z "$value" ] || argv+=("$2" "$value")
+}
+
+# --flag when the input is true.
+bool() {
+    local value
+    value=$(input "$1")
+    case "$(printf '%s' "$value" | tr '[:upper:]' '[:lower:]')" in
+        true | yes | 1) argv+=("$2") ;;
+        '' | false | no | 0) ;;
+        *) die "input '$1' must be true or false, not '$value'" ;;
+    esac
+}
+
+# The lines of a list input, trimmed, without blanks and # comments, into the array `lines`
+# (bash 3.2 compatible: macOS's /bin/bash has no namerefs).
+lines_of() {
+    lines=()
+    local line
+    while IFS= read -r line || [ -n "$line" ]; do
+        line="${line%$'\r'}"
+        line="${line#"${line%%[![:space:]]*}"}"
+        line="${line%"${line##*[![:space:]]}"}"
+        [ -z "$line" ] || [ "${line:0:1}" = '#' ] || lines+=("$line")
+    done <<<"$(input "$1")"
+}
+
+# --flag VALUE for each line of a list input.
+list() {
+    local value
+    lines_of "$1"
+    for value in ${lines[@]+"${lines[@]}"}; do argv+=("$2" "$value"); done
+}
+
+# --flag NAME=VALUE for each line; checked here so the error names the input.
+pairs() {
+    local value
+    lines_of "$1"
+    for value in ${lines[@]+"${lines[@]}"}; do
+        case "$value" in
+            *=*) [ -n "${value%%=*}" ] || die "input '$1': '$value' has no name before the first '='" ;;
+            *) die "input '$1': '$value' is not NAME=VALUE (split on the first '=')" ;;
+        esac
+        argv+=("$2" "$value")
+    done
+}
+
+# Positional file arguments; lines containing glob characters are expanded (no match is an error).
+files() {
+    local value matches=()
+    lines_of "$1"
+    for value in ${lines[@]+"${lines[@]}"}; do
+        case "$value" in
+            *[*?[]*)
+                local IFS=$'\n'
+                # shellcheck disable=SC2207 # compgen prints one path per line
+                matches=($(compgen -G "$value" || true))
+                unset IFS
+                [ ${#matches[@]} -gt 0 ] || die "input '$1': no file matches '$value'"
+                argv+=("${matches[@]}")
+                ;;
+            *) argv+=("$value") ;;
+        esac
+    done
+}
+
+pack_options() {
+    str format --format
+    str base-path --base-path
+    list include --include
+    list exclude --exclude
+    str out-folder --out-folder
+    bool overwrite --overwrite
+    str compression-level --compression-level
+    list author --author
+    str title --title
+    str description --description
+    str release-notes --release-notes
+    str release-notes-file --release-notes-file
+    bool preserve-mtimes --preserve-mtimes
+    bool allow-empty --allow-empty
+}
+
+collect_options() {
+    str since --since
+    str max-commits --max-commits
+    bool deepen --deepen
+    str repo --repo
+    list work-item-pattern --work-item-pattern
+    str work-item-url --work-item-url
+    list work-item --work-item
+    str work-item-keys --work-item-keys
+}
+
+deploy_options() {
+    list tenant --tenant
+    pairs variable --variable
+    bool wait --wait
+    str timeout --timeout
+    bool cancel-on-timeout --cancel-on-timeout
+    str poll-interval --poll-interval
+}
+
+case "$op" in
+    package)
+        require id version
+        argv=(package create)
+        str id --id
+        str version --version
+        pack_options
+        ;;
+    push)
+        require packages
+        argv=(package push)
+        str if-exists --if-exists
+        str overwrite-mode --overwrite-mode
+        files packages
+        ;;
+    build-info)
+        require package-id version
+        argv=(build-info push)
+        list package-id --package-id
+        str version --version
+        str file --file
+        str if-exists --if-exists
+        str overwrite-mode --overwrite-mode
+        collect_options
+        ;;
+    release)
+        require project
+        argv=(release create)
+        str project --project
+        str version --version
+        str channel --channel
+        list package --package
+        str package-version --package-version
+        str release-notes --release-notes
+        str release-notes-file --release-notes-file
+        bool release-notes-auto --release-notes-auto
+        str if-exists --if-exists
+        str git-ref --git-ref
+        str git-commit --git-commit
+        ;;
+    deploy)
+        require project version to
+        argv=(release deploy)
+        str project --project
+        str version --version
+        list to --to
+        deploy_options
+        ;;
+    promote)
+        require project from to
+        argv=(release promote)
+        str project --project
+        str from --from
+        list to --to
+        deploy_options
+        ;;
+    ship)
+        require project id version
+        argv=(ship)
+        str project --project
+        str id --id
+        str version --version
+        pack_options
+        str if-exists --if-exists
+        str channel --channel
+        list to --to
+        collect_options
+        deploy_options
+        ;;
+    *) die "unknown operation '${op}' (package, push, build-info, release, deploy, promote, ship)" ;;
+esac
+
+# Global flags. Secrets and connection settings travel in the environment.
+global=(-o json)
+str ca-cert --ca-cert
+str config --config
+bool insecure --insecure
+[ "$(input verbose)" != true ] || global+=(-v)
+lines_of extra-args
+extra=(${lines[@]+"${lines[@]}"})
+
+server=$(input server)
+api_key=$(input api-key)
+space=$(input space)
+[ -z "$server" ] || export FERRY_SERVER="$server"
+[ -z "$space" ] || export FERRY_SPACE="$space"
+if [ -n "$api_key" ]; then
+    [ "${GITHUB_ACTIONS:-}" != true ] || echo "::add-mask::$api_key"
+    export FERRY_API_KEY="$api_key"
+fi
+unset INPUT_API_KEY
+
+working_directory=$(input working-directory)
+[ -z "$working_directory" ] || cd "$working_directory"
+
+# The binary: $FERRY_BIN, else `ferry` on PATH (actions/setup puts it there), else install the
+# version this action was released with (verified against the checksums committed beside it).
+ferry=${FERRY_BIN:-}
+if [ -z "$ferry" ]; then
+    ferry=$(command -v ferry || true)
+fi
+if [ -z "$ferry" ]; then
+    echo "ferry is not on PATH; installing the version this action pins (use actions/setup to choose)" >&2
+    ferry=$(INPUT_VERSION='' INPUT_PATH='' bash "$lib_dir/../setup/install.sh" | tail -n 1)
+fi
+[ -x "$ferry" ] || die "ferry binary '$ferry' is not executable"
+
+command_line=("$ferry" "${global[@]}" "${argv[@]}" ${extra[@]+"${extra[@]}"})
+printf 'ferry' >&2
+printf ' %q' "${command_line[@]:1}" >&2
+printf '\n' >&2
+
+tmp=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/ferry-action.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+summary_before=0
+outputs_before=0
+[ -z "${GITHUB_STEP_SUMMARY:-}" ] || [ ! -f "$GITHUB_STEP_SUMMARY" ] || summary_before=$(wc -c <"$GITHUB_STEP_SUMMARY")
+[ -z "${GITHUB_OUTPUT:-}" ] || [ ! -f "$GITHUB_OUTPUT" ] || outputs_before=$(wc -c <"$GITHUB_OUTPUT")
+
+status=0
+"${command_line[@]}" >"$tmp/result.json" || status=$?
+
+if [ -s "$tmp/result.json" ]; then
+    [ "${GITHUB_ACTIONS:-}" != true ] || echo "::group::ferry ${op} result (JSON)"
+    cat "$tmp/result.json"
+    echo
+    [ "${GITHUB_ACTIONS:-}" != true ] || echo "::endgroup::"
+fi
+
+# The whole JSON result as output `json` (multi-line syntax with a random delimiter).
+if [ -n "${GITHUB_OUTPUT:-}" ]; then
+    delimiter="ferry_$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+    if ! grep -qF "$delimiter" "$tmp/result.json"; then
+        printf 'json<<%s\n%s\n%s\n' "$delimiter" "$(cat "$tmp/result.json")" "$delimiter" >>"$GITHUB_OUTPUT"
+    fi
+fi
+
+# A step summary on every run: when the binary wrote none (e.g. it failed early), write one here.
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+    summary_after=0
+    [ ! -f "$GITHUB_STEP_SUMMARY" ] || summary_after=$(wc -c <"$GITHUB_STEP_SUMMARY")
+    if [ "$summary_after" -le "$summary_before" ]; then
+        case "$status" in
+            0) result="succeeded" ;;
+            3) result="failed: a deployment finished unsuccessfully (exit 3)" ;;
+            2) result="failed: invalid inputs (exit 2)" ;;
+            *) result="failed (exit $status)" ;;
+        esac
+        {
+            echo "### Ferry ${op}"
+            echo
+            echo "| | |"
+            echo "|---|---|"
+            echo "| Result | ${result} |"
+            if [ -n "${GITHUB_OUTPUT:-}" ] && [ -f "$GITHUB_OUTPUT" ]; then
+                # Single-line outputs the binary wrote during this run.
+                # shellcheck disable=SC2016 # the backticks are markdown
+                tail -c +"$((outputs_before + 1))" "$GITHUB_OUTPUT" | grep -E '^[a-z][a-z0-9-]*=' | grep -v '^json' |
+                    sed -E 's/\|/\\|/g; s/^([^=]*)=(.*)$/| `\1` | \2 |/' || true
+            fi
+            echo
+        } >>"$GITHUB_STEP_SUMMARY"
+    fi
+fi
+
+case "$status" in
+    0) ;;
+    3) [ "${GITHUB_ACTIONS:-}" != true ] || echo "::error title=ferry ${op}::a deployment finished unsuccessfully" ;;
+    *) [ "${GITHUB_ACTIONS:-}" != true ] || echo "::error title=ferry ${op}::ferry exited with status $status" ;;
+esac
+exit "$status"
