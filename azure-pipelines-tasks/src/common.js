@@ -1,0 +1,202 @@
+'use strict';
+// Shared by every Ferry task (copied into each task folder when the extension is built, because
+// the agent downloads each task folder on its own). A task is a table of inputs -> ferry flags;
+// this module reads the inputs and the service connection, spawns `ferry` with those flags and
+// maps its exit code to the task result. The binary detects Azure Pipelines itself and writes
+// the ##vso logging commands (output variables, secrets, issues, summary); nothing here
+// reimplements Ferry logic.
+//
+// Secrets never go on the command line: the API key reaches ferry as FERRY_API_KEY in the child's
+// environment. (azure-pipelines-task-lib removes INPUT_*/ENDPOINT_AUTH_* from process.env when it
+// loads, so the child environment is built explicitly.)
+
+const tl = require('azure-pipelines-task-lib/task');
+
+/** Exit codes of the ferry binary (crates/ferry/src/exit.rs). */
+const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, DEPLOYMENT_FAILED: 3 };
+
+/** Trimmed lines of a multi-line input, without blanks and `#` comments. */
+function lines(value) {
+    return (value || '')
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/**
+ * Build the ferry argument vector for `spec` from the task's inputs.
+ *
+ * spec.command: e.g. ['release', 'deploy']
+ * spec.inputs: [name, kind, flag] where kind is
+ *   'string' (--flag VALUE when not empty), 'bool' (--flag when true),
+ *   'list' (--flag VALUE per line), 'pairs' (--flag NAME=VALUE per line, split on the first '='),
+ *   'files' (positional, one per line; globs are expanded with tl.findMatch).
+ */
+function buildArgs(spec, getInput = tl.getInput, getBool = tl.getBoolInput) {
+    const args = ['-o', 'json', ...spec.command];
+    for (const [name, kind, flag] of spec.inputs) {
+        if (kind === 'bool') {
+            if (getBool(name, false)) args.push(flag);
+            continue;
+        }
+        const value = (getInput(name, false) || '').trim();
+        if (value === '') continue;
+        switch (kind) {
+            case 'string':
+                args.push(flag, value);
+                break;
+            case 'list':
+                for (const line of lines(value)) args.push(flag, line);
+                break;
+            case 'pairs':
+                for (const line of lines(value)) {
+                    const at = line.indexOf('=');
+                    if (at <= 0) {
+                        throw new Error(`input '${name}': '${line}' is not NAME=VALUE (split on the first '=')`);
+                    }
+                    args.push(flag, line);
+                }
+                break;
+            case 'files':
+                for (const line of lines(value)) {
+                    if (/[*?[]/.test(line)) {
+                        const matches = tl.findMatch(tl.getVariable('System.DefaultWorkingDirectory') || process.cwd(), line);
+                        if (!matches || matches.length === 0) throw new Error(`input '${name}': no file matches '${line}'`);
+                        args.push(...matches);
+                    } else {
+                        args.push(line);
+                    }
+                }
+                break;
+            default:
+                throw new Error(`unknown input kind ${kind}`);
+        }
+    }
+    return args;
+}
+
+/** The connection settings from the service connection (if any), as FERRY_* variables. */
+function connectionEnv() {
+    const env = {};
+    const id = tl.getInput('ferryService', false);
+    if (id) {
+        const url = tl.getEndpointUrl(id, false);
+        const key = tl.getEndpointAuthorizationParameter(id, 'apitoken', false);
+        if (key) {
+            tl.setSecret(key);
+            env.FERRY_API_KEY = key;
+        }
+        if (url) env.FERRY_SERVER = url.replace(/\/+$/, '');
+        const space = tl.getEndpointDataParameter(id, 'space', true);
+        if (space) env.FERRY_SPACE = space;
+        const insecure = tl.getEndpointDataParameter(id, 'ignoreSslErrors', true);
+        if (String(insecure).toLowerCase() === 'true') env.FERRY_INSECURE = 'true';
+    }
+    const space = tl.getInput('space', false);
+    if (space) env.FERRY_SPACE = space;
+    return env;
+}
+
+/** The ferry binary: FERRY_BIN (set by FerryInstaller), else `ferry` on PATH. */
+function ferryPath() {
+    const fromVariable = tl.getVariable('FERRY_BIN');
+    if (fromVariable && tl.exist(fromVariable)) return fromVariable;
+    const onPath = tl.which('ferry', false);
+    if (onPath) return onPath;
+    throw new Error('ferry was not found: add a FerryInstaller@1 step before this task');
+}
+
+/** Run one ferry command for a task described by `spec`, and set the task result. */
+async function runFerryTask(spec) {
+    try {
+        const env = connectionEnv();
+        const args = buildArgs(spec);
+        if (env.FERRY_INSECURE) {
+            args.splice(2, 0, '--insecure');
+            delete env.FERRY_INSECURE;
+        }
+        const caCert = tl.getInput('caCert', false);
+        if (caCert) args.splice(2, 0, '--ca-cert', caCert);
+        args.push(...lines(tl.getInput('additionalArguments', false)));
+
+        const ferry = tl.tool(ferryPath());
+        ferry.arg(args);
+        let stdout = '';
+        ferry.on('stdout', (data) => {
+            stdout += data.toString();
+        });
+        const cwd = tl.getInput('workingDirectory', false) || tl.getVariable('System.DefaultWorkingDirectory') || process.cwd();
+        const code = await ferry.execAsync({
+            cwd,
+            env: { ...process.env, ...env },
+            ignoreReturnCode: true,
+            silent: false,
+        });
+
+        let result = null;
+        try {
+            result = stdout.trim() ? JSON.parse(stdout) : null;
+        } catch (error) {
+            tl.debug(`ferry's output is not JSON: ${error.message}`);
+        }
+        if (result !== null) tl.setVariable('json', JSON.stringify(result), false, true);
+
+        switch (code) {
+            case EXIT.OK:
+                tl.setResult(tl.TaskResult.Succeeded, `ferry ${spec.command.join(' ')} succeeded`);
+                break;
+            case EXIT.DEPLOYMENT_FAILED:
+                tl.setResult(tl.TaskResult.Failed, 'a deployment finished unsuccessfully');
+                break;
+            case EXIT.USAGE:
+                tl.setResult(tl.TaskResult.Failed, 'ferry rejected the inputs (see the log above)');
+                break;
+            default:
+                tl.setResult(tl.TaskResult.Failed, `ferry exited with status ${code}`);
+        }
+        return { code, result };
+    } catch (error) {
+        tl.setResult(tl.TaskResult.Failed, error.message);
+        return { code: EXIT.FAILURE, result: null };
+    }
+}
+
+/** Input tables shared by several tasks. */
+const PACK_INPUTS = [
+    ['format', 'string', '--format'],
+    ['basePath', 'string', '--base-path'],
+    ['include', 'list', '--include'],
+    ['exclude', 'list', '--exclude'],
+    ['outFolder', 'string', '--out-folder'],
+    ['overwrite', 'bool', '--overwrite'],
+    ['compressionLevel', 'string', '--compression-level'],
+    ['authors', 'list', '--author'],
+    ['title', 'string', '--title'],
+    ['description', 'string', '--description'],
+    ['packageReleaseNotes', 'string', '--release-notes'],
+    ['packageReleaseNotesFile', 'string', '--release-notes-file'],
+    ['preserveMtimes', 'bool', '--preserve-mtimes'],
+    ['allowEmpty', 'bool', '--allow-empty'],
+];
+
+const COLLECT_INPUTS = [
+    ['since', 'string', '--since'],
+    ['maxCommits', 'string', '--max-commits'],
+    ['deepen', 'bool', '--deepen'],
+    ['repository', 'string', '--repo'],
+    ['workItemPatterns', 'list', '--work-item-pattern'],
+    ['workItemUrl', 'string', '--work-item-url'],
+    ['workItems', 'list', '--work-item'],
+    ['workItemKeys', 'string', '--work-item-keys'],
+];
+
+const DEPLOY_INPUTS = [
+    ['tenants', 'list', '--tenant'],
+    ['variables', 'pairs', '--variable'],
+    ['wait', 'bool', '--wait'],
+    ['timeout', 'string', '--timeout'],
+    ['cancelOnTimeout', 'bool', '--cancel-on-timeout'],
+    ['pollInterval', 'string', '--poll-interval'],
+];
+
+module.exports = { runFerryTask, buildArgs, lines, EXIT, PACK_INPUTS, COLLECT_INPUTS, DEPLOY_INPUTS };
