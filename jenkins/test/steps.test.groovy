@@ -1,0 +1,92 @@
+// Unit checks of the library's steps against a stub ferry that records its arguments and
+// environment (no server needed). Run by tests/adapters/run.sh through harness.groovy:
+//   FERRY_TEST_CREDENTIALS=ferry-api-key=SECRET groovy harness.groovy jenkins <ws> steps.test.groovy
+
+String stub = "${pwd()}/stub-ferry"
+writeFile(file: 'stub-ferry', text: '''#!/bin/sh
+for a in "$@"; do printf '%s\\n' "$a"; done > "$WORKSPACE/stub-args"
+printf '%s\\n' "${FERRY_API_KEY:-}" > "$WORKSPACE/stub-key"
+printf '%s\\n' "${FERRY_SERVER:-}" > "$WORKSPACE/stub-server"
+if [ -n "${STUB_JSON:-}" ]; then printf '%s' "$STUB_JSON"; else printf '{"ok":true}'; fi
+exit "${STUB_EXIT:-0}"
+''')
+sh('chmod +x stub-ferry')
+List stubArgs() { readFile('stub-args').readLines() }
+
+check('ferryDeploy maps its Map to flags; values travel by withEnv, the key by withCredentials') {
+    shCalls.clear()
+    def result = withEnv(['STUB_JSON={"deployments":[{"environment":"Development","deploymentId":"Deployments-1","taskId":"ServerTasks-1","state":"Success"}]}']) {
+        ferryDeploy(ferry: stub, project: 'Hello World', version: '1.0.0', to: ['Development', 'Test'],
+            variables: [Url: 'https://x.test/a?b=c', Quote: 'it\'s "$HOME"; rm -rf /'], server: 'http://127.0.0.1:1', credentialsId: 'ferry-api-key')
+    }
+    assert stubArgs() == ['-o', 'json', 'release', 'deploy', '--project', 'Hello World', '--version', '1.0.0', '--to', 'Development', '--to', 'Test',
+        '--variable', 'Url=https://x.test/a?b=c', '--variable', 'Quote=it\'s "$HOME"; rm -rf /', '--wait']
+    assert result.deployments[0].state == 'Success'
+    assert readFile('stub-key').trim() == System.getenv('FERRY_TEST_SECRET')
+    assert readFile('stub-server').trim() == 'http://127.0.0.1:1'
+    Map call = shCalls.find { it.env.FERRY_ARGC }
+    assert call.script == ferry.shScript(): 'the script is the constant one'
+    assert !call.script.contains('Hello World') && !call.script.contains(System.getenv('FERRY_TEST_SECRET'))
+    assert !stepLog.any { it.contains(System.getenv('FERRY_TEST_SECRET')) }: 'the key is never logged'
+    assert stepLog.any { it.contains('--variable Url=***') }: 'variable values are hidden in the log'
+}
+
+check('wait defaults to true and can be turned off') {
+    ferryPromote(ferry: stub, project: 'Hello', from: 'Development', to: 'Test', wait: false)
+    assert !stubArgs().contains('--wait')
+    assert stubArgs()[2..7] == ['release', 'promote', '--project', 'Hello', '--from', 'Development']
+}
+
+check('a failed deployment (exit 3) fails the step with a clear message') {
+    try {
+        withEnv(['STUB_EXIT=3', 'STUB_JSON={"deployments":[{"state":"Failed"}]}']) {
+            ferryDeploy(ferry: stub, project: 'Hello', version: '1.0.0', to: 'Production')
+        }
+        assert false: 'expected an error'
+    } catch (e) {
+        assert e.message.contains('a deployment finished unsuccessfully')
+    }
+}
+
+check('missing required arguments and bad NAME=VALUE entries fail before running ferry') {
+    shCalls.clear()
+    try { ferryShip(ferry: stub, project: 'Hello', id: 'Hello'); assert false } catch (e) { assert e.message.contains('the version argument is required') }
+    try { ferryDeploy(ferry: stub, project: 'H', version: '1', to: 'D', variables: ['novalue']); assert false } catch (e) { assert e.message.contains('is not NAME=VALUE') }
+    assert shCalls.isEmpty()
+}
+
+check('ferryShip, ferryPackage, ferryPush, ferryBuildInfo, ferryCreateRelease build their command lines') {
+    ferryShip(ferry: stub, project: 'Hello', id: 'Hello', version: '1.2.3', basePath: 'site', include: "**/*.html\n*.css", to: 'Development', ifExists: 'ignore', since: 'abc')
+    assert stubArgs() == ['-o', 'json', 'ship', '--project', 'Hello', '--id', 'Hello', '--version', '1.2.3', '--base-path', 'site',
+        '--include', '**/*.html', '--include', '*.css', '--if-exists', 'ignore', '--to', 'Development', '--since', 'abc', '--wait']
+    ferryPackage(ferry: stub, id: 'Hello', version: '1.0.0', format: 'tar.gz', overwrite: true)
+    assert stubArgs() == ['-o', 'json', 'package', 'create', '--id', 'Hello', '--version', '1.0.0', '--format', 'tar.gz', '--overwrite']
+    ferryPush(ferry: stub, packages: ['a b.zip', 'c.zip'], ifExists: 'overwrite')
+    assert stubArgs() == ['-o', 'json', 'package', 'push', '--if-exists', 'overwrite', 'a b.zip', 'c.zip']
+    ferryBuildInfo(ferry: stub, packageIds: ['A', 'B'], version: '1.0.0')
+    assert stubArgs() == ['-o', 'json', 'build-info', 'push', '--package-id', 'A', '--package-id', 'B', '--version', '1.0.0']
+    ferryCreateRelease(ferry: stub, project: 'Hello', version: '1.0.0', packages: ['Hello:1.0.0'], releaseNotesAuto: true, caCert: '/ca.pem')
+    assert stubArgs() == ['-o', 'json', '--ca-cert', '/ca.pem', 'release', 'create', '--project', 'Hello', '--version', '1.0.0', '--package', 'Hello:1.0.0', '--release-notes-auto']
+}
+
+check('the generic ferry step runs any command') {
+    ferry(ferry: stub, command: ['task', 'wait', 'ServerTasks-1'])
+    assert stubArgs() == ['-o', 'json', 'task', 'wait', 'ServerTasks-1']
+}
+
+check('ferryInstall with usePath takes ferry from PATH and sets env.FERRY_BIN') {
+    withEnv(["PATH=${pwd()}/bin:${env.PATH}"]) {
+        sh('mkdir -p bin && cp stub-ferry bin/ferry')
+        withEnv(['STUB_JSON=ferry 0.1.0']) {
+            def installed = ferryInstall(usePath: true)
+            assert installed.path.endsWith('/bin/ferry')
+            assert installed.version == '0.1.0'
+            assert env.FERRY_BIN == installed.path
+        }
+    }
+    env.remove('FERRY_BIN')
+}
+
+check('ferryInstall refuses a version whose checksum the library does not carry') {
+    try { ferryInstall(version: '9.9.9'); assert false } catch (e) { assert e.message.contains('no sha256 for ferry-9.9.9-') }
+}

@@ -1,0 +1,224 @@
+// Shared by every Ferry step (ferryPackage, ferryPush, ...): turns a step's Map of arguments into
+// a ferry argument list and runs the binary on the agent.
+//
+// How values reach the binary: every argument becomes an environment variable (FERRY_ARG_0, ...)
+// set with withEnv, and a constant, single-quoted shell script rebuilds the argument list from
+// them. No value is ever interpolated into a shell string, so quotes, spaces, `$` and `;` in
+// values are harmless. The API key comes from withCredentials as FERRY_API_KEY (masked by
+// Jenkins) and never appears on a command line.
+//
+// Also usable directly for commands without a dedicated step:
+//   def result = ferry(command: ['task', 'wait', 'ServerTasks-12'], server: '...', credentialsId: 'ferry-api-key')
+
+/** The POSIX shell script run by `sh`: rebuilds "$@" from FERRY_ARGC/FERRY_ARG_n, runs ferry. */
+String shScript() {
+    return '''set +x
+set --
+i=0
+while [ "$i" -lt "$FERRY_ARGC" ]; do
+  eval "set -- \\"\\$@\\" \\"\\$FERRY_ARG_$i\\""
+  i=$((i + 1))
+done
+status=0
+"$FERRY_BIN" "$@" >"$FERRY_OUT" || status=$?
+cat "$FERRY_OUT"
+exit "$status"
+'''
+}
+
+/** The same for `bat` (Windows agents), through PowerShell reading the same variables. */
+String batScript() {
+    return '''@echo off
+powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "$a = @(); for ($i = 0; $i -lt [int]$env:FERRY_ARGC; $i++) { $a += [Environment]::GetEnvironmentVariable('FERRY_ARG_' + $i) }; $out = & $env:FERRY_BIN @a | Out-String; $code = $LASTEXITCODE; [IO.File]::WriteAllText($env:FERRY_OUT, $out); Write-Output $out; exit $code"
+'''
+}
+
+/** Generic step: run `ferry <command...>` with the common options (see ferry.txt). */
+def call(Map args = [:]) {
+    required(args, ['command'], 'ferry')
+    return run(args, asList(args.command), 'ferry')
+}
+
+/** Fail the step when one of `keys` is missing or empty, or a NAME=VALUE entry has no name. */
+def required(Map args, List keys, String step) {
+    for (String key in keys) {
+        if (args[key] == null || asList(args[key]).isEmpty()) {
+            error("${step}: the ${key} argument is required")
+        }
+    }
+    String bad = badPair(args.variables)
+    if (bad != null) {
+        error("${step}: variables entry '${bad}' is not NAME=VALUE (split on the first '=')")
+    }
+}
+
+/** The first entry of a NAME=VALUE list without a name before its first `=`, or null. */
+@NonCPS
+String badPair(value) {
+    if (value == null || value instanceof Map) {
+        return null
+    }
+    return asList(value).find { it.indexOf('=') <= 0 }
+}
+
+/** A List from a List, a newline-separated String (blank and # lines dropped), or one value. */
+@NonCPS
+List asList(value) {
+    if (value == null) {
+        return []
+    }
+    if (value instanceof Collection) {
+        return value.collect { it?.toString()?.trim() }.findAll { it }
+    }
+    return value.toString().readLines().collect { it.trim() }.findAll { it && !it.startsWith('#') }
+}
+
+/** [flag, value] when args[key] is set. */
+@NonCPS
+List flag(Map args, String key, String flag) {
+    def value = args[key]
+    return (value == null || value.toString().trim() == '') ? [] : [flag, value.toString().trim()]
+}
+
+/** [flag, v1, flag, v2, ...] for a List (or newline-separated String) argument. */
+@NonCPS
+List flags(Map args, String key, String flag) {
+    List out = []
+    for (def value in asList(args[key])) {
+        out << flag
+        out << value
+    }
+    return out
+}
+
+/** [flag] when args[key] is true. */
+@NonCPS
+List bool(Map args, String key, String flag) {
+    def value = args[key]
+    return (value == true || value?.toString()?.toLowerCase() == 'true') ? [flag] : []
+}
+
+/** NAME=VALUE pairs from a Map, or a List/lines of NAME=VALUE (split on the first `=`). */
+@NonCPS
+List pairs(Map args, String key, String flag) {
+    def value = args[key]
+    List out = []
+    if (value instanceof Map) {
+        value.each { name, v -> out << flag; out << "${name}=${v == null ? '' : v}".toString() }
+        return out
+    }
+    for (String line in asList(value)) {
+        out << flag
+        out << line
+    }
+    return out
+}
+
+@NonCPS
+List packOptions(Map args) {
+    return flag(args, 'format', '--format') + flag(args, 'basePath', '--base-path') +
+        flags(args, 'include', '--include') + flags(args, 'exclude', '--exclude') +
+        flag(args, 'outFolder', '--out-folder') + bool(args, 'overwrite', '--overwrite') +
+        flag(args, 'compressionLevel', '--compression-level') + flags(args, 'authors', '--author') +
+        flag(args, 'title', '--title') + flag(args, 'description', '--description') +
+        flag(args, 'packageReleaseNotes', '--release-notes') + flag(args, 'packageReleaseNotesFile', '--release-notes-file') +
+        bool(args, 'preserveMtimes', '--preserve-mtimes') + bool(args, 'allowEmpty', '--allow-empty')
+}
+
+@NonCPS
+List collectOptions(Map args) {
+    return flag(args, 'since', '--since') + flag(args, 'maxCommits', '--max-commits') + bool(args, 'deepen', '--deepen') +
+        flag(args, 'repo', '--repo') + flags(args, 'workItemPatterns', '--work-item-pattern') +
+        flag(args, 'workItemUrl', '--work-item-url') + flags(args, 'workItems', '--work-item') +
+        flag(args, 'workItemKeys', '--work-item-keys')
+}
+
+/** Deployment options; `wait` defaults to true so a failed deployment fails the stage. */
+@NonCPS
+List deployOptions(Map args) {
+    Map withWait = [wait: true] + args
+    return flags(args, 'tenants', '--tenant') + pairs(args, 'variables', '--variable') +
+        bool(withWait, 'wait', '--wait') + flag(args, 'timeout', '--timeout') +
+        bool(args, 'cancelOnTimeout', '--cancel-on-timeout') + flag(args, 'pollInterval', '--poll-interval')
+}
+
+/** The global flags every step accepts. */
+@NonCPS
+List globalOptions(Map args) {
+    return flag(args, 'caCert', '--ca-cert') + bool(args, 'insecure', '--insecure') + flag(args, 'config', '--config') +
+        flag(args, 'data', '--data') + bool(args, 'verbose', '--verbose')
+}
+
+/** For the log: the command line with prompted-variable values hidden. */
+@NonCPS
+String display(List argv) {
+    List shown = []
+    boolean hideNext = false
+    for (String a in argv) {
+        shown << (hideNext ? a.replaceFirst(/=.*/, '=***') : a)
+        hideNext = (a == '--variable')
+    }
+    return 'ferry ' + shown.join(' ')
+}
+
+@NonCPS
+def parseJson(String text) {
+    String clean = text.startsWith('\uFEFF') ? text.substring(1) : text
+    return new groovy.json.JsonSlurperClassic().parseText(clean)
+}
+
+/**
+ * Run ferry with `argv` (after `-o json` and the global options) and return its parsed JSON
+ * output. A non-zero exit fails the step with error(), which fails the stage and the build alike;
+ * exit 3 means a deployment finished unsuccessfully.
+ */
+def run(Map args, List argv, String step) {
+    List all = ['-o', 'json'] + globalOptions(args) + argv + asList(args.extraArgs)
+    String bin = args.ferry ?: env.FERRY_BIN ?: (isUnix() ? 'ferry' : 'ferry.exe')
+    String out = "${pwd(tmp: true)}/ferry-${step}-${java.util.UUID.randomUUID()}.json"
+    List vars = ["FERRY_BIN=${bin}", "FERRY_OUT=${out}", "FERRY_ARGC=${all.size()}"]
+    for (int i = 0; i < all.size(); i++) {
+        vars << "FERRY_ARG_${i}=${all[i]}"
+    }
+    if (args.server) {
+        vars << "FERRY_SERVER=${args.server}"
+    }
+    if (args.space) {
+        vars << "FERRY_SPACE=${args.space}"
+    }
+    echo(display(all))
+    int status = 0
+    Closure body = {
+        withEnv(vars.collect { it.toString() }) {
+            if (isUnix()) {
+                status = sh(script: shScript(), returnStatus: true, label: "${step}")
+            } else {
+                status = bat(script: batScript(), returnStatus: true, label: "${step}")
+            }
+        }
+    }
+    if (args.credentialsId) {
+        withCredentials([string(credentialsId: args.credentialsId, variable: 'FERRY_API_KEY')]) {
+            body()
+        }
+    } else {
+        body()
+    }
+    String text = fileExists(out) ? readFile(out) : ''
+    def result = null
+    if (text.trim()) {
+        try {
+            result = parseJson(text)
+        } catch (Exception e) {
+            echo("${step}: ferry's output is not JSON (${e.message})")
+        }
+    }
+    if (status == 3) {
+        error("${step}: a deployment finished unsuccessfully (ferry exit 3)")
+    } else if (status == 2) {
+        error("${step}: ferry rejected the arguments (exit 2); see the log above")
+    } else if (status != 0) {
+        error("${step}: ferry failed (exit ${status}); see the log above")
+    }
+    return result
+}
