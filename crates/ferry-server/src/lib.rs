@@ -1,1 +1,30 @@
-//! ferry-server
+//! Ferry's deployment server: a subset of the Octopus Deploy REST API over SQLite.
+//!
+//! [`start`] opens (or creates) a data directory, applies the `ferry.toml` configuration,
+//! fails tasks interrupted by a previous stop, and serves HTTP (or HTTPS) until
+//! [`RunningServer::shutdown`]. The same function backs `ferry server` and the in-process
+//! server the CLI starts when no `--server` is given.
+//!
+//! Modules, one job each: [`config`] (the file), `store` (SQLite), `feed` (package files),
+//! `archive` (checking and extracting packages), `lifecycle` and `channel` (rules), `deploy`
+//! (creating releases and deployments), `tasks` (the worker pool running deploy commands),
+//! `api` (the routes), `auth`, `paging`, [`errors`].
+
+mod api;
+mod archive;
+mod auth;
+mod channel;
+pub mod config;
+mod deploy;
+pub mod errors;
+mod feed;
+mod lifecycle;
+mod paging;
+mod server;
+mod state;
+mod store;
+mod tasks;
+mod versions;
+
+pub use errors::{ApiError, ServerError};
+pub use server::{RunningServer, ServerOptions, TlsFiles, start};

@@ -1,0 +1,224 @@
+//! Projects, environments, lifecycles, channels and deployment processes (read-only: they are
+//! declared in `ferry.toml`).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::input::Query;
+use super::json;
+use super::resources::{self, space_base};
+use crate::errors::{ApiError, ApiResult};
+use crate::paging::page;
+use crate::state::AppState;
+use crate::store::model::{Channel, Environment, Lifecycle, Project, Release};
+
+fn filter<T>(items: Vec<T>, query: &Query, id: impl Fn(&T) -> &str, name: impl Fn(&T) -> &str) -> Vec<T> {
+    items.into_iter().filter(|item| query.matches_ids(id(item)) && query.matches_name(name(item))).collect()
+}
+
+/// `GET projects`.
+pub async fn projects(State(state): State<AppState>, query: Query) -> ApiResult<Response> {
+    let all = state.store.call(|c| Project::all(c)).await?;
+    let items = filter(all, &query, |p| &p.id, |p| &p.name).iter().map(resources::project).collect();
+    Ok(json(StatusCode::OK, page("Project", &format!("{}/projects", space_base()), items, &query)))
+}
+
+/// `GET projects/all`.
+pub async fn projects_all(State(state): State<AppState>) -> ApiResult<Response> {
+    let all = state.store.call(|c| Project::all(c)).await?;
+    Ok(json(StatusCode::OK, Value::Array(all.iter().map(resources::project).collect())))
+}
+
+async fn find_project(state: &AppState, key: String) -> ApiResult<Project> {
+    state.store.call(move |c| Project::get(c, &key)).await
+}
+
+/// `GET projects/{id|slug|name}`.
+pub async fn project(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    Ok(json(StatusCode::OK, resources::project(&find_project(&state, id).await?)))
+}
+
+/// `GET projects/{id}/channels`.
+pub async fn project_channels(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Query,
+) -> ApiResult<Response> {
+    let project = find_project(&state, id).await?;
+    let pid = project.id.clone();
+    let channels = state.store.call(move |c| Channel::list(c, Some(&pid))).await?;
+    let items = filter(channels, &query, |c| &c.id, |c| &c.name).iter().map(resources::channel).collect();
+    Ok(json(
+        StatusCode::OK,
+        page("Channel", &format!("{}/projects/{}/channels", space_base(), project.id), items, &query),
+    ))
+}
+
+/// `GET projects/{id}/deploymentprocesses`.
+pub async fn project_process(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    Ok(json(StatusCode::OK, resources::process(&find_project(&state, id).await?)))
+}
+
+/// `GET projects/{id}/deploymentsettings`.
+pub async fn project_settings(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let project = find_project(&state, id).await?;
+    Ok(json(
+        StatusCode::OK,
+        json!({
+            "Id": format!("deploymentsettings-{}", project.id), "ProjectId": project.id, "SpaceId": super::SPACE_ID,
+            "ConnectivityPolicy": { "AllowDeploymentsToNoTargets": true, "SkipMachineBehavior": "None", "TargetRoles": [], "ExcludeUnhealthyTargets": false },
+            "VersioningStrategy": { "Template": "#{Octopus.Version.LastMajor}.#{Octopus.Version.LastMinor}.#{Octopus.Version.NextPatch}", "DonorPackage": null },
+            "ReleaseNotesTemplate": null, "DefaultGuidedFailureMode": "EnvironmentDefault", "DefaultToSkipIfAlreadyInstalled": false,
+            "Links": { "Self": format!("{}/projects/{}/deploymentsettings", space_base(), project.id) }
+        }),
+    ))
+}
+
+/// The release template: next version and per-step package information.
+async fn template(state: &AppState, project: Project, channel: Option<String>) -> ApiResult<Value> {
+    state
+        .store
+        .call(move |c| {
+            let channels = Channel::list(c, Some(&project.id))?;
+            let channel = match channel.filter(|s| !s.is_empty()) {
+                Some(key) => Channel::find(c, &project.id, &key)?.ok_or_else(|| ApiError::not_found(&key))?,
+                None => channels.into_iter().next().ok_or_else(|| ApiError::bad_request("The project has no channel."))?,
+            };
+            let releases = Release::list(c, Some(&project.id))?;
+            let last = releases.first();
+            let next = crate::deploy::next_version(c, &project, &channel)?;
+            let request = crate::deploy::ReleaseRequest::default();
+            let mut packages = Vec::new();
+            for step in &project.steps {
+                let latest = crate::deploy::latest_allowed(c, &channel, step, &request)?;
+                let last_selected =
+                    last.and_then(|r| r.selected.iter().find(|p| p.step.eq_ignore_ascii_case(step))).map(|p| p.version.clone());
+                packages.push(json!({
+                    "ActionName": step, "StepName": step, "PackageReferenceName": "", "PackageId": step,
+                    "FeedId": "feeds-builtin", "FeedName": "Octopus Server (built-in)", "NuGetPackageId": step, "NuGetFeedId": "feeds-builtin",
+                    "IsResolvable": true, "VersionSelectedLastRelease": last_selected, "FixedVersion": "", "LatestVersion": latest,
+                }));
+            }
+            Ok(json!({
+                "DeploymentProcessId": resources::process_id(&project),
+                "LastReleaseVersion": last.map(|r| r.version.clone()),
+                "NextVersionIncrement": next,
+                "VersioningPackageStepName": null, "VersioningPackageReferenceName": null,
+                "Packages": packages, "GitResources": [],
+            }))
+        })
+        .await
+}
+
+/// `GET projects/{id}/deploymentprocesses/template?channel=`.
+pub async fn project_template(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Query,
+) -> ApiResult<Response> {
+    let project = find_project(&state, id).await?;
+    let body = template(&state, project, query.get("channel").map(str::to_owned)).await?;
+    Ok(json(StatusCode::OK, body))
+}
+
+fn project_of_process(id: &str) -> String {
+    id.strip_prefix("deploymentprocess-").unwrap_or(id).to_owned()
+}
+
+/// `GET deploymentprocesses`.
+pub async fn processes(State(state): State<AppState>, query: Query) -> ApiResult<Response> {
+    let all = state.store.call(|c| Project::all(c)).await?;
+    let items =
+        all.iter().filter(|p| query.matches_ids(&resources::process_id(p))).map(resources::process).collect();
+    Ok(json(
+        StatusCode::OK,
+        page("DeploymentProcess", &format!("{}/deploymentprocesses", space_base()), items, &query),
+    ))
+}
+
+/// `GET deploymentprocesses/{id}`.
+pub async fn process(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let project =
+        find_project(&state, project_of_process(&id)).await.map_err(|_| ApiError::not_found(&id))?;
+    Ok(json(StatusCode::OK, resources::process(&project)))
+}
+
+/// `GET deploymentprocesses/{id}/template`.
+pub async fn process_template(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Query,
+) -> ApiResult<Response> {
+    let project =
+        find_project(&state, project_of_process(&id)).await.map_err(|_| ApiError::not_found(&id))?;
+    let body = template(&state, project, query.get("channel").map(str::to_owned)).await?;
+    Ok(json(StatusCode::OK, body))
+}
+
+/// `GET environments`.
+pub async fn environments(State(state): State<AppState>, query: Query) -> ApiResult<Response> {
+    let all = state.store.call(|c| Environment::all(c)).await?;
+    let items = filter(all, &query, |e| &e.id, |e| &e.name).iter().map(resources::environment).collect();
+    Ok(json(StatusCode::OK, page("Environment", &format!("{}/environments", space_base()), items, &query)))
+}
+
+/// `GET environments/all`.
+pub async fn environments_all(State(state): State<AppState>) -> ApiResult<Response> {
+    let all = state.store.call(|c| Environment::all(c)).await?;
+    Ok(json(StatusCode::OK, Value::Array(all.iter().map(resources::environment).collect())))
+}
+
+/// `GET environments/{id|name}`.
+pub async fn environment(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let key = id.clone();
+    let env = state
+        .store
+        .call(move |c| Environment::find(c, &key))
+        .await?
+        .ok_or_else(|| ApiError::not_found(&id))?;
+    Ok(json(StatusCode::OK, resources::environment(&env)))
+}
+
+/// `GET lifecycles`.
+pub async fn lifecycles(State(state): State<AppState>, query: Query) -> ApiResult<Response> {
+    let all = state.store.call(|c| Lifecycle::all(c)).await?;
+    let items = filter(all, &query, |l| &l.id, |l| &l.name).iter().map(resources::lifecycle).collect();
+    Ok(json(StatusCode::OK, page("Lifecycle", &format!("{}/lifecycles", space_base()), items, &query)))
+}
+
+/// `GET lifecycles/all`.
+pub async fn lifecycles_all(State(state): State<AppState>) -> ApiResult<Response> {
+    let all = state.store.call(|c| Lifecycle::all(c)).await?;
+    Ok(json(StatusCode::OK, Value::Array(all.iter().map(resources::lifecycle).collect())))
+}
+
+/// `GET lifecycles/{id|name}`.
+pub async fn lifecycle(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let key = id.clone();
+    let found =
+        state.store.call(move |c| Lifecycle::find(c, &key)).await?.ok_or_else(|| ApiError::not_found(&id))?;
+    Ok(json(StatusCode::OK, resources::lifecycle(&found)))
+}
+
+/// `GET channels`.
+pub async fn channels(State(state): State<AppState>, query: Query) -> ApiResult<Response> {
+    let all = state.store.call(|c| Channel::list(c, None)).await?;
+    let items = filter(all, &query, |c| &c.id, |c| &c.name).iter().map(resources::channel).collect();
+    Ok(json(StatusCode::OK, page("Channel", &format!("{}/channels", space_base()), items, &query)))
+}
+
+/// `GET channels/all`.
+pub async fn channels_all(State(state): State<AppState>) -> ApiResult<Response> {
+    let all = state.store.call(|c| Channel::list(c, None)).await?;
+    Ok(json(StatusCode::OK, Value::Array(all.iter().map(resources::channel).collect())))
+}
+
+/// `GET channels/{id}`.
+pub async fn channel(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let key = id.clone();
+    let found =
+        state.store.call(move |c| Channel::by_id(c, &key)).await?.ok_or_else(|| ApiError::not_found(&id))?;
+    Ok(json(StatusCode::OK, resources::channel(&found)))
+}

@@ -1,0 +1,137 @@
+//! Server tasks: listing (`ids`, `states`, `project`, `environment`, `active`), one task, its
+//! details (activity log), its raw log, and cancel.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use rusqlite::params;
+use serde_json::{Value, json};
+
+use super::input::Query;
+use super::resources;
+use super::{json, text};
+use crate::errors::{ApiError, ApiResult};
+use crate::paging::page;
+use crate::state::AppState;
+use crate::store::model::{LogLine, Task};
+
+/// `GET tasks`.
+pub async fn list(State(state): State<AppState>, query: Query) -> ApiResult<Response> {
+    let all = state.store.call(|c| Task::all(c)).await?;
+    let states = query.list("states");
+    let project = query.get("project").map(str::to_owned);
+    let environment = query.get("environment").map(str::to_owned);
+    let active = query.bool("active");
+    let eq = |a: &Option<String>, b: &Option<String>| {
+        a.as_ref().is_none_or(|a| b.as_ref().is_some_and(|b| a.eq_ignore_ascii_case(b)))
+    };
+    let items: Vec<Value> = all
+        .iter()
+        .filter(|t| query.matches_ids(&t.id))
+        .filter(|t| states.is_empty() || states.iter().any(|s| s.eq_ignore_ascii_case(&t.state)))
+        .filter(|t| eq(&project, &t.project_id) && eq(&environment, &t.environment_id))
+        .filter(|t| active.is_none_or(|a| a != t.is_completed()))
+        .map(resources::task)
+        .collect();
+    Ok(json(StatusCode::OK, page("Task", "/api/tasks", items, &query)))
+}
+
+async fn find(state: &AppState, id: &str) -> ApiResult<Task> {
+    let key = id.to_owned();
+    state.store.call(move |c| Task::by_id(c, &key)).await?.ok_or_else(|| ApiError::not_found(id))
+}
+
+/// `GET tasks/{id}`.
+pub async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    Ok(json(StatusCode::OK, resources::task(&find(&state, &id).await?)))
+}
+
+async fn log(state: &AppState, id: &str) -> ApiResult<Vec<LogLine>> {
+    let key = id.to_owned();
+    state.store.call(move |c| Task::log(c, &key)).await
+}
+
+/// `GET tasks/{id}/details{?verbose,tail}`.
+pub async fn details(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Query,
+) -> ApiResult<Response> {
+    let task = find(&state, &id).await?;
+    let mut lines = log(&state, &task.id).await?;
+    if let Some(tail) = query.usize("tail") {
+        let skip = lines.len().saturating_sub(tail);
+        lines.drain(..skip);
+    }
+    let size: usize = lines.iter().map(|l| l.message.len() + 1).sum();
+    let status = match task.state.as_str() {
+        "Queued" => "Pending",
+        "Executing" | "Cancelling" => "Running",
+        "Success" => "Success",
+        "Canceled" => "Canceled",
+        _ => "Failed",
+    };
+    let elements: Vec<Value> = lines
+        .iter()
+        .map(|l| json!({ "Category": l.category, "OccurredAt": l.at, "MessageText": l.message, "Detail": null, "Number": l.seq }))
+        .collect();
+    let activity = json!({
+        "Id": format!("{}-activity", task.id), "Name": task.description, "Started": task.start_time, "Ended": task.completed_time,
+        "Status": status, "Children": [], "ShowAtSummaryLevel": true, "LogElements": elements,
+        "ProgressPercentage": if task.is_completed() { 100 } else { 0 }, "ProgressMessage": null,
+    });
+    Ok(json(
+        StatusCode::OK,
+        json!({
+            "Task": resources::task(&task), "ActivityLogs": [activity], "PhysicalLogSize": size,
+            "Progress": { "ProgressPercentage": if task.is_completed() { 100 } else { 0 }, "EstimatedTimeRemaining": null },
+            "Links": { "Self": format!("/api/tasks/{}/details", task.id) },
+        }),
+    ))
+}
+
+/// `GET tasks/{id}/raw`: the log as text.
+pub async fn raw(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let task = find(&state, &id).await?;
+    let lines = log(&state, &task.id).await?;
+    let mut out = String::new();
+    for line in &lines {
+        out.push_str(&format!("{} {:<7} {}\n", line.at, line.category, line.message));
+    }
+    Ok(text(out))
+}
+
+/// `POST tasks/{id}/cancel`: stops a queued or running task; a finished one is returned as is.
+pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let task = find(&state, &id).await?;
+    if task.is_completed() {
+        return Ok(json(StatusCode::OK, resources::task(&task)));
+    }
+    let signalled = state.tasks.cancel(&task.id);
+    let key = task.id.clone();
+    state
+        .store
+        .call(move |c| {
+            if signalled {
+                c.execute("UPDATE tasks SET state = 'Cancelling' WHERE id = ?1 AND state = 'Executing'", [&key])?;
+            } else {
+                // Not running in this process: nothing to stop.
+                c.execute(
+                    "UPDATE tasks SET state = 'Canceled', error_message = 'The task was canceled.', completed_time = ?2 \
+                     WHERE id = ?1 AND state IN ('Queued', 'Executing', 'Cancelling')",
+                    params![key, crate::store::now()],
+                )?;
+            }
+            Task::append_log(c, &key, &[("Warning".into(), "Cancel requested.".into())])
+        })
+        .await?;
+    // Give a running command a moment to stop so the answer usually shows the final state.
+    for _ in 0..50 {
+        let current = find(&state, &task.id).await?;
+        if current.is_completed() {
+            return Ok(json(StatusCode::OK, resources::task(&current)));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    Ok(json(StatusCode::OK, resources::task(&find(&state, &task.id).await?)))
+}

@@ -1,0 +1,400 @@
+//! `ferry.toml`: what the server declares (environments, lifecycles, projects, channels, API keys),
+//! parsed strictly (unknown keys are errors, so typos do not pass silently) and checked for
+//! references to names that do not exist. [`crate::store`] applies it idempotently at start.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::errors::ServerError;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// API keys accepted by the server (`API-` followed by upper-case letters and digits).
+    #[serde(default)]
+    pub api_keys: Vec<String>,
+    /// Environments, in display and lifecycle order.
+    #[serde(default)]
+    pub environments: Vec<EnvironmentConfig>,
+    /// Lifecycles.
+    #[serde(default)]
+    pub lifecycles: Vec<LifecycleConfig>,
+    /// Projects.
+    #[serde(default)]
+    pub projects: Vec<ProjectConfig>,
+    /// Channels (besides each project's implicit `Default` channel).
+    #[serde(default)]
+    pub channels: Vec<ChannelConfig>,
+    /// Directory the configuration was read from (relative deploy commands resolve against it).
+    #[serde(skip)]
+    pub base_dir: Option<PathBuf>,
+}
+
+/// `[[environments]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentConfig {
+    /// Name.
+    pub name: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// `[[lifecycles]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleConfig {
+    /// Name.
+    pub name: String,
+    /// Ordered phases. None: one phase per environment, in order.
+    #[serde(default)]
+    pub phases: Vec<PhaseConfig>,
+}
+
+/// One phase of a lifecycle.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseConfig {
+    /// Name.
+    pub name: String,
+    /// Environments of the phase. Empty: every environment not named in an earlier phase.
+    #[serde(default)]
+    pub environments: Vec<String>,
+    /// Deploy to this phase's environments as soon as a release enters it.
+    #[serde(default)]
+    pub automatic: bool,
+    /// The next phase may be deployed without deploying to this one.
+    #[serde(default)]
+    pub optional: bool,
+    /// How many environments of this phase must succeed before the next phase (0: all).
+    #[serde(default)]
+    pub minimum_environments: u32,
+}
+
+/// `[[projects]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectConfig {
+    /// Name.
+    pub name: String,
+    /// Lifecycle name; default `Default`.
+    #[serde(default)]
+    pub lifecycle: Option<String>,
+    /// The deployment process: one step per package id, named after it.
+    #[serde(default)]
+    pub packages: Vec<String>,
+    /// Deploy command: one for every environment, or a table environment name -> command
+    /// (`"*"` for the others).
+    #[serde(default)]
+    pub deploy: Option<DeployConfig>,
+    /// Timeout of this project's deploy commands (e.g. `10m`); default: the server's.
+    #[serde(default)]
+    pub deploy_timeout: Option<String>,
+}
+
+/// A project's deploy command(s).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum DeployConfig {
+    /// The same command for every environment.
+    All(String),
+    /// Per environment name; `"*"` for the rest.
+    PerEnvironment(BTreeMap<String, String>),
+}
+
+impl DeployConfig {
+    /// As environment name (or `*`) -> command.
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        match self {
+            DeployConfig::All(command) => BTreeMap::from([("*".to_owned(), command.clone())]),
+            DeployConfig::PerEnvironment(map) => map.clone(),
+        }
+    }
+}
+
+/// `[[channels]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelConfig {
+    /// The project's name.
+    pub project: String,
+    /// Channel name.
+    pub name: String,
+    /// Lifecycle overriding the project's.
+    #[serde(default)]
+    pub lifecycle: Option<String>,
+    /// Make this the project's default channel.
+    #[serde(default)]
+    pub default: bool,
+    /// Version range (NuGet syntax, e.g. `[1.0,2.0)`) every package must satisfy.
+    #[serde(default)]
+    pub version_range: Option<String>,
+    /// Pre-release tag regular expression every package must match (`^$`: stable only).
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// Finer rules, each for some package ids.
+    #[serde(default)]
+    pub rules: Vec<ChannelRuleConfig>,
+}
+
+/// One channel rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelRuleConfig {
+    /// Package ids (steps) the rule applies to; empty: all.
+    #[serde(default)]
+    pub packages: Vec<String>,
+    /// Version range.
+    #[serde(default)]
+    pub version_range: Option<String>,
+    /// Pre-release tag regex.
+    #[serde(default)]
+    pub tag: Option<String>,
+}
+
+impl Config {
+    /// Read and check a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ServerError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|err| ServerError::io(format!("reading {}", path.display()), err))?;
+        let mut config = Config::parse(&text)
+            .map_err(|message| ServerError::Config { path: path.display().to_string(), message })?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+        config.base_dir = Some(std::fs::canonicalize(&dir).unwrap_or(dir));
+        Ok(config)
+    }
+
+    /// Parse and check configuration text.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|err| err.to_string())?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The configuration used when there is no file: Development, Test, Production and a
+    /// `Default` lifecycle deploying automatically to Development.
+    pub fn defaults() -> Config {
+        let env = |name: &str| EnvironmentConfig { name: name.into(), description: String::new() };
+        let phase = |name: &str, automatic| PhaseConfig {
+            name: name.into(),
+            environments: vec![name.into()],
+            automatic,
+            optional: false,
+            minimum_environments: 0,
+        };
+        Config {
+            environments: vec![env("Development"), env("Test"), env("Production")],
+            lifecycles: vec![LifecycleConfig {
+                name: "Default".into(),
+                phases: vec![phase("Development", true), phase("Test", false), phase("Production", false)],
+            }],
+            ..Config::default()
+        }
+    }
+
+    /// Fill in what a partial configuration leaves out: environments and the `Default`
+    /// lifecycle from [`Config::defaults`] when none are declared.
+    pub fn with_defaults(mut self) -> Config {
+        let defaults = Config::defaults();
+        if self.environments.is_empty() && self.lifecycles.is_empty() {
+            self.environments = defaults.environments;
+            self.lifecycles = defaults.lifecycles;
+        } else if !self.lifecycles.iter().any(|l| l.name.eq_ignore_ascii_case("Default")) {
+            // No phases: one phase per environment, in order.
+            self.lifecycles.push(LifecycleConfig { name: "Default".into(), phases: Vec::new() });
+        }
+        self
+    }
+
+    fn check(&self) -> Result<(), String> {
+        for key in &self.api_keys {
+            if !is_valid_api_key(key) {
+                return Err(
+                    "api_keys: each key must be `API-` followed by upper-case letters and digits".into()
+                );
+            }
+        }
+        let mut envs = HashSet::new();
+        for env in &self.environments {
+            check_name("environment", &env.name)?;
+            if !envs.insert(env.name.to_lowercase()) {
+                return Err(format!("environment `{}` is declared twice", env.name));
+            }
+        }
+        let mut lifecycles = HashSet::from(["default".to_owned()]);
+        for lifecycle in &self.lifecycles {
+            check_name("lifecycle", &lifecycle.name)?;
+            lifecycles.insert(lifecycle.name.to_lowercase());
+            for phase in &lifecycle.phases {
+                check_name("phase", &phase.name)?;
+                for env in &phase.environments {
+                    if !envs.contains(&env.to_lowercase()) && !self.environments.is_empty() {
+                        return Err(format!(
+                            "lifecycle `{}`, phase `{}`: environment `{env}` is not declared in [[environments]]",
+                            lifecycle.name, phase.name
+                        ));
+                    }
+                }
+                if phase.minimum_environments as usize > phase.environments.len()
+                    && !phase.environments.is_empty()
+                {
+                    return Err(format!(
+                        "lifecycle `{}`, phase `{}`: minimum_environments is larger than its environment count",
+                        lifecycle.name, phase.name
+                    ));
+                }
+            }
+        }
+        let mut projects = HashSet::new();
+        for project in &self.projects {
+            check_name("project", &project.name)?;
+            if !projects.insert(project.name.to_lowercase()) {
+                return Err(format!("project `{}` is declared twice", project.name));
+            }
+            if let Some(lifecycle) = &project.lifecycle
+                && !lifecycles.contains(&lifecycle.to_lowercase()) {
+                    return Err(format!(
+                        "project `{}`: lifecycle `{lifecycle}` is not declared",
+                        project.name
+                    ));
+                }
+            for id in &project.packages {
+                id.parse::<ferry_core::package_id::PackageId>()
+                    .map_err(|err| format!("project `{}`: package `{id}`: {err}", project.name))?;
+            }
+            if let Some(timeout) = &project.deploy_timeout {
+                parse_duration(timeout)
+                    .map_err(|err| format!("project `{}`: deploy_timeout: {err}", project.name))?;
+            }
+            if let Some(DeployConfig::PerEnvironment(map)) = &project.deploy {
+                for env in map.keys() {
+                    if env != "*" && !envs.contains(&env.to_lowercase()) && !self.environments.is_empty() {
+                        return Err(format!(
+                            "project `{}`: deploy: environment `{env}` is not declared",
+                            project.name
+                        ));
+                    }
+                }
+            }
+        }
+        for channel in &self.channels {
+            check_name("channel", &channel.name)?;
+            if !projects.contains(&channel.project.to_lowercase()) {
+                return Err(format!(
+                    "channel `{}`: project `{}` is not declared",
+                    channel.name, channel.project
+                ));
+            }
+            if let Some(lifecycle) = &channel.lifecycle
+                && !lifecycles.contains(&lifecycle.to_lowercase()) {
+                    return Err(format!(
+                        "channel `{}`: lifecycle `{lifecycle}` is not declared",
+                        channel.name
+                    ));
+                }
+            let rules = channel.rules.iter().map(|r| (&r.version_range, &r.tag));
+            for (range, tag) in std::iter::once((&channel.version_range, &channel.tag)).chain(rules) {
+                if let Some(range) = range {
+                    crate::channel::VersionRange::parse(range)
+                        .map_err(|err| format!("channel `{}`: version_range: {err}", channel.name))?;
+                }
+                if let Some(tag) = tag {
+                    regex::Regex::new(tag)
+                        .map_err(|err| format!("channel `{}`: tag: {err}", channel.name))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_name(what: &str, name: &str) -> Result<(), String> {
+    if name.trim().is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
+        return Err(format!("{what} name `{name}` must be 1 to 200 printable characters"));
+    }
+    Ok(())
+}
+
+/// Whether `key` has the form the official clients require: `API-` then `[A-Z0-9]+`.
+pub fn is_valid_api_key(key: &str) -> bool {
+    key.strip_prefix("API-").is_some_and(|rest| {
+        !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    })
+}
+
+/// Parse `90s`, `10m`, `1h`, `500ms` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration like 90s, 10m or 1h"))?;
+    let seconds = match unit {
+        "" | "s" => value,
+        "ms" => return Ok(Duration::from_millis(value)),
+        "m" => value * 60,
+        "h" => value * 3600,
+        _ => return Err(format!("`{text}` is not a duration like 90s, 10m or 1h")),
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_example_parses() {
+        let config = Config::parse(
+            r#"
+[[environments]]
+name = "Development"
+[[environments]]
+name = "Test"
+[[environments]]
+name = "Production"
+
+[[lifecycles]]
+name = "Default"
+phases = [
+  { name = "Development", environments = ["Development"], automatic = true },
+  { name = "Test", environments = ["Test"] },
+  { name = "Production", environments = ["Production"] },
+]
+
+[[projects]]
+name = "Hello"
+lifecycle = "Default"
+packages = ["Hello", "Hello.Lib"]
+deploy = "./deploy.sh"
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.projects[0].packages, ["Hello", "Hello.Lib"]);
+        assert!(config.lifecycles[0].phases[0].automatic);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_references_are_errors() {
+        assert!(Config::parse("[[environments]]\nname = \"A\"\ncolour = 1\n").is_err());
+        let err = Config::parse("[[projects]]\nname = \"P\"\nlifecycle = \"Nope\"\n").unwrap_err();
+        assert!(err.contains("Nope"), "{err}");
+        assert!(Config::parse("api_keys = [\"API-lower\"]\n").is_err());
+        assert!(Config::parse("api_keys = [\"API-UPPER123\"]\n").is_ok());
+    }
+
+    #[test]
+    fn per_environment_deploy() {
+        let config = Config::parse(
+            "[[projects]]\nname = \"P\"\ndeploy = { Production = \"./prod.sh\", \"*\" = \"./any.sh\" }\n",
+        )
+        .unwrap();
+        let map = config.projects[0].deploy.as_ref().unwrap().to_map();
+        assert_eq!(map["*"], "./any.sh");
+    }
+}

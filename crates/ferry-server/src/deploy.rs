@@ -1,0 +1,392 @@
+//! Creating releases and deployments: the rules (channels, package versions, lifecycles) applied
+//! inside one store transaction, so concurrent requests cannot break them.
+
+use std::collections::HashSet;
+
+use ferry_core::version::Version;
+use rusqlite::{Connection, params};
+
+use crate::channel::{check_rules, prerelease_allowed};
+use crate::errors::{ApiError, ApiResult};
+use crate::lifecycle::Progression;
+use crate::store::model::{
+    Channel, Deployment, Environment, Lifecycle, Package, Project, Release, SelectedPackage, Task,
+};
+use crate::store::{next_id, now};
+use crate::versions;
+
+/// A request to create a release, from any of the endpoints.
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseRequest {
+    /// Project id, slug or name.
+    pub project: String,
+    /// Channel id or name; none: the default channel, else the first whose rules fit.
+    pub channel: Option<String>,
+    /// Release version; none: the channel's next version.
+    pub version: Option<String>,
+    /// Version for every package without an override.
+    pub package_version: Option<String>,
+    /// `Step:Version`, `PackageId:Version`, `Step:Ref:Version`, `*:Version`.
+    pub packages: Vec<String>,
+    /// Release notes.
+    pub notes: Option<String>,
+    /// Return an existing release of that version instead of failing.
+    pub ignore_if_exists: bool,
+    /// Skip channel version rules.
+    pub ignore_channel_rules: bool,
+    /// Only pick pre-releases with this tag.
+    pub package_prerelease: Option<String>,
+    /// Custom fields.
+    pub custom_fields: serde_json::Value,
+}
+
+/// The outcome of a release creation.
+#[derive(Debug)]
+pub struct ReleaseOutcome {
+    /// The release.
+    pub release: Release,
+    /// Whether it existed already (IgnoreIfAlreadyExists).
+    pub existing: bool,
+    /// Tasks created by automatic deployment, to enqueue after commit.
+    pub tasks: Vec<String>,
+}
+
+/// The lifecycle a release follows: its channel's, else its project's.
+pub fn lifecycle_of(c: &Connection, release: &Release) -> ApiResult<Lifecycle> {
+    let channel = Channel::by_id(c, &release.channel_id)?;
+    let id = match channel.and_then(|ch| ch.lifecycle_id) {
+        Some(id) => id,
+        None => Project::get(c, &release.project_id)?.lifecycle_id,
+    };
+    Lifecycle::find(c, &id)?.ok_or_else(|| ApiError::internal(format!("lifecycle {id} is missing")))
+}
+
+/// Environments where the release has a successful deployment.
+pub fn succeeded_environments(c: &Connection, release_id: &str) -> ApiResult<HashSet<String>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT DISTINCT d.environment_id FROM deployments d JOIN tasks t ON t.id = d.task_id \
+         WHERE d.release_id = ?1 AND t.state = 'Success'",
+    )?;
+    let rows = stmt.query_map([release_id], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The release's progression, with the successes it is based on.
+pub fn progression(
+    c: &Connection,
+    release: &Release,
+) -> ApiResult<(Lifecycle, Progression, HashSet<String>)> {
+    let lifecycle = lifecycle_of(c, release)?;
+    let all: Vec<String> = Environment::all(c)?.into_iter().map(|e| e.id).collect();
+    let succeeded = succeeded_environments(c, &release.id)?;
+    let progression = Progression::compute(&lifecycle.phases, &all, &succeeded);
+    Ok((lifecycle, progression, succeeded))
+}
+
+fn env_names(c: &Connection, ids: &[String]) -> ApiResult<Vec<String>> {
+    ids.iter().map(|id| Ok(Environment::find(c, id)?.map(|e| e.name).unwrap_or_else(|| id.clone()))).collect()
+}
+
+/// Create one deployment (and its queued task) per environment, after checking the lifecycle
+/// allows every one of them. Returns the deployments.
+pub fn create_deployments(
+    c: &Connection,
+    release: &Release,
+    environments: &[Environment],
+) -> ApiResult<Vec<Deployment>> {
+    let (lifecycle, progression, succeeded) = progression(c, release)?;
+    let project = Project::get(c, &release.project_id)?;
+    let mut errors = Vec::new();
+    for env in environments {
+        if !progression.contains(&env.id) {
+            errors.push(format!(
+                "The environment '{}' is not part of the lifecycle '{}' used by release {} of project '{}', so it cannot be deployed there.",
+                env.name, lifecycle.name, release.version, project.name
+            ));
+        } else if !progression.is_allowed(&env.id) {
+            let required = env_names(c, &progression.required_before(&env.id, &succeeded))?;
+            errors.push(format!(
+                "The release has not been deployed to the required environments before it can be promoted to this environment. \
+                 Release {} of project '{}' must first be deployed successfully to {} before it can be deployed to {} \
+                 (lifecycle '{}').",
+                release.version,
+                project.name,
+                required.join(", "),
+                env.name,
+                lifecycle.name
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let mut out = Vec::new();
+    for env in environments {
+        let task_id = next_id(c, "ServerTasks")?;
+        let deployment_id = next_id(c, "Deployments")?;
+        let created = now();
+        let description = format!("Deploy {} release {} to {}", project.name, release.version, env.name);
+        c.execute(
+            "INSERT INTO tasks(id, name, description, state, arguments, project_id, environment_id, release_id, queue_time) \
+             VALUES (?1, 'Deploy', ?2, 'Queued', ?3, ?4, ?5, ?6, ?7)",
+            params![
+                task_id,
+                description,
+                serde_json::json!({ "DeploymentId": deployment_id }).to_string(),
+                project.id,
+                env.id,
+                release.id,
+                created
+            ],
+        )?;
+        let name = format!("Deploy to {}", env.name);
+        c.execute(
+            "INSERT INTO deployments(id, release_id, environment_id, project_id, channel_id, task_id, name, created) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![deployment_id, release.id, env.id, project.id, release.channel_id, task_id, name, created],
+        )?;
+        Task::append_log(c, &task_id, &[("Info".into(), format!("Queued: {description}"))])?;
+        out.push(Deployment {
+            id: deployment_id,
+            release_id: release.id.clone(),
+            environment_id: env.id.clone(),
+            project_id: project.id.clone(),
+            channel_id: release.channel_id.clone(),
+            task_id,
+            name,
+            created,
+        });
+    }
+    Ok(out)
+}
+
+/// Deploy the release to the automatic environments of every phase it has entered and that
+/// have no deployment of it yet. Returns the new task ids.
+pub fn auto_deploy(c: &Connection, release: &Release) -> ApiResult<Vec<String>> {
+    let (_, progression, _) = progression(c, release)?;
+    let deployed: HashSet<String> =
+        Deployment::for_release(c, &release.id)?.into_iter().map(|d| d.environment_id).collect();
+    let mut targets = Vec::new();
+    for id in progression.automatic_targets() {
+        if !deployed.contains(&id)
+            && let Some(env) = Environment::find(c, &id)? {
+                targets.push(env);
+            }
+    }
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(create_deployments(c, release, &targets)?.into_iter().map(|d| d.task_id).collect())
+}
+
+/// Create a release (or find the existing one), then deploy it automatically where the
+/// lifecycle says so.
+pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<ReleaseOutcome> {
+    let project = Project::find(c, &request.project)?
+        .ok_or_else(|| ApiError::bad_request(format!("The project '{}' was not found.", request.project)))?;
+    let given_version = match &request.version {
+        Some(text) if !text.trim().is_empty() => Some(versions::parse("ReleaseVersion", text)?),
+        _ => None,
+    };
+    if let Some(version) = &given_version
+        && let Some(existing) = Release::find(c, &project.id, &versions::key(version))? {
+            if request.ignore_if_exists {
+                return Ok(ReleaseOutcome { release: existing, existing: true, tasks: Vec::new() });
+            }
+            return Err(ApiError::bad_request(format!(
+                "A release with the version {version} already exists for the project '{}'.",
+                project.name
+            )));
+        }
+    let channels = Channel::list(c, Some(&project.id))?;
+    let candidates: Vec<&Channel> = match &request.channel {
+        Some(key) if !key.trim().is_empty() => {
+            let key = key.trim();
+            let found = channels
+                .iter()
+                .find(|ch| ch.id.eq_ignore_ascii_case(key) || ch.name.eq_ignore_ascii_case(key))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "The channel '{key}' was not found in the project '{}'.",
+                        project.name
+                    ))
+                })?;
+            vec![found]
+        }
+        _ => channels.iter().collect(),
+    };
+    let mut first_error = None;
+    let mut chosen = None;
+    for channel in candidates {
+        match select_packages(c, &project, channel, request) {
+            Ok(selected) => {
+                chosen = Some((channel.clone(), selected));
+                break;
+            }
+            Err(err) => {
+                first_error.get_or_insert(err);
+            }
+        }
+    }
+    let (channel, selected) = match chosen {
+        Some(chosen) => chosen,
+        None => {
+            return Err(first_error.unwrap_or_else(|| ApiError::bad_request("The project has no channel.")));
+        }
+    };
+    let version = match given_version {
+        Some(version) => version,
+        None => {
+            let text = next_version(c, &project, &channel)?;
+            versions::parse("ReleaseVersion", &text)?
+        }
+    };
+    let key = versions::key(&version);
+    if let Some(existing) = Release::find(c, &project.id, &key)? {
+        if request.ignore_if_exists {
+            return Ok(ReleaseOutcome { release: existing, existing: true, tasks: Vec::new() });
+        }
+        return Err(ApiError::bad_request(format!(
+            "A release with the version {version} already exists for the project '{}'.",
+            project.name
+        )));
+    }
+    let release = Release {
+        id: next_id(c, "Releases")?,
+        project_id: project.id.clone(),
+        channel_id: channel.id.clone(),
+        version: version.to_string(),
+        notes: request.notes.clone().unwrap_or_default(),
+        selected,
+        assembled: now(),
+        custom_fields: if request.custom_fields.is_object() {
+            request.custom_fields.clone()
+        } else {
+            serde_json::json!({})
+        },
+        ignore_channel_rules: request.ignore_channel_rules,
+    };
+    c.execute(
+        "INSERT INTO releases(id, project_id, channel_id, version, version_key, notes, selected, assembled, custom_fields, \
+         ignore_channel_rules) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            release.id,
+            release.project_id,
+            release.channel_id,
+            release.version,
+            key,
+            release.notes,
+            serde_json::to_string(&release.selected)?,
+            release.assembled,
+            release.custom_fields.to_string(),
+            release.ignore_channel_rules
+        ],
+    )?;
+    let tasks = auto_deploy(c, &release)?;
+    Ok(ReleaseOutcome { release, existing: false, tasks })
+}
+
+/// The next version for a channel: the highest release of the channel (else of the project)
+/// incremented.
+pub fn next_version(c: &Connection, project: &Project, channel: &Channel) -> ApiResult<String> {
+    let releases = Release::list(c, Some(&project.id))?;
+    let highest = |filter: &dyn Fn(&Release) -> bool| {
+        releases.iter().filter(|r| filter(r)).filter_map(|r| r.version.parse::<Version>().ok()).max()
+    };
+    let last = highest(&|r| r.channel_id == channel.id).or_else(|| highest(&|_| true));
+    Ok(versions::next_increment(last.as_ref()))
+}
+
+/// Pick a version for every step of the project under a channel's rules.
+fn select_packages(
+    c: &Connection,
+    project: &Project,
+    channel: &Channel,
+    request: &ReleaseRequest,
+) -> ApiResult<Vec<SelectedPackage>> {
+    let overrides = parse_overrides(&request.packages)?;
+    let mut out = Vec::new();
+    for step in &project.steps {
+        let explicit = overrides
+            .iter()
+            .rev()
+            .find(|(name, _)| name == "*" || name.eq_ignore_ascii_case(step))
+            .map(|(_, v)| v.clone())
+            .or_else(|| request.package_version.clone().filter(|v| !v.trim().is_empty()));
+        let version = match explicit {
+            Some(text) => {
+                let version = versions::parse(&format!("the version of package {step}"), &text)?;
+                let package = Package::find(c, step, &versions::key(&version))?.ok_or_else(|| {
+                    ApiError::bad_request(format!("The package {step} version {version} was not found in the built-in feed."))
+                })?;
+                if !request.ignore_channel_rules {
+                    check_rules(&channel.rules, step, &version).map_err(|why| {
+                        ApiError::bad_request(format!(
+                            "The package {step} version {version} violates the version rules of the channel '{}': {why}.",
+                            channel.name
+                        ))
+                    })?;
+                }
+                package.version
+            }
+            None => latest_allowed(c, channel, step, request)?.ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "No version of the package {step} in the built-in feed satisfies the rules of the channel '{}'; push one or give its version.",
+                    channel.name
+                ))
+            })?,
+        };
+        out.push(SelectedPackage { step: step.clone(), package_id: step.clone(), version });
+    }
+    Ok(out)
+}
+
+/// The highest version of `package_id` the channel allows (stable unless the rules name a tag).
+pub fn latest_allowed(
+    c: &Connection,
+    channel: &Channel,
+    package_id: &str,
+    request: &ReleaseRequest,
+) -> ApiResult<Option<String>> {
+    let prerelease_ok =
+        prerelease_allowed(&channel.rules, package_id) || request.package_prerelease.is_some();
+    let mut candidates: Vec<(Version, String)> = Package::list(c, Some(package_id))?
+        .into_iter()
+        .filter_map(|p| p.version.parse::<Version>().ok().map(|v| (v, p.version)))
+        .filter(|(v, _)| request.ignore_channel_rules || check_rules(&channel.rules, package_id, v).is_ok())
+        .filter(|(v, _)| match &request.package_prerelease {
+            Some(tag) => {
+                v.prerelease().is_some_and(|p| p.to_ascii_lowercase().starts_with(&tag.to_ascii_lowercase()))
+            }
+            None => true,
+        })
+        .collect();
+    candidates.sort_by(|a, b| b.0.cmp(&a.0));
+    let stable = candidates.iter().find(|(v, _)| !v.is_prerelease());
+    let pick = if prerelease_ok { candidates.first() } else { stable.or(candidates.first()) };
+    Ok(pick.map(|(_, text)| text.clone()))
+}
+
+/// `Step:Version`, `Step:Ref:Version`, `*:Version` -> (step or `*`, version).
+fn parse_overrides(specs: &[String]) -> ApiResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for spec in specs {
+        let parts: Vec<&str> = spec.split([':', '=', '/']).map(str::trim).collect();
+        match parts.as_slice() {
+            [step, version] if !step.is_empty() && !version.is_empty() => {
+                out.push(((*step).to_owned(), (*version).to_owned()))
+            }
+            [step, reference, version] if !step.is_empty() && !version.is_empty() => {
+                let key = if *step == "*" && !reference.is_empty() { reference } else { step };
+                out.push(((*key).to_owned(), (*version).to_owned()))
+            }
+            [version] if !version.is_empty() => out.push(("*".to_owned(), (*version).to_owned())),
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "The package selection `{spec}` is not `Step:Version`, `PackageId:Version` or `Step:PackageRef:Version`."
+                )));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,262 @@
+//! Running a deploy command: extract the release's packages into a fresh working directory,
+//! run the command there with `FERRY_*` variables, stream its output into the task log, and
+//! stop it (its whole process group) on timeout or cancel.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::Command;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::{DeployContext, Outcome};
+use crate::archive::ExtractLimits;
+use crate::errors::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::model::{Package, Task};
+use crate::versions;
+
+/// Most log lines kept per task; later lines are counted, not stored.
+const MAX_LOG_LINES: usize = 50_000;
+/// Environment variables never passed to a deploy command (they hold secrets).
+const SECRET_VARIABLES: &[&str] =
+    &["FERRY_SERVER_API_KEYS", "FERRY_API_KEY", "OCTOPUS_API_KEY", "OCTOPUS_CLI_API_KEY"];
+
+/// Run the deploy command for a task.
+pub async fn run(
+    state: &AppState,
+    context: &DeployContext,
+    command: &str,
+    timeout: Duration,
+    token: &CancellationToken,
+) -> ApiResult<Outcome> {
+    let task_id = context.task.id.clone();
+    let work = state.data_dir.join("work").join(&task_id);
+    let outcome = run_in(state, context, command, timeout, token, &work).await;
+    let _ = tokio::fs::remove_dir_all(&work).await;
+    outcome
+}
+
+async fn log(state: &AppState, task_id: &str, lines: Vec<(String, String)>) -> ApiResult<()> {
+    let id = task_id.to_owned();
+    state.store.call(move |c| Task::append_log(c, &id, &lines)).await
+}
+
+/// `Hello.Web` -> `HELLO_WEB`.
+pub fn variable_suffix(package_id: &str) -> String {
+    package_id.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
+}
+
+async fn run_in(
+    state: &AppState,
+    context: &DeployContext,
+    command: &str,
+    timeout: Duration,
+    token: &CancellationToken,
+    work: &Path,
+) -> ApiResult<Outcome> {
+    let task_id = context.task.id.as_str();
+    tokio::fs::create_dir_all(work).await?;
+    let mut variables: Vec<(String, String)> = vec![
+        ("FERRY_PROJECT".into(), context.project.name.clone()),
+        ("FERRY_RELEASE_VERSION".into(), context.release.version.clone()),
+        ("FERRY_ENVIRONMENT".into(), context.environment.name.clone()),
+        ("FERRY_DEPLOYMENT_ID".into(), context.deployment.id.clone()),
+        ("FERRY_TASK_ID".into(), task_id.to_owned()),
+        ("FERRY_RELEASE_ID".into(), context.release.id.clone()),
+        ("FERRY_WORK_DIR".into(), work.display().to_string()),
+    ];
+    for selected in &context.release.selected {
+        let (id, key) =
+            (selected.package_id.clone(), versions::key_of(&selected.version).unwrap_or_default());
+        let package = state.store.call(move |c| Package::find(c, &id, &key)).await?.ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "package {} {} is no longer in the feed",
+                selected.package_id, selected.version
+            ))
+        })?;
+        let target = work.join(&package.package_id);
+        let format = package.format.trim_start_matches('.').parse().map_err(ApiError::internal)?;
+        let source = state.data_dir.join(&package.file);
+        log(
+            state,
+            task_id,
+            vec![(
+                "Info".into(),
+                format!("Extracting {} {} to {}", package.package_id, package.version, target.display()),
+            )],
+        )
+        .await?;
+        let target_clone = target.clone();
+        let extracted = tokio::task::spawn_blocking(move || {
+            crate::archive::extract(&source, format, &target_clone, ExtractLimits::default())
+        })
+        .await
+        .map_err(|err| ApiError::internal(err.to_string()))?;
+        if let Err(message) = extracted {
+            return Ok(Outcome::failed(
+                "Failed",
+                format!("Extracting {} {} failed: {message}", package.package_id, package.version),
+            ));
+        }
+        variables.push((
+            format!("FERRY_PACKAGE_{}", variable_suffix(&package.package_id)),
+            target.display().to_string(),
+        ));
+    }
+    let resolved = resolve_command(command, context.project.base_dir.as_deref());
+    log(state, task_id, vec![("Info".into(), format!("Running the deploy command: {command}"))]).await?;
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(&resolved)
+        .current_dir(work)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for name in SECRET_VARIABLES {
+        cmd.env_remove(name);
+    }
+    if let Some(dir) = &context.project.base_dir {
+        cmd.env("FERRY_CONFIG_DIR", dir);
+    }
+    cmd.envs(variables);
+    #[cfg(unix)]
+    cmd.process_group(0);
+    cmd.kill_on_drop(true);
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(err) => {
+            return Ok(Outcome::failed("Failed", format!("The deploy command could not be started: {err}")));
+        }
+    };
+    let pid = child.id();
+    let (sender, mut receiver) = mpsc::channel::<(String, String)>(1024);
+    let readers = [
+        child.stdout.take().map(|out| tokio::spawn(read_lines(out, "Info", sender.clone()))),
+        child.stderr.take().map(|err| tokio::spawn(read_lines(err, "Warning", sender.clone()))),
+    ];
+    drop(sender);
+    // Write log lines in batches while the command runs.
+    let writer_state = state.clone();
+    let writer_id = task_id.to_owned();
+    let writer = tokio::spawn(async move {
+        let mut kept = 0usize;
+        let mut dropped = 0usize;
+        let mut batch = Vec::new();
+        loop {
+            let line = tokio::time::timeout(Duration::from_millis(200), receiver.recv()).await;
+            let done = matches!(line, Ok(None));
+            let idle = line.is_err();
+            if let Ok(Some(line)) = line {
+                if kept < MAX_LOG_LINES {
+                    kept += 1;
+                    batch.push(line);
+                } else {
+                    dropped += 1;
+                }
+            }
+            if (done || idle || batch.len() >= 200) && !batch.is_empty() {
+                let _ = log(&writer_state, &writer_id, std::mem::take(&mut batch)).await;
+            }
+            if done {
+                break;
+            }
+        }
+        if dropped > 0 {
+            let _ = log(
+                &writer_state,
+                &writer_id,
+                vec![("Warning".into(), format!("{dropped} more output lines were not kept"))],
+            )
+            .await;
+        }
+    });
+    let outcome = tokio::select! {
+        status = child.wait() => match status {
+            Ok(status) if status.success() => Outcome::success(),
+            Ok(status) => Outcome::failed("Failed", match status.code() {
+                Some(code) => format!("The deploy command failed with exit code {code}."),
+                None => "The deploy command was killed by a signal.".to_owned(),
+            }),
+            Err(err) => Outcome::failed("Failed", format!("Waiting for the deploy command failed: {err}")),
+        },
+        _ = tokio::time::sleep(timeout) => {
+            kill_group(pid, &mut child).await;
+            Outcome::failed("TimedOut", format!("The deploy command did not finish within {}s and was stopped.", timeout.as_secs()))
+        },
+        _ = token.cancelled() => {
+            kill_group(pid, &mut child).await;
+            Outcome::failed("Canceled", "The task was canceled; the deploy command was stopped.")
+        },
+    };
+    for reader in readers.into_iter().flatten() {
+        // Output pipes held open by orphaned grandchildren must not block the task forever.
+        let _ = tokio::time::timeout(Duration::from_secs(5), reader).await;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+    Ok(outcome)
+}
+
+async fn read_lines(
+    stream: impl AsyncRead + Unpin,
+    category: &'static str,
+    sender: mpsc::Sender<(String, String)>,
+) {
+    let mut lines = BufReader::new(stream);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match lines.read_until(b'\n', &mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                let text = String::from_utf8_lossy(&buf);
+                let text = text.trim_end_matches(['\n', '\r']);
+                let text: String = text.chars().take(8192).collect();
+                if sender.send((category.to_owned(), text)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn kill_group(pid: Option<u32>, child: &mut tokio::process::Child) {
+    if let Some(pid) = pid {
+        // The command runs in its own process group; stop all of it, not just the shell.
+        let _ = Command::new("kill").arg("-KILL").arg(format!("-{pid}")).status().await;
+    }
+    let _ = child.kill().await;
+}
+
+/// A command starting with `./` or `../` names a script next to the configuration file: make
+/// that first word absolute when the file exists there.
+fn resolve_command(command: &str, base_dir: Option<&str>) -> String {
+    let Some(base) = base_dir else { return command.to_owned() };
+    let trimmed = command.trim_start();
+    let first = trimmed.split_whitespace().next().unwrap_or("");
+    if !(first.starts_with("./") || first.starts_with("../")) {
+        return command.to_owned();
+    }
+    let candidate: PathBuf = Path::new(base).join(first);
+    if candidate.exists() {
+        let quoted = format!("'{}'", candidate.display().to_string().replace('\'', "'\\''"));
+        format!("{quoted}{}", &trimmed[first.len()..])
+    } else {
+        command.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes_and_commands() {
+        assert_eq!(variable_suffix("Hello.Lib-x"), "HELLO_LIB_X");
+        let dir = std::env::temp_dir();
+        assert_eq!(resolve_command("echo hi", Some(dir.to_str().unwrap())), "echo hi");
+        assert_eq!(resolve_command("./nope.sh a", Some(dir.to_str().unwrap())), "./nope.sh a");
+    }
+}
