@@ -649,22 +649,44 @@ impl Client {
         }
     }
 
-    /// Build information for `package_id`: of `version`, or the latest one.
+    /// Build information for `package_id` `version`, when the server has it.
     pub async fn build_information(
         &self,
         package_id: &str,
         version: Option<&str>,
     ) -> Result<Option<StoredBuildInformation>, OctopusError> {
-        let doing = format!("reading build information of {package_id}");
-        let mut path = format!("build-information?packageId={}", encode_query(package_id));
-        match version {
-            Some(version) => path.push_str(&format!("&filter={}", encode_query(version))),
-            None => path.push_str("&latest=true"),
+        let mut all = self.build_informations(package_id, version).await?;
+        if version.is_none() {
+            all.sort_by(|a, b| compare_versions(&b.version, &a.version));
         }
-        let page: crate::model::Page<serde_json::Value> =
-            self.get_json(&doing, &self.space_path(&path)).await?;
-        let mut items: Vec<StoredBuildInformation> = page
-            .items
+        Ok(all.into_iter().next())
+    }
+
+    /// The newest build information of `package_id` for a version below `version`: the previous
+    /// build, whose commit starts the next build's commit range.
+    pub async fn previous_build_information(
+        &self,
+        package_id: &str,
+        version: &str,
+    ) -> Result<Option<StoredBuildInformation>, OctopusError> {
+        let mut all = self.build_informations(package_id, None).await?;
+        all.retain(|b| compare_versions(&b.version, version) == std::cmp::Ordering::Less);
+        all.sort_by(|a, b| compare_versions(&b.version, &a.version));
+        Ok(all.into_iter().next())
+    }
+
+    async fn build_informations(
+        &self,
+        package_id: &str,
+        version: Option<&str>,
+    ) -> Result<Vec<StoredBuildInformation>, OctopusError> {
+        let doing = format!("reading build information of {package_id}");
+        let mut path = format!("build-information?packageId={}&take=1000", encode_query(package_id));
+        if let Some(version) = version {
+            path.push_str(&format!("&filter={}", encode_query(version)));
+        }
+        let items: Vec<serde_json::Value> = self.get_all(&doing, &self.space_path(&path)).await?;
+        Ok(items
             .into_iter()
             .filter_map(|item| {
                 let text = |key: &str| item.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
@@ -676,15 +698,11 @@ impl Client {
                 };
                 let same_package =
                     stored.package_id.is_empty() || stored.package_id.eq_ignore_ascii_case(package_id);
-                let same_version = version.is_none_or(|v| stored.version == v);
+                let same_version =
+                    version.is_none_or(|v| compare_versions(&stored.version, v) == std::cmp::Ordering::Equal);
                 (same_package && same_version).then_some(stored)
             })
-            .collect();
-        if version.is_none() {
-            // The newest: highest version, as the server may not honour `latest`.
-            items.sort_by(|a, b| compare_versions(&b.version, &a.version));
-        }
-        Ok(items.into_iter().next())
+            .collect())
     }
 }
 

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use ferry_ci::{CiOutput, CiSystem};
 
 use crate::cli::{CiChoice, GlobalArgs, OutputFormat};
+use crate::exit::{ExitStatus, UserError};
 
 /// Set up `tracing` on stderr: `-v` for debug, `-vv` for trace, `RUST_LOG` overrides.
 pub fn init_logging(global: &GlobalArgs) {
@@ -18,7 +19,11 @@ pub fn init_logging(global: &GlobalArgs) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 /// The context a command runs in.
@@ -30,6 +35,7 @@ pub struct Ctx {
     /// Native output for that CI system.
     pub ci: Box<dyn CiOutput>,
     api_key: Option<String>,
+    api_key_source: String,
 }
 
 /// The first non-empty environment variable of `names`.
@@ -53,19 +59,28 @@ impl Ctx {
             CiChoice::None => CiSystem::None,
         };
         let ci: Box<dyn CiOutput> = ferry_ci::output_for(ci_system);
-        let api_key = match (&global.api_key, &global.api_key_file) {
-            (Some(key), _) => Some(key.trim().to_owned()),
+        let (api_key, api_key_source) = match (&global.api_key, &global.api_key_file) {
+            (Some(key), _) => (Some(key.trim().to_owned()), "--api-key".to_owned()),
             (None, Some(file)) => {
                 let text = std::fs::read_to_string(file)
                     .with_context(|| format!("reading the API key from {}", file.display()))?;
-                text.lines().next().map(|line| line.trim().to_owned()).filter(|key| !key.is_empty())
+                (
+                    text.lines().next().map(|line| line.trim().to_owned()).filter(|key| !key.is_empty()),
+                    format!("--api-key-file {}", file.display()),
+                )
             }
-            (None, None) => env_first(&["FERRY_API_KEY", "OCTOPUS_API_KEY"]),
+            (None, None) => {
+                let source = ["FERRY_API_KEY", "OCTOPUS_API_KEY"]
+                    .into_iter()
+                    .find(|name| std::env::var(name).is_ok_and(|v| !v.trim().is_empty()))
+                    .unwrap_or("FERRY_API_KEY");
+                (env_first(&["FERRY_API_KEY", "OCTOPUS_API_KEY"]), source.to_owned())
+            }
         };
         if let Some(key) = &api_key {
             let _ = ci.mask(key);
         }
-        let ctx = Ctx { global, ci_system, ci, api_key };
+        let ctx = Ctx { global, ci_system, ci, api_key, api_key_source };
         if ctx.global.api_key.is_some() {
             ctx.warn("--api-key on the command line can be seen by other processes; FERRY_API_KEY or --api-key-file are safer");
         }
@@ -132,6 +147,114 @@ impl Ctx {
             println!("{}", serde_json::to_string_pretty(json).unwrap_or_else(|_| json.to_string()));
         } else if !text.is_empty() {
             println!("{text}");
+        }
+    }
+}
+
+/// A connection to the server a command works against: the configured one, or the embedded
+/// server started in-process. Call [`Connection::close`] before returning, so the embedded
+/// server lets its running deployments finish (or fails them cleanly) before the process exits.
+pub struct Connection {
+    /// The API client.
+    pub client: ferry_octopus::Client,
+    embedded: Option<ferry_server::RunningServer>,
+}
+
+impl Connection {
+    /// Shut the embedded server down gracefully (no-op for a remote server).
+    pub async fn close(self) {
+        if let Some(server) = self.embedded {
+            server.shutdown().await;
+        }
+    }
+}
+
+/// Turn a client error into a [`UserError`] carrying its hints (exit 1, or 2 for bad options).
+pub fn client_error(err: ferry_octopus::OctopusError) -> anyhow::Error {
+    let status = match err.kind {
+        ferry_octopus::ErrorKind::Usage => ExitStatus::Usage,
+        _ => ExitStatus::Failure,
+    };
+    anyhow::Error::new(UserError { status, message: err.to_string(), hints: err.hints.clone() })
+}
+
+impl Ctx {
+    /// Client options for `server` from the global flags.
+    pub fn client_options(&self, server: &str) -> ferry_octopus::ClientOptions {
+        let mut options = ferry_octopus::ClientOptions::new(server);
+        options.api_key = self.api_key().map(str::to_owned);
+        options.api_key_source = self.api_key_source.clone();
+        options.space = self.space();
+        options.ca_cert = self.global.ca_cert.clone();
+        options.insecure = self.global.insecure;
+        options.connect_timeout = std::time::Duration::from_secs(self.global.connect_timeout.max(1));
+        options.request_timeout = std::time::Duration::from_secs(self.global.request_timeout.max(1));
+        options.ci_name = match self.ci_system {
+            CiSystem::None => "local".to_owned(),
+            system => system.build_environment().to_owned(),
+        };
+        if let Some(ms) = std::env::var("FERRY_RETRY_BASE_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+            options.retry_base = std::time::Duration::from_millis(ms);
+        }
+        if let Some(n) = std::env::var("FERRY_RETRY_ATTEMPTS").ok().and_then(|v| v.parse::<u32>().ok()) {
+            options.max_attempts = n.max(1);
+        }
+        options.progress = if self.global.quiet {
+            ferry_octopus::ProgressMode::Off
+        } else if std::env::var_os("FERRY_NO_PROGRESS").is_some() {
+            ferry_octopus::ProgressMode::Lines
+        } else {
+            ferry_octopus::ProgressMode::Auto
+        };
+        options
+    }
+
+    /// Connect to the configured server, or start the embedded one over `--data` (creating
+    /// `project` with one step per package id on first use) and say so in one line on stderr.
+    pub async fn connect(&self, project: Option<(&str, &[String])>) -> anyhow::Result<Connection> {
+        if self.global.insecure {
+            self.warn("--insecure: the server's TLS certificate is NOT verified; anyone on the network path can read the API key and change what is deployed");
+        }
+        if let Some(url) = self.server_url() {
+            let client =
+                ferry_octopus::Client::connect(self.client_options(&url)).await.map_err(client_error)?;
+            return Ok(Connection { client, embedded: None });
+        }
+        let data = self.data_dir();
+        let config = self.config_path();
+        let options = ferry_server::ServerOptions::embedded(data.clone(), config.clone());
+        let running = ferry_server::start(options).await.map_err(|err| {
+            anyhow::Error::new(
+                UserError::failure(format!(
+                    "could not start the embedded server over {}: {err}",
+                    data.display()
+                ))
+                .hint("pass --server URL to use a running server, or --data DIR for another data directory"),
+            )
+        })?;
+        self.info(&format!(
+            "no --server given: using Ferry's embedded server over {}{} ({})",
+            data.display(),
+            config.as_ref().map(|c| format!(" with {}", c.display())).unwrap_or_default(),
+            running.url()
+        ));
+        if let Some((name, package_ids)) = project
+            && let Err(err) = running.ensure_project(name, package_ids).await
+        {
+            running.shutdown().await;
+            return Err(UserError::failure(format!(
+                "could not create project {name} on the embedded server: {err}"
+            ))
+            .into());
+        }
+        let mut options = self.client_options(&running.url());
+        options.api_key = None;
+        match ferry_octopus::Client::connect(options).await {
+            Ok(client) => Ok(Connection { client, embedded: Some(running) }),
+            Err(err) => {
+                running.shutdown().await;
+                Err(client_error(err))
+            }
         }
     }
 }

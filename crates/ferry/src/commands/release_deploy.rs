@@ -1,10 +1,168 @@
-//! `ferry release deploy`.
+//! `ferry release deploy`, and the deploy-then-report step that promote, rollback and ship share.
 
-use crate::cli::ReleaseDeployArgs;
-use crate::context::Ctx;
+use ferry_octopus::model::{Project, Release};
+use ferry_octopus::{Client, CreatedDeployment, DeployRequest};
+
+use super::task_wait::{WaitSettings, Waited, join, markdown_table, table};
+use crate::cli::{DeployOptions, ReleaseDeployArgs};
+use crate::context::{Ctx, client_error};
 use crate::exit::UserError;
 
 /// Run the command.
-pub async fn run(_ctx: &Ctx, _args: &ReleaseDeployArgs) -> anyhow::Result<()> {
-    Err(UserError::failure("this command is not built yet").into())
+pub async fn run(ctx: &Ctx, args: &ReleaseDeployArgs) -> anyhow::Result<()> {
+    let connection = ctx.connect(Some((&args.project, &[]))).await?;
+    let result = async {
+        let client = &connection.client;
+        let project = client.find_project(&args.project).await.map_err(client_error)?;
+        let release = find_release(client, &project, &args.version).await?;
+        deploy(ctx, client, &project, &release, &args.environments, &args.deploy).await
+    }
+    .await;
+    connection.close().await;
+    finish(ctx, &result?)
+}
+
+/// The release `version` of `project`, or its newest release for `latest`.
+pub(super) async fn find_release(
+    client: &Client,
+    project: &Project,
+    version: &str,
+) -> anyhow::Result<Release> {
+    if version.eq_ignore_ascii_case("latest") {
+        let mut releases = client.releases(project).await.map_err(client_error)?;
+        releases.sort_by(|a, b| ferry_octopus::compare_versions(&b.version, &a.version));
+        return releases.into_iter().next().ok_or_else(|| {
+            UserError::failure(format!("project {} has no releases yet", project.name))
+                .hint(format!("create one: ferry release create --project {} --version 1.0.0", project.name))
+                .into()
+        });
+    }
+    match client.find_release(project, version).await.map_err(client_error)? {
+        Some(release) => Ok(release),
+        None => {
+            let mut releases = client.releases(project).await.map_err(client_error)?;
+            releases.sort_by(|a, b| ferry_octopus::compare_versions(&b.version, &a.version));
+            let recent: Vec<&str> = releases.iter().take(5).map(|r| r.version.as_str()).collect();
+            let mut err = UserError::failure(format!("project {} has no release {version}", project.name));
+            err = if recent.is_empty() {
+                err.hint(format!(
+                    "create it first: ferry release create --project {} --version {version}",
+                    project.name
+                ))
+            } else {
+                err.hint(format!(
+                    "the newest releases are {}; --version latest picks the newest",
+                    recent.join(", ")
+                ))
+            };
+            Err(err.into())
+        }
+    }
+}
+
+/// Deploy `release` to `environments`; with `--wait`, wait and stream logs. Returns one result
+/// per deployment (state = the task state when returning).
+pub(super) async fn deploy(
+    ctx: &Ctx,
+    client: &Client,
+    project: &Project,
+    release: &Release,
+    environments: &[String],
+    opts: &DeployOptions,
+) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
+    let environments = client.find_environments(environments).await.map_err(client_error)?;
+    let request = DeployRequest {
+        project: project.clone(),
+        release: release.clone(),
+        environments,
+        tenants: opts.tenants.clone(),
+        variables: opts.variables.clone(),
+    };
+    let created = client.deploy(&request).await.map_err(client_error)?;
+    for d in &created {
+        ctx.info(&format!(
+            "deploying {} {} to {} ({}, {})",
+            project.name, release.version, d.environment, d.deployment_id, d.task_id
+        ));
+    }
+    follow(ctx, client, created, opts).await
+}
+
+/// Wait for (with `--wait`) or look once at the deployments' tasks.
+pub(super) async fn follow(
+    ctx: &Ctx,
+    client: &Client,
+    created: Vec<CreatedDeployment>,
+    opts: &DeployOptions,
+) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
+    let tasks: Vec<(String, String)> =
+        created.iter().map(|d| (d.environment.clone(), d.task_id.clone())).collect();
+    let waited = if opts.wait.wait {
+        let settings = WaitSettings {
+            timeout: opts.wait.timeout,
+            poll_interval: opts.wait.poll_interval,
+            cancel_on_timeout: opts.wait.cancel_on_timeout,
+        };
+        super::task_wait::wait(ctx, client, &tasks, settings).await?
+    } else {
+        let mut states = Vec::new();
+        for (label, id) in &tasks {
+            let task = client.task(id).await.map_err(client_error)?;
+            states.push(Waited {
+                label: label.clone(),
+                task_id: id.clone(),
+                state: task.state.clone(),
+                error: task.error_message.clone().filter(|e| !e.is_empty()),
+                duration: task.duration.clone(),
+                description: task.description.clone(),
+                log_tail: Vec::new(),
+            });
+        }
+        states
+    };
+    Ok(created.into_iter().zip(waited).collect())
+}
+
+/// `{deployments: [{environment, deploymentId, taskId, state}]}`.
+pub(super) fn deployments_json(results: &[(CreatedDeployment, Waited)]) -> serde_json::Value {
+    serde_json::Value::Array(
+        results
+            .iter()
+            .map(|(d, w)| {
+                serde_json::json!({
+                    "environment": d.environment,
+                    "deploymentId": d.deployment_id,
+                    "taskId": d.task_id,
+                    "state": w.state,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// CI outputs for deployments.
+pub(super) fn set_outputs(ctx: &Ctx, results: &[(CreatedDeployment, Waited)]) {
+    let _ = ctx.ci.set_output("deployment-ids", &join(results.iter().map(|(d, _)| d.deployment_id.as_str())));
+    let _ = ctx.ci.set_output("task-ids", &join(results.iter().map(|(d, _)| d.task_id.as_str())));
+    let _ = ctx.ci.set_output("environments", &join(results.iter().map(|(d, _)| d.environment.as_str())));
+}
+
+/// Print the result (table or JSON), write CI outputs and summary, exit 3 on an unsuccessful task.
+pub(super) fn finish(ctx: &Ctx, results: &[(CreatedDeployment, Waited)]) -> anyhow::Result<()> {
+    set_outputs(ctx, results);
+    let headers = ["Environment", "State", "Deployment", "Task"];
+    let rows: Vec<Vec<String>> = results
+        .iter()
+        .map(|(d, w)| {
+            vec![d.environment.clone(), w.state.clone(), d.deployment_id.clone(), d.task_id.clone()]
+        })
+        .collect();
+    let _ = ctx.ci.summary(&format!("### Ferry deployments\n\n{}", markdown_table(&headers, &rows)));
+    ctx.print_result(&table(&headers, &rows), &serde_json::json!({"deployments": deployments_json(results)}));
+    let waited: Vec<Waited> = results.iter().map(|(_, w)| w.clone()).collect();
+    let finished_badly: Vec<Waited> = waited
+        .into_iter()
+        .filter(|w| matches!(w.state.as_str(), "Failed" | "Canceled" | "TimedOut"))
+        .collect();
+    super::task_wait::fail_if_unsuccessful(&finished_badly)
 }

@@ -1,10 +1,281 @@
-//! `ferry ship`.
+//! `ferry ship`: the whole pipeline step. Package, push, build information, release (with notes
+//! from the build information), deploy (to `--to`, or the lifecycle's automatic phase), wait, and
+//! one summary at the end.
 
-use crate::cli::ShipArgs;
-use crate::context::Ctx;
+use std::collections::HashMap;
+
+use ferry_core::packaging::PackOutcome;
+use ferry_octopus::model::{Project, Release};
+use ferry_octopus::{Client, CreatedDeployment};
+
+use super::task_wait::{Waited, markdown_table, table};
+use crate::cli::{IfExists, ReleaseIfExists, ReleaseOptions, ShipArgs};
+use crate::context::{Ctx, client_error};
 use crate::exit::UserError;
 
 /// Run the command.
-pub async fn run(_ctx: &Ctx, _args: &ShipArgs) -> anyhow::Result<()> {
-    Err(UserError::failure("this command is not built yet").into())
+pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
+    let version = super::version::resolve(ctx, &args.version)?;
+    // 1. Package. Packages are reproducible, so with --if-exists ignore|overwrite a re-run
+    // rebuilds the same bytes over the old file.
+    let mut pack = args.pack.clone();
+    pack.overwrite = pack.overwrite || args.if_exists != IfExists::Fail;
+    let package = super::package_create::create(ctx, &args.id, &version.to_string(), &pack).await.map_err(|mut err| {
+        if let Some(user) = err.downcast_mut::<UserError>()
+            && user.message.contains("exists")
+        {
+            user.hints.push(
+                "this version was shipped before: pass --if-exists ignore to re-run the step idempotently (the package is rebuilt identically), or give a new --version".into(),
+            );
+        }
+        err
+    })?;
+    let _ = ctx.ci.set_output("package-path", &package.path.display().to_string());
+    let _ = ctx.ci.set_output("package-sha256", &package.sha256);
+
+    let package_ids = vec![package.package_id.to_string()];
+    let connection = ctx.connect(Some((&args.project, &package_ids))).await?;
+    let result = publish(ctx, &connection.client, args, &package, &version.to_string(), &package_ids).await;
+    let links = (connection.client.server_url().to_owned(), connection.client.space_id().map(str::to_owned));
+    connection.close().await;
+    let shipped = result?;
+    report(ctx, args, &package, &shipped, &links)
+}
+
+struct Shipped {
+    push_status: String,
+    build_info: serde_json::Value,
+    release: Release,
+    release_json: serde_json::Value,
+    deployments: Vec<(CreatedDeployment, Waited)>,
+}
+
+async fn publish(
+    ctx: &Ctx,
+    client: &Client,
+    args: &ShipArgs,
+    package: &PackOutcome,
+    version: &str,
+    package_ids: &[String],
+) -> anyhow::Result<Shipped> {
+    let project = client.find_project(&args.project).await.map_err(client_error)?;
+    // 2. Push.
+    let pushed =
+        super::package_push::push_all(ctx, client, std::slice::from_ref(&package.path), args.if_exists)
+            .await?;
+    let push_status = pushed.first().map(|p| p.status.as_str().to_owned()).unwrap_or_default();
+    // 3. Build information (commit range from the previous build on the server).
+    let parsed_version = version.parse().map_err(|err| UserError::usage(format!("{err}")))?;
+    let info =
+        super::build_info_push::collect_with_server(ctx, client, &args.collect, package_ids, &parsed_version)
+            .await?;
+    let stored =
+        super::build_info_push::push(ctx, client, package_ids, &parsed_version, &info, args.if_exists)
+            .await?;
+    // 4. Release with notes from the build information.
+    let notes = ferry_core::release_notes::render(std::slice::from_ref(&info), Some(version), None);
+    let options = ReleaseOptions {
+        channel: args.channel.clone(),
+        packages: vec![format!("{}:{version}", package.package_id)],
+        package_version: None,
+        release_notes: None,
+        release_notes_file: None,
+        release_notes_auto: false,
+        if_exists: if args.if_exists == IfExists::Fail {
+            ReleaseIfExists::Fail
+        } else {
+            ReleaseIfExists::Ignore
+        },
+        git_ref: None,
+        git_commit: None,
+    };
+    let (created, release_json) =
+        super::release_create::create(ctx, client, &project, Some(version.to_owned()), &options, Some(notes))
+            .await?;
+    // 5. Deploy: to --to, else where the lifecycle deploys automatically (the server may have
+    // started those already when the release was created).
+    let targets = if args.environments.is_empty() {
+        automatic_targets(client, &created.release).await?
+    } else {
+        args.environments.clone()
+    };
+    let deployments =
+        deploy_targets(ctx, client, &project, &created.release, created.existing, &targets, args).await?;
+    Ok(Shipped {
+        push_status,
+        build_info: super::build_info_push::result_json(&stored),
+        release: created.release,
+        release_json,
+        deployments,
+    })
+}
+
+/// Names of the environments of the lifecycle's automatic phases this release has entered.
+async fn automatic_targets(client: &Client, release: &Release) -> anyhow::Result<Vec<String>> {
+    let progression = client.progression(release).await.map_err(client_error)?;
+    let environments = client.environments().await.map_err(client_error)?;
+    let mut names = Vec::new();
+    for phase in progression
+        .phases
+        .iter()
+        .filter(|p| !p.progress.eq_ignore_ascii_case("Pending") && !p.is_optional_phase)
+    {
+        for id in &phase.automatic_deployment_targets {
+            let name = environments
+                .iter()
+                .find(|e| &e.id == id)
+                .map(|e| e.name.clone())
+                .unwrap_or_else(|| id.clone());
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// Deploy to each target unless this release already has a deployment there that did not fail
+/// (an automatic one, or one from an earlier run of the same ship): then follow that one.
+async fn deploy_targets(
+    ctx: &Ctx,
+    client: &Client,
+    project: &Project,
+    release: &Release,
+    existing_release: bool,
+    targets: &[String],
+    args: &ShipArgs,
+) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
+    if targets.is_empty() {
+        ctx.info("the lifecycle has no automatic phase and no --to was given: nothing to deploy");
+        return Ok(Vec::new());
+    }
+    let environments = client.find_environments(targets).await.map_err(client_error)?;
+    let existing = client.deployments(project, None).await.map_err(client_error)?;
+    // Newest first: the first of each environment is the latest.
+    let mut latest: HashMap<String, &ferry_octopus::model::Deployment> = HashMap::new();
+    for deployment in existing.iter().filter(|d| d.release_id == release.id) {
+        latest.entry(deployment.environment_id.clone()).or_insert(deployment);
+    }
+    let mut adopted = Vec::new();
+    let mut to_deploy = Vec::new();
+    for environment in &environments {
+        let reusable = match latest.get(&environment.id) {
+            Some(deployment) => {
+                let task = client.task(&deployment.task_id).await.map_err(client_error)?;
+                (!matches!(task.state.as_str(), "Failed" | "Canceled" | "TimedOut"))
+                    .then_some((deployment, task))
+            }
+            None => None,
+        };
+        match reusable {
+            Some((deployment, task)) => {
+                if existing_release {
+                    ctx.info(&format!(
+                        "{} {} is already deployed to {} ({}, {}: {}); not deploying it again",
+                        project.name,
+                        release.version,
+                        environment.name,
+                        deployment.id,
+                        deployment.task_id,
+                        task.state
+                    ));
+                } else {
+                    ctx.info(&format!(
+                        "the lifecycle deploys {} {} to {} automatically ({}, {})",
+                        project.name, release.version, environment.name, deployment.id, deployment.task_id
+                    ));
+                }
+                adopted.push(CreatedDeployment {
+                    environment: environment.name.clone(),
+                    deployment_id: deployment.id.clone(),
+                    task_id: deployment.task_id.clone(),
+                });
+            }
+            None => to_deploy.push(environment.name.clone()),
+        }
+    }
+    let mut created = Vec::new();
+    if !to_deploy.is_empty() {
+        let request = ferry_octopus::DeployRequest {
+            project: project.clone(),
+            release: release.clone(),
+            environments: client.find_environments(&to_deploy).await.map_err(client_error)?,
+            tenants: args.deploy.tenants.clone(),
+            variables: args.deploy.variables.clone(),
+        };
+        created = client.deploy(&request).await.map_err(client_error)?;
+        for d in &created {
+            ctx.info(&format!(
+                "deploying {} {} to {} ({}, {})",
+                project.name, release.version, d.environment, d.deployment_id, d.task_id
+            ));
+        }
+    }
+    let mut all = adopted;
+    all.extend(created);
+    all.sort_by_key(|d| {
+        targets.iter().position(|t| t.eq_ignore_ascii_case(&d.environment)).unwrap_or(usize::MAX)
+    });
+    super::release_deploy::follow(ctx, client, all, &args.deploy).await
+}
+
+fn report(
+    ctx: &Ctx,
+    args: &ShipArgs,
+    package: &PackOutcome,
+    shipped: &Shipped,
+    (server, space): &(String, Option<String>),
+) -> anyhow::Result<()> {
+    let web = |path: &str| match space {
+        Some(space) => format!("{server}/app#/{space}/{path}"),
+        None => format!("{server}/app#/{path}"),
+    };
+    let mut rows: Vec<Vec<String>> = vec![
+        vec![
+            "Package".into(),
+            format!("{} {}", package.package_id, package.version),
+            format!("{} ({} bytes, {})", package.path.display(), package.size_bytes, shipped.push_status),
+        ],
+        vec!["SHA-256".into(), String::new(), package.sha256.clone()],
+        vec![
+            "Release".into(),
+            format!("{} {}", args.project, shipped.release.version),
+            format!(
+                "{}{}  {}",
+                shipped.release.id,
+                if shipped.release_json["existing"] == true { " (existing)" } else { "" },
+                web(&format!("releases/{}", shipped.release.id))
+            ),
+        ],
+    ];
+    for (deployment, waited) in &shipped.deployments {
+        rows.push(vec![
+            deployment.environment.clone(),
+            waited.state.clone(),
+            format!("{}  {}", deployment.task_id, web(&format!("tasks/{}", deployment.task_id))),
+        ]);
+    }
+    if shipped.deployments.is_empty() {
+        rows.push(vec!["Deploy".into(), "none".into(), "no --to and no automatic phase".into()]);
+    }
+    super::release_deploy::set_outputs(ctx, &shipped.deployments);
+    let _ = ctx.ci.summary(&format!(
+        "### Ferry ship: {} {}\n\n{}",
+        args.project,
+        shipped.release.version,
+        markdown_table(&["", "", ""], &rows)
+    ));
+    let json = serde_json::json!({
+        "package": super::package_create::json(package),
+        "buildInformation": shipped.build_info,
+        "release": shipped.release_json,
+        "deployments": super::release_deploy::deployments_json(&shipped.deployments),
+    });
+    ctx.print_result(&table(&["What", "Result", "Details"], &rows), &json);
+    let waited: Vec<Waited> = shipped.deployments.iter().map(|(_, w)| w.clone()).collect();
+    let bad: Vec<Waited> = waited
+        .into_iter()
+        .filter(|w| matches!(w.state.as_str(), "Failed" | "Canceled" | "TimedOut"))
+        .collect();
+    super::task_wait::fail_if_unsuccessful(&bad)
 }

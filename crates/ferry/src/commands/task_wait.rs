@@ -1,10 +1,243 @@
-//! `ferry task wait`.
+//! `ferry task wait`, and the waiting that deploy, promote, rollback and ship share: poll the
+//! tasks, stream new log lines as they appear, end with a per-task result.
+
+use std::time::{Duration, Instant};
+
+use ferry_octopus::Client;
 
 use crate::cli::TaskWaitArgs;
-use crate::context::Ctx;
+use crate::context::{Ctx, client_error};
 use crate::exit::UserError;
 
+/// A task to wait for, with the label its log lines carry (an environment name, or the id).
+#[derive(Debug, Clone)]
+pub(super) struct Waited {
+    /// Label, e.g. the environment.
+    pub label: String,
+    /// `ServerTasks-N`.
+    pub task_id: String,
+    /// Final (or last seen) state.
+    pub state: String,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Human duration.
+    pub duration: Option<String>,
+    /// The task's description.
+    pub description: String,
+    /// The last lines of its log (kept for failures).
+    pub log_tail: Vec<String>,
+}
+
+/// How to wait.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct WaitSettings {
+    pub timeout: Duration,
+    pub poll_interval: Duration,
+    pub cancel_on_timeout: bool,
+}
+
 /// Run the command.
-pub async fn run(_ctx: &Ctx, _args: &TaskWaitArgs) -> anyhow::Result<()> {
-    Err(UserError::failure("this command is not built yet").into())
+pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
+    let connection = ctx.connect(None).await?;
+    let settings = WaitSettings {
+        timeout: args.timeout,
+        poll_interval: args.poll_interval,
+        cancel_on_timeout: args.cancel_on_timeout,
+    };
+    let tasks: Vec<(String, String)> = args.ids.iter().map(|id| (id.clone(), id.clone())).collect();
+    let result = wait(ctx, &connection.client, &tasks, settings).await;
+    connection.close().await;
+    let results = result?;
+    let rows: Vec<Vec<String>> = results
+        .iter()
+        .map(|r| {
+            vec![
+                r.task_id.clone(),
+                r.state.clone(),
+                r.duration.clone().unwrap_or_default(),
+                r.description.clone(),
+            ]
+        })
+        .collect();
+    let json: Vec<serde_json::Value> = results
+        .iter()
+        .map(|r| {
+            serde_json::json!({"taskId": r.task_id, "state": r.state, "description": r.description,
+                "duration": r.duration, "errorMessage": r.error})
+        })
+        .collect();
+    let _ = ctx.ci.set_output("task-ids", &join(results.iter().map(|r| r.task_id.as_str())));
+    ctx.print_result(
+        &table(&["Task", "State", "Duration", "Description"], &rows),
+        &serde_json::json!({"tasks": json}),
+    );
+    fail_if_unsuccessful(&results)
+}
+
+/// Exit 3 when any task did not succeed.
+pub(super) fn fail_if_unsuccessful(results: &[Waited]) -> anyhow::Result<()> {
+    let failed: Vec<&Waited> = results.iter().filter(|r| r.state != "Success").collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let what: Vec<String> = failed
+        .iter()
+        .map(|r| {
+            let mut text = format!("{} ({}): {}", r.label, r.task_id, r.state);
+            if let Some(error) = r.error.as_ref().filter(|e| !e.is_empty()) {
+                text.push_str(&format!(" - {error}"));
+            }
+            text
+        })
+        .collect();
+    let mut err = UserError::task_unsuccessful(format!(
+        "{} of {} deployment task(s) did not succeed: {}",
+        failed.len(),
+        results.len(),
+        what.join("; ")
+    ));
+    for r in failed {
+        if !r.log_tail.is_empty() {
+            err = err.hint(format!(
+                "last lines of the log of {} ({}):\n    {}",
+                r.label,
+                r.task_id,
+                r.log_tail.join("\n    ")
+            ));
+        }
+    }
+    if results.iter().any(|r| r.state == "TimedOut" || r.state == "Executing" || r.state == "Queued") {
+        err = err.hint("raise --timeout to wait longer; ferry task wait ID... picks a wait up again");
+    }
+    Err(err.into())
+}
+
+/// Poll `tasks` ((label, task id)) until all finish or `timeout` passes, streaming new log lines
+/// on stderr as `[label] line`.
+pub(super) async fn wait(
+    ctx: &Ctx,
+    client: &Client,
+    tasks: &[(String, String)],
+    settings: WaitSettings,
+) -> anyhow::Result<Vec<Waited>> {
+    let started = Instant::now();
+    let mut results: Vec<Waited> = tasks
+        .iter()
+        .map(|(label, id)| Waited {
+            label: label.clone(),
+            task_id: id.clone(),
+            state: "Queued".into(),
+            error: None,
+            duration: None,
+            description: String::new(),
+            log_tail: Vec::new(),
+        })
+        .collect();
+    let mut printed: Vec<usize> = vec![0; tasks.len()];
+    let mut done: Vec<bool> = vec![false; tasks.len()];
+    let several = tasks.len() > 1;
+    loop {
+        for (index, result) in results.iter_mut().enumerate() {
+            if done[index] {
+                continue;
+            }
+            let task = client.task(&result.task_id).await.map_err(client_error)?;
+            // Read the log after the state, so a finished task's log is complete.
+            if let Ok(log) = client.task_raw_log(&result.task_id).await {
+                let lines: Vec<&str> = log.lines().collect();
+                for line in lines.iter().skip(printed[index]) {
+                    if several || tasks[index].0 != tasks[index].1 {
+                        ctx.info(&format!("[{}] {line}", result.label));
+                    } else {
+                        ctx.info(line);
+                    }
+                }
+                printed[index] = printed[index].max(lines.len());
+                result.log_tail = lines.iter().rev().take(20).rev().map(|l| (*l).to_owned()).collect();
+            }
+            result.state = task.state.clone();
+            result.description = task.description.clone();
+            result.duration = task.duration.clone();
+            result.error = task.error_message.clone().filter(|e| !e.is_empty());
+            if task.completed() {
+                done[index] = true;
+                ctx.info(&format!("{}: {} {}", result.label, result.task_id, task.state));
+            }
+        }
+        if done.iter().all(|d| *d) {
+            return Ok(results);
+        }
+        if started.elapsed() >= settings.timeout {
+            for (index, result) in results.iter_mut().enumerate() {
+                if done[index] {
+                    continue;
+                }
+                if settings.cancel_on_timeout {
+                    match client.cancel_task(&result.task_id).await {
+                        Ok(()) => ctx.warn(&format!(
+                            "canceled {} ({}) after the timeout",
+                            result.task_id, result.label
+                        )),
+                        Err(err) => ctx.warn(&format!("could not cancel {}: {err}", result.task_id)),
+                    }
+                } else {
+                    ctx.warn(&format!(
+                        "{} ({}) is still {} after {}s; it keeps running on the server",
+                        result.task_id,
+                        result.label,
+                        result.state,
+                        settings.timeout.as_secs()
+                    ));
+                }
+                result.error = Some(format!("still {} when the wait timed out", result.state));
+                result.state = "TimedOut".into();
+            }
+            return Ok(results);
+        }
+        let left = settings.timeout.saturating_sub(started.elapsed());
+        tokio::time::sleep(settings.poll_interval.min(left).max(Duration::from_millis(50))).await;
+    }
+}
+
+/// Comma-separated list for CI outputs.
+pub(super) fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items.collect::<Vec<_>>().join(",")
+}
+
+/// A plain-text table with aligned columns.
+pub(super) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if i < widths.len() {
+                widths[i] = widths[i].max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let padded: Vec<String> =
+            cells.iter().enumerate().map(|(i, c)| format!("{c:<width$}", width = widths[i])).collect();
+        padded.join("  ").trim_end().to_owned()
+    };
+    let mut out = vec![line(headers.iter().map(|h| (*h).to_owned()).collect())];
+    for row in rows {
+        out.push(line(row.clone()));
+    }
+    out.join("\n")
+}
+
+/// A markdown table.
+pub(super) fn markdown_table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = format!(
+        "| {} |\n|{}|\n",
+        headers.join(" | "),
+        headers.iter().map(|_| "---").collect::<Vec<_>>().join("|")
+    );
+    for row in rows {
+        out.push_str(&format!(
+            "| {} |\n",
+            row.iter().map(|c| c.replace('|', "\\|")).collect::<Vec<_>>().join(" | ")
+        ));
+    }
+    out
 }

@@ -1,0 +1,277 @@
+//! `ferry package push`, `build-info push` and the client's failure paths, against `ferry server`
+//! running as a separate process.
+
+mod client_support;
+
+use client_support::*;
+use predicates::prelude::*;
+
+#[test]
+fn push_creates_then_conflicts_then_ignores_then_overwrites() {
+    let server = Server::start();
+    let package = make_package(server.path(), "Hello", "1.0.0");
+
+    let output = server.ferry().args(["-o", "json", "package", "push"]).arg(&package).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let json = json_of(&output);
+    assert_eq!(json[0]["packageId"], "Hello");
+    assert_eq!(json[0]["version"], "1.0.0");
+    assert_eq!(json[0]["status"], "created");
+    assert_eq!(json[0]["path"], package.display().to_string());
+
+    // Again: a conflict, exit 1, with the server's message and how to proceed.
+    server
+        .ferry()
+        .args(["package", "push"])
+        .arg(&package)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already exists"))
+        .stderr(predicate::str::contains("--if-exists ignore"));
+
+    let output = server
+        .ferry()
+        .args(["-o", "json", "package", "push", "--if-exists", "ignore"])
+        .arg(&package)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(json_of(&output)[0]["status"], "ignored");
+
+    let output = server
+        .ferry()
+        .args(["-o", "json", "package", "push", "--overwrite-mode", "OverwriteExisting"])
+        .arg(&package)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(json_of(&output)[0]["status"], "overwritten");
+}
+
+#[test]
+fn a_missing_file_is_refused_before_connecting() {
+    let server = Server::start();
+    server
+        .ferry()
+        .args(["package", "push", "Nope.1.0.0.zip"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("Nope.1.0.0.zip is not a file"));
+}
+
+#[test]
+fn a_wrong_api_key_is_named_by_its_variable_and_never_printed() {
+    let server = Server::start();
+    let package = make_package(server.path(), "Hello", "1.0.0");
+    let output = server
+        .ferry()
+        .env("FERRY_API_KEY", "API-WRONGKEY999")
+        .args(["package", "push"])
+        .arg(&package)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("401"), "{stderr}");
+    assert!(stderr.contains("FERRY_API_KEY"), "{stderr}");
+    assert!(
+        !stderr.contains("API-WRONGKEY999")
+            && !String::from_utf8_lossy(&output.stdout).contains("API-WRONGKEY999")
+    );
+
+    // No key at all: the hint says where to put one.
+    server
+        .ferry()
+        .env_remove("FERRY_API_KEY")
+        .args(["package", "push"])
+        .arg(&package)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("set FERRY_API_KEY"));
+
+    // --api-key on the command line works, with a warning.
+    server
+        .ferry()
+        .env_remove("FERRY_API_KEY")
+        .args(["--api-key", KEY, "package", "push", "--if-exists", "ignore"])
+        .arg(&package)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("--api-key on the command line"))
+        .stderr(predicate::str::contains(KEY).not());
+}
+
+#[test]
+fn a_url_that_is_not_an_octopus_api_gets_a_hint() {
+    // A plain HTTP responder that answers 404 to everything.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for mut stream in listener.incoming().flatten().take(20) {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot here\n",
+            );
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    assert_cmd::Command::new(ferry_bin())
+        .current_dir(dir.path())
+        .env("FERRY_CI", "none")
+        .args(["--server", &url, "task", "wait", "ServerTasks-1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("does not answer like an Octopus API"))
+        .stderr(predicate::str::contains("--server"));
+}
+
+#[test]
+fn build_info_push_uses_the_file_or_collects_with_the_previous_build_from_the_server() {
+    let server = Server::start();
+    let repo = server.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .current_dir(&repo)
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.test", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+        String::from_utf8_lossy(&status.stdout).trim().to_owned()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "first ABC-1"]);
+    let first = git(&["rev-parse", "HEAD"]);
+    let output = server
+        .ferry()
+        .args(["-o", "json", "build-info", "push", "--package-id", "Hello", "--version", "1.0.0", "--repo"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let json = json_of(&output);
+    assert_eq!(json["packageId"], "Hello");
+    assert_eq!(json["version"], "1.0.0");
+    assert!(json["id"].as_str().is_some_and(|id| !id.is_empty()), "{json}");
+
+    // Two more commits; the next build's range starts at the first build's commit.
+    git(&["commit", "-q", "--allow-empty", "-m", "second ABC-2"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "third ABC-3"]);
+    let output = server
+        .ferry()
+        .args(["build-info", "push", "--package-id", "Hello", "--version", "1.1.0", "--repo"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains(&first[..12]), "the previous build's commit starts the range: {stderr}");
+    let stored = server.get("/api/Spaces-1/build-information?packageId=Hello&take=100");
+    let newest = stored["Items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["Version"] == "1.1.0")
+        .unwrap_or_else(|| panic!("{stored}"))
+        .clone();
+    let comments: Vec<&str> =
+        newest["Commits"].as_array().unwrap().iter().map(|c| c["Comment"].as_str().unwrap()).collect();
+    assert_eq!(comments.len(), 2, "only the commits since 1.0.0: {comments:?}");
+    assert!(comments.iter().all(|c| !c.contains("first")));
+
+    // From a file, for two package ids: an array; again with fail: conflict.
+    let file = server.path().join("bi.json");
+    std::fs::write(
+        &file,
+        r#"{"BuildEnvironment":"Test","BuildNumber":"7","Commits":[{"Id":"abc","Comment":"x"}]}"#,
+    )
+    .unwrap();
+    let output = server
+        .ferry()
+        .args([
+            "-o",
+            "json",
+            "build-info",
+            "push",
+            "--package-id",
+            "A",
+            "--package-id",
+            "B",
+            "--version",
+            "2.0.0",
+            "--file",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(json_of(&output).as_array().map(Vec::len), Some(2));
+    server
+        .ferry()
+        .args(["build-info", "push", "--package-id", "A", "--version", "2.0.0", "--file"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--if-exists"));
+    server
+        .ferry()
+        .args([
+            "build-info",
+            "push",
+            "--package-id",
+            "A",
+            "--version",
+            "2.0.0",
+            "--if-exists",
+            "ignore",
+            "--file",
+        ])
+        .arg(&file)
+        .assert()
+        .success();
+}
+
+#[test]
+fn release_creation_through_503s_is_retried_and_creates_one_release() {
+    let server = Server::start();
+    let package = make_package(server.path(), "Hello", "1.0.0");
+    server.ferry().args(["package", "push"]).arg(&package).assert().success();
+    let proxy = FlakyProxy::start(&server.url, "releases/create/v1", 503, 2);
+    let output = server
+        .ferry()
+        .env("FERRY_SERVER", &proxy.url)
+        .args(["-o", "json", "release", "create", "--project", "Hello", "--version", "1.0.0"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(proxy.failed.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(proxy.passed.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(stderr.contains("503"), "retries are logged: {stderr}");
+    let json = json_of(&output);
+    assert_eq!(json["version"], "1.0.0");
+    assert_eq!(json["existing"], false);
+    assert_eq!(json["project"], "Hello");
+    let project = server.get("/api/Spaces-1/projects/Hello");
+    assert_eq!(release_versions(&server, project["Id"].as_str().unwrap()), vec!["1.0.0"]);
+}
+
+#[test]
+fn uploads_through_503s_are_re_streamed() {
+    let server = Server::start();
+    let package = make_package(server.path(), "Hello", "1.0.0");
+    let proxy = FlakyProxy::start(&server.url, "packages/raw", 503, 2);
+    let output = server
+        .ferry()
+        .env("FERRY_SERVER", &proxy.url)
+        .args(["-o", "json", "package", "push"])
+        .arg(&package)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(json_of(&output)[0]["status"], "created");
+    assert_eq!(proxy.failed.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

@@ -1,0 +1,322 @@
+//! `ferry release create/deploy/promote/rollback` and `ferry task wait` against `ferry server`
+//! running as a separate process.
+
+mod client_support;
+
+use client_support::*;
+use predicates::prelude::*;
+
+/// Push `id` `version` and create the release of `project` using it.
+fn release(server: &Server, project: &str, id: &str, version: &str) -> serde_json::Value {
+    let package = make_package(server.path(), id, version);
+    server.ferry().args(["package", "push", "--if-exists", "ignore"]).arg(&package).assert().success();
+    let output = server
+        .ferry()
+        .args(["-o", "json", "release", "create", "--project", project, "--version", version, "--package"])
+        .arg(format!("{id}:{version}"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    json_of(&output)
+}
+
+/// Deploy and wait; returns (exit code, stdout JSON or Null, stderr).
+fn deploy(server: &Server, project: &str, version: &str, to: &str) -> (i32, serde_json::Value, String) {
+    let output = server
+        .ferry()
+        .args([
+            "-o",
+            "json",
+            "release",
+            "deploy",
+            "--project",
+            project,
+            "--version",
+            version,
+            "--to",
+            to,
+            "--wait",
+        ])
+        .args(["--poll-interval", "200ms", "--timeout", "60s"])
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
+    (output.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn release_create_reports_and_if_exists_ignore_returns_the_existing_one() {
+    let server = Server::start();
+    let json = release(&server, "Hello", "Hello", "1.0.0");
+    assert_eq!(json["version"], "1.0.0");
+    assert_eq!(json["project"], "Hello");
+    assert_eq!(json["existing"], false);
+    assert!(json["releaseId"].as_str().unwrap().starts_with("Releases-"));
+    assert!(json["channel"].as_str().is_some());
+
+    server
+        .ferry()
+        .args(["release", "create", "--project", "Hello", "--version", "1.0.0"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("exists"))
+        .stderr(predicate::str::contains("--if-exists ignore"));
+    let output = server
+        .ferry()
+        .args([
+            "-o",
+            "json",
+            "release",
+            "create",
+            "--project",
+            "hello",
+            "--version",
+            "1.0.0",
+            "--if-exists",
+            "ignore",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let again = json_of(&output);
+    assert_eq!(again["existing"], true);
+    assert_eq!(again["releaseId"], json["releaseId"]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("exists already"));
+
+    // A following deploy still deploys it.
+    let (code, json, stderr) = deploy(&server, "Hello", "1.0.0", "Development");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json["deployments"][0]["state"], "Success");
+}
+
+#[test]
+fn unknown_project_environment_and_channel_list_close_names() {
+    let server = Server::start();
+    server
+        .ferry()
+        .args(["release", "create", "--project", "Helo", "--version", "1.0.0"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no project named Helo"))
+        .stderr(predicate::str::contains("did you mean Hello"));
+    release(&server, "Hello", "Hello", "1.0.0");
+    server
+        .ferry()
+        .args(["release", "deploy", "--project", "Hello", "--version", "1.0.0", "--to", "Prod"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no environment named Prod"))
+        .stderr(predicate::str::contains("Production"));
+    server
+        .ferry()
+        .args(["release", "create", "--project", "Hello", "--version", "1.0.1", "--channel", "Defualt"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("did you mean Default"));
+    server
+        .ferry()
+        .args(["release", "deploy", "--project", "Hello", "--version", "9.9.9", "--to", "Development"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no release 9.9.9"))
+        .stderr(predicate::str::contains("1.0.0"));
+    server
+        .ferry()
+        .args(["release", "create", "--project", "Hello", "--package", "Hello"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("ID:VERSION"));
+}
+
+#[test]
+fn lifecycle_refusal_then_success_after_the_earlier_phase() {
+    let server = Server::start();
+    release(&server, "Hello", "Hello", "1.0.0");
+    let (code, _, stderr) = deploy(&server, "Hello", "1.0.0", "Production");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("must first succeed in"), "{stderr}");
+    assert_eq!(deploy(&server, "Hello", "1.0.0", "Development").0, 0);
+    let (code, json, stderr) = deploy(&server, "Hello", "1.0.0", "Test");
+    assert_eq!(code, 0, "after Development, Test is allowed: {stderr}");
+    assert_eq!(json["deployments"][0]["environment"], "Test");
+    assert_eq!(json["deployments"][0]["state"], "Success");
+    assert!(stderr.contains("deploying Hello 1.0.0 to Test"), "the task log is streamed: {stderr}");
+    let (code, json, stderr) = deploy(&server, "Hello", "1.0.0", "Production");
+    assert_eq!(code, 0, "{stderr}");
+    let d = &json["deployments"][0];
+    assert!(d["deploymentId"].as_str().unwrap().starts_with("Deployments-"));
+    assert!(d["taskId"].as_str().unwrap().starts_with("ServerTasks-"));
+}
+
+#[test]
+fn latest_promote_and_rollback_pick_the_right_release() {
+    let server = Server::start();
+    release(&server, "Hello", "Hello", "1.0.0");
+    assert_eq!(deploy(&server, "Hello", "1.0.0", "Development").0, 0);
+    assert_eq!(deploy(&server, "Hello", "1.0.0", "Test").0, 0);
+    release(&server, "Hello", "Hello", "1.1.0");
+    let (code, _, stderr) = deploy(&server, "Hello", "latest", "Development");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("deploying Hello 1.1.0 to Development"), "latest is 1.1.0: {stderr}");
+
+    // Test has only 1.0.0: promoting from Test to Production deploys 1.0.0.
+    let output = server
+        .ferry()
+        .args([
+            "-o",
+            "json",
+            "release",
+            "promote",
+            "--project",
+            "Hello",
+            "--from",
+            "Test",
+            "--to",
+            "Production",
+            "--wait",
+        ])
+        .args(["--poll-interval", "200ms"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("deploying Hello 1.0.0 to Production"), "{stderr}");
+    assert_eq!(json_of(&output)["deployments"][0]["state"], "Success");
+    // Development has 1.1.0 as its newest success: promoting to Test deploys 1.1.0.
+    let output = server
+        .ferry()
+        .args(["release", "promote", "--project", "Hello", "--from", "Development", "--to", "Test", "--wait"])
+        .args(["--poll-interval", "200ms"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("deploying Hello 1.1.0 to Test"), "{stderr}");
+
+    // Rolling Development back goes from 1.1.0 to 1.0.0.
+    let output = server
+        .ferry()
+        .args([
+            "-o",
+            "json",
+            "release",
+            "rollback",
+            "--project",
+            "Hello",
+            "--environment",
+            "Development",
+            "--wait",
+        ])
+        .args(["--poll-interval", "200ms"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("back from 1.1.0 to 1.0.0"), "{stderr}");
+    assert!(stderr.contains("deploying Hello 1.0.0 to Development"), "{stderr}");
+
+    // Production only ever had 1.0.0: nothing to roll back to.
+    server
+        .ferry()
+        .args(["release", "rollback", "--project", "Hello", "--environment", "Production"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nothing to roll back to"));
+    // Promote from an environment with no success.
+    server
+        .ferry()
+        .args(["release", "promote", "--project", "Broken", "--from", "Test", "--to", "Production"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("has succeeded in Test"));
+}
+
+#[test]
+fn a_failing_deploy_command_exits_3_with_its_log() {
+    let server = Server::start();
+    let package = make_package(server.path(), "Broken", "1.0.0");
+    server.ferry().args(["package", "push"]).arg(&package).assert().success();
+    server
+        .ferry()
+        .args(["release", "create", "--project", "Broken", "--version", "1.0.0"])
+        .assert()
+        .success();
+    let (code, json, stderr) = deploy(&server, "Broken", "1.0.0", "Development");
+    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(json["deployments"][0]["state"], "Failed");
+    assert!(stderr.contains("about to fail in Development"), "the log is shown: {stderr}");
+    assert!(stderr.contains("the database is on fire"), "{stderr}");
+    assert!(stderr.contains("did not succeed"), "{stderr}");
+
+    // task wait on the failed task: exit 3 too.
+    let task = json["deployments"][0]["taskId"].as_str().unwrap().to_owned();
+    server.ferry().args(["task", "wait", &task]).assert().code(3).stdout(predicate::str::contains("Failed"));
+}
+
+#[test]
+fn deploy_without_wait_then_task_wait() {
+    let server = Server::start();
+    release(&server, "Hello", "Hello", "1.0.0");
+    let output = server
+        .ferry()
+        .args([
+            "-o",
+            "json",
+            "release",
+            "deploy",
+            "--project",
+            "Hello",
+            "--version",
+            "1.0.0",
+            "--to",
+            "Development",
+        ])
+        .args(["--variable", "Greeting=hi=there"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let json = json_of(&output);
+    let task = json["deployments"][0]["taskId"].as_str().unwrap().to_owned();
+    let output = server
+        .ferry()
+        .args(["-o", "json", "task", "wait", &task, "--poll-interval", "100ms"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(json_of(&output)["tasks"][0]["state"], "Success");
+    server
+        .ferry()
+        .args(["task", "wait", "ServerTasks-999"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("ServerTasks-999"));
+}
+
+#[test]
+fn a_wait_that_times_out_exits_3_and_can_cancel() {
+    let server = Server::start();
+    let package = make_package(server.path(), "Slow", "1.0.0");
+    server.ferry().args(["package", "push"]).arg(&package).assert().success();
+    server.ferry().args(["release", "create", "--project", "Slow", "--version", "1.0.0"]).assert().success();
+    let output = server
+        .ferry()
+        .args([
+            "-o",
+            "json",
+            "release",
+            "deploy",
+            "--project",
+            "Slow",
+            "--version",
+            "1.0.0",
+            "--to",
+            "Development",
+        ])
+        .args(["--wait", "--timeout", "2s", "--poll-interval", "200ms", "--cancel-on-timeout"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert_eq!(json_of(&output)["deployments"][0]["state"], "TimedOut");
+    assert!(stderr.contains("canceled"), "{stderr}");
+}

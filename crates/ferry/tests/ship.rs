@@ -1,0 +1,184 @@
+//! `ferry ship` against `ferry server` in its own process, and against the embedded default.
+
+mod client_support;
+
+use client_support::*;
+use predicates::prelude::*;
+
+fn app(dir: &std::path::Path) -> std::path::PathBuf {
+    let app = dir.join("app");
+    std::fs::create_dir_all(app.join("static")).unwrap();
+    std::fs::write(app.join("index.html"), "<h1>Hello</h1>\n").unwrap();
+    std::fs::write(app.join("static/site.css"), "h1 { color: teal }\n").unwrap();
+    app
+}
+
+#[test]
+fn ship_runs_the_whole_step_and_is_idempotent_with_if_exists_ignore() {
+    let server = Server::start();
+    let app = app(server.path());
+    let ship = |extra: &[&str]| {
+        server
+            .ferry()
+            .args([
+                "-o",
+                "json",
+                "ship",
+                "--project",
+                "Hello",
+                "--id",
+                "Hello",
+                "--version",
+                "1.0.0",
+                "--base-path",
+            ])
+            .arg(&app)
+            .args(["--out-folder", "out", "--wait", "--poll-interval", "200ms", "--repo", "."])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let output = ship(&[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let json = json_of(&output);
+    assert_eq!(json["package"]["packageId"], "Hello");
+    assert_eq!(json["package"]["version"], "1.0.0");
+    assert_eq!(json["package"]["sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(json["package"]["fileCount"], 2);
+    assert_eq!(json["buildInformation"]["packageId"], "Hello");
+    assert_eq!(json["release"]["version"], "1.0.0");
+    assert_eq!(json["release"]["existing"], false);
+    let deployments = json["deployments"].as_array().unwrap();
+    assert_eq!(deployments.len(), 1, "only the automatic phase: {json}");
+    assert_eq!(deployments[0]["environment"], "Development");
+    assert_eq!(deployments[0]["state"], "Success");
+    assert!(stderr.contains("deploying Hello 1.0.0 to Development"), "{stderr}");
+
+    // Again with the same version: a conflict by default...
+    let again = ship(&[]);
+    assert_eq!(again.status.code(), Some(1), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--if-exists"));
+    // ...and idempotent with --if-exists ignore: same release, same deployment.
+    let again = ship(&["--if-exists", "ignore"]);
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let json2 = json_of(&again);
+    assert_eq!(json2["release"]["existing"], true);
+    assert_eq!(json2["release"]["releaseId"], json["release"]["releaseId"]);
+    assert_eq!(json2["deployments"][0]["deploymentId"], deployments[0]["deploymentId"]);
+    assert_eq!(json2["package"]["sha256"], json["package"]["sha256"], "the package is reproducible");
+    let project = server.get("/api/Spaces-1/projects/Hello");
+    assert_eq!(release_versions(&server, project["Id"].as_str().unwrap()), vec!["1.0.0"]);
+
+    // --to an environment the lifecycle does not allow yet: refused with the hint.
+    let output = server
+        .ferry()
+        .args(["ship", "--project", "Hello", "--id", "Hello", "--version", "1.1.0", "--base-path"])
+        .arg(&app)
+        .args(["--out-folder", "out", "--to", "Production", "--repo", "."])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("must first succeed in"));
+}
+
+#[test]
+fn ship_text_output_is_one_summary_table_and_failures_exit_3() {
+    let server = Server::start();
+    let app = app(server.path());
+    let output = server
+        .ferry()
+        .args(["ship", "--project", "Broken", "--id", "Broken", "--version", "2.0.0", "--base-path"])
+        .arg(&app)
+        .args(["--out-folder", "out", "--wait", "--poll-interval", "200ms", "--repo", "."])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stdout.contains("SHA-256"), "{stdout}");
+    assert!(stdout.contains("Release"), "{stdout}");
+    assert!(stdout.contains("Development") && stdout.contains("Failed"), "{stdout}");
+    assert!(stdout.contains("/app#/Spaces-1/tasks/ServerTasks-"), "links: {stdout}");
+    assert!(stderr.contains("the database is on fire"), "{stderr}");
+}
+
+#[test]
+fn ship_with_the_embedded_server_deploys_the_example() {
+    let work = tempfile::tempdir().unwrap();
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let config = work.path().join("ferry.toml");
+    std::fs::copy(examples.join("ferry.toml"), &config).unwrap();
+    std::fs::copy(examples.join("deploy.sh"), work.path().join("deploy.sh")).unwrap();
+    let app = app(work.path());
+    let deployed = work.path().join("deployed");
+    let output = assert_cmd::Command::new(ferry_bin())
+        .current_dir(work.path())
+        .env_remove("FERRY_SERVER")
+        .env_remove("OCTOPUS_URL")
+        .env_remove("FERRY_API_KEY")
+        .env("FERRY_CI", "none")
+        .env("FERRY_DEPLOY_ROOT", &deployed)
+        .args(["--config", "ferry.toml", "--data", "data", "ship", "--project", "Hello", "--id", "Hello"])
+        .args(["--version", "1.0.0", "--base-path"])
+        .arg(&app)
+        .args(["--wait", "--out-folder", "out", "--repo", "."])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("embedded server").count(), 1, "one line says so: {stderr}");
+    assert_eq!(std::fs::read_to_string(deployed.join("Development/VERSION")).unwrap().trim(), "1.0.0");
+    assert!(deployed.join("Development/current/static/site.css").is_file());
+    assert!(!deployed.join("Test").exists(), "only the automatic phase");
+
+    // The data persists: the next commands see the release; deploy it to Test.
+    assert_cmd::Command::new(ferry_bin())
+        .current_dir(work.path())
+        .env_remove("FERRY_SERVER")
+        .env("FERRY_CI", "none")
+        .env("FERRY_DEPLOY_ROOT", &deployed)
+        .args(["--config", "ferry.toml", "--data", "data", "release", "deploy", "--project", "Hello"])
+        .args(["--version", "latest", "--to", "Test", "--wait"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Success"));
+    assert_eq!(std::fs::read_to_string(deployed.join("Test/VERSION")).unwrap().trim(), "1.0.0");
+}
+
+#[test]
+fn a_deployment_started_without_wait_finishes_before_the_embedded_server_stops() {
+    let work = tempfile::tempdir().unwrap();
+    let app = app(work.path());
+    std::fs::write(
+        work.path().join("ferry.toml"),
+        "[[projects]]\nname = \"Hello\"\npackages = [\"Hello\"]\ndeploy = \"sleep 1; echo done > $FERRY_CONFIG_DIR/marker\"\n",
+    )
+    .unwrap();
+    let output = assert_cmd::Command::new(ferry_bin())
+        .current_dir(work.path())
+        .env_remove("FERRY_SERVER")
+        .env("FERRY_CI", "none")
+        .args([
+            "-o",
+            "json",
+            "--data",
+            "data",
+            "ship",
+            "--project",
+            "Hello",
+            "--id",
+            "Hello",
+            "--version",
+            "1.0.0",
+        ])
+        .arg("--base-path")
+        .arg(&app)
+        .args(["--out-folder", "out", "--repo", "."])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(work.path().join("marker").is_file(), "the deployment finished before ferry exited");
+}
