@@ -275,3 +275,84 @@ fn uploads_through_503s_are_re_streamed() {
     assert_eq!(json_of(&output)[0]["status"], "created");
     assert_eq!(proxy.failed.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
+
+#[test]
+fn https_with_a_private_ca_needs_ca_cert_and_insecure_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl").current_dir(dir.path()).args(args).output().unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Ferry Test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(dir.path().join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+        .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    let cert = dir.path().join("server.pem").display().to_string();
+    let key = dir.path().join("server.key").display().to_string();
+    let ca = dir.path().join("ca.pem");
+    let server = Server::start_in(dir, &config(""), &["--tls-cert", &cert, "--tls-key", &key]);
+    assert!(server.url.starts_with("https://"), "{}", server.url);
+    server
+        .ferry()
+        .args(["task", "wait", "ServerTasks-1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--ca-cert"));
+    server
+        .ferry()
+        .arg("--ca-cert")
+        .arg(&ca)
+        .args(["release", "create", "--project", "Nope"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no project named Nope"));
+    server
+        .ferry()
+        .args(["--insecure", "release", "create", "--project", "Nope"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("NOT verified"))
+        .stderr(predicate::str::contains("no project named Nope"));
+}

@@ -182,3 +182,47 @@ fn a_deployment_started_without_wait_finishes_before_the_embedded_server_stops()
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(work.path().join("marker").is_file(), "the deployment finished before ferry exited");
 }
+
+#[test]
+fn in_github_actions_ship_writes_step_outputs_and_a_summary_and_masks_the_key() {
+    let server = Server::start();
+    let app = app(server.path());
+    let outputs = server.path().join("github_output");
+    let summary = server.path().join("step_summary");
+    let output = server
+        .ferry()
+        .env("FERRY_CI", "github")
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["ship", "--project", "Hello", "--id", "Hello", "--version", "3.0.0", "--base-path"])
+        .arg(&app)
+        .args(["--out-folder", "out", "--wait", "--poll-interval", "200ms", "--repo", "."])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let written = std::fs::read_to_string(&outputs).unwrap();
+    for name in [
+        "package-path",
+        "package-sha256",
+        "release-id",
+        "release-version",
+        "deployment-ids",
+        "task-ids",
+        "environments",
+    ] {
+        assert!(written.contains(name), "{name} missing from $GITHUB_OUTPUT:\n{written}");
+    }
+    assert!(written.contains("Development"), "{written}");
+    let markdown = std::fs::read_to_string(&summary).unwrap();
+    assert!(markdown.contains("| Development | Success |"), "{markdown}");
+    // The key is masked first, and appears nowhere else.
+    assert!(stderr.starts_with(&format!("::add-mask::{KEY}")), "{stderr}");
+    let everything = format!(
+        "{}{}{written}{markdown}",
+        String::from_utf8_lossy(&output.stdout),
+        stderr.replacen(&format!("::add-mask::{KEY}"), "", 1)
+    );
+    assert!(!everything.contains(KEY), "the API key leaked");
+}

@@ -20,6 +20,14 @@ pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     // rebuilds the same bytes over the old file.
     let mut pack = args.pack.clone();
     pack.overwrite = pack.overwrite || args.if_exists != IfExists::Fail;
+    if pack.out_folder == std::path::Path::new(".") {
+        // The package is an intermediate here: keep it with Ferry's data, not in the work tree.
+        pack.out_folder = ctx.data_dir().join("packages");
+        std::fs::create_dir_all(&pack.out_folder).map_err(|err| {
+            UserError::failure(format!("could not create {}: {err}", pack.out_folder.display()))
+                .hint("pass --out-folder DIR for where the package goes")
+        })?;
+    }
     let package = super::package_create::create(ctx, &args.id, &version.to_string(), &pack).await.map_err(|mut err| {
         if let Some(user) = err.downcast_mut::<UserError>()
             && user.message.contains("exists")
@@ -263,7 +271,7 @@ fn report(
         "### Ferry ship: {} {}\n\n{}",
         args.project,
         shipped.release.version,
-        markdown_table(&["", "", ""], &rows)
+        markdown_table(&["Step", "Result", "Details"], &rows)
     ));
     let json = serde_json::json!({
         "package": super::package_create::json(package),

@@ -83,7 +83,11 @@ impl Server {
 
     /// Start with this configuration text.
     pub fn start_with(config_text: &str) -> Server {
-        let dir = tempfile::tempdir().unwrap();
+        Server::start_in(tempfile::tempdir().unwrap(), config_text, &[])
+    }
+
+    /// Start in `dir` with this configuration text and extra `ferry server` arguments.
+    pub fn start_in(dir: tempfile::TempDir, config_text: &str, extra: &[&str]) -> Server {
         let config_path = dir.path().join("ferry.toml");
         std::fs::write(&config_path, config_text).unwrap();
         let mut child = StdCommand::new(ferry_bin())
@@ -92,6 +96,7 @@ impl Server {
             .arg("--data")
             .arg(dir.path().join("data"))
             .args(["--ci", "none", "server", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .env_remove("FERRY_SERVER")
             .env_remove("FERRY_API_KEY")
             .stdin(Stdio::null())
