@@ -11,7 +11,7 @@
 #   INPUT_DOWNLOAD_BASE_URL  where release archives live (a mirror, GitHub Enterprise);
 #                            default https://github.com/ferry-deploy/ferry/releases/download.
 #   INPUT_CACHE              true (default): reuse/keep the binary in the runner tool cache.
-#   FERRY_SETUP_CHECKSUMS    a checksums file to use instead of ./checksums.txt (mirrors, tests).
+#   FERRY_CHECKSUMS_FILE    a checksums file to use instead of ./checksums.txt (mirrors, tests).
 #
 # Downloads are verified against the sha256 values committed in ./checksums.txt (the release
 # workflow adds each release's SHA256SUMS there). No GitHub API call is made, so no rate limits.
@@ -39,7 +39,7 @@ binary_path=$(trim "${INPUT_PATH:-}")
 base_url=$(trim "${INPUT_DOWNLOAD_BASE_URL:-}")
 base_url=${base_url:-https://github.com/ferry-deploy/ferry/releases/download}
 cache=$(lower "$(trim "${INPUT_CACHE:-true}")")
-checksums=${FERRY_SETUP_CHECKSUMS:-$here/checksums.txt}
+checksums=${FERRY_CHECKSUMS_FILE:-$here/checksums.txt}
 
 os=${RUNNER_OS:-$(uname -s)}
 arch=${RUNNER_ARCH:-$(uname -m)}

