@@ -20,8 +20,8 @@ case "$FERRY_ENVIRONMENT" in
   *[!A-Za-z0-9._-]*|'') echo "refusing environment name '$FERRY_ENVIRONMENT'" >&2; exit 1 ;;
 esac
 
-target="$root/$FERRY_ENVIRONMENT"
-mkdir -p "$target"
+mkdir -p "$root/$FERRY_ENVIRONMENT"
+target=$(cd "$root/$FERRY_ENVIRONMENT" && pwd)
 staging="$target/.staging.$$"
 rm -rf "$staging"
 mkdir -p "$staging"

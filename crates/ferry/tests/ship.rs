@@ -226,3 +226,19 @@ fn in_github_actions_ship_writes_step_outputs_and_a_summary_and_masks_the_key() 
     );
     assert!(!everything.contains(KEY), "the API key leaked");
 }
+
+#[test]
+fn the_embedded_server_does_not_invent_projects_on_deploy() {
+    let work = tempfile::tempdir().unwrap();
+    assert_cmd::Command::new(ferry_bin())
+        .current_dir(work.path())
+        .env_remove("FERRY_SERVER")
+        .env_remove("OCTOPUS_URL")
+        .env("FERRY_CI", "none")
+        .args(["--data", "data", "release", "deploy", "--project", "Helo", "--version", "1.0.0", "--to", "Development"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("embedded server"))
+        .stderr(predicate::str::contains("no project named Helo"));
+}

@@ -9,7 +9,7 @@ use crate::exit::UserError;
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ReleasePromoteArgs) -> anyhow::Result<()> {
-    let connection = ctx.connect(Some((&args.project, &[]))).await?;
+    let connection = ctx.connect(None).await?;
     let result = async {
         let client = &connection.client;
         let project = client.find_project(&args.project).await.map_err(client_error)?;
