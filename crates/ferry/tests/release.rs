@@ -320,3 +320,40 @@ fn a_wait_that_times_out_exits_3_and_can_cancel() {
     assert_eq!(json_of(&output)["deployments"][0]["state"], "TimedOut");
     assert!(stderr.contains("canceled"), "{stderr}");
 }
+
+#[test]
+fn release_notes_auto_come_from_the_packages_build_information() {
+    let server = Server::start();
+    let repo = server.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    for args in [
+        vec!["init", "-q", "-b", "main"],
+        vec!["commit", "-q", "--allow-empty", "-m", "feat: greet in French ABC-7"],
+    ] {
+        let out = std::process::Command::new("git")
+            .current_dir(&repo)
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.test", "-c", "commit.gpgsign=false"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    let package = make_package(server.path(), "Hello", "4.0.0");
+    server.ferry().args(["package", "push"]).arg(&package).assert().success();
+    server
+        .ferry()
+        .args(["build-info", "push", "--package-id", "Hello", "--version", "4.0.0", "--repo"])
+        .arg(&repo)
+        .assert()
+        .success();
+    server
+        .ferry()
+        .args(["release", "create", "--project", "Hello", "--version", "4.0.0", "--package-version", "4.0.0"])
+        .arg("--release-notes-auto")
+        .assert()
+        .success();
+    let release = server.get("/api/Spaces-1/projects/Hello/releases/4.0.0");
+    let notes = release["ReleaseNotes"].as_str().unwrap_or_default();
+    assert!(notes.contains("greet in French"), "{release}");
+    assert!(notes.contains("ABC-7"), "{notes}");
+}
