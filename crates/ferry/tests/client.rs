@@ -356,3 +356,93 @@ fn https_with_a_private_ca_needs_ca_cert_and_insecure_warns() {
         .stderr(predicate::str::contains("NOT verified"))
         .stderr(predicate::str::contains("no project named Nope"));
 }
+
+#[test]
+fn lost_answers_after_the_server_committed_do_not_duplicate_anything() {
+    use std::sync::atomic::Ordering;
+    let server = Server::start();
+    let package = make_package(server.path(), "Hello", "1.0.0");
+
+    // The upload is stored, its 201 lost: the retry's 409 is recognised as our own package.
+    let proxy = FlakyProxy::start_lossy(&server.url, "packages/raw", 502, 1);
+    let output = server
+        .ferry()
+        .env("FERRY_SERVER", &proxy.url)
+        .args(["-o", "json", "package", "push"])
+        .arg(&package)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(json_of(&output)[0]["status"], "created");
+    assert_eq!(proxy.failed.load(Ordering::SeqCst), 1);
+
+    // The release is created, the answer lost: found, not created twice.
+    let proxy = FlakyProxy::start_lossy(&server.url, "releases/create/v1", 504, 1);
+    let output = server
+        .ferry()
+        .env("FERRY_SERVER", &proxy.url)
+        .args(["-o", "json", "release", "create", "--project", "Hello", "--version", "1.0.0"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(json_of(&output)["existing"], false);
+    assert!(stderr.contains("had created"), "{stderr}");
+    assert_eq!(proxy.passed.load(Ordering::SeqCst), 0, "no second POST");
+    let project = server.get("/api/Spaces-1/projects/Hello");
+    let project_id = project["Id"].as_str().unwrap().to_owned();
+    assert_eq!(release_versions(&server, &project_id), vec!["1.0.0"]);
+
+    // The deployment to Test is created, the answer lost: one deployment to Test, not two.
+    server
+        .ferry()
+        .args([
+            "release",
+            "deploy",
+            "--project",
+            "Hello",
+            "--version",
+            "1.0.0",
+            "--to",
+            "Development",
+            "--wait",
+        ])
+        .assert()
+        .success();
+    let proxy = FlakyProxy::start_lossy(&server.url, "deployments/create", 503, 1);
+    let output = server
+        .ferry()
+        .env("FERRY_SERVER", &proxy.url)
+        .args([
+            "-o",
+            "json",
+            "release",
+            "deploy",
+            "--project",
+            "Hello",
+            "--version",
+            "1.0.0",
+            "--to",
+            "Test",
+            "--wait",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(json_of(&output)["deployments"][0]["state"], "Success");
+    assert_eq!(proxy.passed.load(Ordering::SeqCst), 0, "no second POST");
+    let deployments = server.get(&format!("/api/Spaces-1/deployments?projects={project_id}&take=100"));
+    let to_test = deployments["Items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["EnvironmentId"] == deployments_env_id(&server, "Test"))
+        .count();
+    assert_eq!(to_test, 1, "{deployments}");
+}
+
+fn deployments_env_id(server: &Server, name: &str) -> serde_json::Value {
+    let all = server.get("/api/Spaces-1/environments/all");
+    all.as_array().unwrap().iter().find(|e| e["Name"] == name).unwrap()["Id"].clone()
+}

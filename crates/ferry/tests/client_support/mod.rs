@@ -256,6 +256,16 @@ pub struct FlakyProxy {
 impl FlakyProxy {
     /// Start the proxy; it stops when dropped (or after 5 minutes).
     pub fn start(upstream: &str, matching: &str, status: u16, failures: usize) -> FlakyProxy {
+        FlakyProxy::start_mode(upstream, matching, status, failures, false)
+    }
+
+    /// Like [`FlakyProxy::start`], but the failing requests reach the server first and only
+    /// their answers are replaced: the server did the work, the client sees `status`.
+    pub fn start_lossy(upstream: &str, matching: &str, status: u16, failures: usize) -> FlakyProxy {
+        FlakyProxy::start_mode(upstream, matching, status, failures, true)
+    }
+
+    fn start_mode(upstream: &str, matching: &str, status: u16, failures: usize, lossy: bool) -> FlakyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -273,7 +283,8 @@ impl FlakyProxy {
                         let (upstream, matching, f, p) =
                             (upstream.clone(), matching.clone(), f.clone(), p.clone());
                         std::thread::spawn(move || {
-                            let _ = serve_one(client, &upstream, &matching, status, failures, &f, &p);
+                            let _ =
+                                serve_one(client, &upstream, &matching, (status, failures, lossy), &f, &p);
                         });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
@@ -294,8 +305,7 @@ fn serve_one(
     mut client: TcpStream,
     upstream: &str,
     matching: &str,
-    status: u16,
-    failures: usize,
+    (status, failures, lossy): (u16, usize, bool),
     failed: &AtomicUsize,
     passed: &AtomicUsize,
 ) -> std::io::Result<()> {
@@ -323,6 +333,10 @@ fn serve_one(
     if request_line.contains(matching) {
         if failed.load(Ordering::SeqCst) < failures {
             failed.fetch_add(1, Ordering::SeqCst);
+            if lossy {
+                // Let the server do the work, then lose its answer.
+                let _ = forward(upstream, &head_text, &body)?;
+            }
             let text = "{\"ErrorMessage\":\"The server is busy\"}";
             write!(
                 client,
@@ -334,19 +348,7 @@ fn serve_one(
         passed.fetch_add(1, Ordering::SeqCst);
     }
     // Pass it on with `Connection: close`, and hand back the answer with the same header.
-    let mut forwarded = String::new();
-    for line in head_text.split("\r\n").filter(|l| !l.is_empty()) {
-        if !line.to_ascii_lowercase().starts_with("connection:") {
-            forwarded.push_str(line);
-            forwarded.push_str("\r\n");
-        }
-    }
-    forwarded.push_str("Connection: close\r\n\r\n");
-    let mut server = TcpStream::connect(upstream)?;
-    server.write_all(forwarded.as_bytes())?;
-    server.write_all(&body)?;
-    let mut answer = Vec::new();
-    server.read_to_end(&mut answer)?;
+    let answer = forward(upstream, &head_text, &body)?;
     if let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
         let head = String::from_utf8_lossy(&answer[..end]).into_owned();
         let kept: Vec<&str> =
@@ -357,4 +359,21 @@ fn serve_one(
         client.write_all(&answer)?;
     }
     client.flush()
+}
+
+fn forward(upstream: &str, head_text: &str, body: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut forwarded = String::new();
+    for line in head_text.split("\r\n").filter(|l| !l.is_empty()) {
+        if !line.to_ascii_lowercase().starts_with("connection:") {
+            forwarded.push_str(line);
+            forwarded.push_str("\r\n");
+        }
+    }
+    forwarded.push_str("Connection: close\r\n\r\n");
+    let mut server = TcpStream::connect(upstream)?;
+    server.write_all(forwarded.as_bytes())?;
+    server.write_all(body)?;
+    let mut answer = Vec::new();
+    server.read_to_end(&mut answer)?;
+    Ok(answer)
 }
