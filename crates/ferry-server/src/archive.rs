@@ -50,6 +50,14 @@ pub fn validate(
         PackageFormat::Zip | PackageFormat::Nupkg => {
             let mut zip = zip::ZipArchive::new(BufReader::new(file))
                 .map_err(|err| format!("the file is not a readable zip archive: {err}"))?;
+            for name in zip.file_names() {
+                let name = name.map_err(|err| format!("a zip entry has an unreadable name: {err}"))?;
+                if !is_safe_entry(&name) {
+                    return Err(format!(
+                        "the entry `{name}` would be extracted outside the target directory"
+                    ));
+                }
+            }
             if format == PackageFormat::Nupkg {
                 check_nuspec(&mut zip, id, version)
             } else {
@@ -86,7 +94,13 @@ fn walk_tar(reader: impl Read) -> io::Result<()> {
     let mut count = 0u64;
     for entry in archive.entries()? {
         let mut entry = entry?;
-        entry.path()?;
+        let path = entry.path()?.into_owned();
+        if !path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("the entry `{}` would be extracted outside the target directory", path.display()),
+            ));
+        }
         io::copy(&mut entry, &mut io::sink())?;
         count += 1;
     }
@@ -222,6 +236,14 @@ impl Budget {
             out.write_all(&buf[..n]).map_err(|err| format!("writing the extracted file: {err}"))?;
         }
     }
+}
+
+/// Whether a zip entry name stays inside the extraction directory.
+fn is_safe_entry(name: &str) -> bool {
+    let name = name.replace('\\', "/");
+    let absolute = name.starts_with('/') || (name.len() > 1 && name.as_bytes()[1] == b':');
+    let escapes = name.split('/').any(|part| part == "..");
+    !(absolute || escapes || name.contains('\0'))
 }
 
 /// A relative path made only of normal components, or `None`.

@@ -46,9 +46,10 @@ impl VersionRange {
                 let min = if lo.trim().is_empty() { None } else { Some((version(lo)?, min_incl)) };
                 let max = if hi.trim().is_empty() { None } else { Some((version(hi)?, max_incl)) };
                 if let (Some((a, _)), Some((b, _))) = (&min, &max)
-                    && a > b {
-                        return Err(format!("`{text}`: the lower bound is above the upper bound"));
-                    }
+                    && a > b
+                {
+                    return Err(format!("`{text}`: the lower bound is above the upper bound"));
+                }
                 Ok(VersionRange { min, max })
             }
         }

@@ -258,12 +258,10 @@ impl Config {
                 return Err(format!("project `{}` is declared twice", project.name));
             }
             if let Some(lifecycle) = &project.lifecycle
-                && !lifecycles.contains(&lifecycle.to_lowercase()) {
-                    return Err(format!(
-                        "project `{}`: lifecycle `{lifecycle}` is not declared",
-                        project.name
-                    ));
-                }
+                && !lifecycles.contains(&lifecycle.to_lowercase())
+            {
+                return Err(format!("project `{}`: lifecycle `{lifecycle}` is not declared", project.name));
+            }
             for id in &project.packages {
                 id.parse::<ferry_core::package_id::PackageId>()
                     .map_err(|err| format!("project `{}`: package `{id}`: {err}", project.name))?;
@@ -292,12 +290,10 @@ impl Config {
                 ));
             }
             if let Some(lifecycle) = &channel.lifecycle
-                && !lifecycles.contains(&lifecycle.to_lowercase()) {
-                    return Err(format!(
-                        "channel `{}`: lifecycle `{lifecycle}` is not declared",
-                        channel.name
-                    ));
-                }
+                && !lifecycles.contains(&lifecycle.to_lowercase())
+            {
+                return Err(format!("channel `{}`: lifecycle `{lifecycle}` is not declared", channel.name));
+            }
             let rules = channel.rules.iter().map(|r| (&r.version_range, &r.tag));
             for (range, tag) in std::iter::once((&channel.version_range, &channel.tag)).chain(rules) {
                 if let Some(range) = range {

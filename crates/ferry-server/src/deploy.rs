@@ -169,9 +169,10 @@ pub fn auto_deploy(c: &Connection, release: &Release) -> ApiResult<Vec<String>> 
     let mut targets = Vec::new();
     for id in progression.automatic_targets() {
         if !deployed.contains(&id)
-            && let Some(env) = Environment::find(c, &id)? {
-                targets.push(env);
-            }
+            && let Some(env) = Environment::find(c, &id)?
+        {
+            targets.push(env);
+        }
     }
     if targets.is_empty() {
         return Ok(Vec::new());
@@ -189,15 +190,16 @@ pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<Rel
         _ => None,
     };
     if let Some(version) = &given_version
-        && let Some(existing) = Release::find(c, &project.id, &versions::key(version))? {
-            if request.ignore_if_exists {
-                return Ok(ReleaseOutcome { release: existing, existing: true, tasks: Vec::new() });
-            }
-            return Err(ApiError::bad_request(format!(
-                "A release with the version {version} already exists for the project '{}'.",
-                project.name
-            )));
+        && let Some(existing) = Release::find(c, &project.id, &versions::key(version))?
+    {
+        if request.ignore_if_exists {
+            return Ok(ReleaseOutcome { release: existing, existing: true, tasks: Vec::new() });
         }
+        return Err(ApiError::bad_request(format!(
+            "A release with the version {version} already exists for the project '{}'.",
+            project.name
+        )));
+    }
     let channels = Channel::list(c, Some(&project.id))?;
     let candidates: Vec<&Channel> = match &request.channel {
         Some(key) if !key.trim().is_empty() => {

@@ -265,9 +265,10 @@ async fn write_field(mut field: Field<'_>, path: &Path) -> ApiResult<(u64, Strin
 
 async fn sync_dir(dir: Option<&Path>) {
     if let Some(dir) = dir
-        && let Ok(handle) = tokio::fs::File::open(dir).await {
-            let _ = handle.sync_all().await;
-        }
+        && let Ok(handle) = tokio::fs::File::open(dir).await
+    {
+        let _ = handle.sync_all().await;
+    }
 }
 
 /// Lower-case hex.

@@ -158,9 +158,7 @@ fn space_rewrite(path: &str) -> Result<Option<String>, String> {
     let Some(rest) = path.strip_prefix("/api/") else { return Ok(None) };
     let segments: Vec<&str> = rest.split('/').collect();
     let (space, tail) = match segments.as_slice() {
-        ["spaces", space, tail @ ..] if tail.iter().any(|segment| !segment.is_empty()) => {
-            (*space, tail)
-        }
+        ["spaces", space, tail @ ..] if tail.iter().any(|segment| !segment.is_empty()) => (*space, tail),
         [first, tail @ ..] if is_space_id(first) => (*first, tail),
         _ => return Ok(None),
     };

@@ -103,7 +103,10 @@ pub fn apply(c: &Connection, config: &Config) -> ApiResult<()> {
                 base_dir.as_deref(),
             )?,
         };
-        ensure_default_channel(c, &project_id)?;
+        // A project whose channels are declared gets those instead of an implicit `Default`.
+        if !config.channels.iter().any(|ch| ch.project.eq_ignore_ascii_case(&project.name)) {
+            ensure_default_channel(c, &project_id)?;
+        }
     }
     for channel in &config.channels {
         let project = Project::get(c, &channel.project)?;

@@ -225,7 +225,7 @@ async fn read_lines(
 async fn kill_group(pid: Option<u32>, child: &mut tokio::process::Child) {
     if let Some(pid) = pid {
         // The command runs in its own process group; stop all of it, not just the shell.
-        let _ = Command::new("kill").arg("-KILL").arg(format!("-{pid}")).status().await;
+        let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{pid}")]).status().await;
     }
     let _ = child.kill().await;
 }

@@ -170,9 +170,10 @@ async fn run(state: AppState, task_id: String, token: CancellationToken) {
             let mut next = Vec::new();
             if outcome.state == "Success"
                 && let Some(deployment) = Deployment::by_task(tx, &id)?
-                    && let Some(release) = Release::by_id(tx, &deployment.release_id)? {
-                        next = crate::deploy::auto_deploy(tx, &release)?;
-                    }
+                && let Some(release) = Release::by_id(tx, &deployment.release_id)?
+            {
+                next = crate::deploy::auto_deploy(tx, &release)?;
+            }
             Ok((outcome.state, next))
         })
         .await;

@@ -1,0 +1,151 @@
+//! Hostile and malformed input: always a 4xx JSON error, never a 500, and never a file outside
+//! the data directory.
+
+use std::io::Write;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::common::{TestServer, hello_zip, task_ids, zip_bytes};
+
+fn assert_4xx(status: StatusCode, body: &serde_json::Value, what: &str) {
+    assert!(status.is_client_error(), "{what}: {status} {body}");
+    assert!(body["ErrorMessage"].is_string(), "{what}: not a JSON error: {body}");
+}
+
+#[tokio::test]
+async fn malformed_json_bodies() {
+    let s = TestServer::start().await;
+    for path in [
+        "/api/releases/create/v1",
+        "/api/deployments/create/untenanted/v1",
+        "/api/build-information",
+        "/api/releases",
+        "/api/deployments",
+    ] {
+        for (content_type, body) in [
+            ("application/json", b"{not json".to_vec()),
+            ("application/json", b"[1,2,3]".to_vec()),
+            ("application/json", b"\"text\"".to_vec()),
+            ("text/plain", b"hello".to_vec()),
+            ("application/json", vec![0xff, 0xfe, 0x00]),
+            (
+                "application/json",
+                br#"{"ProjectName": 42, "EnvironmentNames": "x", "PackageId": []}"#.to_vec(),
+            ),
+            ("application/json", b"{}".to_vec()),
+        ] {
+            let (status, answer) = s.post_raw(path, content_type, body.clone()).await;
+            assert_4xx(status, &answer, &format!("{path} {}", String::from_utf8_lossy(&body)));
+        }
+    }
+    // Oversized JSON (the default limit is 1 MiB).
+    let big = format!("{{\"ProjectName\": \"{}\"}}", "x".repeat(2 << 20));
+    let (status, answer) = s.post_raw("/api/releases/create/v1", "application/json", big.into_bytes()).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert!(answer["ErrorMessage"].is_string());
+    // Deeply nested JSON.
+    let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let (status, answer) =
+        s.post_raw("/api/build-information", "application/json", nested.into_bytes()).await;
+    assert_4xx(status, &answer, "nested");
+}
+
+#[tokio::test]
+async fn hostile_ids_and_paths() {
+    let s = TestServer::start().await;
+    let long = "A".repeat(10_000);
+    let paths = [
+        "/api/packages/..%2F..%2Fetc%2Fpasswd".to_owned(),
+        "/api/packages/%2e%2e/%2e%2e/delta-signature".to_owned(),
+        "/api/projects/..%2F..".to_owned(),
+        "/api/projects/%00".to_owned(),
+        format!("/api/projects/{long}"),
+        format!("/api/packages/{long}"),
+        "/api/releases/Releases-1%2F..%2F..".to_owned(),
+        "/api/tasks/..%2Fx/raw".to_owned(),
+        "/api/spaces/%2E%2Ex/projects".to_owned(),
+        "/api/Spaces-99999999999999999999/projects".to_owned(),
+        "/api/environments?skip=-5&take=abc".to_owned(),
+    ];
+    for path in &paths {
+        let (status, body) = s.get(path).await;
+        if path.contains("skip=-5") {
+            assert_eq!(status, StatusCode::OK, "{path}");
+            continue;
+        }
+        assert_4xx(status, &body, path);
+    }
+    // Package names with traversal, NUL, 10,000 characters, injected version segments.
+    let names = [
+        "../../evil.1.0.0/../../x.zip".to_owned(),
+        "Hello.1.0.0\0.zip".to_owned(),
+        format!("{long}.1.0.0.zip"),
+        "Hello.1.0.0%2F..%2F..%2Fx.zip".to_owned(),
+        "..1.0.0.zip".to_owned(),
+        ".zip".to_owned(),
+    ];
+    for name in &names {
+        let (status, body) = s.push(name, hello_zip("x"), "").await;
+        // Either refused, or stored under the server's own file name (never the given path).
+        if status.is_success() {
+            assert!(!name.contains('\0'));
+        } else {
+            assert_4xx(status, &body, name);
+        }
+    }
+    let (status, body) = s.push("Hello.1.0.0.zip", hello_zip("x"), "?overwriteMode=Sometimes").await;
+    assert_4xx(status, &body, "overwriteMode");
+    // Nothing was written outside the data directory's own folders.
+    let mut entries: Vec<String> = std::fs::read_dir(s.dir.path().join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    entries.retain(|e| !e.starts_with("ferry.db"));
+    assert_eq!(entries, ["packages", "tmp", "work"]);
+    assert!(!s.dir.path().join("x.zip").exists() && !s.dir.path().join("evil.1.0.0").exists());
+}
+
+#[tokio::test]
+async fn zip_slip_and_absolute_entries_are_refused_at_upload() {
+    let s = TestServer::start().await;
+    for entry in ["../escape.txt", "/etc/evil.txt", "a/../../escape.txt"] {
+        let (status, body) = s.push("Hello.1.0.0.zip", zip_bytes(&[(entry, b"x")]), "").await;
+        assert_4xx(status, &body, entry);
+        assert!(body.to_string().contains("outside"), "{entry}: {body}");
+    }
+    // A tar.gz with a traversal entry, written by hand (the tar builder refuses such paths).
+    let mut header = tar::Header::new_gnu();
+    let name = b"../escape.txt";
+    header.as_old_mut().name[..name.len()].copy_from_slice(name);
+    header.set_size(1);
+    header.set_mode(0o644);
+    header.set_cksum();
+    let mut raw = Vec::new();
+    raw.extend_from_slice(header.as_bytes());
+    raw.extend_from_slice(&[b'x'; 512][..512]);
+    raw.extend_from_slice(&[0u8; 1024]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&raw).unwrap();
+    let (status, body) = s.push("Hello.1.0.0.tar.gz", gz.finish().unwrap(), "").await;
+    assert_4xx(status, &body, "tar traversal");
+}
+
+#[tokio::test]
+async fn zip_bomb_is_not_extracted() {
+    let s = TestServer::start().await;
+    let zeros = vec![0u8; 64 << 20];
+    let bomb = zip_bytes(&[("zeros.bin", &zeros)]);
+    assert!(bomb.len() < (1 << 20), "compresses well: {}", bomb.len());
+    let (status, body) = s.push("Bomb.1.0.0.zip", bomb, "").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    s.create_release("Bomb", "1.0.0").await;
+    let (_, answer) = s.deploy("Bomb", "1.0.0", &["Development"]).await;
+    let task = s.wait_task(&task_ids(&answer)[0]).await;
+    assert_eq!(task["State"], "Failed");
+    assert!(task["ErrorMessage"].as_str().unwrap().contains("zip bomb"), "{task}");
+    let (_, raw) = s.get_text(&format!("/api/tasks/{}/raw", task["Id"].as_str().unwrap())).await;
+    assert!(!raw.contains("should not run"));
+    let _ = json!({});
+}

@@ -1,0 +1,12 @@
+//! Integration tests of the server over HTTP: start it on a loopback port over a temporary
+//! data directory and drive it the way the official clients and curl do.
+
+mod common;
+
+mod discovery;
+mod feed;
+mod hostile;
+mod lifecycle;
+mod releases;
+mod restart;
+mod tasks;

@@ -1,0 +1,109 @@
+//! Deploy commands and server tasks: environment variables, success, failure, timeout, cancel,
+//! logs (details and raw), listing, and safe extraction.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::common::{TestServer, task_ids, zip_bytes};
+
+async fn release_and_deploy(s: &TestServer, project: &str, version: &str) -> String {
+    let (status, created) = s.create_release(project, version).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, answer) = s.deploy(project, version, &["Development"]).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    task_ids(&answer).remove(0)
+}
+
+#[tokio::test]
+async fn deploy_command_gets_ferry_variables_and_extracted_packages() {
+    let s = TestServer::start().await;
+    s.push("Hello.Lib.3.1.0.zip", zip_bytes(&[("lib/a.txt", b"a"), ("top.txt", b"t")]), "").await;
+    let task = release_and_deploy(&s, "Env", "3.1.0").await;
+    let done = s.wait_task(&task).await;
+    assert_eq!(done["State"], "Success", "{done}");
+    let (_, raw) = s.get_text(&format!("/api/tasks/{task}/raw")).await;
+    for expected in [
+        "FERRY_PROJECT=Env",
+        "FERRY_RELEASE_VERSION=3.1.0",
+        "FERRY_ENVIRONMENT=Development",
+        "FERRY_DEPLOYMENT_ID=Deployments-",
+        &format!("FERRY_TASK_ID={task}"),
+        "FERRY_PACKAGE_HELLO_LIB=",
+        "top.txt",
+    ] {
+        assert!(raw.contains(expected), "{expected} missing from:\n{raw}");
+    }
+    let (_, details) = s.get(&format!("/api/tasks/{task}/details")).await;
+    assert_eq!(details["Task"]["Id"], task.as_str());
+    assert_eq!(details["ActivityLogs"][0]["Status"], "Success");
+    assert!(details["ActivityLogs"][0]["LogElements"].as_array().unwrap().len() > 5);
+    let (_, tail) = s.get(&format!("/api/tasks/{task}/details?tail=2")).await;
+    assert_eq!(tail["ActivityLogs"][0]["LogElements"].as_array().unwrap().len(), 2);
+    // The working directory is removed afterwards.
+    assert_eq!(std::fs::read_dir(s.dir.path().join("data/work")).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn timeout_marks_the_task_timed_out() {
+    let s = TestServer::start().await;
+    let task = release_and_deploy(&s, "Slow", "1.0.0").await;
+    let started = std::time::Instant::now();
+    let done = s.wait_task(&task).await;
+    assert_eq!(done["State"], "TimedOut", "{done}");
+    assert!(started.elapsed() < Duration::from_secs(10), "the sleep was stopped");
+    assert!(done["ErrorMessage"].as_str().unwrap().contains("did not finish within 1s"));
+    assert_eq!(done["IsCompleted"], true);
+    assert_eq!(done["FinishedSuccessfully"], false);
+}
+
+#[tokio::test]
+async fn cancel_stops_a_running_command() {
+    let s = TestServer::start().await;
+    let task = release_and_deploy(&s, "Long", "1.0.0").await;
+    // Wait until it runs.
+    for _ in 0..200 {
+        let (_, t) = s.get(&format!("/api/tasks/{task}")).await;
+        if t["State"] == "Executing" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let started = std::time::Instant::now();
+    let (status, canceled) = s.post(&format!("/api/spaces/Spaces-1/tasks/{task}/cancel"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let done = if canceled["IsCompleted"] == true { canceled } else { s.wait_task(&task).await };
+    assert_eq!(done["State"], "Canceled", "{done}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // Cancelling a finished task returns it unchanged.
+    let (_, again) = s.post(&format!("/api/tasks/{task}/cancel"), json!({})).await;
+    assert_eq!(again["State"], "Canceled");
+    assert_eq!(s.post("/api/tasks/ServerTasks-999/cancel", json!({})).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn task_listing_by_ids_and_states() {
+    let s = TestServer::start().await;
+    let slow = release_and_deploy(&s, "Slow", "1.0.0").await;
+    let (_, created) = s.create_release("Manual App", "1.0.0").await;
+    assert!(created["ErrorMessage"].is_string(), "no Manual.App package: {created}");
+    let (_, long) = s.create_release("Long", "1.0.0").await;
+    assert_eq!(long["ReleaseVersion"], "1.0.0");
+    let (_, answer) = s.deploy("Long", "1.0.0", &["Development"]).await;
+    let long_task = task_ids(&answer).remove(0);
+    s.wait_task(&slow).await;
+    // As TS polls: ids list with skip/take.
+    let (_, both) = s.get(&format!("/api/Spaces-1/tasks?skip=0&take=300&ids={slow},{long_task}")).await;
+    assert_eq!(both["TotalResults"], 2);
+    let (_, timed_out) = s.get("/api/tasks?states=TimedOut").await;
+    assert_eq!(timed_out["TotalResults"], 1);
+    let (_, active) = s.get("/api/tasks?active=true").await;
+    assert_eq!(active["TotalResults"], 1);
+    let (_, task) = s.get(&format!("/api/tasks/{slow}")).await;
+    for link in ["Self", "Raw", "Cancel", "Details", "Web"] {
+        assert!(task["Links"][link].is_string(), "{link}");
+    }
+    assert_eq!(s.get("/api/tasks/ServerTasks-404").await.0, StatusCode::NOT_FOUND);
+    s.post(&format!("/api/tasks/{long_task}/cancel"), json!({})).await;
+}
