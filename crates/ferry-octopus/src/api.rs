@@ -289,17 +289,17 @@ impl Client {
                 }
                 Err(err) if err.is_transient() && attempt < attempts => {
                     let delay = self.backoff(attempt, None);
-                    tracing::warn!(
+                    self.notify(&format!(
                         "{doing}: {}; checking whether the release was created before retrying in {:.1}s",
                         err.status.map(|s| format!("HTTP {s}")).unwrap_or_else(|| err.message.clone()),
                         delay.as_secs_f64()
-                    );
+                    ));
                     tokio::time::sleep(delay).await;
                     if let Some(created) = self.created_meanwhile(request, &before).await? {
-                        tracing::warn!(
+                        self.notify(&format!(
                             "{doing}: the earlier attempt had created {}; not creating it again",
                             created.id
-                        );
+                        ));
                         return Ok(CreatedRelease { release: created, existing: false });
                     }
                     attempt += 1;
@@ -385,11 +385,11 @@ impl Client {
                 }
                 Err(err) if err.is_transient() && attempt < attempts => {
                     let delay = self.backoff(attempt, None);
-                    tracing::warn!(
+                    self.notify(&format!(
                         "{doing}: {}; checking which deployments exist before retrying in {:.1}s",
                         err.status.map(|s| format!("HTTP {s}")).unwrap_or_else(|| err.message.clone()),
                         delay.as_secs_f64()
-                    );
+                    ));
                     tokio::time::sleep(delay).await;
                     let now = self.deployments(&request.project, None).await?;
                     let known: HashSet<String> = created.iter().map(|c| c.deployment_id.clone()).collect();
@@ -401,11 +401,10 @@ impl Client {
                         if let Some(index) = remaining.iter().position(|e| e.id == deployment.environment_id)
                         {
                             let environment = remaining.remove(index);
-                            tracing::warn!(
+                            self.notify(&format!(
                                 "{doing}: the earlier attempt had created {} to {}; not deploying it again",
-                                deployment.id,
-                                environment.name
-                            );
+                                deployment.id, environment.name
+                            ));
                             created.push(CreatedDeployment {
                                 environment: environment.name,
                                 deployment_id: deployment.id.clone(),

@@ -40,6 +40,24 @@ pub struct ClientOptions {
     pub retry_base: Duration,
     /// Upload progress display.
     pub progress: ProgressMode,
+    /// Where retry notices go (default: `tracing` at warn level).
+    pub notifier: Notifier,
+}
+
+/// Receives the client's notices (retries, recovered ambiguous failures) for the user.
+#[derive(Clone)]
+pub struct Notifier(pub std::sync::Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Notifier")
+    }
+}
+
+impl Default for Notifier {
+    fn default() -> Self {
+        Notifier(std::sync::Arc::new(|message| tracing::warn!("{message}")))
+    }
 }
 
 impl ClientOptions {
@@ -58,6 +76,7 @@ impl ClientOptions {
             max_attempts: 5,
             retry_base: Duration::from_millis(500),
             progress: ProgressMode::Auto,
+            notifier: Notifier::default(),
         }
     }
 }
@@ -103,6 +122,11 @@ impl Client {
     /// The resolved space id, when the server has spaces.
     pub fn space_id(&self) -> Option<&str> {
         self.space_id.as_deref()
+    }
+
+    /// Tell the user something through the configured notifier.
+    pub(crate) fn notify(&self, message: &str) {
+        (self.options.notifier.0)(message);
     }
 
     /// The options the client was built with.
@@ -266,12 +290,12 @@ impl Client {
                 return Err(error);
             }
             let delay = self.backoff(attempt, error.retry_after);
-            tracing::warn!(
+            self.notify(&format!(
                 "{doing}: {}; retrying in {:.1}s (attempt {} of {attempts})",
                 short(&error),
                 delay.as_secs_f64(),
                 attempt + 1
-            );
+            ));
             tokio::time::sleep(delay).await;
             attempt += 1;
         }

@@ -123,12 +123,12 @@ impl Client {
                     if err.is_transient() && attempt < attempts {
                         ambiguous = true;
                         let delay = self.backoff(attempt, err.retry_after);
-                        tracing::warn!(
+                        self.notify(&format!(
                             "{doing}: {}; re-sending the file in {:.1}s (attempt {} of {attempts})",
                             err.status.map(|s| format!("HTTP {s}")).unwrap_or_else(|| err.message.clone()),
                             delay.as_secs_f64(),
                             attempt + 1
-                        );
+                        ));
                         tokio::time::sleep(delay).await;
                         attempt += 1;
                         continue;

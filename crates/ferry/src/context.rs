@@ -199,6 +199,12 @@ impl Ctx {
         if let Some(n) = std::env::var("FERRY_RETRY_ATTEMPTS").ok().and_then(|v| v.parse::<u32>().ok()) {
             options.max_attempts = n.max(1);
         }
+        let quiet = self.global.quiet;
+        options.notifier = ferry_octopus::Notifier(std::sync::Arc::new(move |message: &str| {
+            if !quiet {
+                eprintln!("warning: {message}");
+            }
+        }));
         options.progress = if self.global.quiet {
             ferry_octopus::ProgressMode::Off
         } else if std::env::var_os("FERRY_NO_PROGRESS").is_some() {
