@@ -288,7 +288,7 @@ impl Client {
                     return Ok(CreatedRelease { release, existing: false });
                 }
                 Err(err) if err.is_transient() && attempt < attempts => {
-                    let delay = self.backoff(attempt, None);
+                    let delay = self.backoff(attempt, err.retry_after);
                     self.notify(&format!(
                         "{doing}: {}; checking whether the release was created before retrying in {:.1}s",
                         err.status.map(|s| format!("HTTP {s}")).unwrap_or_else(|| err.message.clone()),
@@ -384,7 +384,7 @@ impl Client {
                     remaining.clear();
                 }
                 Err(err) if err.is_transient() && attempt < attempts => {
-                    let delay = self.backoff(attempt, None);
+                    let delay = self.backoff(attempt, err.retry_after);
                     self.notify(&format!(
                         "{doing}: {}; checking which deployments exist before retrying in {:.1}s",
                         err.status.map(|s| format!("HTTP {s}")).unwrap_or_else(|| err.message.clone()),
@@ -630,7 +630,7 @@ impl Client {
                 }
                 Err(err) if err.is_transient() && attempt < attempts => {
                     ambiguous = true;
-                    tokio::time::sleep(self.backoff(attempt, None)).await;
+                    tokio::time::sleep(self.backoff(attempt, err.retry_after)).await;
                     attempt += 1;
                 }
                 Err(err) if err.kind == ErrorKind::Conflict && ambiguous => {

@@ -200,16 +200,17 @@ fn http_reason(status: u16) -> &'static str {
 pub(crate) fn from_reqwest(doing: &str, err: &reqwest::Error) -> OctopusError {
     let kind = if err.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Connection };
     // The innermost cause carries the useful text (refused, certificate, DNS).
-    let mut cause: &dyn std::error::Error = err;
-    let mut text = err.to_string();
-    while let Some(source) = cause.source() {
-        cause = source;
-        let s = source.to_string();
-        if !text.contains(&s) {
-            text.push_str(": ");
-            text.push_str(&s);
+    // reqwest's own text repeats the URL that `doing` names; the causes say what happened.
+    let mut parts: Vec<String> = Vec::new();
+    let mut cause: Option<&dyn std::error::Error> = Some(err);
+    while let Some(current) = cause {
+        let s = current.to_string();
+        if !s.starts_with("error sending request") && !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
         }
+        cause = current.source();
     }
+    let text = if parts.is_empty() { err.to_string() } else { parts.join(": ") };
     let mut error = OctopusError::new(kind, doing, text.clone());
     let lower = text.to_ascii_lowercase();
     if lower.contains("certificate") || lower.contains("unknown issuer") || lower.contains("tls") {

@@ -29,6 +29,8 @@ struct Fake {
     uploads: Mutex<Vec<usize>>,
     user_agent: Mutex<String>,
     api_key: Mutex<String>,
+    /// `Retry-After` sent with failures; "0" when empty.
+    retry_after: Mutex<String>,
 }
 
 type S = State<Arc<Fake>>;
@@ -38,8 +40,10 @@ fn take_failure(fake: &Fake) -> Option<StatusCode> {
     if fails.is_empty() { None } else { StatusCode::from_u16(fails.remove(0)).ok() }
 }
 
-fn busy(status: StatusCode) -> Response {
-    (status, [("Retry-After", "0")], "<html>busy</html>").into_response()
+fn busy(fake: &Fake, status: StatusCode) -> Response {
+    let after = fake.retry_after.lock().unwrap().clone();
+    let after = if after.is_empty() { "0".to_owned() } else { after };
+    (status, [("Retry-After", after)], "<html>busy</html>").into_response()
 }
 
 async fn root(State(fake): S, headers: HeaderMap) -> Response {
@@ -114,7 +118,7 @@ async fn create_release(State(fake): S, body: axum::Json<Value>) -> Response {
     fake.release_posts.fetch_add(1, Ordering::SeqCst);
     let after = *fake.fail_after_commit.lock().unwrap();
     if !after && let Some(status) = take_failure(&fake) {
-        return busy(status);
+        return busy(&fake, status);
     }
     let version = body["ReleaseVersion"].as_str().unwrap_or("0.0.1").to_owned();
     let id = {
@@ -132,7 +136,7 @@ async fn create_release(State(fake): S, body: axum::Json<Value>) -> Response {
         id
     };
     if after && let Some(status) = take_failure(&fake) {
-        return busy(status);
+        return busy(&fake, status);
     }
     (StatusCode::CREATED, axum::Json(json!({"ReleaseId":id,"ReleaseVersion":version}))).into_response()
 }
@@ -172,7 +176,7 @@ async fn deploy(State(fake): S, body: axum::Json<Value>) -> Response {
         all.push((id, release.clone(), env_id.to_owned()));
     }
     if let Some(status) = take_failure(&fake) {
-        return busy(status);
+        return busy(&fake, status);
     }
     axum::Json(json!({"DeploymentServerTasks":tasks})).into_response()
 }
@@ -185,7 +189,7 @@ async fn progression() -> Response {
 
 async fn upload(State(fake): S, Query(query): Query<Vec<(String, String)>>, body: Bytes) -> Response {
     if let Some(status) = take_failure(&fake) {
-        return busy(status);
+        return busy(&fake, status);
     }
     fake.uploads.lock().unwrap().push(body.len());
     let mode = query.iter().find(|(k, _)| k == "overwriteMode").map(|(_, v)| v.clone()).unwrap_or_default();
@@ -419,4 +423,20 @@ async fn uploads_stream_the_file_again_after_a_503_and_report_conflicts() {
     assert!(err.hints.iter().any(|h| h.contains("--if-exists ignore")));
     let ignored = client.push_package(&path, OverwriteMode::IgnoreIfExists).await.unwrap();
     assert_eq!(ignored.status, PushStatus::Ignored);
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let fake = Arc::new(Fake::default());
+    let client = connect(&fake).await;
+    *fake.retry_after.lock().unwrap() = "1".into();
+    *fake.fail_next.lock().unwrap() = vec![429];
+    let project = client.find_project("Hello").await.unwrap();
+    let started = std::time::Instant::now();
+    client
+        .create_release(&CreateRelease { project, version: Some("5.0.0".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(950), "waited {:?}", started.elapsed());
+    assert_eq!(fake.releases.lock().unwrap().len(), 1);
 }
