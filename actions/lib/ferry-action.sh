@@ -107,16 +107,19 @@ pairs() {
     done
 }
 
-# Positional file arguments; lines containing glob characters are expanded (no match is an error).
+# Positional file arguments; lines containing glob characters are expanded by bash (sorted;
+# no match is an error). Only newlines split, so paths with spaces stay whole.
 files() {
-    local value matches=()
+    local value matches
     lines_of "$1"
     for value in ${lines[@]+"${lines[@]}"}; do
         case "$value" in
             *[*?[]*)
                 local IFS=$'\n'
-                # shellcheck disable=SC2207 # compgen prints one path per line
-                matches=($(compgen -G "$value" || true))
+                shopt -s nullglob
+                # shellcheck disable=SC2206 # splitting on newlines and globbing are wanted here
+                matches=($value)
+                shopt -u nullglob
                 unset IFS
                 [ ${#matches[@]} -gt 0 ] || die "input '$1': no file matches '$value'"
                 argv+=("${matches[@]}")
@@ -318,10 +321,13 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
             echo "|---|---|"
             echo "| Result | ${result} |"
             if [ -n "${GITHUB_OUTPUT:-}" ] && [ -f "$GITHUB_OUTPUT" ]; then
-                # Single-line outputs the binary wrote during this run.
-                # shellcheck disable=SC2016 # the backticks are markdown
-                tail -c +"$((outputs_before + 1))" "$GITHUB_OUTPUT" | grep -E '^[a-z][a-z0-9-]*=' | grep -v '^json' |
-                    sed -E 's/\|/\\|/g; s/^([^=]*)=(.*)$/| `\1` | \2 |/' || true
+                # The single-line outputs the binary wrote during this run (name=value or
+                # name<<DELIMITER form), as table rows.
+                tail -c +"$((outputs_before + 1))" "$GITHUB_OUTPUT" | awk '
+                    function row(name, value) { gsub(/\|/, "\\|", value); if (name != "json") printf "| `%s` | %s |\n", name, value }
+                    delim != "" { if ($0 == delim) { if (lines == 1) row(name, value); delim = "" } else { lines++; value = $0 }; next }
+                    /^[A-Za-z_][A-Za-z0-9_-]*<</ { name = substr($0, 1, index($0, "<<") - 1); delim = substr($0, index($0, "<<") + 2); lines = 0; value = ""; next }
+                    /^[A-Za-z_][A-Za-z0-9_-]*=/ { row(substr($0, 1, index($0, "=") - 1), substr($0, index($0, "=") + 1)) }'
             fi
             echo
         } >>"$GITHUB_STEP_SUMMARY"

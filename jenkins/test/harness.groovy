@@ -39,9 +39,8 @@ envMap.WORKSPACE = workspace.path
 List<Map> envStack = []
 List<Map> shCalls = []
 List<String> credentials = [] // credential ids bound so far
-Map<String, String> credentialStore = [:] // id -> secret, from FERRY_TEST_CREDENTIALS=id=secret
-if (System.getenv('FERRY_TEST_CREDENTIALS')) {
-    String spec = System.getenv('FERRY_TEST_CREDENTIALS')
+Map<String, String> credentialStore = [:] // id -> secret, from FERRY_TEST_CREDENTIALS=id=secret,id2=secret2
+(System.getenv('FERRY_TEST_CREDENTIALS') ?: '').tokenize(',').each { String spec ->
     int at = spec.indexOf('=')
     credentialStore[spec.substring(0, at)] = spec.substring(at + 1)
 }

@@ -1,0 +1,599 @@
+#!/usr/bin/env bash
+# The CI adapters' test suite. Ends with `adapters: N passed, N failed`.
+#
+# Unit parts (no server): the Azure tasks under azure-pipelines-task-lib's mock test runner (and
+# the .vsix built by tfx), the Jenkins steps in the Groovy harness against a stub ferry, the
+# GitHub action script and the Bitbucket pipe against a stub ferry, the installers (GitHub setup,
+# Azure FerryInstaller, Jenkins ferryInstall) against archives served on loopback, and a check
+# that every flag the adapters pass exists in the binary's CLI.
+#
+# End-to-end: starts `ferry server` on a free loopback port with an API key, a temporary --data
+# and a config (environments Development and Test, one project per adapter, one whose deploy
+# fails), then runs each adapter against it exactly as its CI would (the composite actions'
+# step scripts with a simulated runner environment, the Azure task shims for real, the Jenkins
+# steps in the harness, the Bitbucket pipe.sh with BITBUCKET_* variables), and asserts the
+# published packages, build information, releases and deployments through the server's REST API
+# and each CI's outputs ($GITHUB_OUTPUT parsed back, ##vso lines, the returned Groovy maps,
+# the pipe's outputs.env).
+#
+# The binary: $FERRY_BIN (tests/run.sh sets target/debug/ferry), else target/release/ferry when
+# present, else target/debug/ferry.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+root=$(pwd)
+
+if [ -z "${FERRY_BIN:-}" ]; then
+    if [ -x target/release/ferry ]; then FERRY_BIN=$root/target/release/ferry; else FERRY_BIN=$root/target/debug/ferry; fi
+fi
+FERRY_BIN=$(cd "$(dirname "$FERRY_BIN")" && pwd)/$(basename "$FERRY_BIN")
+real_ferry=$FERRY_BIN
+# No CI of the machine running the suite may leak into the simulated ones.
+unset GITHUB_ACTIONS TF_BUILD BUILD_BUILDURI JENKINS_URL BITBUCKET_BUILD_NUMBER GITLAB_CI TEAMCITY_VERSION CIRCLECI \
+    FERRY_SERVER FERRY_API_KEY FERRY_SPACE OCTOPUS_URL OCTOPUS_API_KEY OCTOPUS_SPACE FERRY_CI FERRY_DATA FERRY_BIN
+
+work=$root/target/adapters-test
+rm -rf "$work"
+mkdir -p "$work"
+log=$work/details.log
+: >"$log"
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "  ok   $1"; }
+bad() {
+    failed=$((failed + 1))
+    echo "  FAIL $1"
+    [ $# -lt 2 ] || printf '%s\n' "$2" | sed 's/^/       /' | head -n 30
+}
+# expect NAME ACTUAL EXPECTED
+expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "expected: $3"$'\n'"actual:   $2"; fi; }
+# expect_match NAME TEXT REGEX
+expect_match() { if printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1"; else bad "$1" "no match for /$3/ in:"$'\n'"$(printf '%s' "$2" | tail -n 20)"; fi; }
+section() { echo "$*"; }
+
+export JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java 2>/dev/null || echo /usr/bin/java)")")")}
+export GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-Ferry Tests} GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL:-tests@ferry.invalid}
+export GIT_COMMITTER_NAME=${GIT_COMMITTER_NAME:-Ferry Tests} GIT_COMMITTER_EMAIL=${GIT_COMMITTER_EMAIL:-tests@ferry.invalid}
+
+# Background processes started here, stopped by pid at exit.
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done; }
+trap cleanup EXIT
+
+if [ ! -x "$real_ferry" ]; then
+    bad "the ferry binary exists ($real_ferry)"
+    echo "adapters: $passed passed, $failed failed"
+    exit 1
+fi
+
+# ------------------------------------------------------------------------------------------------
+section "CLI contract: every flag the adapters pass exists in ferry's --help"
+help_text=$(for cmd in "package create" "package push" "build-info push" "release create" "release deploy" \
+    "release promote" "ship" "task wait"; do
+    # shellcheck disable=SC2086 # the command words split on purpose
+    "$real_ferry" $cmd --help 2>&1
+done)
+# (Command lines only: comments and ferryInstall's curl options are not ferry flags.)
+adapter_flags=$(cat actions/lib/ferry-action.sh azure-pipelines-tasks/src/common.js azure-pipelines-tasks/tasks/*/index.js \
+    jenkins/vars/ferry.groovy jenkins/vars/ferry[A-HJ-Z]*.groovy bitbucket/pipe.sh | grep -vE '^\s*(#|//|\*)' |
+    grep -oE "['\" (]--[a-z][a-z0-9-]+" | sed "s/^.//" | sort -u)
+missing=""
+for flag in $adapter_flags; do
+    grep -qE -- "(^|[ ,])$flag([ =,.]|$)" <<<"$help_text" || missing="$missing $flag"
+done
+expect "all $(wc -w <<<"$adapter_flags") adapter flags are ferry flags" "${missing:-none}" none
+
+# ------------------------------------------------------------------------------------------------
+section "Azure: mock test runner tests and tfx packing"
+if [ ! -d azure-pipelines-tasks/node_modules/azure-pipelines-task-lib ] || [ ! -x azure-pipelines-tasks/node_modules/.bin/tfx ]; then
+    (cd azure-pipelines-tasks && npm ci --no-audit --no-fund --loglevel=error) >>"$log" 2>&1 || bad "npm ci in azure-pipelines-tasks"
+fi
+azure_out=$(cd azure-pipelines-tasks && node --test test/tasks.test.js 2>&1)
+printf '%s\n' "$azure_out" >>"$log"
+az_pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' <<<"$azure_out")
+az_fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' <<<"$azure_out")
+if [ -n "$az_pass" ] && [ -n "$az_fail" ]; then
+    passed=$((passed + az_pass))
+    failed=$((failed + az_fail))
+    echo "  azure mock-runner tests: $az_pass passed, $az_fail failed"
+    grep -E '^not ok' <<<"$azure_out" | sed 's/^/  FAIL /'
+    vsix_size=$(sed -n 's/.*vsix: \([0-9]*\) bytes.*/\1/p' <<<"$azure_out" | head -n 1)
+    [ -z "$vsix_size" ] || echo "  (.vsix: $vsix_size bytes)"
+else
+    bad "azure mock-runner tests ran" "$(tail -n 20 <<<"$azure_out")"
+fi
+
+# ------------------------------------------------------------------------------------------------
+section "Jenkins: steps in the Groovy harness against a stub ferry"
+jenkins_run() { # WORKSPACE TEST...
+    local ws=$1
+    shift
+    (cd "$root" && groovy jenkins/test/harness.groovy jenkins "$ws" "$@" 2>&1)
+}
+count_jenkins() {
+    local out=$1 line
+    printf '%s\n' "$out" >>"$log"
+    line=$(grep -E '^jenkins: [0-9]+ passed, [0-9]+ failed' <<<"$out" | tail -n 1)
+    if [ -n "$line" ]; then
+        passed=$((passed + $(sed -E 's/jenkins: ([0-9]+) passed.*/\1/' <<<"$line")))
+        failed=$((failed + $(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$line")))
+        grep -E '^  (ok|FAIL) ' <<<"$out" | sed 's/^  /  jenkins /'
+        grep -A4 -E '^  FAIL ' <<<"$out" | grep -vE '^  (ok|FAIL) ' | head -n 20 | sed 's/^/       /'
+    else
+        bad "the Groovy harness ran" "$(tail -n 20 <<<"$out")"
+    fi
+}
+if command -v groovy >/dev/null 2>&1; then
+    count_jenkins "$(FERRY_TEST_SECRET=API-UNITSECRET0001 FERRY_TEST_CREDENTIALS=ferry-api-key=API-UNITSECRET0001 \
+        jenkins_run "$work/jenkins-unit" jenkins/test/steps.test.groovy)"
+else
+    bad "groovy is installed (tests/run.sh installs Debian's groovy)"
+fi
+
+# ------------------------------------------------------------------------------------------------
+section "GitHub: the composite actions' step script against a stub ferry"
+stub=$work/stub/ferry
+mkdir -p "$work/stub"
+cat >"$stub" <<'EOF'
+#!/bin/sh
+for a in "$@"; do printf '%s\n' "$a"; done >"$STUB_DIR/args"
+printf '%s\n' "${FERRY_API_KEY:-}" >"$STUB_DIR/key"
+printf '%s\n' "${FERRY_SERVER:-}" >"$STUB_DIR/server"
+case "${1:-}" in --version) echo "ferry 0.1.0"; exit 0 ;; esac
+printf '%s' '{"stub":true}'
+exit "${STUB_EXIT:-0}"
+EOF
+chmod +x "$stub"
+export STUB_DIR=$work/stub
+
+# gh_action ACTION_DIR NAME=VALUE... : runs the action the way the runner runs a composite action:
+# inputs get action.yml's defaults, each step's env: block maps them to INPUT_* variables, and
+# the step's run: line runs with bash in the workspace, GITHUB_ACTION_PATH pointing at the action.
+# Sets gh_status, gh_stdout; outputs in $gh_out_file, summary in $gh_summary_file.
+gh_action() {
+    local action=$1
+    shift
+    local dir
+    dir=$(cd "$action" && pwd)
+    gh_out_file=$(mktemp "$work/gh-output.XXXXXX")
+    gh_summary_file=$(mktemp "$work/gh-summary.XXXXXX")
+    local spec
+    spec=$(python3 - "$dir/action.yml" "$@" <<'PY'
+import re, sys, shlex
+text = open(sys.argv[1]).read()
+given = dict(arg.split('=', 1) for arg in sys.argv[2:])
+inputs_block = text.split('\ninputs:\n', 1)[1].split('\noutputs:\n', 1)[0]
+defaults = {}
+for name, body in re.findall(r'^  ([a-z][a-z0-9-]*):\n((?:    .*\n)+)', inputs_block, re.M):
+    m = re.search(r"^    default: '((?:[^']|'')*)'", body, re.M)
+    defaults[name] = m.group(1).replace("''", "'") if m else ''
+values = {**defaults, **given}
+unknown = set(given) - set(defaults)
+if unknown:
+    sys.exit(f'unknown inputs {sorted(unknown)} for {sys.argv[1]}')
+steps = text.split('\n  steps:\n', 1)[1]
+env = re.findall(r'^        ([A-Z0-9_]+): \$\{\{ inputs\.([a-z0-9-]+) \}\}$', steps, re.M)
+run = re.search(r'^      run: (.*)$', steps, re.M).group(1)
+for var, name in env:
+    print(f'export {var}={shlex.quote(values[name])}')
+print('RUN=' + shlex.quote(run))
+PY
+) || { gh_status=99; gh_stdout="bad action.yml or inputs: $spec"; return; }
+    gh_stdout=$(
+        cd "$gh_workspace" &&
+            eval "$spec" &&
+            GITHUB_ACTIONS=true GITHUB_ACTION_PATH=$dir GITHUB_OUTPUT=$gh_out_file GITHUB_STEP_SUMMARY=$gh_summary_file \
+                RUNNER_TEMP=$work/runner-temp RUNNER_TOOL_CACHE=$work/runner-tool-cache bash -c "$RUN" 2>&1
+    )
+    gh_status=$?
+    printf '== gh_action %s %s (exit %s)\n%s\n' "$action" "$*" "$gh_status" "$gh_stdout" >>"$log"
+}
+# gh_output NAME: the value of output NAME in $gh_out_file (name=value or name<<DELIM form).
+gh_output() {
+    python3 - "$gh_out_file" "$1" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split('\n')
+out, i = {}, 0
+while i < len(lines):
+    line = lines[i]
+    if '<<' in line and ('=' not in line or line.index('<<') < line.index('=')):
+        name, delim = line.split('<<', 1)
+        j = lines.index(delim, i + 1)
+        out[name] = '\n'.join(lines[i + 1:j])
+        i = j + 1
+        continue
+    if '=' in line:
+        name, value = line.split('=', 1)
+        out[name] = value
+    i += 1
+print(out.get(sys.argv[2], ''), end='')
+PY
+}
+mkdir -p "$work/runner-temp"
+gh_workspace=$work/gh-unit
+mkdir -p "$gh_workspace"
+
+PATH="$work/stub:$PATH" gh_action actions/deploy project='Hello World' version=1.0.0 to=$'Development\n  Test \n\n# skipped' \
+    variable=$'Url=https://x.test/a?b=c:d\nEmpty=' api-key=API-STUBKEY0001 server=http://127.0.0.1:1
+expect "deploy: exit 0" "$gh_status" 0
+expect "deploy: inputs become flags (lists, NAME=VALUE split on the first =, wait defaults to true)" \
+    "$(tr '\n' ' ' <"$STUB_DIR/args")" \
+    "-o json release deploy --project Hello World --version 1.0.0 --to Development --to Test --variable Url=https://x.test/a?b=c:d --variable Empty= --wait "
+expect "deploy: the API key reaches ferry as FERRY_API_KEY" "$(cat "$STUB_DIR/key")" API-STUBKEY0001
+expect_match "deploy: the API key is masked before anything else is printed" "$(head -n 1 <<<"$gh_stdout")" '^::add-mask::API-STUBKEY0001$'
+if grep -q API-STUBKEY0001 "$STUB_DIR/args"; then bad "deploy: the API key is not on the command line"; else ok "deploy: the API key is not on the command line"; fi
+expect "deploy: the whole JSON result is output json" "$(gh_output json)" '{"stub":true}'
+expect_match "deploy: a step summary is written when ferry writes none" "$(cat "$gh_summary_file")" '^\| Result \| succeeded \|'
+
+PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello version=1.0.0 to=Development variable=novalue
+expect "deploy: a variable line without NAME= is rejected (exit 2)" "$gh_status" 2
+expect_match "deploy: ... with an annotation naming the input" "$gh_stdout" "::error title=ferry deploy::input 'variable': 'novalue' is not NAME=VALUE"
+
+PATH="$work/stub:$PATH" gh_action actions/release project=Hello release-notes-auto=maybe
+expect "release: a non-boolean boolean input is rejected (exit 2)" "$gh_status" 2
+
+PATH="$work/stub:$PATH" gh_action actions/promote project=Hello to=Test
+expect "promote: a missing required input is rejected (exit 2)" "$gh_status" 2
+
+STUB_EXIT=3 PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello version=1.0.0 to=Production
+expect "deploy: ferry's exit 3 fails the step with exit 3" "$gh_status" 3
+expect_match "deploy: ... with an error annotation" "$gh_stdout" '::error title=ferry deploy::a deployment finished unsuccessfully'
+expect_match "deploy: ... and a failure summary" "$(cat "$gh_summary_file")" 'failed: a deployment finished unsuccessfully'
+
+mkdir -p "$gh_workspace/dist" && touch "$gh_workspace/dist/A.1.0.0.zip" "$gh_workspace/dist/B.1.0.0.zip"
+PATH="$work/stub:$PATH" gh_action actions/push packages=$'dist/*.zip\nother/C.1.0.0.zip' if-exists=ignore
+expect "push: globs expand, plain paths pass through" "$(tr '\n' ' ' <"$STUB_DIR/args")" \
+    "-o json package push --if-exists ignore dist/A.1.0.0.zip dist/B.1.0.0.zip other/C.1.0.0.zip "
+PATH="$work/stub:$PATH" gh_action actions/push packages='nothing/*.zip'
+expect "push: a glob matching nothing is an error (exit 2)" "$gh_status" 2
+
+PATH="$work/stub:$PATH" gh_action actions/ship project=Hello id=Hello version=1.2.3 base-path=site include=$'**/*.html\n*.css' \
+    to=Development if-exists=ignore since=abc123 deepen=true extra-args=--verbose
+expect "ship (actions/ship): every option group maps" "$(tr '\n' ' ' <"$STUB_DIR/args")" \
+    "-o json ship --project Hello --id Hello --version 1.2.3 --format zip --base-path site --include **/*.html --include *.css --out-folder . --if-exists ignore --to Development --since abc123 --deepen --wait --verbose "
+PATH="$work/stub:$PATH" gh_action . project=Hello id=Hello version=1.2.3
+expect "ship (root action.yml): runs the shared script from the repository root" "$(sed -n 3p "$STUB_DIR/args")" ship
+
+# ------------------------------------------------------------------------------------------------
+section "Installers: GitHub setup, Azure FerryInstaller, Jenkins ferryInstall (archives served on loopback)"
+downloads=$work/downloads
+case "$(uname -m)" in aarch64 | arm64) arch=aarch64 ;; *) arch=x86_64 ;; esac
+case "$(uname -s)" in Darwin) triple=$arch-apple-darwin ;; *) triple=$arch-unknown-linux-musl ;; esac
+for version in 0.1.0-e2e 0.1.0-bad; do
+    mkdir -p "$downloads/v$version" "$work/archive/ferry-$version-$triple"
+    cp "$stub" "$work/archive/ferry-$version-$triple/ferry"
+    tar -czf "$downloads/v$version/ferry-$version-$triple.tar.gz" -C "$work/archive" "ferry-$version-$triple"
+done
+checksums=$work/checksums.txt
+(cd "$downloads/v0.1.0-e2e" && sha256sum "ferry-0.1.0-e2e-$triple.tar.gz") >"$checksums"
+# The -bad archive is listed with a wrong hash: the installers must refuse it.
+echo "0000000000000000000000000000000000000000000000000000000000000000  ferry-0.1.0-bad-$triple.tar.gz" >>"$checksums"
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$downloads" >"$work/http.log" 2>&1 &
+pids+=($!)
+download_url=""
+for _ in $(seq 1 50); do
+    port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$work/http.log" | head -n 1)
+    [ -z "$port" ] || { download_url="http://127.0.0.1:$port"; break; }
+    sleep 0.1
+done
+[ -n "$download_url" ] || bad "the download server started" "$(cat "$work/http.log")"
+export FERRY_CHECKSUMS_FILE=$checksums
+
+gh_workspace=$work/gh-setup
+mkdir -p "$gh_workspace"
+: >"$work/gh-path"
+GITHUB_PATH=$work/gh-path gh_action actions/setup version=0.1.0-e2e download-base-url="$download_url"
+expect "setup: installs a verified archive" "$gh_status" 0
+expect "setup: output path is in the runner tool cache" "$(gh_output path)" "$work/runner-tool-cache/ferry/0.1.0-e2e/$arch/ferry"
+expect "setup: output version comes from the binary" "$(gh_output version)" 0.1.0
+expect "setup: its folder is added to GITHUB_PATH" "$(cat "$work/gh-path")" "$work/runner-tool-cache/ferry/0.1.0-e2e/$arch"
+expect "setup: the tool cache is marked complete" "$(test -f "$work/runner-tool-cache/ferry/0.1.0-e2e/$arch.complete" && echo yes)" yes
+gh_action actions/setup version=v0.1.0-e2e download-base-url=http://127.0.0.1:9/unreachable
+expect "setup: a second run is served from the tool cache (no download)" "$gh_status/$(gh_output path)" \
+    "0/$work/runner-tool-cache/ferry/0.1.0-e2e/$arch/ferry"
+gh_action actions/setup version=0.1.0-bad download-base-url="$download_url"
+expect "setup: a checksum mismatch fails" "$gh_status" 1
+expect_match "setup: ... and says so" "$gh_stdout" 'checksum mismatch for ferry-0.1.0-bad'
+gh_action actions/setup version=7.7.7 download-base-url="$download_url"
+expect_match "setup: a version without a committed checksum is refused" "$gh_status $gh_stdout" '^1 .*no sha256 for ferry-7.7.7-'
+gh_action actions/setup path="$work/stub"
+expect "setup: path uses an existing binary" "$gh_status/$(gh_output path)" "0/$work/stub/ferry"
+gh_action actions/setup
+expect_match "setup: the default version is the action's own (VERSION), verified against checksums" "$gh_stdout" \
+    "no sha256 for ferry-$(cat actions/setup/VERSION)-$triple"
+
+# Azure FerryInstaller for real (no mocks): tool-lib download from loopback, verify, cache.
+node azure-pipelines-tasks/build.js --stage >>"$log" 2>&1 || bad "stage the Azure extension"
+stage=$root/azure-pipelines-tasks/dist/extension
+mkdir -p "$work/agent-temp" "$work/agent-tools"
+az_task() { # TASK NAME=VALUE... (inputs; ENV:NAME=VALUE for other environment variables)
+    local task=$1
+    shift
+    local vars=(AGENT_TEMPDIRECTORY="$work/agent-temp" AGENT_TOOLSDIRECTORY="$work/agent-tools"
+        SYSTEM_DEFAULTWORKINGDIRECTORY="$az_workspace" AGENT_VERSION=4.260.0)
+    local item
+    for item in "$@"; do
+        case "$item" in
+            ENV:*) vars+=("${item#ENV:}") ;;
+            *) vars+=("INPUT_$(tr '[:lower:]' '[:upper:]' <<<"${item%%=*}")=${item#*=}") ;;
+        esac
+    done
+    az_stdout=$(cd "$az_workspace" && env "${vars[@]}" node "$stage/tasks/$task/index.js" 2>&1)
+    az_status=$?
+    printf '== az_task %s (exit %s)\n%s\n' "$task" "$az_status" "$az_stdout" >>"$log"
+}
+az_var() { grep -oE "##vso\[task\.setvariable variable=$1;[^]]*\].*" <<<"$az_stdout" | tail -n 1 | sed 's/^[^]]*\]//'; }
+az_workspace=$work/az
+mkdir -p "$az_workspace"
+az_task FerryInstaller version=0.1.0-e2e downloadBaseUrl="$download_url"
+expect_match "FerryInstaller: succeeds" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
+expect "FerryInstaller: output ferryPath is in the agent tool cache" "$(az_var ferryPath)" "$work/agent-tools/ferry/0.1.0-e2e/$arch/ferry"
+expect_match "FerryInstaller: prepends the tool to PATH" "$az_stdout" "##vso\[task\.prependpath\]$work/agent-tools/ferry/0.1.0-e2e/"
+az_task FerryInstaller version=0.1.0-bad downloadBaseUrl="$download_url"
+expect_match "FerryInstaller: a checksum mismatch fails the task" "$az_stdout" '##vso\[task\.complete result=Failed;\]checksum mismatch'
+
+# ------------------------------------------------------------------------------------------------
+section "Bitbucket: pipe.sh against a stub ferry"
+bb_workspace=$work/bb-unit
+mkdir -p "$bb_workspace"
+bb_out=$(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=deploy PROJECT='Hello World' RELEASE_VERSION=1.0.0 \
+    ENVIRONMENTS_COUNT=2 ENVIRONMENTS_0=Development ENVIRONMENTS_1=' Test ' VARIABLES=$'Url=https://x.test/a?b=c\nQuote=it\'s "$HOME" `id`' \
+    FERRY_API_KEY=API-STUBKEY0002 sh "$root/bitbucket/pipe.sh" 2>&1)
+expect "pipe: deploy succeeds" "$?" 0
+expect "pipe: variables become flags (YAML lists, NAME=VALUE, wait defaults to true)" "$(tr '\n' '|' <"$STUB_DIR/args")" \
+    "-o|json|release|deploy|--project|Hello World|--version|1.0.0|--to|Development|--to|Test|--variable|Url=https://x.test/a?b=c|--variable|Quote=it's \"\$HOME\" \`id\`|--wait|"
+expect "pipe: the API key reaches ferry in the environment" "$(cat "$STUB_DIR/key")" API-STUBKEY0002
+if grep -q 'https://x.test' <<<"$bb_out"; then bad "pipe: prompted variable values are hidden in the log"; else ok "pipe: prompted variable values are hidden in the log"; fi
+bb_out=$(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=deploy PROJECT=Hello sh "$root/bitbucket/pipe.sh" 2>&1)
+expect "pipe: a missing variable is exit 2" "$?" 2
+bb_out=$(cd "$bb_workspace" && env FERRY_BIN="$stub" STUB_EXIT=3 COMMAND=promote PROJECT=Hello FROM=Development ENVIRONMENTS=Test sh "$root/bitbucket/pipe.sh" 2>&1)
+expect "pipe: ferry's exit 3 is the pipe's exit 3" "$?" 3
+expect_match "pipe: ... with a failure line" "$bb_out" '✖ ferry promote: a deployment finished unsuccessfully'
+
+# ------------------------------------------------------------------------------------------------
+section "End to end: ferry server on loopback"
+key=API-ADAPTERSE2E0123456789
+server_dir=$work/server
+mkdir -p "$server_dir"
+cat >"$server_dir/ferry.toml" <<EOF
+api_keys = ["$key"]
+
+[[environments]]
+name = "Development"
+[[environments]]
+name = "Test"
+
+[[lifecycles]]
+name = "Default"
+[[lifecycles.phases]]
+name = "Development"
+environments = ["Development"]
+automatic = true
+[[lifecycles.phases]]
+name = "Test"
+environments = ["Test"]
+
+[[projects]]
+name = "GhApp"
+lifecycle = "Default"
+packages = ["GhApp"]
+deploy = "./deploy.sh"
+
+[[projects]]
+name = "GhShip"
+lifecycle = "Default"
+packages = ["GhShip"]
+deploy = "./deploy.sh"
+
+[[projects]]
+name = "AzShip"
+lifecycle = "Default"
+packages = ["AzShip"]
+deploy = "./deploy.sh"
+
+[[projects]]
+name = "JkShip"
+lifecycle = "Default"
+packages = ["JkShip"]
+deploy = "./deploy.sh"
+
+[[projects]]
+name = "BbShip"
+lifecycle = "Default"
+packages = ["BbShip"]
+deploy = "./deploy.sh"
+
+[[projects]]
+name = "Broken"
+lifecycle = "Default"
+packages = ["Broken"]
+deploy = "./fail.sh"
+EOF
+cat >"$server_dir/deploy.sh" <<'EOF'
+#!/bin/sh
+echo "deploying $FERRY_PROJECT $FERRY_RELEASE_VERSION to $FERRY_ENVIRONMENT"
+EOF
+cat >"$server_dir/fail.sh" <<'EOF'
+#!/bin/sh
+echo "this deployment fails on purpose" >&2
+exit 1
+EOF
+chmod +x "$server_dir/deploy.sh" "$server_dir/fail.sh"
+"$real_ferry" --config "$server_dir/ferry.toml" --data "$server_dir/data" server --listen 127.0.0.1:0 >"$server_dir/server.log" 2>&1 &
+pids+=($!)
+server=""
+for _ in $(seq 1 200); do
+    server=$(sed -n 's/.*listening on \(http:\/\/[0-9.:]*\).*/\1/p' "$server_dir/server.log" | head -n 1)
+    [ -z "$server" ] || break
+    sleep 0.1
+done
+if [ -z "$server" ]; then
+    bad "ferry server started" "$(tail -n 20 "$server_dir/server.log")"
+    echo "adapters: $passed passed, $failed failed"
+    exit 1
+fi
+ok "ferry server listens on $server"
+
+api() { curl -fsS --max-time 10 -H "X-Octopus-ApiKey: $key" "$server$1"; }
+# json EXPR: evaluates a Python expression over the JSON document on stdin (bound to `d`).
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); v=($1); print(v if not isinstance(v,(dict,list)) else json.dumps(v))"; }
+expect "the server requires the API key" "$(curl -s -o /dev/null -w '%{http_code}' "$server/api/projects/all")" 401
+# server_release PROJECT VERSION -> Releases-N (empty when missing)
+server_release() { api "/api/projects/$1/releases/$2" 2>/dev/null | json 'd["Id"]' 2>/dev/null; }
+env_id() { api /api/environments/all | json "[e['Id'] for e in d if e['Name']=='$1'][0]"; }
+dev_id=$(env_id Development)
+test_id=$(env_id Test)
+# deployment_state RELEASE_ID ENVIRONMENT_ID -> state of the newest deployment's task
+deployment_state() {
+    local task
+    task=$(api "/api/releases/$1/deployments" | json "[x['TaskId'] for x in d['Items'] if x['EnvironmentId']=='$2'][0]" 2>/dev/null)
+    [ -n "$task" ] && api "/api/tasks/$task" | json 'd["State"]'
+}
+
+# A git repository so build information has commits.
+init_repo() {
+    mkdir -p "$1/site"
+    (cd "$1" && git init -q -b main . && echo "<h1>$2</h1>" >site/index.html && git add -A &&
+        git commit -q -m "FER-1 first page" && echo "<p>more</p>" >>site/index.html && git commit -qam "FER-2 second change") >>"$log" 2>&1
+}
+
+# --- GitHub Actions ---
+section "  GitHub Actions (composite actions' scripts, simulated runner)"
+gh_workspace=$work/gh
+init_repo "$gh_workspace" GhApp
+mkdir -p "$work/bin" && ln -sf "$real_ferry" "$work/bin/ferry"
+export GITHUB_SERVER_URL=https://github.com GITHUB_REPOSITORY=ferry-deploy/example GITHUB_RUN_ID=4242 GITHUB_RUN_NUMBER=17 \
+    GITHUB_WORKFLOW=ship GITHUB_EVENT_NAME=workflow_dispatch GITHUB_REF=refs/heads/main GITHUB_REF_NAME=main GITHUB_REF_TYPE=branch
+GITHUB_SHA=$(git -C "$gh_workspace" rev-parse HEAD)
+export GITHUB_SHA
+export PATH="$work/bin:$PATH" # ferry on PATH, as actions/setup leaves it
+conn=(server="$server" api-key="$key")
+
+gh_action actions/package id=GhApp version=1.0.0 base-path=site out-folder=out
+expect "package: exit 0" "$gh_status" 0
+expect "package: output package-path" "$(gh_output package-path)" out/GhApp.1.0.0.zip
+expect "package: output package-sha256 is the file's sha256" "$(gh_output package-sha256)" \
+    "$(sha256sum "$gh_workspace/out/GhApp.1.0.0.zip" 2>/dev/null | cut -d' ' -f1)"
+expect_match "package: step summary" "$(cat "$gh_summary_file")" 'GhApp'
+
+gh_action actions/push packages='out/*.zip' "${conn[@]}"
+expect "push: exit 0" "$gh_status" 0
+expect "push: the server has GhApp 1.0.0" "$(api '/api/packages?filter=GhApp' | json "[p['Version'] for p in d['Items'] if p['PackageId']=='GhApp']")" '["1.0.0"]'
+gh_action actions/push packages=out/GhApp.1.0.0.zip "${conn[@]}"
+expect "push: pushing it again fails by default (exit 1)" "$gh_status" 1
+gh_action actions/push packages=out/GhApp.1.0.0.zip if-exists=ignore "${conn[@]}"
+expect "push: ... and passes with if-exists: ignore" "$gh_status" 0
+
+gh_action actions/build-info package-id=GhApp version=1.0.0 "${conn[@]}"
+expect "build-info: exit 0" "$gh_status" 0
+bi=$(api '/api/build-information?packageId=GhApp' | json "[x for x in d['Items'] if x['PackageId']=='GhApp'][0]")
+expect "build-info: BuildEnvironment on the server" "$(json 'd["BuildEnvironment"]' <<<"$bi")" "GitHub Actions"
+expect "build-info: BuildUrl from the runner variables" "$(json 'd["BuildUrl"]' <<<"$bi")" "https://github.com/ferry-deploy/example/actions/runs/4242"
+expect "build-info: commits from git" "$(json 'len(d["Commits"])' <<<"$bi")" 2
+
+gh_action actions/release project=GhApp version=1.0.0 package=GhApp:1.0.0 "${conn[@]}"
+expect "release: exit 0" "$gh_status" 0
+gh_release=$(server_release GhApp 1.0.0)
+expect "release: output release-id is the server's release" "$(gh_output release-id)" "${gh_release:-missing}"
+expect "release: output release-version" "$(gh_output release-version)" 1.0.0
+
+gh_action actions/deploy project=GhApp version=1.0.0 to=Development "${conn[@]}"
+expect "deploy: exit 0 (waits by default)" "$gh_status" 0
+expect "deploy: output environments" "$(gh_output environments)" Development
+expect_match "deploy: output deployment-ids" "$(gh_output deployment-ids)" '^Deployments-[0-9]+$'
+expect_match "deploy: output task-ids" "$(gh_output task-ids)" '^ServerTasks-[0-9]+$'
+expect "deploy: the server's task succeeded" "$(api "/api/tasks/$(gh_output task-ids)" | json 'd["State"]')" Success
+
+gh_action actions/promote project=GhApp from=Development to=Test "${conn[@]}"
+expect "promote: exit 0" "$gh_status" 0
+expect "promote: output environments" "$(gh_output environments)" Test
+expect "promote: GhApp 1.0.0 is deployed to Test on the server" "$(deployment_state "$gh_release" "$test_id")" Success
+
+gh_action . project=GhShip id=GhShip version=2.0.0 base-path=site out-folder=out to=Development "${conn[@]}"
+expect "ship (root action.yml): exit 0" "$gh_status" 0
+for output in package-path package-sha256 release-id release-version deployment-ids task-ids environments; do
+    if [ -n "$(gh_output "$output")" ]; then ok "ship: output $output is set ($(gh_output "$output" | head -c 40))"; else bad "ship: output $output is set"; fi
+done
+expect "ship: the release is on the server and deployed to Development" \
+    "$(deployment_state "$(server_release GhShip 2.0.0)" "$dev_id")" Success
+expect_match "ship: the step summary names the release" "$(cat "$gh_summary_file")" 'GhShip'
+
+gh_action . project=Broken id=Broken version=1.0.0 base-path=site out-folder=out to=Development "${conn[@]}"
+expect "ship: a failed deployment fails the step with exit 3" "$gh_status" 3
+expect_match "ship: ... with an error annotation" "$gh_stdout" '::error'
+expect_match "ship: ... and a step summary" "$(cat "$gh_summary_file")" '.'
+unset GITHUB_SERVER_URL GITHUB_REPOSITORY GITHUB_RUN_ID GITHUB_RUN_NUMBER GITHUB_WORKFLOW GITHUB_EVENT_NAME GITHUB_REF GITHUB_REF_NAME GITHUB_REF_TYPE GITHUB_SHA
+
+# --- Azure Pipelines ---
+section "  Azure Pipelines (task shims run for real)"
+az_workspace=$work/azp
+init_repo "$az_workspace" AzShip
+az_conn=(ferryService=ferry-conn "ENV:ENDPOINT_URL_ferry-conn=$server/" "ENV:ENDPOINT_AUTH_ferry-conn={\"parameters\":{\"apitoken\":\"$key\"},\"scheme\":\"Token\"}"
+    "ENV:ENDPOINT_AUTH_SCHEME_ferry-conn=Token" "ENV:ENDPOINT_AUTH_PARAMETER_ferry-conn_APITOKEN=$key"
+    ENV:TF_BUILD=True ENV:BUILD_BUILDID=311 ENV:BUILD_BUILDNUMBER=20261122.3 "ENV:SYSTEM_TEAMFOUNDATIONCOLLECTIONURI=https://dev.azure.com/ferry/"
+    ENV:SYSTEM_TEAMPROJECT=Example "ENV:BUILD_SOURCEVERSION=$(git -C "$az_workspace" rev-parse HEAD)" ENV:BUILD_SOURCEBRANCH=refs/heads/main
+    ENV:BUILD_REPOSITORY_PROVIDER=TfsGit "ENV:FERRY_BIN=$real_ferry")
+az_task FerryShip project=AzShip packageId=AzShip packageVersion=1.0.0 basePath=site outFolder=out environments=Development wait=true "${az_conn[@]}"
+expect_match "FerryShip: succeeds" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
+expect "FerryShip: output releaseVersion (##vso from the binary)" "$(az_var releaseVersion)" 1.0.0
+expect "FerryShip: output releaseId is the server's release" "$(az_var releaseId)" "$(server_release AzShip 1.0.0)"
+expect "FerryShip: output environments" "$(az_var environments)" Development
+expect "FerryShip: output packagePath" "$(az_var packagePath)" out/AzShip.1.0.0.zip
+expect_match "FerryShip: output taskIds" "$(az_var taskIds)" '^ServerTasks-[0-9]+$'
+expect_match "FerryShip: output json (the shim's parsed result)" "$(az_var json)" '"deployments":\[\{'
+expect "FerryShip: deployed to Development on the server" "$(deployment_state "$(server_release AzShip 1.0.0)" "$dev_id")" Success
+expect "FerryShip: build information says Azure DevOps" \
+    "$(api '/api/build-information?packageId=AzShip' | json "[x['BuildEnvironment'] for x in d['Items'] if x['PackageId']=='AzShip'][0]")" "Azure DevOps"
+if grep -E '^\[command\]' <<<"$az_stdout" | grep -q "$key"; then bad "FerryShip: the API key is not on the command line"; else ok "FerryShip: the API key is not on the command line"; fi
+expect_match "FerryShip: the API key is registered as a secret" "$az_stdout" "##vso\[task\.setsecret\]$key"
+
+az_task FerryPromote project=AzShip from=Development environments=Test wait=true "${az_conn[@]}"
+expect_match "FerryPromote: succeeds" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
+expect "FerryPromote: deployed to Test on the server" "$(deployment_state "$(server_release AzShip 1.0.0)" "$test_id")" Success
+
+az_task FerryDeploy project=Broken releaseVersion=1.0.0 environments=Development wait=true "${az_conn[@]}"
+expect_match "FerryDeploy: a failed deployment fails the task" "$az_stdout" '##vso\[task\.complete result=Failed;\]a deployment finished unsuccessfully'
+
+# --- Jenkins ---
+section "  Jenkins (steps in the Groovy harness, sh really runs)"
+jk_workspace=$work/jenkins-e2e
+init_repo "$jk_workspace" JkShip
+if command -v groovy >/dev/null 2>&1; then
+    count_jenkins "$(E2E_SERVER=$server E2E_FERRY=$real_ferry E2E_DOWNLOAD_URL=$download_url \
+        FERRY_TEST_CREDENTIALS="ferry-api-key=$key,wrong-key=API-WRONGKEY0000" \
+        JENKINS_URL=https://jenkins.example.com/ BUILD_NUMBER=8 BUILD_URL=https://jenkins.example.com/job/ship/8/ JOB_NAME=ship \
+        GIT_COMMIT="$(git -C "$jk_workspace" rev-parse HEAD)" GIT_BRANCH=origin/main \
+        jenkins_run "$jk_workspace" tests/adapters/jenkins-e2e.groovy)"
+    expect "Jenkins: JkShip 1.0.0 is deployed to Test on the server" "$(deployment_state "$(server_release JkShip 1.0.0)" "$test_id")" Success
+    expect "Jenkins: build information says Jenkins" \
+        "$(api '/api/build-information?packageId=JkShip' | json "[x['BuildEnvironment'] for x in d['Items'] if x['PackageId']=='JkShip'][0]")" Jenkins
+fi
+
+# --- Bitbucket ---
+section "  Bitbucket Pipelines (pipe.sh with BITBUCKET_* variables)"
+bb_workspace=$work/bb
+init_repo "$bb_workspace" BbShip
+shared=$work/bb-shared
+bb_env=(FERRY_BIN="$real_ferry" FERRY_SERVER="$server" FERRY_API_KEY="$key" BITBUCKET_BUILD_NUMBER=23 BITBUCKET_BRANCH=main
+    "BITBUCKET_COMMIT=$(git -C "$bb_workspace" rev-parse HEAD)" BITBUCKET_REPO_FULL_NAME=ferry/example BITBUCKET_WORKSPACE=ferry
+    BITBUCKET_REPO_SLUG=example BITBUCKET_CLONE_DIR="$bb_workspace" BITBUCKET_PIPE_SHARED_STORAGE_DIR="$shared" CI=true)
+bb_out=$(cd "$bb_workspace" && env "${bb_env[@]}" COMMAND=ship PROJECT=BbShip PACKAGE_ID=BbShip VERSION=1.0.0 BASE_PATH=site OUT_FOLDER=out \
+    ENVIRONMENTS_COUNT=1 ENVIRONMENTS_0=Development sh "$root/bitbucket/pipe.sh" 2>&1)
+bb_status=$?
+printf '== pipe ship (exit %s)\n%s\n' "$bb_status" "$bb_out" >>"$log"
+expect "pipe ship: exit 0" "$bb_status" 0
+expect_match "pipe ship: success line" "$bb_out" '✔ ferry ship succeeded'
+expect "pipe ship: result file" "$(json 'd["release"]["version"]' <"$bb_workspace/ferry-result.json" 2>/dev/null)" 1.0.0
+expect_match "pipe ship: outputs.env for later pipes" "$(cat "$shared/ferry/outputs.env" 2>/dev/null)" '^FERRY_RELEASE_VERSION="1\.0\.0"$'
+expect "pipe ship: deployed to Development on the server" "$(deployment_state "$(server_release BbShip 1.0.0)" "$dev_id")" Success
+expect "pipe ship: build information says BitBucket" \
+    "$(api '/api/build-information?packageId=BbShip' | json "[x['BuildEnvironment'] for x in d['Items'] if x['PackageId']=='BbShip'][0]")" BitBucket
+bb_out=$(cd "$bb_workspace" && env "${bb_env[@]}" COMMAND=promote PROJECT=BbShip FROM=Development ENVIRONMENTS=Test sh "$root/bitbucket/pipe.sh" 2>&1)
+expect "pipe promote: exit 0" "$?" 0
+expect "pipe promote: deployed to Test on the server" "$(deployment_state "$(server_release BbShip 1.0.0)" "$test_id")" Success
+bb_out=$(cd "$bb_workspace" && env "${bb_env[@]}" COMMAND=deploy PROJECT=Broken RELEASE_VERSION=1.0.0 ENVIRONMENTS=Development sh "$root/bitbucket/pipe.sh" 2>&1)
+expect "pipe deploy: a failed deployment is exit 3" "$?" 3
+
+echo "(details: ${log#"$root"/})"
+echo "adapters: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
