@@ -116,6 +116,33 @@ for path in ['action.yml'] + sorted(glob.glob('actions/*/action.yml')):
 print('\n'.join(errors))
 sys.exit(1 if errors else 0)
 PY
+check "vss-extension.json lists every task folder; task names and GUIDs are unique" python3 - <<'PY'
+import json, os, sys
+root = 'azure-pipelines-tasks'
+manifest = json.load(open(f'{root}/vss-extension.json'))
+folders = sorted(os.listdir(f'{root}/tasks'))
+errors = []
+files = sorted(f['path'] for f in manifest['files'] if f['path'].startswith('tasks/'))
+if files != [f'tasks/{t}' for t in folders]:
+    errors.append(f'files {files} != task folders {folders}')
+tasks = sorted(c['properties']['name'] for c in manifest['contributions'] if c['type'] == 'ms.vss-distributed-task.task')
+if tasks != [f'tasks/{t}' for t in folders]:
+    errors.append(f'task contributions {tasks} != task folders {folders}')
+endpoints = [c['properties']['name'] for c in manifest['contributions'] if c['type'] == 'ms.vss-endpoint.service-endpoint-type']
+ids = []
+for t in folders:
+    task = json.load(open(f'{root}/tasks/{t}/task.json'))
+    ids.append(task['id'])
+    if task['name'] != t:
+        errors.append(f'{t}: name {task["name"]}')
+    for i in task['inputs']:
+        if i['type'].startswith('connectedService:') and i['type'].split(':', 1)[1] not in endpoints:
+            errors.append(f'{t}: {i["type"]} is not an endpoint type of the extension {endpoints}')
+if len(set(ids)) != len(ids):
+    errors.append('task GUIDs are not unique')
+print('\n'.join(errors))
+sys.exit(1 if errors else 0)
+PY
 check "checksums and default version: actions/setup and jenkins/resources agree" \
     bash -c 'cmp actions/setup/checksums.txt jenkins/resources/ferry/checksums.txt && cmp actions/setup/VERSION jenkins/resources/ferry/VERSION'
 for file in azure-pipelines-tasks/src/*.js azure-pipelines-tasks/tasks/*/index.js azure-pipelines-tasks/build.js; do
