@@ -1,0 +1,283 @@
+//! `ferry server` as a process: refusals, API keys from the environment, graceful shutdown on
+//! SIGTERM, a SIGKILL during a deployment followed by a restart, HTTPS, and no key in any log.
+//! HTTP requests go through curl.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const FERRY: &str = env!("CARGO_BIN_EXE_ferry");
+const KEY: &str = "API-CLITESTKEY42";
+
+const CONFIG: &str = r#"
+[[environments]]
+name = "Development"
+[[environments]]
+name = "Production"
+
+[[lifecycles]]
+name = "Default"
+phases = [
+  { name = "Development", environments = ["Development"] },
+  { name = "Production", environments = ["Production"] },
+]
+
+[[projects]]
+name = "Long"
+deploy = "echo started; sleep 120"
+"#;
+
+struct Server {
+    child: Child,
+    url: String,
+    log: mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(dir: &Path, extra: &[&str], keys: Option<&str>) -> Server {
+        std::fs::write(dir.join("ferry.toml"), CONFIG).unwrap();
+        let mut command = Command::new(FERRY);
+        command
+            .args(["server", "-v", "--config"])
+            .arg(dir.join("ferry.toml"))
+            .arg("--data")
+            .arg(dir.join("data"))
+            .args(extra)
+            .args(if extra.contains(&"--listen") { &[][..] } else { &["--listen", "127.0.0.1:0"][..] })
+            .env_remove("FERRY_SERVER_API_KEYS")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if let Some(keys) = keys {
+            command.env("FERRY_SERVER_API_KEYS", keys);
+        }
+        let mut child = command.spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (sender, log) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut server = Server { child, url: String::new(), log };
+        while server.url.is_empty() {
+            let line = server
+                .log
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .expect("server did not start");
+            if let Some(url) = line.strip_prefix("listening on ") {
+                server.url = url.trim().to_owned();
+            }
+        }
+        server
+    }
+
+    fn curl(&self, args: &[&str]) -> (u16, String) {
+        curl(&self.url, args)
+    }
+
+    fn signal(&self, signal: &str) {
+        Command::new("kill").args(["-s", signal, &self.child.id().to_string()]).status().unwrap();
+    }
+
+    fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    fn drain_log(&self) -> String {
+        let mut out = String::new();
+        while let Ok(line) = self.log.recv_timeout(Duration::from_millis(200)) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        strip_ansi(&out)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The text without terminal colour sequences.
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// curl `base + path` with extra args; returns the status and the body.
+fn curl(base: &str, args: &[&str]) -> (u16, String) {
+    let (path, rest) = args.split_first().unwrap();
+    let output = Command::new("curl")
+        .args(["-s", "-k", "-w", "\n%{http_code}"])
+        .args(rest)
+        .arg(format!("{base}{path}"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (code.trim().parse().unwrap_or(0), body.to_owned())
+}
+
+fn header() -> String {
+    format!("X-Octopus-ApiKey: {KEY}")
+}
+
+#[test]
+fn refuses_a_public_address_without_keys_and_bad_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(FERRY)
+        .args(["server", "--listen", "0.0.0.0:0", "--data"])
+        .arg(dir.path().join("data"))
+        .env_remove("FERRY_SERVER_API_KEYS")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("without API keys"), "{stderr}");
+
+    let output = Command::new(FERRY)
+        .args(["server", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path().join("data"))
+        .env("FERRY_SERVER_API_KEYS", "API-lowercase")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("FERRY_SERVER_API_KEYS") && !stderr.contains("API-lowercase"), "{stderr}");
+
+    let output = Command::new(FERRY).args(["server", "--listen", "not-an-address"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--listen"));
+
+    std::fs::write(dir.path().join("bad.toml"), "[[environments]]\nnme = \"typo\"\n").unwrap();
+    let output = Command::new(FERRY)
+        .args(["server", "--listen", "127.0.0.1:0", "--config"])
+        .arg(dir.path().join("bad.toml"))
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nme"));
+}
+
+#[test]
+fn keys_from_the_environment_sigterm_and_no_key_in_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server =
+        Server::start(dir.path(), &["--listen", "0.0.0.0:0"], Some(&format!("API-OTHER1, {KEY}")));
+    // Listening on all interfaces is allowed with keys; talk to it over loopback.
+    let port = server.url.rsplit(':').next().unwrap().to_owned();
+    server.url = format!("http://127.0.0.1:{port}");
+    assert_eq!(server.curl(&["/api"]).0, 200);
+    assert_eq!(server.curl(&["/api/projects"]).0, 401);
+    assert_eq!(server.curl(&["/api/projects", "-H", "X-Octopus-ApiKey: API-WRONG"]).0, 401);
+    let (status, body) = server.curl(&["/api/projects", "-H", &header()]);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"Long\""));
+    server.signal("TERM");
+    let status = server.wait_exit(Duration::from_secs(20)).expect("exits after SIGTERM");
+    assert!(status.success(), "{status:?}");
+    let log = server.drain_log();
+    assert!(log.contains("request"), "request spans are logged: {log}");
+    assert!(log.contains("id=\""), "with request ids: {log}");
+    assert!(log.contains("status=401") && log.contains("status=200"), "{log}");
+    assert!(!log.contains(KEY), "the key appears in the log:\n{log}");
+    assert!(!log.contains("API-OTHER1"));
+}
+
+#[test]
+fn sigkill_during_a_deployment_then_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[], None);
+    let (status, body) = server.curl(&[
+        "/api/Spaces-1/releases/create/v1",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"projectName":"Long","releaseVersion":"1.0.0"}"#,
+    ]);
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = server.curl(&[
+        "/api/Spaces-1/deployments/create/untenanted/v1",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"projectName":"Long","releaseVersion":"1.0.0","environmentNames":["Development"]}"#,
+    ]);
+    assert_eq!(status, 200, "{body}");
+    let task = body.split("\"ServerTaskId\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !server.curl(&[&format!("/api/tasks/{task}")]).1.contains("\"Executing\"") {
+        assert!(Instant::now() < deadline, "the task never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.signal("KILL");
+    drop(server);
+    let restarted = Server::start(dir.path(), &[], None);
+    let (status, body) = restarted.curl(&[&format!("/api/tasks/{task}")]);
+    assert_eq!(status, 200);
+    assert!(body.contains("\"State\":\"Failed\""), "{body}");
+    assert!(body.contains("server stopped"), "{body}");
+    let (_, releases) = restarted.curl(&["/api/releases"]);
+    assert!(releases.contains("\"TotalResults\":1"), "{releases}");
+}
+
+#[test]
+fn serves_https_with_tls_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("openssl is not available; skipping");
+        return;
+    }
+    let server = Server::start(
+        dir.path(),
+        &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()],
+        None,
+    );
+    assert!(server.url.starts_with("https://"), "{}", server.url);
+    let output = Command::new("curl")
+        .args(["-s", "--cacert", cert.to_str().unwrap(), "-o", "/dev/null", "-w", "%{http_code}"])
+        .arg(format!("{}/api", server.url))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "200");
+}
