@@ -19,6 +19,11 @@ fn main() -> ExitCode {
             return ExitCode::from(if err.use_stderr() { exit::ExitStatus::Usage.code() } else { 0 });
         }
     };
+    let mut cli = cli;
+    if matches!(cli.command, cli::Command::Server(_)) && cli.global.verbose == 0 && !cli.global.quiet {
+        // A server logs its requests by default.
+        cli.global.verbose = 1;
+    }
     context::init_logging(&cli.global);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
