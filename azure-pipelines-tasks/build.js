@@ -77,7 +77,7 @@ function stageExtension() {
         const from = path.join(root, 'tasks', task);
         const to = path.join(stage, 'tasks', task);
         copyDir(from, to, () => true);
-        fs.copyFileSync(path.join(root, 'src', 'common.js'), path.join(to, 'common.js'));
+        if (task !== 'FerryInstaller') fs.copyFileSync(path.join(root, 'src', 'common.js'), path.join(to, 'common.js'));
         fs.copyFileSync(path.join(root, 'images', 'icon.png'), path.join(to, 'icon.png'));
         const dependencies = ['azure-pipelines-task-lib'];
         if (task === 'FerryInstaller') {
