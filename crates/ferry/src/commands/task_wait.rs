@@ -136,6 +136,7 @@ pub(super) async fn wait(
     let mut printed: Vec<usize> = vec![0; tasks.len()];
     let mut done: Vec<bool> = vec![false; tasks.len()];
     let several = tasks.len() > 1;
+    let mut delay = Duration::from_millis(100).min(settings.poll_interval);
     loop {
         for (index, result) in results.iter_mut().enumerate() {
             if done[index] {
@@ -194,8 +195,10 @@ pub(super) async fn wait(
             }
             return Ok(results);
         }
+        // Poll quickly at first (most deployments are short), backing off to --poll-interval.
         let left = settings.timeout.saturating_sub(started.elapsed());
-        tokio::time::sleep(settings.poll_interval.min(left).max(Duration::from_millis(50))).await;
+        tokio::time::sleep(delay.min(left).max(Duration::from_millis(20))).await;
+        delay = (delay * 2).min(settings.poll_interval);
     }
 }
 
