@@ -236,3 +236,29 @@ async fn build_information_push_conflicts_and_lookup() {
         StatusCode::BAD_REQUEST
     );
 }
+
+#[tokio::test]
+async fn concurrent_pushes_of_one_version_store_exactly_one() {
+    let s = TestServer::start().await;
+    let pushes = (0..30).map(|i| {
+        let s = &s;
+        async move {
+            s.push("Hello.7.0.0.zip", hello_zip(&format!("racer {i}")), "?overwriteMode=FailIfExists").await
+        }
+    });
+    let results = futures_util::future::join_all(pushes).await;
+    let created: Vec<_> = results.iter().filter(|(status, _)| *status == StatusCode::CREATED).collect();
+    let conflicts = results.iter().filter(|(status, _)| *status == StatusCode::CONFLICT).count();
+    assert_eq!(created.len(), 1, "{results:?}");
+    assert_eq!(conflicts, 29);
+    let response =
+        s.client.get(format!("{}/api/packages/packages-Hello.7.0.0/raw", s.url)).send().await.unwrap();
+    let stored = response.bytes().await.unwrap();
+    assert_eq!(
+        sha256(&stored),
+        created[0].1["Sha256"].as_str().unwrap(),
+        "the stored file is the acknowledged one"
+    );
+    assert_eq!(std::fs::read_dir(s.dir.path().join("data/packages/hello")).unwrap().count(), 1);
+    assert_eq!(std::fs::read_dir(s.dir.path().join("data/tmp")).unwrap().count(), 0);
+}

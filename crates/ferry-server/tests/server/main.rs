@@ -5,6 +5,7 @@ mod common;
 
 mod discovery;
 mod feed;
+mod go_cli;
 mod hostile;
 mod lifecycle;
 mod releases;
