@@ -235,10 +235,53 @@ fn the_embedded_server_does_not_invent_projects_on_deploy() {
         .env_remove("FERRY_SERVER")
         .env_remove("OCTOPUS_URL")
         .env("FERRY_CI", "none")
-        .args(["--data", "data", "release", "deploy", "--project", "Helo", "--version", "1.0.0", "--to", "Development"])
+        .args([
+            "--data",
+            "data",
+            "release",
+            "deploy",
+            "--project",
+            "Helo",
+            "--version",
+            "1.0.0",
+            "--to",
+            "Development",
+        ])
         .timeout(std::time::Duration::from_secs(60))
         .assert()
         .code(1)
         .stderr(predicate::str::contains("embedded server"))
         .stderr(predicate::str::contains("no project named Helo"));
+}
+
+#[test]
+fn ship_to_several_environments_with_wait_goes_through_the_lifecycle_in_order() {
+    let server = Server::start();
+    let app = app(server.path());
+    let output = server
+        .ferry()
+        .args([
+            "-o",
+            "json",
+            "ship",
+            "--project",
+            "Hello",
+            "--id",
+            "Hello",
+            "--version",
+            "5.0.0",
+            "--base-path",
+        ])
+        .arg(&app)
+        .args(["--out-folder", "out", "--repo", ".", "--wait", "--poll-interval", "200ms"])
+        .args(["--to", "Development", "--to", "Test", "--to", "Production"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let json = json_of(&output);
+    let environments: Vec<&str> =
+        json["deployments"].as_array().unwrap().iter().map(|d| d["environment"].as_str().unwrap()).collect();
+    assert_eq!(environments, ["Development", "Test", "Production"]);
+    assert!(json["deployments"].as_array().unwrap().iter().all(|d| d["state"] == "Success"), "{json}");
 }

@@ -157,6 +157,35 @@ async fn deploy_targets(
         ctx.info("the lifecycle has no automatic phase and no --to was given: nothing to deploy");
         return Ok(Vec::new());
     }
+    if !args.deploy.wait.wait || targets.len() == 1 {
+        return deploy_batch(ctx, client, project, release, existing_release, targets, args).await;
+    }
+    // Several environments with --wait: one after the other, in the order given, so a lifecycle
+    // that needs Development before Test is satisfied; stop at the first that does not succeed.
+    let mut results = Vec::new();
+    for target in targets {
+        let mut batch =
+            deploy_batch(ctx, client, project, release, existing_release, std::slice::from_ref(target), args)
+                .await?;
+        let failed = batch.iter().any(|(_, waited)| waited.state != "Success");
+        results.append(&mut batch);
+        if failed {
+            break;
+        }
+    }
+    Ok(results)
+}
+
+/// Deploy to `targets` at once (following deployments that exist already), then follow them.
+async fn deploy_batch(
+    ctx: &Ctx,
+    client: &Client,
+    project: &Project,
+    release: &Release,
+    existing_release: bool,
+    targets: &[String],
+    args: &ShipArgs,
+) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
     let environments = client.find_environments(targets).await.map_err(client_error)?;
     let existing = client.deployments(project, None).await.map_err(client_error)?;
     // Newest first: the first of each environment is the latest.
