@@ -130,21 +130,8 @@ fn a_url_that_is_not_an_octopus_api_gets_a_hint() {
 #[test]
 fn build_info_push_uses_the_file_or_collects_with_the_previous_build_from_the_server() {
     let server = Server::start();
-    let repo = server.path().join("repo");
-    std::fs::create_dir_all(&repo).unwrap();
-    let git = |args: &[&str]| {
-        let status = std::process::Command::new("git")
-            .current_dir(&repo)
-            .args(["-c", "user.name=T", "-c", "user.email=t@example.test", "-c", "commit.gpgsign=false"])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
-        String::from_utf8_lossy(&status.stdout).trim().to_owned()
-    };
-    git(&["init", "-q", "-b", "main"]);
-    git(&["commit", "-q", "--allow-empty", "-m", "first ABC-1"]);
-    let first = git(&["rev-parse", "HEAD"]);
+    let repo = git_repo(&server.path().join("repo"), &["first ABC-1"]);
+    let first = git(&repo, &["rev-parse", "HEAD"]);
     let output = server
         .ferry()
         .args(["-o", "json", "build-info", "push", "--package-id", "Hello", "--version", "1.0.0", "--repo"])
@@ -158,8 +145,8 @@ fn build_info_push_uses_the_file_or_collects_with_the_previous_build_from_the_se
     assert!(json["id"].as_str().is_some_and(|id| !id.is_empty()), "{json}");
 
     // Two more commits; the next build's range starts at the first build's commit.
-    git(&["commit", "-q", "--allow-empty", "-m", "second ABC-2"]);
-    git(&["commit", "-q", "--allow-empty", "-m", "third ABC-3"]);
+    git(&repo, &["commit", "-q", "--allow-empty", "-m", "second ABC-2"]);
+    git(&repo, &["commit", "-q", "--allow-empty", "-m", "third ABC-3"]);
     let output = server
         .ferry()
         .args(["build-info", "push", "--package-id", "Hello", "--version", "1.1.0", "--repo"])

@@ -234,13 +234,7 @@ fn latest_promote_and_rollback_pick_the_right_release() {
 #[test]
 fn a_failing_deploy_command_exits_3_with_its_log() {
     let server = Server::start();
-    let package = make_package(server.path(), "Broken", "1.0.0");
-    server.ferry().args(["package", "push"]).arg(&package).assert().success();
-    server
-        .ferry()
-        .args(["release", "create", "--project", "Broken", "--version", "1.0.0"])
-        .assert()
-        .success();
+    release(&server, "Broken", "Broken", "1.0.0");
     let (code, json, stderr) = deploy(&server, "Broken", "1.0.0", "Development");
     assert_eq!(code, 3, "{stderr}");
     assert_eq!(json["deployments"][0]["state"], "Failed");
@@ -295,9 +289,7 @@ fn deploy_without_wait_then_task_wait() {
 #[test]
 fn a_wait_that_times_out_exits_3_and_can_cancel() {
     let server = Server::start();
-    let package = make_package(server.path(), "Slow", "1.0.0");
-    server.ferry().args(["package", "push"]).arg(&package).assert().success();
-    server.ferry().args(["release", "create", "--project", "Slow", "--version", "1.0.0"]).assert().success();
+    release(&server, "Slow", "Slow", "1.0.0");
     let output = server
         .ferry()
         .args([
@@ -324,20 +316,7 @@ fn a_wait_that_times_out_exits_3_and_can_cancel() {
 #[test]
 fn release_notes_auto_come_from_the_packages_build_information() {
     let server = Server::start();
-    let repo = server.path().join("repo");
-    std::fs::create_dir_all(&repo).unwrap();
-    for args in [
-        vec!["init", "-q", "-b", "main"],
-        vec!["commit", "-q", "--allow-empty", "-m", "feat: greet in French ABC-7"],
-    ] {
-        let out = std::process::Command::new("git")
-            .current_dir(&repo)
-            .args(["-c", "user.name=T", "-c", "user.email=t@example.test", "-c", "commit.gpgsign=false"])
-            .args(&args)
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-    }
+    let repo = git_repo(&server.path().join("repo"), &["feat: greet in French ABC-7"]);
     let package = make_package(server.path(), "Hello", "4.0.0");
     server.ferry().args(["package", "push"]).arg(&package).assert().success();
     server

@@ -377,3 +377,25 @@ fn forward(upstream: &str, head_text: &str, body: &[u8]) -> std::io::Result<Vec<
     server.read_to_end(&mut answer)?;
     Ok(answer)
 }
+
+/// Run git in `repo` with a test identity; returns stdout, trimmed.
+pub fn git(repo: &Path, args: &[&str]) -> String {
+    let out = StdCommand::new("git")
+        .current_dir(repo)
+        .args(["-c", "user.name=T", "-c", "user.email=t@example.test", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A new repository at `dir` with one empty commit per message.
+pub fn git_repo(dir: &Path, messages: &[&str]) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    git(dir, &["init", "-q", "-b", "main"]);
+    for message in messages {
+        git(dir, &["commit", "-q", "--allow-empty", "-m", message]);
+    }
+    dir.to_owned()
+}
