@@ -77,8 +77,9 @@ impl VersionRange {
     }
 }
 
-/// One stored channel rule.
+/// One channel rule (as written in `ferry.toml` and as stored).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ChannelRule {
     /// Package ids (= step names) it applies to; empty: all.
     #[serde(default)]

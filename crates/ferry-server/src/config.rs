@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::channel::ChannelRule;
 use crate::errors::ServerError;
 
 /// The whole configuration file.
@@ -139,22 +140,7 @@ pub struct ChannelConfig {
     pub tag: Option<String>,
     /// Finer rules, each for some package ids.
     #[serde(default)]
-    pub rules: Vec<ChannelRuleConfig>,
-}
-
-/// One channel rule.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChannelRuleConfig {
-    /// Package ids (steps) the rule applies to; empty: all.
-    #[serde(default)]
-    pub packages: Vec<String>,
-    /// Version range.
-    #[serde(default)]
-    pub version_range: Option<String>,
-    /// Pre-release tag regex.
-    #[serde(default)]
-    pub tag: Option<String>,
+    pub rules: Vec<ChannelRule>,
 }
 
 impl Config {
@@ -333,8 +319,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let seconds = match unit {
         "" | "s" => value,
         "ms" => return Ok(Duration::from_millis(value)),
-        "m" => value * 60,
-        "h" => value * 3600,
+        "m" => value.saturating_mul(60),
+        "h" => value.saturating_mul(3600),
         _ => return Err(format!("`{text}` is not a duration like 90s, 10m or 1h")),
     };
     Ok(Duration::from_secs(seconds))
@@ -382,6 +368,70 @@ deploy = "./deploy.sh"
         assert!(err.contains("Nope"), "{err}");
         assert!(Config::parse("api_keys = [\"API-lower\"]\n").is_err());
         assert!(Config::parse("api_keys = [\"API-UPPER123\"]\n").is_ok());
+    }
+
+    #[test]
+    fn channels_phases_and_defaults() {
+        let config = Config::parse(
+            r#"
+[[environments]]
+name = "A"
+[[environments]]
+name = "B"
+[[lifecycles]]
+name = "L"
+phases = [{ name = "One", environments = ["A"], optional = true }, { name = "Rest", minimum_environments = 0 }]
+[[projects]]
+name = "P"
+lifecycle = "L"
+[[channels]]
+project = "P"
+name = "Beta"
+tag = "^beta"
+rules = [{ packages = ["X"], version_range = "[1.0,2.0)" }]
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.channels[0].rules[0].packages, ["X"]);
+        assert!(config.lifecycles[0].phases[0].optional);
+        let with = config.with_defaults();
+        assert!(with.lifecycles.iter().any(|l| l.name == "Default"), "a Default lifecycle is added");
+        assert!(
+            Config::parse(
+                "[[channels]]
+project = \"Nope\"
+name = \"C\"
+"
+            )
+            .is_err()
+        );
+        assert!(
+            Config::parse(
+                "[[projects]]
+name = \"P\"
+[[channels]]
+project = \"P\"
+name = \"C\"
+version_range = \"[2.0\"
+"
+            )
+            .is_err()
+        );
+        assert!(
+            Config::parse(
+                "[[projects]]
+name = \"P\"
+[[channels]]
+project = \"P\"
+name = \"C\"
+rules = [{ tags = \"x\" }]
+"
+            )
+            .is_err()
+        );
+        assert_eq!(Config::defaults().environments.len(), 3);
+        assert_eq!(parse_duration("2m").unwrap().as_secs(), 120);
+        assert!(parse_duration("2 weeks").is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@
 mod api;
 mod archive;
 mod auth;
-mod channel;
+pub mod channel;
 pub mod config;
 mod deploy;
 pub mod errors;

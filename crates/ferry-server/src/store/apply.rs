@@ -122,11 +122,7 @@ pub fn apply(c: &Connection, config: &Config) -> ApiResult<()> {
                 tag: channel.tag.clone(),
             });
         }
-        rules.extend(channel.rules.iter().map(|r| ChannelRule {
-            packages: r.packages.clone(),
-            version_range: r.version_range.clone(),
-            tag: r.tag.clone(),
-        }));
+        rules.extend(channel.rules.iter().cloned());
         let rules = serde_json::to_string(&rules)?;
         let id = match Channel::find(c, &project.id, &channel.name)? {
             Some(existing) => {
