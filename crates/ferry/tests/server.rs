@@ -26,7 +26,7 @@ phases = [
 
 [[projects]]
 name = "Long"
-deploy = "echo started; sleep 120"
+deploy = "echo started; echo $$ > \"$FERRY_CONFIG_DIR/long.pid\"; sleep 120"
 "#;
 
 struct Server {
@@ -248,6 +248,13 @@ fn sigkill_during_a_deployment_then_restart() {
     assert!(body.contains("server stopped"), "{body}");
     let (_, releases) = restarted.curl(&["/api/releases"]);
     assert!(releases.contains("\"TotalResults\":1"), "{releases}");
+    // The command the killed server left running was stopped by the restart.
+    let pid = std::fs::read_to_string(dir.path().join("long.pid")).unwrap().trim().to_owned();
+    let gone = Instant::now() + Duration::from_secs(10);
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(Instant::now() < gone, "the leftover deploy command {pid} is still running");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]

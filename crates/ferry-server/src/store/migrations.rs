@@ -59,6 +59,12 @@ CREATE TABLE task_logs (
     category TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (task_id, seq)
 );
 "#,
+    // 2: the process group of a running deploy command, so that a restart after a crash can stop
+    // a command the dead server left running (start time guards against a reused pid).
+    r#"
+ALTER TABLE tasks ADD COLUMN pid INTEGER;
+ALTER TABLE tasks ADD COLUMN pid_start TEXT;
+"#,
 ];
 
 /// Bring the schema up to date.

@@ -132,6 +132,7 @@ async fn run_in(
         }
     };
     let pid = child.id();
+    record_process(state, task_id, pid).await;
     let (sender, mut receiver) = mpsc::channel::<(String, String)>(1024);
     let readers = [
         child.stdout.take().map(|out| tokio::spawn(read_lines(out, "Info", sender.clone()))),
@@ -196,7 +197,46 @@ async fn run_in(
         let _ = tokio::time::timeout(Duration::from_secs(5), reader).await;
     }
     let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+    record_process(state, task_id, None).await;
     Ok(outcome)
+}
+
+/// Remember (or forget) the command's process group for crash recovery.
+async fn record_process(state: &AppState, task_id: &str, pid: Option<u32>) {
+    let start = pid.and_then(process_start_time);
+    let id = task_id.to_owned();
+    let recorded = state
+        .store
+        .call(move |c| {
+            c.execute(
+                "UPDATE tasks SET pid = ?2, pid_start = ?3 WHERE id = ?1",
+                rusqlite::params![id, pid, start],
+            )?;
+            Ok(())
+        })
+        .await;
+    if let Err(err) = recorded {
+        tracing::warn!(task = task_id, error = %err, "could not record the deploy command's process");
+    }
+}
+
+/// The start time of a process (field 22 of `/proc/PID/stat`), to tell a pid reused later apart.
+pub fn process_start_time(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may contain spaces and parentheses: fields start after the last `)`.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19).map(str::to_owned)
+}
+
+/// Stop a deploy command a previous server process left running, if it is still the same process.
+pub fn kill_leftover(pid: u32, start: &str) -> bool {
+    if process_start_time(pid).as_deref() != Some(start) {
+        return false;
+    }
+    std::process::Command::new("kill")
+        .args(["-s", "KILL", "--", &format!("-{pid}")])
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 async fn read_lines(
@@ -251,6 +291,16 @@ fn resolve_command(command: &str, base_dir: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_times() {
+        let me = std::process::id();
+        let start = process_start_time(me);
+        if std::path::Path::new("/proc/self/stat").exists() {
+            assert!(start.as_deref().is_some_and(|s| s.parse::<u64>().is_ok()), "{start:?}");
+            assert!(!kill_leftover(me, "0"), "a different start time is another process");
+        }
+    }
 
     #[test]
     fn suffixes_and_commands() {

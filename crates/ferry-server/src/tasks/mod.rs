@@ -2,7 +2,7 @@
 //! -> Success | Failed | Canceled | TimedOut. Cancel stops a running deploy command; tasks left
 //! running when the server stopped are failed at the next start.
 
-mod command;
+pub mod command;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -60,8 +60,15 @@ impl TaskRunner {
                 ("Queued", "The server stopped before this task started; it was marked failed when the server started again."),
             ] {
                 for task in Task::in_state(&tx, from)? {
+                    let leftover: (Option<u32>, Option<String>) =
+                        tx.query_row("SELECT pid, pid_start FROM tasks WHERE id = ?1", [&task.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                    if let (Some(pid), Some(start)) = leftover
+                        && command::kill_leftover(pid, &start)
+                    {
+                        tracing::warn!(task = %task.id, pid, "stopped a deploy command left running by the previous server process");
+                    }
                     tx.execute(
-                        "UPDATE tasks SET state = 'Failed', error_message = ?2, completed_time = ?3 WHERE id = ?1",
+                        "UPDATE tasks SET state = 'Failed', error_message = ?2, completed_time = ?3, pid = NULL WHERE id = ?1",
                         params![task.id, message, now()],
                     )?;
                     Task::append_log(&tx, &task.id, &[("Error".into(), message.into())])?;
