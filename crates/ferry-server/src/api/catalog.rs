@@ -222,3 +222,36 @@ pub async fn channel(State(state): State<AppState>, Path(id): Path<String>) -> A
         state.store.call(move |c| Channel::by_id(c, &key)).await?.ok_or_else(|| ApiError::not_found(&id))?;
     Ok(json(StatusCode::OK, resources::channel(&found)))
 }
+
+/// `GET tenants`: this server has no tenants (an empty page).
+pub async fn tenants(query: Query) -> Response {
+    json(StatusCode::OK, page("Tenant", &format!("{}/tenants", space_base()), Vec::new(), &query))
+}
+
+/// `GET tenants/all`.
+pub async fn tenants_all() -> Response {
+    json(StatusCode::OK, Value::Array(Vec::new()))
+}
+
+fn project_group() -> Value {
+    json!({
+        "Id": "ProjectGroups-1", "Name": "Default Project Group", "Slug": "default-project-group", "Description": "",
+        "SpaceId": super::SPACE_ID, "EnvironmentIds": [], "RetentionPolicyId": null,
+        "Links": { "Self": format!("{}/projectgroups/ProjectGroups-1", space_base()), "Projects": format!("{}/projectgroups/ProjectGroups-1/projects", space_base()) }
+    })
+}
+
+/// `GET projectgroups`: every project is in the default group.
+pub async fn project_groups(query: Query) -> Response {
+    let items = if query.matches_ids("ProjectGroups-1") && query.matches_name("Default Project Group") {
+        vec![project_group()]
+    } else {
+        vec![]
+    };
+    json(StatusCode::OK, page("ProjectGroup", &format!("{}/projectgroups", space_base()), items, &query))
+}
+
+/// `GET projectgroups/all`.
+pub async fn project_groups_all() -> Response {
+    json(StatusCode::OK, Value::Array(vec![project_group()]))
+}

@@ -48,6 +48,7 @@ fn space_links(base: &str) -> Map<String, Value> {
             "{base}/tenants{{/id}}{{?skip,projectId,name,tags,take,ids,clone,partialName,clonedFromTenantId}}"
         ),
     );
+    add("ProjectGroups", format!("{base}/projectgroups{{/id}}{{?skip,take,ids,partialName}}"));
     add("Feeds", format!("{base}/feeds{{/id}}{{?skip,take,ids,partialName,feedType,name}}"));
     add("Tasks", "/api/tasks{/id}{?skip,active,environment,tenant,runbook,project,name,node,running,states,hasPendingInterruptions,hasWarningsOrErrors,take,ids,partialName,spaces,includeSystem}".into());
     add(

@@ -90,7 +90,14 @@ async fn every_collection_is_served_under_three_prefixes() {
             );
         }
     }
-    for all in ["projects/all", "environments/all", "channels/all", "lifecycles/all"] {
+    for all in [
+        "projects/all",
+        "environments/all",
+        "channels/all",
+        "lifecycles/all",
+        "tenants/all",
+        "projectgroups/all",
+    ] {
         let (status, body) = s.get(&format!("/api/Spaces-1/{all}")).await;
         assert_eq!(status, StatusCode::OK);
         assert!(body.is_array(), "{all}");
