@@ -437,3 +437,26 @@ fn deployments_env_id(server: &Server, name: &str) -> serde_json::Value {
     let all = server.get("/api/Spaces-1/environments/all");
     all.as_array().unwrap().iter().find(|e| e["Name"] == name).unwrap()["Id"].clone()
 }
+
+#[test]
+fn spaces_are_found_by_name_or_id_and_unknown_ones_are_listed() {
+    let server = Server::start();
+    let package = make_package(server.path(), "Hello", "1.0.0");
+    for space in ["default", "Spaces-1"] {
+        server
+            .ferry()
+            .env("FERRY_SPACE", space)
+            .args(["package", "push", "--if-exists", "ignore"])
+            .arg(&package)
+            .assert()
+            .success();
+    }
+    server
+        .ferry()
+        .args(["--space", "Defualt", "package", "push"])
+        .arg(&package)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no space named Defualt"))
+        .stderr(predicate::str::contains("did you mean Default"));
+}
