@@ -333,6 +333,53 @@ az_task FerryInstaller version=0.1.0-bad downloadBaseUrl="$download_url"
 expect_match "FerryInstaller: a checksum mismatch fails the task" "$az_stdout" '##vso\[task\.complete result=Failed;\]checksum mismatch'
 
 # ------------------------------------------------------------------------------------------------
+# The release workflow's last job: the pull request that adds a release's checksums to the
+# adapters. `gh` is a stub that answers the REST calls and records the files it is asked to write.
+section "Release: adapter-checksums-pr.sh (stub gh)"
+gh_stub=$work/gh-stub
+mkdir -p "$gh_stub/bin" "$gh_stub/put"
+cat >"$gh_stub/bin/gh" <<'GH'
+#!/usr/bin/env bash
+# Stub of the GitHub CLI for adapter-checksums-pr.sh.
+echo "$*" >>"$GH_STUB/calls"
+case "$1 $2" in
+    "api repos/o/r") echo main ;;
+    "api repos/o/r/git/ref/heads/main") echo 0123abcd ;;
+    "api repos/o/r/git/refs") echo '{}' ;;
+    "pr create") echo "https://github.com/o/r/pull/1" ;;
+    *)
+        if [ "$2" = --method ]; then
+            path=${4#repos/o/r/contents/}
+            for arg in "$@"; do
+                case "$arg" in content=*) mkdir -p "$GH_STUB/put/$(dirname "$path")" && printf '%s' "${arg#content=}" | base64 -d >"$GH_STUB/put/$path" ;; esac
+            done
+            echo '{}'
+        else
+            echo filesha
+        fi
+        ;;
+esac
+GH
+chmod +x "$gh_stub/bin/gh"
+{
+    echo "$(printf 'a%.0s' $(seq 64))  ferry-9.8.7-x86_64-unknown-linux-musl.tar.gz"
+    echo "$(printf 'b%.0s' $(seq 64))  ferry-9.8.7-x86_64-pc-windows-msvc.zip"
+} >"$gh_stub/SHA256SUMS"
+pr_out=$(cd "$root" && PATH="$gh_stub/bin:$PATH" GH_STUB=$gh_stub GH_REPO=o/r GITHUB_REF_NAME=v9.8.7 \
+    bash .github/scripts/adapter-checksums-pr.sh "$gh_stub/SHA256SUMS" 2>&1)
+expect "checksums PR: the script succeeds" "$?" 0
+printf '%s\n' "$pr_out" >>"$log"
+expect "checksums PR: the GitHub action's checksums gain the release, comments kept" \
+    "$(cat "$gh_stub/put/actions/setup/checksums.txt" 2>/dev/null)" \
+    "$(grep '^#' actions/setup/checksums.txt; cat "$gh_stub/SHA256SUMS"; grep -v '^#' actions/setup/checksums.txt)"
+expect "checksums PR: Jenkins gets the same checksums" "$(cat "$gh_stub/put/jenkins/resources/ferry/checksums.txt" 2>/dev/null)" \
+    "$(cat "$gh_stub/put/actions/setup/checksums.txt" 2>/dev/null)"
+expect "checksums PR: the default version becomes the release" \
+    "$(cat "$gh_stub/put/actions/setup/VERSION" "$gh_stub/put/jenkins/resources/ferry/VERSION" 2>/dev/null | tr '\n' ' ')" "9.8.7 9.8.7 "
+expect_match "checksums PR: a pull request is opened from a new branch" "$(cat "$gh_stub/calls" 2>/dev/null)" \
+    'pr create --base main --head adapters/checksums-9.8.7'
+
+# ------------------------------------------------------------------------------------------------
 section "Bitbucket: pipe.sh against a stub ferry"
 bb_workspace=$work/bb-unit
 mkdir -p "$bb_workspace"
