@@ -42,6 +42,8 @@ pub struct ClientOptions {
     pub progress: ProgressMode,
     /// Where retry notices go (default: `tracing` at warn level).
     pub notifier: Notifier,
+    /// Ignore proxy settings (for the in-process server on loopback).
+    pub no_proxy: bool,
 }
 
 /// Receives the client's notices (retries, recovered ambiguous failures) for the user.
@@ -77,6 +79,7 @@ impl ClientOptions {
             retry_base: Duration::from_millis(500),
             progress: ProgressMode::Auto,
             notifier: Notifier::default(),
+            no_proxy: false,
         }
     }
 }
@@ -502,6 +505,9 @@ fn build_http(options: &ClientOptions) -> Result<reqwest::Client, OctopusError> 
     }
     if options.insecure {
         builder = builder.danger_accept_invalid_certs(true);
+    }
+    if options.no_proxy {
+        builder = builder.no_proxy();
     }
     builder.build().map_err(|err| OctopusError::new(ErrorKind::Usage, doing, err.to_string()))
 }

@@ -255,6 +255,8 @@ impl Ctx {
         }
         let mut options = self.client_options(&running.url());
         options.api_key = None;
+        // HTTP(S)_PROXY must not capture the in-process server on loopback.
+        options.no_proxy = true;
         match ferry_octopus::Client::connect(options).await {
             Ok(client) => Ok(Connection { client, embedded: Some(running) }),
             Err(err) => {

@@ -285,3 +285,20 @@ fn ship_to_several_environments_with_wait_goes_through_the_lifecycle_in_order() 
     assert_eq!(environments, ["Development", "Test", "Production"]);
     assert!(json["deployments"].as_array().unwrap().iter().all(|d| d["state"] == "Success"), "{json}");
 }
+
+#[test]
+fn the_embedded_server_is_reached_directly_despite_proxy_variables() {
+    let work = tempfile::tempdir().unwrap();
+    assert_cmd::Command::new(ferry_bin())
+        .current_dir(work.path())
+        .env_remove("FERRY_SERVER")
+        .env_remove("OCTOPUS_URL")
+        .env("FERRY_CI", "none")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("ALL_PROXY", "http://127.0.0.1:9")
+        .args(["--data", "data", "release", "create", "--project", "Hello", "--version", "1.0.0"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success();
+}
