@@ -108,10 +108,10 @@ impl Client {
                     }
                     let resource: PackageResource = serde_json::from_str(&body).unwrap_or_default();
                     let (id, version) = outcome_names(&resource, &parsed);
+                    // Octopus answers 201 for a stored package and 200 for an ignored one.
                     let status = match (status, mode) {
                         (200, OverwriteMode::IgnoreIfExists) => PushStatus::Ignored,
                         (_, OverwriteMode::OverwriteExisting) if existed => PushStatus::Overwritten,
-                        (200, OverwriteMode::FailIfExists) if ambiguous => PushStatus::Created,
                         _ => PushStatus::Created,
                     };
                     return Ok(PushOutcome { path: path.to_owned(), package_id: id, version, status });
