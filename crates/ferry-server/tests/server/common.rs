@@ -121,6 +121,25 @@ impl TestServer {
         }
     }
 
+    /// Start with [`CONFIG`] and a package upload limit.
+    pub async fn with_upload_limit(max_upload_bytes: u64) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut options = ServerOptions::embedded(dir.path().join("data"), None);
+        options.max_upload_bytes = max_upload_bytes;
+        options.max_json_bytes = 4096;
+        let server = ferry_server::start(options).await.unwrap();
+        let url = server.url();
+        TestServer {
+            dir,
+            server: Some(server),
+            client: reqwest::Client::new(),
+            url,
+            key: None,
+            config: None,
+            keys: Vec::new(),
+        }
+    }
+
     async fn launch(dir: &tempfile::TempDir, config: Option<&str>, keys: &[String]) -> RunningServer {
         let config_path = config.map(|text| {
             let path = dir.path().join("ferry.toml");

@@ -147,5 +147,27 @@ async fn zip_bomb_is_not_extracted() {
     assert!(task["ErrorMessage"].as_str().unwrap().contains("zip bomb"), "{task}");
     let (_, raw) = s.get_text(&format!("/api/tasks/{}/raw", task["Id"].as_str().unwrap())).await;
     assert!(!raw.contains("should not run"));
-    let _ = json!({});
+}
+
+#[tokio::test]
+async fn size_limits_answer_413_json() {
+    let s = TestServer::with_upload_limit(1 << 20).await;
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let noise: Vec<u8> = (0..3_000_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    let big = zip_bytes(&[("random.bin", &noise)]);
+    assert!(big.len() > 1 << 20);
+    let (status, body) = s.push("Hello.1.0.0.zip", big, "").await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(body["ErrorMessage"].is_string());
+    assert_eq!(s.push("Hello.1.0.0.zip", hello_zip("small"), "").await.0, StatusCode::CREATED);
+    let (status, body) = s.post("/api/build-information", json!({"PackageId": "Hello", "Version": "1.0.0", "OctopusBuildInformation": {"BuildUrl": "x".repeat(5000)}})).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(std::fs::read_dir(s.dir.path().join("data/tmp")).unwrap().count(), 0);
 }
