@@ -419,43 +419,14 @@ automatic = true
 [[lifecycles.phases]]
 name = "Test"
 environments = ["Test"]
-
-[[projects]]
-name = "GhApp"
-lifecycle = "Default"
-packages = ["GhApp"]
-deploy = "./deploy.sh"
-
-[[projects]]
-name = "GhShip"
-lifecycle = "Default"
-packages = ["GhShip"]
-deploy = "./deploy.sh"
-
-[[projects]]
-name = "AzShip"
-lifecycle = "Default"
-packages = ["AzShip"]
-deploy = "./deploy.sh"
-
-[[projects]]
-name = "JkShip"
-lifecycle = "Default"
-packages = ["JkShip"]
-deploy = "./deploy.sh"
-
-[[projects]]
-name = "BbShip"
-lifecycle = "Default"
-packages = ["BbShip"]
-deploy = "./deploy.sh"
-
-[[projects]]
-name = "Broken"
-lifecycle = "Default"
-packages = ["Broken"]
-deploy = "./fail.sh"
 EOF
+# One project per adapter (its deploy succeeds) and one whose deploy always fails.
+for project in GhApp GhShip AzShip JkShip BbShip Broken; do
+    deploy=./deploy.sh
+    [ "$project" != Broken ] || deploy=./fail.sh
+    printf '\n[[projects]]\nname = "%s"\nlifecycle = "Default"\npackages = ["%s"]\ndeploy = "%s"\n' \
+        "$project" "$project" "$deploy" >>"$server_dir/ferry.toml"
+done
 cat >"$server_dir/deploy.sh" <<'EOF'
 #!/bin/sh
 echo "deploying $FERRY_PROJECT $FERRY_RELEASE_VERSION to $FERRY_ENVIRONMENT"
