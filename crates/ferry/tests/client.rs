@@ -460,3 +460,35 @@ fn spaces_are_found_by_name_or_id_and_unknown_ones_are_listed() {
         .stderr(predicate::str::contains("no space named Defualt"))
         .stderr(predicate::str::contains("did you mean Default"));
 }
+
+#[test]
+fn pushing_several_files_pushes_every_one_and_fails_on_any_conflict() {
+    let server = Server::start();
+    let first = make_package(server.path(), "Hello", "1.0.0");
+    let second = make_package(server.path(), "Hello", "1.1.0");
+    server.ferry().args(["package", "push"]).arg(&first).assert().success();
+    server
+        .ferry()
+        .args(["package", "push"])
+        .arg(&first)
+        .arg(&second)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("pushed Hello 1.1.0"))
+        .stderr(predicate::str::contains("already exists"));
+    let output = server
+        .ferry()
+        .args(["-o", "json", "package", "push", "--if-exists", "ignore"])
+        .arg(&first)
+        .arg(&second)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let statuses: Vec<String> = json_of(&output)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["status"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(statuses, ["ignored", "ignored"]);
+}
