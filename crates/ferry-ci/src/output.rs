@@ -79,7 +79,7 @@ impl CiOutput for PlainOutput {
 }
 
 /// The native output for `system`, configured from the process environment
-/// (`GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`, `AGENT_TEMPDIR`, `BITBUCKET_PIPE_SHARED_STORAGE_DIR`,
+/// (`GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`, `AGENT_TEMPDIRECTORY`, `BITBUCKET_PIPE_SHARED_STORAGE_DIR`,
 /// `BASH_ENV`).
 pub fn output_for(system: CiSystem) -> Box<dyn CiOutput> {
     output_for_env(system, |name| std::env::var(name).ok(), CommandStream::stderr())
@@ -97,9 +97,10 @@ pub fn output_for_env(
         CiSystem::GitHub => {
             Box::new(GitHubOutput::new(stream, path("GITHUB_OUTPUT"), path("GITHUB_STEP_SUMMARY")))
         }
-        CiSystem::Azure => {
-            Box::new(AzureOutput::new(stream, path("AGENT_TEMPDIR").unwrap_or_else(std::env::temp_dir)))
-        }
+        CiSystem::Azure => Box::new(AzureOutput::new(
+            stream,
+            path("AGENT_TEMPDIRECTORY").or_else(|| path("AGENT_TEMPDIR")).unwrap_or_else(std::env::temp_dir),
+        )),
         CiSystem::TeamCity => Box::new(TeamCityOutput::new(stream)),
         CiSystem::GitLab => Box::new(GitLabOutput::new(stream)),
         // The pipe convention from ci-adapters.md §4: outputs for later pipes in shared storage.

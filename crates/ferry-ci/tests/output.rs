@@ -80,7 +80,8 @@ fn azure_uses_camel_case_variables_and_uploads_summaries() {
     let dir = tempfile::tempdir().unwrap();
     let temp = dir.path().display().to_string();
     let (stream, buffer) = CommandStream::memory();
-    let ci = output_for_env(CiSystem::Azure, |name| (name == "AGENT_TEMPDIR").then(|| temp.clone()), stream);
+    let ci =
+        output_for_env(CiSystem::Azure, |name| (name == "AGENT_TEMPDIRECTORY").then(|| temp.clone()), stream);
     ci.set_output("package-path", "a;b]\nc").unwrap();
     ci.set_secret_output("api-token", "tok").unwrap();
     ci.error("bad", Some("f.txt")).unwrap();
@@ -93,8 +94,8 @@ fn azure_uses_camel_case_variables_and_uploads_summaries() {
     assert_eq!(lines[2], "##vso[task.logissue type=error;sourcepath=f.txt]bad");
     assert_eq!(lines[3], "##vso[task.logissue type=warning]hmm");
     let file = lines[4].strip_prefix("##vso[task.uploadsummary]").expect("uploadsummary command");
-    assert!(file.starts_with(&temp), "summary under AGENT_TEMPDIR: {file}");
-    assert_eq!(std::fs::read_to_string(file).unwrap(), "# Notes");
+    assert!(file.starts_with(&temp), "summary under AGENT_TEMPDIRECTORY: {file}");
+    assert_eq!(std::fs::read_to_string(file).unwrap(), "# Notes\n");
 }
 
 #[test]

@@ -15,7 +15,7 @@ pub struct AzureOutput {
 
 impl AzureOutput {
     /// Commands go to `stream`; summaries are written as markdown files under `summary_dir`
-    /// (`AGENT_TEMPDIR` on an agent) and attached with `task.uploadsummary`.
+    /// (`AGENT_TEMPDIRECTORY` on an agent) and attached with `task.uploadsummary`.
     pub fn new(stream: CommandStream, summary_dir: PathBuf) -> Self {
         AzureOutput { stream, summary_dir, summaries: AtomicUsize::new(0) }
     }
@@ -58,7 +58,11 @@ impl CiOutput for AzureOutput {
         std::fs::create_dir_all(&self.summary_dir)?;
         let index = self.summaries.fetch_add(1, Ordering::Relaxed);
         let file = self.summary_dir.join(format!("ferry-summary-{}-{index}.md", std::process::id()));
-        std::fs::write(&file, markdown)?;
+        let mut text = markdown.to_owned();
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        std::fs::write(&file, text)?;
         self.stream.line(&format!("##vso[task.uploadsummary]{}", file.display()))
     }
 
