@@ -36,6 +36,7 @@ pub struct Ctx {
     pub ci: Box<dyn CiOutput>,
     api_key: Option<String>,
     api_key_source: String,
+    embedded: std::sync::atomic::AtomicBool,
 }
 
 /// The first non-empty environment variable of `names`.
@@ -80,7 +81,7 @@ impl Ctx {
         if let Some(key) = &api_key {
             let _ = ci.mask(key);
         }
-        let ctx = Ctx { global, ci_system, ci, api_key, api_key_source };
+        let ctx = Ctx { global, ci_system, ci, api_key, api_key_source, embedded: Default::default() };
         if ctx.global.api_key.is_some() {
             ctx.warn("--api-key on the command line can be seen by other processes; FERRY_API_KEY or --api-key-file are safer");
         }
@@ -179,6 +180,12 @@ pub fn client_error(err: ferry_octopus::OctopusError) -> anyhow::Error {
 }
 
 impl Ctx {
+    /// Whether the command runs against the in-process embedded server (whose deployments end
+    /// with the process).
+    pub fn uses_embedded_server(&self) -> bool {
+        self.embedded.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Client options for `server` from the global flags.
     pub fn client_options(&self, server: &str) -> ferry_octopus::ClientOptions {
         let mut options = ferry_octopus::ClientOptions::new(server);
@@ -258,7 +265,10 @@ impl Ctx {
         // HTTP(S)_PROXY must not capture the in-process server on loopback.
         options.no_proxy = true;
         match ferry_octopus::Client::connect(options).await {
-            Ok(client) => Ok(Connection { client, embedded: Some(running) }),
+            Ok(client) => {
+                self.embedded.store(true, std::sync::atomic::Ordering::Relaxed);
+                Ok(Connection { client, embedded: Some(running) })
+            }
             Err(err) => {
                 running.shutdown().await;
                 Err(client_error(err))

@@ -97,7 +97,15 @@ pub(super) async fn follow(
 ) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
     let tasks: Vec<(String, String)> =
         created.iter().map(|d| (d.environment.clone(), d.task_id.clone())).collect();
-    let waited = if opts.wait.wait {
+    // The embedded server's deployments run inside this process, which cannot exit before they
+    // end: wait for them and report how they ended.
+    let wait = opts.wait.wait || (ctx.uses_embedded_server() && !created.is_empty());
+    if wait && !opts.wait.wait {
+        ctx.info(
+            "the embedded server runs deployments inside this process: waiting for them to finish (pass --server to use a server that keeps running)",
+        );
+    }
+    let waited = if wait {
         let settings = WaitSettings {
             timeout: opts.wait.timeout,
             poll_interval: opts.wait.poll_interval,
