@@ -171,3 +171,148 @@ async fn size_limits_answer_413_json() {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert_eq!(std::fs::read_dir(s.dir.path().join("data/tmp")).unwrap().count(), 0);
 }
+
+/// A small xorshift generator: the same sequence on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+fn random_value(rng: &mut Rng, depth: u32) -> serde_json::Value {
+    match rng.next() % if depth > 2 { 5 } else { 7 } {
+        0 => serde_json::Value::Null,
+        1 => json!(rng.next() % 2 == 0),
+        2 => json!(rng.next() as i64),
+        3 => json!(rng.pick(&[
+            "",
+            "1.0.0",
+            "Hello",
+            "Development",
+            "../x",
+            "\u{0}",
+            "API-X",
+            "*:1.0",
+            "[1.0,2.0)",
+            "Production",
+            "9999999999999999999999.0"
+        ])),
+        4 => json!("x".repeat((rng.next() % 300) as usize)),
+        5 => serde_json::Value::Array((0..rng.next() % 4).map(|_| random_value(rng, depth + 1)).collect()),
+        _ => {
+            let keys = [
+                "ProjectName",
+                "releaseVersion",
+                "EnvironmentNames",
+                "Packages",
+                "PackageId",
+                "Version",
+                "OverwriteMode",
+                "OctopusBuildInformation",
+                "Commits",
+                "ChannelName",
+                "ReleaseId",
+                "EnvironmentId",
+                "IgnoreIfAlreadyExists",
+                "PackageVersion",
+                "CustomFields",
+                "Tenants",
+                "SelectedPackages",
+                "ProjectId",
+            ];
+            let mut map = serde_json::Map::new();
+            for _ in 0..rng.next() % 6 {
+                map.insert(rng.pick(&keys).to_owned(), random_value(rng, depth + 1));
+            }
+            serde_json::Value::Object(map)
+        }
+    }
+}
+
+#[tokio::test]
+async fn random_requests_never_get_a_server_error() {
+    let s = TestServer::start().await;
+    s.push("Hello.1.0.0.zip", hello_zip("1.0.0"), "").await;
+    s.create_release("Hello", "1.0.0").await;
+    let mut rng = Rng(0x5EED_F00D_1234_5678);
+    let resources = [
+        "projects",
+        "environments",
+        "releases",
+        "deployments",
+        "tasks",
+        "packages",
+        "build-information",
+        "channels",
+        "lifecycles",
+        "feeds",
+        "deploymentprocesses",
+        "spaces",
+        "dashboard",
+        "users",
+    ];
+    let segments = [
+        "Hello",
+        "Releases-1",
+        "ServerTasks-1",
+        "Deployments-1",
+        "..",
+        "%2F",
+        "%00",
+        "all",
+        "raw",
+        "details",
+        "cancel",
+        "progression",
+        "template",
+        "create",
+        "v1",
+        "untenanted",
+        "1.0.0",
+        "Projects-1",
+        "bulk",
+        "delta-signature",
+        "x%20y",
+        "%ZZ",
+    ];
+    for round in 0..1500 {
+        let prefix = rng.pick(&["/api", "/api/Spaces-1", "/api/spaces/Default"]);
+        let mut path = format!("{prefix}/{}", rng.pick(&resources));
+        for _ in 0..rng.next() % 4 {
+            path.push('/');
+            path.push_str(rng.pick(&segments));
+        }
+        if rng.next() % 3 == 0 {
+            path.push_str(rng.pick(&[
+                "?ids=a,b",
+                "?skip=-1&take=0",
+                "?take=99999999999",
+                "?partialName=%00",
+                "?states=Queued&ids=",
+                "?overwriteMode=x",
+            ]));
+        }
+        let (status, body) = if round % 2 == 0 {
+            s.get(&path).await
+        } else {
+            let body = if rng.next() % 4 == 0 {
+                (0..rng.next() % 200).map(|_| rng.next() as u8).collect()
+            } else {
+                random_value(&mut rng, 0).to_string().into_bytes()
+            };
+            s.post_raw(&path, "application/json", body).await
+        };
+        assert!(!status.is_server_error(), "{path}: {status} {body}");
+        if status.is_client_error() {
+            assert!(body["ErrorMessage"].is_string(), "{path}: {status} {body}");
+        }
+    }
+}
