@@ -8,7 +8,6 @@
 //! order and at most a fixed number of chunks are in flight, so memory stays flat whatever the
 //! input size.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io;
 use std::sync::mpsc::{Receiver, sync_channel};
@@ -56,10 +55,6 @@ pub(crate) struct Done {
     pub crc: Crc,
 }
 
-thread_local! {
-    static COMPRESSOR: RefCell<Option<(u32, Compress)>> = const { RefCell::new(None) };
-}
-
 /// Run a job (on whatever thread calls it).
 pub(crate) fn run(job: Job) -> io::Result<Done> {
     let mut crc = Crc::new();
@@ -74,19 +69,16 @@ pub(crate) fn run(job: Job) -> io::Result<Done> {
 }
 
 /// Deflate `input` as a raw piece primed with `dictionary`.
+///
+/// Uses a fresh compressor every time: a reset compressor that compressed other data before can
+/// produce different (valid, but not byte-identical) output, which would make packages depend
+/// on thread scheduling.
 pub(crate) fn deflate(input: &[u8], dictionary: &[u8], level: u32, last: bool) -> io::Result<Vec<u8>> {
-    COMPRESSOR.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.as_ref().is_none_or(|(cached, _)| *cached != level) {
-            *slot = Some((level, Compress::new(Compression::new(level), false)));
-        }
-        let (_, compress) = slot.as_mut().expect("set above");
-        compress.reset();
-        if !dictionary.is_empty() {
-            compress.set_dictionary(dictionary).map_err(io::Error::other)?;
-        }
-        deflate_with(compress, input, last)
-    })
+    let mut compress = Compress::new(Compression::new(level), false);
+    if !dictionary.is_empty() {
+        compress.set_dictionary(dictionary).map_err(io::Error::other)?;
+    }
+    deflate_with(&mut compress, input, last)
 }
 
 fn deflate_with(compress: &mut Compress, input: &[u8], last: bool) -> io::Result<Vec<u8>> {
@@ -98,8 +90,13 @@ fn deflate_with(compress: &mut Compress, input: &[u8], last: bool) -> io::Result
             out.reserve(out.capacity().max(64 * 1024));
         }
         let consumed = (compress.total_in() - start_in) as usize;
+        let produced = out.len();
         let status = compress.compress_vec(&input[consumed..], &mut out, flush).map_err(io::Error::other)?;
+        let progress = (compress.total_in() - start_in) as usize != consumed || out.len() != produced;
         let consumed = (compress.total_in() - start_in) as usize;
+        if !progress && status != Status::StreamEnd {
+            return Err(io::Error::other("deflate made no progress"));
+        }
         match status {
             Status::StreamEnd => return Ok(out),
             Status::Ok | Status::BufError => {
