@@ -181,6 +181,8 @@ fn a_deployment_started_without_wait_finishes_before_the_embedded_server_stops()
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(work.path().join("marker").is_file(), "the deployment finished before ferry exited");
+    assert_eq!(json_of(&output)["deployments"][0]["state"], "Success", "and ferry reports how it ended");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("waiting for them to finish"));
 }
 
 #[test]
