@@ -7,8 +7,10 @@
 //!   free loopback port, wait until it answers, kill it (SIGKILL) and restart it.
 //! - [`http`]: a tiny blocking HTTP/1.1 client over `std::net` that can send anything, including
 //!   requests no well-behaved client library would (NUL bytes, `%2F`, broken multipart).
+//! - [`flow`]: the shared configuration, running `ferry`, making packages, reading state back.
 //! - [`rng`]: a seeded, dependency-free random number generator for reproducible fault plans.
 
+pub mod flow;
 pub mod http;
 pub mod proxy;
 pub mod rng;
