@@ -190,7 +190,7 @@ impl Rng {
 fn random_value(rng: &mut Rng, depth: u32) -> serde_json::Value {
     match rng.next() % if depth > 2 { 5 } else { 7 } {
         0 => serde_json::Value::Null,
-        1 => json!(rng.next() % 2 == 0),
+        1 => json!(rng.next().is_multiple_of(2)),
         2 => json!(rng.next() as i64),
         3 => json!(rng.pick(&[
             "",
@@ -290,7 +290,7 @@ async fn random_requests_never_get_a_server_error() {
             path.push('/');
             path.push_str(rng.pick(&segments));
         }
-        if rng.next() % 3 == 0 {
+        if rng.next().is_multiple_of(3) {
             path.push_str(rng.pick(&[
                 "?ids=a,b",
                 "?skip=-1&take=0",
@@ -303,7 +303,7 @@ async fn random_requests_never_get_a_server_error() {
         let (status, body) = if round % 2 == 0 {
             s.get(&path).await
         } else {
-            let body = if rng.next() % 4 == 0 {
+            let body = if rng.next().is_multiple_of(4) {
                 (0..rng.next() % 200).map(|_| rng.next() as u8).collect()
             } else {
                 random_value(&mut rng, 0).to_string().into_bytes()
