@@ -200,9 +200,13 @@ impl Client {
             .mime_str("application/octet-stream")
             .map_err(|err| error::from_reqwest(doing, &err))?;
         let form = Form::new().part("file", part);
+        // --request-timeout bounds the answer; the transfer itself gets 1 s per 256 KiB more, so a
+        // large package on a slow link is not cut off (and re-sent) for being large.
+        let timeout = self.options.request_timeout + std::time::Duration::from_secs(size / (256 * 1024));
         let response = self
             .http
             .post(url.clone())
+            .timeout(timeout)
             .multipart(form)
             .send()
             .await
