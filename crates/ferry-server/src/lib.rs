@@ -11,7 +11,7 @@
 //! `api` (the routes), `auth`, `paging`, [`errors`].
 
 mod api;
-mod archive;
+pub mod archive;
 mod auth;
 pub mod channel;
 pub mod config;

@@ -94,8 +94,8 @@ pub struct TestServer {
     pub client: reqwest::Client,
     pub url: String,
     pub key: Option<String>,
-    config: Option<String>,
-    keys: Vec<String>,
+    pub config: Option<String>,
+    pub keys: Vec<String>,
 }
 
 impl TestServer {
@@ -118,6 +118,19 @@ impl TestServer {
             key: keys.first().cloned(),
             config: config.map(str::to_owned),
             keys,
+        }
+    }
+
+    /// Fields for a server built by hand (`..TestServer::empty()`); never started itself.
+    pub fn empty() -> TestServer {
+        TestServer {
+            dir: tempfile::tempdir().unwrap(),
+            server: None,
+            client: reqwest::Client::new(),
+            url: String::new(),
+            key: None,
+            config: None,
+            keys: Vec::new(),
         }
     }
 

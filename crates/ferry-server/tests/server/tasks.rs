@@ -107,3 +107,39 @@ async fn task_listing_by_ids_and_states() {
     assert_eq!(s.get("/api/tasks/ServerTasks-404").await.0, StatusCode::NOT_FOUND);
     s.post(&format!("/api/tasks/{long_task}/cancel"), json!({})).await;
 }
+
+#[tokio::test]
+async fn relative_deploy_scripts_resolve_next_to_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("deploy.sh");
+    std::fs::write(&script, "#!/bin/sh\necho \"script ran with $1 for $FERRY_ENVIRONMENT in $(pwd)\"\necho \"config dir $FERRY_CONFIG_DIR\"\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let config = "[[projects]]\nname = \"Scripted\"\ndeploy = \"./deploy.sh first-arg\"\n";
+    std::fs::write(dir.path().join("ferry.toml"), config).unwrap();
+    let options =
+        ferry_server::ServerOptions::embedded(dir.path().join("data"), Some(dir.path().join("ferry.toml")));
+    let server = ferry_server::start(options).await.unwrap();
+    let s = TestServer {
+        url: server.url(),
+        server: Some(server),
+        dir,
+        client: reqwest::Client::new(),
+        key: None,
+        ..TestServer::empty()
+    };
+    // Default lifecycle without configuration: Development is automatic.
+    let (status, created) = s.create_release("Scripted", "1.0.0").await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (_, deployments) =
+        s.get(&format!("/api/releases/{}/deployments", created["ReleaseId"].as_str().unwrap())).await;
+    let task = deployments["Items"][0]["TaskId"].as_str().unwrap().to_owned();
+    let done = s.wait_task(&task).await;
+    assert_eq!(done["State"], "Success", "{done}");
+    let (_, raw) = s.get_text(&format!("/api/tasks/{task}/raw")).await;
+    assert!(raw.contains("script ran with first-arg for Development in"), "{raw}");
+    assert!(raw.contains(&format!("/data/work/{task}")), "runs in its working directory: {raw}");
+}
