@@ -12,6 +12,12 @@ use crate::exit::UserError;
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &BuildInfoPushArgs) -> anyhow::Result<()> {
+    for id in &args.package_ids {
+        ferry_core::package_id::PackageId::new(id).map_err(|err| {
+            UserError::usage(format!("invalid value `{id}` for --package-id: {err}"))
+                .hint("package ids are letters, digits, `_`, `-` and `.`, e.g. MyCompany.Web")
+        })?;
+    }
     let version = super::version::resolve(ctx, &args.version)?;
     let from_file = match &args.file {
         Some(file) => {
