@@ -1,0 +1,200 @@
+//! Bad values for every flag that takes one: exit 2, and a message on stderr that names the flag
+//! and the accepted form. Nothing is contacted: the server URL points at a closed port.
+
+use std::process::Command;
+
+/// (arguments, the flag the message must name, words of which one must appear: the accepted form)
+const CASES: &[(&[&str], &str, &[&str])] = &[
+    (&["-o", "yaml", "version"], "--output", &["text", "json"]),
+    (&["--ci", "nope", "version"], "--ci", &["github", "possible values"]),
+    (&["--connect-timeout", "abc", "version"], "--connect-timeout", &["number", "integer", "digit"]),
+    (
+        &["--request-timeout=-5", "version"],
+        "--request-timeout",
+        &["number", "integer", "digit", "unexpected"],
+    ),
+    (
+        &["package", "create", "--id", "App", "--version", "1.0.0", "--format", "rar"],
+        "--format",
+        &["zip", "nupkg"],
+    ),
+    (
+        &["package", "create", "--id", "App", "--version", "1.0.0", "--compression-level", "12"],
+        "--compression-level",
+        &["0..=9", "0-9", "0 to 9", "0..10"],
+    ),
+    (
+        &["package", "create", "--id", "bad id!", "--version", "1.0.0"],
+        "--id",
+        &["letters", "character", "allowed"],
+    ),
+    (
+        &["package", "create", "--id", "App", "--version", "01.x"],
+        "--version",
+        &["MAJOR.MINOR", "e.g.", "leading zero"],
+    ),
+    (&["package", "push", "App.1.0.0.zip", "--if-exists", "sometimes"], "--if-exists", &["fail", "ignore"]),
+    (
+        &["package", "push", "App.1.0.0.zip", "--overwrite-mode", "Nope"],
+        "--overwrite-mode",
+        &["FailIfExists", "fail-if-exists"],
+    ),
+    (
+        &["build-info", "create", "--package-id", "App", "--version", "1.0.0", "--max-commits=-1"],
+        "--max-commits",
+        &["number", "integer", "digit", "unexpected"],
+    ),
+    (
+        &["build-info", "push", "--package-id", "bad id", "--version", "1.0.0"],
+        "--package-id",
+        &["letters", "character", "allowed"],
+    ),
+    (
+        &["build-info", "push", "--package-id", "App", "--version", "v1"],
+        "--version",
+        &["MAJOR.MINOR", "e.g.", "leading"],
+    ),
+    (&["release", "create", "--project", "P", "--if-exists", "maybe"], "--if-exists", &["fail", "ignore"]),
+    (
+        &["release", "create", "--project", "P", "--version", "not.a.version"],
+        "--version",
+        &["MAJOR.MINOR", "e.g.", "auto"],
+    ),
+    (
+        &["release", "create", "--project", "P", "--version", "1.0.0", "--package", "::"],
+        "--package",
+        &["ID:VERSION", "STEP:VERSION"],
+    ),
+    (
+        &[
+            "release",
+            "deploy",
+            "--project",
+            "P",
+            "--version",
+            "1.0.0",
+            "--to",
+            "Dev",
+            "--timeout",
+            "5 parsecs",
+        ],
+        "--timeout",
+        &["30s", "10m", "e.g.", "duration"],
+    ),
+    (
+        &["release", "deploy", "--project", "P", "--version", "1.0.0", "--to", "Dev", "--poll-interval", "x"],
+        "--poll-interval",
+        &["30s", "1s", "e.g.", "duration"],
+    ),
+    (
+        &[
+            "release",
+            "deploy",
+            "--project",
+            "P",
+            "--version",
+            "1.0.0",
+            "--to",
+            "Dev",
+            "--variable",
+            "NOEQUALS",
+        ],
+        "--variable",
+        &["NAME=VALUE"],
+    ),
+    (
+        &["release", "promote", "--project", "P", "--from", "Dev", "--to", "Test", "--timeout=-1s"],
+        "--timeout",
+        &["30s", "10m", "e.g.", "duration"],
+    ),
+    (
+        &["release", "rollback", "--project", "P", "--environment", "Dev", "--poll-interval", "0x"],
+        "--poll-interval",
+        &["30s", "1s", "e.g.", "duration"],
+    ),
+    (
+        &["task", "wait", "ServerTasks-1", "--timeout", "abc"],
+        "--timeout",
+        &["30s", "10m", "e.g.", "duration"],
+    ),
+    (&["server", "--listen", "notanaddr"], "--listen", &["127.0.0.1:8065", "ADDR", "HOST:PORT", "address"]),
+    (&["server", "--workers", "many"], "--workers", &["number", "integer", "digit"]),
+    (
+        &["server", "--workers", "0"],
+        "--workers",
+        &["between 1 and", "at least 1", "1 or more", "greater", "positive", ">= 1", "at least one"],
+    ),
+    (&["server", "--max-upload-mib=-1"], "--max-upload-mib", &["number", "integer", "digit", "unexpected"]),
+    (&["server", "--max-json-kib", "x"], "--max-json-kib", &["number", "integer", "digit"]),
+    (&["server", "--deploy-timeout", "forever"], "--deploy-timeout", &["30m", "30s", "e.g.", "duration"]),
+    (
+        &["--server", "ftp://example.invalid", "release", "create", "--project", "P", "--version", "1.0.0"],
+        "--server",
+        &["http://", "https://", "http"],
+    ),
+    (
+        &["--server", "not a url", "release", "create", "--project", "P", "--version", "1.0.0"],
+        "--server",
+        &["http://", "https://", "URL"],
+    ),
+    (
+        &["ship", "--project", "P", "--id", "a b", "--version", "1.0.0", "--base-path", "."],
+        "--id",
+        &["letters", "character", "allowed"],
+    ),
+    (
+        &["ship", "--project", "P", "--id", "App", "--version", "x.y", "--base-path", "."],
+        "--version",
+        &["MAJOR.MINOR", "e.g.", "auto"],
+    ),
+    (
+        &[
+            "ship",
+            "--project",
+            "P",
+            "--id",
+            "App",
+            "--version",
+            "1.0.0",
+            "--base-path",
+            ".",
+            "--format",
+            "7z",
+        ],
+        "--format",
+        &["zip", "nupkg"],
+    ),
+];
+
+#[test]
+fn every_bad_flag_value_exits_2_naming_the_flag_and_the_accepted_form() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("App.1.0.0.zip"), b"PK").unwrap();
+    let mut problems = Vec::new();
+    for (args, flag, forms) in CASES {
+        let output = Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .args(*args)
+            .current_dir(dir.path())
+            .env("FERRY_DATA", dir.path().join("data"))
+            .env("FERRY_SERVER", "http://127.0.0.1:9")
+            .env("FERRY_CI", "none")
+            .env_remove("FERRY_API_KEY")
+            .env_remove("GITHUB_ACTIONS")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let code = output.status.code();
+        let names_flag = stderr.contains(flag);
+        let names_form = forms.iter().any(|f| stderr.to_lowercase().contains(&f.to_lowercase()));
+        if code != Some(2) || !names_flag || !names_form {
+            problems.push(format!(
+                "ferry {}: exit {code:?} (want 2), names {flag}: {names_flag}, names the accepted form ({}): {names_form}\n    {}",
+                args.join(" "),
+                forms.join(" | "),
+                stderr.trim().replace('\n', "\n    ")
+            ));
+        }
+    }
+    println!("FIGURES cli-errors: cases={} failing={}", CASES.len(), problems.len());
+    assert!(problems.is_empty(), "{} of {} cases:\n{}", problems.len(), CASES.len(), problems.join("\n"));
+}
