@@ -158,6 +158,7 @@ pub enum PackageFormat {
 
 /// Ferry's commands.
 #[derive(Debug, Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "parsed once per process; boxing the flags would buy nothing")]
 pub enum Command {
     /// Create and push packages.
     #[command(subcommand)]
@@ -185,6 +186,7 @@ pub enum Command {
 
 /// `ferry package ...`
 #[derive(Debug, Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "parsed once per process; boxing the flags would buy nothing")]
 pub enum PackageCommand {
     /// Create a zip, nupkg or tar.gz package, reproducibly.
     Create(PackageCreateArgs),
