@@ -611,9 +611,9 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let value: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration; use a number with s, m, h or ms, e.g. 90s or 10m"))?;
+    let value: u64 = number.parse().map_err(|_| {
+        format!("`{text}` is not a duration; use a number with s, m, h or ms, e.g. 90s or 10m")
+    })?;
     let seconds = |n: u64| std::time::Duration::from_secs(n);
     match unit {
         "" | "s" => Ok(seconds(value)),
