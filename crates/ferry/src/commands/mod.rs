@@ -21,7 +21,9 @@ use crate::context::Ctx;
 /// Run one command.
 pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Package(PackageCommand::Create(args)) | Command::Pack(args) => package_create::run(ctx, &args).await,
+        Command::Package(PackageCommand::Create(args)) | Command::Pack(args) => {
+            package_create::run(ctx, &args).await
+        }
         Command::Package(PackageCommand::Push(args)) => package_push::run(ctx, &args).await,
         Command::BuildInfo(BuildInfoCommand::Create(args)) => build_info_create::run(ctx, &args).await,
         Command::BuildInfo(BuildInfoCommand::Push(args)) => build_info_push::run(ctx, &args).await,
