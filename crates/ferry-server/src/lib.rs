@@ -19,6 +19,7 @@ mod deploy;
 pub mod errors;
 mod feed;
 mod lifecycle;
+mod lock;
 mod paging;
 mod server;
 mod state;

@@ -74,6 +74,7 @@ pub struct RunningServer {
     serve: tokio::task::JoinHandle<std::io::Result<()>>,
     state: AppState,
     grace: Duration,
+    _lock: crate::lock::DataLock,
 }
 
 impl std::fmt::Debug for RunningServer {
@@ -109,6 +110,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, ServerError>
         .map_err(|err| ServerError::io(format!("creating {}", options.data_dir.display()), err))?;
     let data_dir = std::fs::canonicalize(&options.data_dir)
         .map_err(|err| ServerError::io(format!("resolving {}", options.data_dir.display()), err))?;
+    let lock = crate::lock::DataLock::acquire(&data_dir)?;
     crate::feed::prepare(&data_dir)?;
     let store = Store::open(&data_dir)?;
     let applied = match config {
@@ -167,7 +169,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, ServerError>
         }
     };
     tracing::info!(%local_addr, scheme, "ferry server listening");
-    Ok(RunningServer { local_addr, scheme, handle, serve, state, grace: options.shutdown_grace })
+    Ok(RunningServer { local_addr, scheme, handle, serve, state, grace: options.shutdown_grace, _lock: lock })
 }
 
 impl RunningServer {

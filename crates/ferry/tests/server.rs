@@ -234,8 +234,11 @@ fn sigkill_during_a_deployment_then_restart() {
     ]);
     assert_eq!(status, 200, "{body}");
     let task = body.split("\"ServerTaskId\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    // Wait until the command runs and its output is logged (its process group is recorded by then).
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !server.curl(&[&format!("/api/tasks/{task}")]).1.contains("\"Executing\"") {
+    // (The line echoing the command also contains the word; the output line ends with it.)
+    while !server.curl(&[&format!("/api/tasks/{task}/raw")]).1.lines().any(|line| line.ends_with(" started"))
+    {
         assert!(Instant::now() < deadline, "the task never started");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -251,7 +254,13 @@ fn sigkill_during_a_deployment_then_restart() {
     // The command the killed server left running was stopped by the restart.
     let pid = std::fs::read_to_string(dir.path().join("long.pid")).unwrap().trim().to_owned();
     let gone = Instant::now() + Duration::from_secs(10);
-    while Path::new(&format!("/proc/{pid}")).exists() {
+    let running = |pid: &str| {
+        // A zombie (exited, not yet reaped by whoever adopted it) is not running.
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().next()) != Some("Z")
+        })
+    };
+    while running(&pid) {
         assert!(Instant::now() < gone, "the leftover deploy command {pid} is still running");
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -103,7 +103,7 @@ async fn hostile_ids_and_paths() {
         .collect();
     entries.sort();
     entries.retain(|e| !e.starts_with("ferry.db"));
-    assert_eq!(entries, ["packages", "tmp", "work"]);
+    assert_eq!(entries, ["packages", "server.lock", "tmp", "work"]);
     assert!(!s.dir.path().join("x.zip").exists() && !s.dir.path().join("evil.1.0.0").exists());
 }
 

@@ -70,3 +70,16 @@ async fn shutdown_lets_a_short_deployment_finish() {
     let (_, task) = s.get(&format!("/api/tasks/{task}")).await;
     assert_eq!(task["IsCompleted"], true, "{task}");
 }
+
+#[tokio::test]
+async fn a_second_server_on_the_same_data_directory_is_refused() {
+    let mut s = TestServer::start().await;
+    let options = ferry_server::ServerOptions::embedded(s.dir.path().join("data"), None);
+    let err = ferry_server::start(options).await.unwrap_err();
+    assert!(err.to_string().contains("in use by another ferry server"), "{err}");
+    // The first one is unaffected, and after it stops the directory is free again.
+    assert_eq!(s.get("/api/projects").await.0, StatusCode::OK);
+    s.stop().await;
+    let options = ferry_server::ServerOptions::embedded(s.dir.path().join("data"), None);
+    ferry_server::start(options).await.unwrap().shutdown().await;
+}
