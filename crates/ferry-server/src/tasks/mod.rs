@@ -21,6 +21,8 @@ use crate::store::now;
 pub struct TaskRunner {
     permits: Arc<Semaphore>,
     running: Mutex<HashMap<String, RunningTask>>,
+    /// One deployment at a time per project and environment, in queue order.
+    lanes: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// A task running in this process: how to cancel it and its handle.
@@ -47,7 +49,11 @@ impl Outcome {
 impl TaskRunner {
     /// A pool running at most `workers` tasks at once.
     pub fn new(workers: usize) -> TaskRunner {
-        TaskRunner { permits: Arc::new(Semaphore::new(workers)), running: Mutex::new(HashMap::new()) }
+        TaskRunner {
+            permits: Arc::new(Semaphore::new(workers)),
+            running: Mutex::new(HashMap::new()),
+            lanes: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Mark tasks a previous run left Executing (or Queued) as Failed.
@@ -102,6 +108,11 @@ impl TaskRunner {
             }
             None => false,
         }
+    }
+
+    fn lane(&self, key: String) -> Arc<tokio::sync::Mutex<()>> {
+        let mut lanes = self.lanes.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(lanes.entry(key).or_default())
     }
 
     fn finished(&self, task_id: &str) {
@@ -197,6 +208,19 @@ async fn run(state: AppState, task_id: String, token: CancellationToken) {
 }
 
 async fn execute(state: &AppState, task_id: &str, token: &CancellationToken) -> ApiResult<Outcome> {
+    // Deployments of one project to one environment run one after the other (the lane's mutex is
+    // fair, so in queue order); the worker permit is taken only once it is this task's turn.
+    let id = task_id.to_owned();
+    let task = state.store.call(move |c| Task::get(c, &id)).await?;
+    let lane = state.tasks.lane(format!(
+        "{}/{}",
+        task.project_id.as_deref().unwrap_or(""),
+        task.environment_id.as_deref().unwrap_or("")
+    ));
+    let _turn = tokio::select! {
+        turn = lane.lock_owned() => turn,
+        _ = token.cancelled() => return Ok(Outcome::failed("Canceled", "The task was canceled before it started.")),
+    };
     let permit = tokio::select! {
         permit = Arc::clone(&state.tasks.permits).acquire_owned() => permit,
         _ = token.cancelled() => return Ok(Outcome::failed("Canceled", "The task was canceled before it started.")),

@@ -64,6 +64,12 @@ packages = ["Hello.Lib"]
 deploy = "env | grep ^FERRY_ | sort; ls \"$FERRY_PACKAGE_HELLO_LIB\"; test -z \"$FERRY_SERVER_API_KEYS\""
 
 [[projects]]
+name = "Serial"
+lifecycle = "Manual"
+packages = []
+deploy = "echo start $FERRY_RELEASE_VERSION >> \"$FERRY_CONFIG_DIR/serial.log\"; sleep 0.3; echo end $FERRY_RELEASE_VERSION >> \"$FERRY_CONFIG_DIR/serial.log\""
+
+[[projects]]
 name = "Bomb"
 lifecycle = "Manual"
 packages = ["Bomb"]

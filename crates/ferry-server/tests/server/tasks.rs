@@ -143,3 +143,39 @@ async fn relative_deploy_scripts_resolve_next_to_the_configuration() {
     assert!(raw.contains("script ran with first-arg for Development in"), "{raw}");
     assert!(raw.contains(&format!("/data/work/{task}")), "runs in its working directory: {raw}");
 }
+
+#[tokio::test]
+async fn deployments_to_one_environment_run_one_at_a_time_in_order() {
+    let s = TestServer::start().await;
+    for v in ["1.0.0", "1.0.1", "1.0.2"] {
+        assert_eq!(s.create_release("Serial", v).await.0, StatusCode::CREATED);
+    }
+    let mut tasks = Vec::new();
+    for v in ["1.0.0", "1.0.1", "1.0.2"] {
+        let (status, answer) = s.deploy("Serial", v, &["Development"]).await;
+        assert_eq!(status, StatusCode::OK);
+        tasks.push(task_ids(&answer).remove(0));
+    }
+    // A redeployment of 1.0.0 queues behind them.
+    let (_, other) = s.deploy("Serial", "1.0.0", &["Development"]).await;
+    tasks.push(task_ids(&other).remove(0));
+    for task in &tasks {
+        assert_eq!(s.wait_task(task).await["State"], "Success");
+    }
+    let log = std::fs::read_to_string(s.dir.path().join("serial.log")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "start 1.0.0",
+            "end 1.0.0",
+            "start 1.0.1",
+            "end 1.0.1",
+            "start 1.0.2",
+            "end 1.0.2",
+            "start 1.0.0",
+            "end 1.0.0"
+        ],
+        "never overlapping, in queue order"
+    );
+}
