@@ -12,7 +12,7 @@
 #   RUSTC_BOOTSTRAP=1 cargo fuzz run -s none -O <target> fuzz/artifacts/<target>/crash-...
 # Ends with the line `fuzz: N passed, N failed` (a target fails when it found a crash).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export RUSTC_BOOTSTRAP=1
 seconds=${FUZZ_SECONDS:-30}
 sanitizer=${FUZZ_SANITIZER:-none}
