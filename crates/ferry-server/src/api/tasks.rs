@@ -17,7 +17,20 @@ use crate::store::model::{LogLine, Task};
 
 /// `GET tasks`.
 pub async fn list(State(state): State<AppState>, query: Query) -> ApiResult<Response> {
-    let all = state.store.call(|c| Task::all(c)).await?;
+    // Waiting clients poll with `ids`: read just those rows then.
+    let mut ids = query.list("ids");
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(id.to_ascii_lowercase()));
+    let all = if ids.is_empty() {
+        state.store.call(|c| Task::all(c)).await?
+    } else {
+        state
+            .store
+            .call(move |c| {
+                ids.iter().filter_map(|id| Task::by_id(c, id).transpose()).collect::<Result<Vec<_>, _>>()
+            })
+            .await?
+    };
     let states = query.list("states");
     let project = query.get("project").map(str::to_owned);
     let environment = query.get("environment").map(str::to_owned);
