@@ -12,7 +12,9 @@ new ZipPackageBuilder()
     inputFilePatterns: ["**"],
     outputFolder,
     overwrite: true,
-    compressionLevel: 6,
+    // No compressionLevel: despite its name the client writes it into each entry's *method*
+    // field (adm-zip `header.method`), so 6 would claim "implode" and produce an unreadable zip.
+    // The default, 8, means deflate, which adm-zip does with Node's zlib at its default level 6.
     logger: quiet,
   })
   .then((name) => console.log(name))
