@@ -204,6 +204,12 @@ fn a_server_slower_than_the_request_timeout_is_retried_for_reads_and_reported_tr
         assert!(stderr.contains("time") || stderr.contains("timed out"), "says it timed out: {stderr}");
     }
     assert!(elapsed < Duration::from_secs(120), "bounded: {elapsed:?}");
+    println!(
+        "slow upload: exit {:?} after {elapsed:?}, {} package(s) stored, stderr: {}",
+        output.status.code(),
+        found.len(),
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     // Reads: one slow answer, then a normal one: the command succeeds.
     let plan = Plan::pass().once(Match::request("GET", "/api"), Fault::SlowResponse(Duration::from_secs(3)));
