@@ -112,22 +112,15 @@ fn files_in(dir: &Path) -> Vec<String> {
 }
 
 fn pack(dir: &Path, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec![
-        "-o",
-        "json",
-        "package",
-        "create",
-        "--id",
-        "My.App",
-        "--version",
-        "1.2.3",
-        "--base-path",
-        "app",
-        "--out-folder",
-        "out",
-    ];
+    pack_with(dir, &[], "out", extra)
+}
+
+/// `ferry -o json package create` of `app` into `out_folder` with extra environment and flags.
+fn pack_with(dir: &Path, env: &[(&str, &str)], out_folder: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["-o", "json", "package", "create", "--id", "My.App", "--version", "1.2.3"];
+    args.extend(["--base-path", "app", "--out-folder", out_folder]);
     args.extend_from_slice(extra);
-    let out = ferry(dir).args(&args).output().unwrap();
+    let out = ferry(dir).envs(env.iter().copied()).args(&args).output().unwrap();
     assert!(out.status.success(), "ferry {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("exactly one JSON document on stdout")
 }
@@ -309,26 +302,8 @@ fn reproducible_after_touch_and_source_date_epoch_respected() {
         let second = pack(dir.path(), &["--format", format, "--overwrite"]);
         assert_eq!(first["sha256"], second["sha256"], "{format}: same content, same bytes");
 
-        let mut with_epoch = ferry(dir.path());
-        with_epoch.env("SOURCE_DATE_EPOCH", "1700000000").args([
-            "-o",
-            "json",
-            "package",
-            "create",
-            "--id",
-            "My.App",
-            "--version",
-            "1.2.3",
-            "--base-path",
-            "app",
-            "--out-folder",
-            "epoch",
-            "--format",
-            format,
-        ]);
-        let out = with_epoch.output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let epoch: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let epoch =
+            pack_with(dir.path(), &[("SOURCE_DATE_EPOCH", "1700000000")], "epoch", &["--format", format]);
         assert_ne!(epoch["sha256"], first["sha256"], "{format}: the timestamp is in the bytes");
         let path = dir.path().join(epoch["path"].as_str().unwrap());
         if format == "tar.gz" {
