@@ -26,6 +26,9 @@ pub(crate) enum Mode {
     Store,
     /// Deflate (one piece of a stream).
     Deflate,
+    /// Deflate one piece of a mixed stream (tar.gz): a piece whose level-1 sample does not
+    /// shrink is written as stored deflate blocks (level 0) instead of searched for matches.
+    DeflateAdaptive,
     /// Deflate a whole small entry; the caller keeps the raw bytes to store them instead when
     /// deflate does not make them smaller.
     DeflateOrStore,
@@ -62,6 +65,10 @@ pub(crate) fn run(job: Job) -> io::Result<Done> {
     let deflated = match job.mode {
         Mode::Store => None,
         Mode::DeflateOrStore if !worth_deflating(&job.data)? => None,
+        Mode::DeflateAdaptive => {
+            let level = if worth_deflating(&job.data)? { job.level } else { 0 };
+            Some(deflate(&job.data, &job.dictionary, level, job.last)?)
+        }
         Mode::Deflate | Mode::DeflateOrStore => {
             Some(deflate(&job.data, &job.dictionary, job.level, job.last)?)
         }

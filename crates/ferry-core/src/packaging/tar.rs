@@ -227,7 +227,7 @@ impl<W: Write> ParallelGzip<W> {
         let data = std::mem::replace(&mut self.buffer, Vec::with_capacity(if last { 0 } else { CHUNK }));
         let dictionary =
             std::mem::replace(&mut self.dictionary, if last { Vec::new() } else { pipeline::tail(&data) });
-        let job = Job { data, dictionary, last, level: self.level, mode: Mode::Deflate };
+        let job = Job { data, dictionary, last, level: self.level, mode: Mode::DeflateAdaptive };
         let ParallelGzip { inner, crc, pipeline, .. } = self;
         pipeline.submit((), job, &mut |(), done: Done| write_piece(inner, crc, done))
     }
