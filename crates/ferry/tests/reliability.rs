@@ -233,7 +233,6 @@ struct Acked {
 #[test]
 fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     let mut server = start_server(0.4);
-    let client = server.client();
     // A package for the Slow project's releases (its deployments run a command when killed).
     let (slow_pkg, _) = flow::make_package(&server.scratch(), "Slow", "1.0.0", 1024, 1);
     let push = ferry(&server.url(), Some(API_KEY), &["package", "push", slow_pkg.to_str().unwrap()]);
@@ -244,6 +243,8 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     let mut all_releases: Vec<String> = Vec::new();
     let mut interrupted_tasks = 0u64;
     for run in 0..total_runs as u64 {
+        // A restart may land on another port if the old one was taken meanwhile.
+        let client = server.client();
         let mut rng = Rng::new(1000 + run);
         let acked = Arc::new(Mutex::new(Acked::default()));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -339,6 +340,7 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         all_releases.extend(acked.releases);
     }
     // Everything acknowledged in every run is still there at the end.
+    let client = server.client();
     let listed = flow::packages(&client);
     let lost = all_acked
         .iter()
