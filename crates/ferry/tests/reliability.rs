@@ -496,3 +496,57 @@ fn concurrent_releases_and_deployments_keep_the_lifecycle() {
         &[("releases", created), ("test_deploys_accepted", accepted), ("test_deploys_refused", refused)],
     );
 }
+
+#[test]
+fn ship_through_random_faults_lands_exactly_once() {
+    let server = start_server(0.05);
+    let client = server.client();
+    let app = server.scratch().join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(app.join("index.html"), "hello").unwrap();
+    let mut faults = 0;
+    let seeds: Vec<u64> = (100..100 + runs(2, 12) as u64).collect();
+    for &seed in &seeds {
+        let version = format!("6.0.{seed}");
+        // Any request may be hit (reads, uploads, release creation, deployment, task polling).
+        let plan = Plan::random(seed, 0.3, Match::any()).max_random_faults(3);
+        let proxy = FaultProxy::start(server.addr(), plan).unwrap();
+        let data = server.scratch().join(format!("data-{seed}"));
+        let output = ferry(
+            &proxy.url(),
+            Some(API_KEY),
+            &[
+                "--data",
+                data.to_str().unwrap(),
+                "ship",
+                "--project",
+                "App",
+                "--id",
+                "App",
+                "--version",
+                &version,
+                "--base-path",
+                app.to_str().unwrap(),
+                "--wait",
+            ],
+        );
+        let stats = proxy.stop();
+        faults += stats.faults_fired;
+        let log: Vec<_> = stats
+            .log
+            .iter()
+            .filter(|(_, f)| *f != Fault::Pass)
+            .map(|(i, f)| format!("{} {} {f:?}", i.method, i.path))
+            .collect();
+        assert!(output.status.success(), "seed {seed}: faults {log:#?}\n{}", describe(&output));
+        assert_eq!(stored(&client, "App", &version).len(), 1, "seed {seed}: one package");
+        let found = releases_of(&client, "App", &version);
+        assert_eq!(found.len(), 1, "seed {seed}: one release");
+        assert_eq!(
+            deployments_of(&client, &text(&found[0], "Id"), "Development").len(),
+            1,
+            "seed {seed}: one deployment"
+        );
+    }
+    figures("faults-ship", &[("runs", seeds.len() as u64), ("faults", faults), ("duplicates", 0)]);
+}
