@@ -120,6 +120,17 @@ impl Client {
                     if let Ok(mut p) = progress.lock() {
                         p.abandon();
                     }
+                    // After an attempt whose answer never arrived (a lost or too slow response, a
+                    // gateway error), the server may hold the package already: look before sending
+                    // it again, and recognise a conflict that an earlier attempt caused. 429 and
+                    // 503 say the request was not processed.
+                    let answer_lost = err.is_transient() && !matches!(err.status, Some(429 | 503));
+                    if (answer_lost || (err.kind == ErrorKind::Conflict && ambiguous))
+                        && let Some(outcome) =
+                            self.stored_by_earlier_attempt(path, &parsed, size, existed).await
+                    {
+                        return Ok(outcome);
+                    }
                     if err.is_transient() && attempt < attempts {
                         ambiguous = true;
                         let delay = self.backoff(attempt, err.retry_after);
@@ -133,19 +144,6 @@ impl Client {
                         attempt += 1;
                         continue;
                     }
-                    if err.kind == ErrorKind::Conflict
-                        && ambiguous
-                        && let Some((id, version)) = &parsed
-                        && self.same_package_on_server(path, id, version, size).await?
-                    {
-                        // An earlier attempt stored it and its answer was lost.
-                        return Ok(PushOutcome {
-                            path: path.to_owned(),
-                            package_id: id.clone(),
-                            version: version.clone(),
-                            status: PushStatus::Created,
-                        });
-                    }
                     if err.kind == ErrorKind::Conflict {
                         return Err(err.hint(format!(
                             "{file_name} is on the server already: push it with --if-exists ignore to keep the stored one, --if-exists overwrite to replace it, or give the package a new version"
@@ -155,6 +153,23 @@ impl Client {
                 }
             }
         }
+    }
+
+    /// The outcome to report when the server already holds exactly this file (same size and
+    /// SHA-1) although no attempt got an answer saying so. Lookup failures count as "not known".
+    async fn stored_by_earlier_attempt(
+        &self,
+        path: &Path,
+        parsed: &Option<(String, String)>,
+        size: u64,
+        existed: bool,
+    ) -> Option<PushOutcome> {
+        let (id, version) = parsed.as_ref()?;
+        if !self.same_package_on_server(path, id, version, size).await.unwrap_or(false) {
+            return None;
+        }
+        let status = if existed { PushStatus::Overwritten } else { PushStatus::Created };
+        Some(PushOutcome { path: path.to_owned(), package_id: id.clone(), version: version.clone(), status })
     }
 
     async fn same_package_on_server(
