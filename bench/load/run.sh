@@ -12,9 +12,13 @@ cd "$(dirname "$0")/../.."
 seconds=${LOAD_SECONDS:-60}
 concurrency=${LOAD_CONCURRENCY:-8}
 profile=${PROFILE:-debug}
-flag=()
-[ "$profile" = release ] && flag=(--release)
-cargo build "${flag[@]}" -p ferry --bin ferry -p ferry-testkit --bin ferry-load >&2
+if [ "$profile" = release ]; then
+    cargo build --release -p ferry --bin ferry -p ferry-testkit --bin ferry-load >&2
+else
+    # The same selection as tests/run.sh builds, so inside the test command this is a no-op
+    # (a narrower -p selection unifies features differently and rebuilds the dependencies).
+    cargo build --workspace --all-targets >&2
+fi
 mkdir -p bench/out
 export FERRY_BIN="$PWD/target/$profile/ferry"
 echo "load: $concurrency workers, ${seconds}s, $profile build, loopback only" >&2
