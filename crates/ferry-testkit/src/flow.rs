@@ -16,13 +16,10 @@ use crate::server::ferry_bin;
 /// A recognisable API key used by every suite.
 pub const API_KEY: &str = "API-FERRYTESTKEYRELIABILITY0000000001";
 
-/// Three environments, the default lifecycle (Development automatic), and projects:
-/// `App` (no deploy command), `Slow` (a deploy command that sleeps `slow_seconds`),
-/// `Echo` (a deploy command that prints every environment variable it was given).
-pub fn config(api_key: Option<&str>, slow_seconds: f64) -> String {
-    let keys = api_key.map(|k| format!("api_keys = [\"{k}\"]\n\n")).unwrap_or_default();
-    format!(
-        r#"{keys}[[environments]]
+/// The environments Development, Test and Production and the `Default` lifecycle through them
+/// (Development automatic), as `ferry.toml` text ending in a blank line: the part every suite's
+/// configuration shares.
+pub const ENVIRONMENTS_AND_DEFAULT_LIFECYCLE: &str = r#"[[environments]]
 name = "Development"
 [[environments]]
 name = "Test"
@@ -42,7 +39,15 @@ environments = ["Test"]
 name = "Production"
 environments = ["Production"]
 
-[[projects]]
+"#;
+
+/// Three environments, the default lifecycle (Development automatic), and projects:
+/// `App` (no deploy command), `Slow` (a deploy command that sleeps `slow_seconds`),
+/// `Echo` (a deploy command that prints every environment variable it was given).
+pub fn config(api_key: Option<&str>, slow_seconds: f64) -> String {
+    let keys = api_key.map(|k| format!("api_keys = [\"{k}\"]\n\n")).unwrap_or_default();
+    format!(
+        r#"{keys}{ENVIRONMENTS_AND_DEFAULT_LIFECYCLE}[[projects]]
 name = "App"
 packages = ["App"]
 

@@ -49,6 +49,13 @@ pub enum Fault {
     /// Forward the request; when the server starts answering, reset the client's connection.
     /// The server committed the work; the client saw a connection reset.
     LoseResponse,
+    /// Forward the request; when the server starts answering, send the client this status
+    /// instead (with [`canned_response`]) and close. The server committed the work; the client
+    /// saw an error status.
+    ReplaceResponse {
+        /// HTTP status, e.g. 502, 503, 504.
+        status: u16,
+    },
 }
 
 impl Fault {
@@ -63,6 +70,7 @@ impl Fault {
             Fault::ResetResponseAfter(_) => "reset-response",
             Fault::Respond { .. } => "respond",
             Fault::LoseResponse => "lose-response",
+            Fault::ReplaceResponse { .. } => "replace-response",
         }
     }
 }
@@ -260,6 +268,11 @@ impl Stats {
     pub fn count(&self, kind: &str) -> usize {
         self.log.iter().filter(|(_, f)| f.kind() == kind).count()
     }
+
+    /// How many requests matched by `matcher` were passed through untouched.
+    pub fn passed(&self, matcher: &Match) -> usize {
+        self.log.iter().filter(|(info, f)| *f == Fault::Pass && matcher.matches(info)).count()
+    }
 }
 
 struct Shared {
@@ -429,6 +442,7 @@ enum ResponseMode {
     Lose,
     Slow(Duration),
     ResetAfter(u64),
+    Replace(u16),
 }
 
 async fn handle_connection(mut client: TcpStream, upstream_addr: SocketAddr, shared: Arc<Shared>, id: u64) {
@@ -473,6 +487,7 @@ async fn handle_connection(mut client: TcpStream, upstream_addr: SocketAddr, sha
                                 Fault::ResetResponseAfter(n) => response = ResponseMode::ResetAfter(n),
                                 Fault::Respond { status, retry_after } => swallow = Some((status, retry_after)),
                                 Fault::LoseResponse => response = ResponseMode::Lose,
+                                Fault::ReplaceResponse { status } => response = ResponseMode::Replace(status),
                             }
                             bytes
                         }
@@ -533,6 +548,12 @@ async fn handle_connection(mut client: TcpStream, upstream_addr: SocketAddr, sha
                     ResponseMode::Lose => {
                         shared.fired();
                         reset(client);
+                        return;
+                    }
+                    ResponseMode::Replace(status) => {
+                        shared.fired();
+                        let _ = client.write_all(&canned_response(*status, None)).await;
+                        let _ = client.shutdown().await;
                         return;
                     }
                     ResponseMode::Slow(d) => {
@@ -913,6 +934,19 @@ mod tests {
         assert!(post(&proxy.url(), "/commit", b"x").is_err());
         std::thread::sleep(Duration::from_millis(50));
         assert_eq!(*server.seen.lock().unwrap(), ["POST /commit"], "the server did the work");
+    }
+
+    #[test]
+    fn replace_response_lets_the_server_commit_and_answers_the_status() {
+        let server = test_server(Duration::ZERO);
+        let plan = Plan::pass().once(Match::path("/commit"), Fault::ReplaceResponse { status: 504 });
+        let proxy = FaultProxy::start(server.addr, plan).unwrap();
+        assert_eq!(post(&proxy.url(), "/commit", b"x").unwrap().status, 504);
+        assert_eq!(post(&proxy.url(), "/commit", b"y").unwrap().status, 200);
+        assert_eq!(*server.seen.lock().unwrap(), ["POST /commit", "POST /commit"], "the server did the work");
+        let stats = proxy.stats();
+        assert_eq!(stats.count("replace-response"), 1);
+        assert_eq!(stats.passed(&Match::path("/commit")), 1);
     }
 
     #[test]

@@ -94,6 +94,12 @@ impl ServerBuilder {
         self
     }
 
+    /// How long to wait for the server to listen and answer (30 s unless set).
+    pub fn startup_timeout(mut self, timeout: Duration) -> Self {
+        self.startup_timeout = timeout;
+        self
+    }
+
     /// Use this data directory instead of a fresh temporary one.
     pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.data_dir = Some(dir.into());
@@ -241,6 +247,12 @@ impl ServerProcess {
     /// The configuration file, when one was given.
     pub fn config_path(&self) -> Option<&Path> {
         self.config_path.as_deref()
+    }
+
+    /// The temporary folder holding the data directory (`data/`, unless one was given), the
+    /// configuration (`ferry.toml`) and the logs; it lives as long as this server.
+    pub fn dir(&self) -> &Path {
+        self.temp.path()
     }
 
     /// A scratch directory that lives as long as this server (for packages, outputs, ...).

@@ -226,7 +226,7 @@ fn release_creation_through_503s_is_retried_and_creates_one_release() {
     let server = Server::start();
     let package = make_package(server.path(), "Hello", "1.0.0");
     server.ferry().args(["package", "push"]).arg(&package).assert().success();
-    let proxy = FlakyProxy::start(&server.url, "releases/create/v1", 503, 2);
+    let proxy = flaky_proxy(&server, "releases/create/v1", 503, 2);
     let output = server
         .ferry()
         .env("FERRY_SERVER", &proxy.url)
@@ -235,8 +235,8 @@ fn release_creation_through_503s_is_retried_and_creates_one_release() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert_eq!(proxy.failed.load(std::sync::atomic::Ordering::SeqCst), 2);
-    assert_eq!(proxy.passed.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(proxy.failed(), 2);
+    assert_eq!(proxy.passed(), 1);
     assert!(stderr.contains("503"), "retries are logged: {stderr}");
     let json = json_of(&output);
     assert_eq!(json["version"], "1.0.0");
@@ -250,7 +250,7 @@ fn release_creation_through_503s_is_retried_and_creates_one_release() {
 fn uploads_through_503s_are_re_streamed() {
     let server = Server::start();
     let package = make_package(server.path(), "Hello", "1.0.0");
-    let proxy = FlakyProxy::start(&server.url, "packages/raw", 503, 2);
+    let proxy = flaky_proxy(&server, "packages/raw", 503, 2);
     let output = server
         .ferry()
         .env("FERRY_SERVER", &proxy.url)
@@ -260,7 +260,7 @@ fn uploads_through_503s_are_re_streamed() {
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(json_of(&output)[0]["status"], "created");
-    assert_eq!(proxy.failed.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(proxy.failed(), 2);
 }
 
 #[test]
@@ -350,12 +350,11 @@ fn https_with_a_private_ca_needs_ca_cert_and_insecure_warns() {
 
 #[test]
 fn lost_answers_after_the_server_committed_do_not_duplicate_anything() {
-    use std::sync::atomic::Ordering;
     let server = Server::start();
     let package = make_package(server.path(), "Hello", "1.0.0");
 
     // The upload is stored, its 201 lost: the retry's 409 is recognised as our own package.
-    let proxy = FlakyProxy::start_lossy(&server.url, "packages/raw", 502, 1);
+    let proxy = lossy_proxy(&server, "packages/raw", 502, 1);
     let output = server
         .ferry()
         .env("FERRY_SERVER", &proxy.url)
@@ -365,10 +364,10 @@ fn lost_answers_after_the_server_committed_do_not_duplicate_anything() {
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(json_of(&output)[0]["status"], "created");
-    assert_eq!(proxy.failed.load(Ordering::SeqCst), 1);
+    assert_eq!(proxy.failed(), 1);
 
     // The release is created, the answer lost: found, not created twice.
-    let proxy = FlakyProxy::start_lossy(&server.url, "releases/create/v1", 504, 1);
+    let proxy = lossy_proxy(&server, "releases/create/v1", 504, 1);
     let output = server
         .ferry()
         .env("FERRY_SERVER", &proxy.url)
@@ -379,7 +378,7 @@ fn lost_answers_after_the_server_committed_do_not_duplicate_anything() {
     assert!(output.status.success(), "{stderr}");
     assert_eq!(json_of(&output)["existing"], false);
     assert!(stderr.contains("had created"), "{stderr}");
-    assert_eq!(proxy.passed.load(Ordering::SeqCst), 0, "no second POST");
+    assert_eq!(proxy.passed(), 0, "no second POST");
     let project = server.get("/api/Spaces-1/projects/Hello");
     let project_id = project["Id"].as_str().unwrap().to_owned();
     assert_eq!(release_versions(&server, &project_id), vec!["1.0.0"]);
@@ -400,7 +399,7 @@ fn lost_answers_after_the_server_committed_do_not_duplicate_anything() {
         ])
         .assert()
         .success();
-    let proxy = FlakyProxy::start_lossy(&server.url, "deployments/create", 503, 1);
+    let proxy = lossy_proxy(&server, "deployments/create", 503, 1);
     let output = server
         .ferry()
         .env("FERRY_SERVER", &proxy.url)
@@ -422,7 +421,7 @@ fn lost_answers_after_the_server_committed_do_not_duplicate_anything() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert_eq!(json_of(&output)["deployments"][0]["state"], "Success");
-    assert_eq!(proxy.passed.load(Ordering::SeqCst), 0, "no second POST");
+    assert_eq!(proxy.passed(), 0, "no second POST");
     let deployments = server.get(&format!("/api/Spaces-1/deployments?projects={project_id}&take=100"));
     let to_test = deployments["Items"]
         .as_array()

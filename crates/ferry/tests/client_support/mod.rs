@@ -1,17 +1,19 @@
 //! Shared by the client, release and ship end-to-end tests: `ferry server` as a separate process
-//! on a free loopback port with an API key, `ferry` commands against it, a raw HTTP GET for
-//! checking what the server stored, and a proxy that answers 503 before passing requests on.
+//! on a free loopback port with an API key (ferry-testkit's [`ServerProcess`]), `ferry` commands
+//! against it, a raw HTTP GET for checking what the server stored (ferry-testkit's [`Client`]),
+//! and a proxy that answers an error status before passing requests on (ferry-testkit's
+//! [`FaultProxy`]).
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as StdCommand, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::Command as StdCommand;
+use std::time::Duration;
 
 use assert_cmd::Command;
+use ferry_testkit::flow::ENVIRONMENTS_AND_DEFAULT_LIFECYCLE;
+use ferry_testkit::http::Client;
+use ferry_testkit::proxy::{Fault, FaultProxy, Match, Plan, Stats};
+use ferry_testkit::server::{ServerBuilder, ServerProcess};
 
 /// The test API key.
 pub const KEY: &str = "API-TESTKEY7Q2";
@@ -27,27 +29,7 @@ pub fn config(extra: &str) -> String {
     format!(
         r#"api_keys = ["{KEY}"]
 
-[[environments]]
-name = "Development"
-[[environments]]
-name = "Test"
-[[environments]]
-name = "Production"
-
-[[lifecycles]]
-name = "Default"
-[[lifecycles.phases]]
-name = "Development"
-environments = ["Development"]
-automatic = true
-[[lifecycles.phases]]
-name = "Test"
-environments = ["Test"]
-[[lifecycles.phases]]
-name = "Production"
-environments = ["Production"]
-
-[[projects]]
+{ENVIRONMENTS_AND_DEFAULT_LIFECYCLE}[[projects]]
 name = "Hello"
 packages = ["Hello"]
 deploy = "echo deploying Hello $FERRY_RELEASE_VERSION to $FERRY_ENVIRONMENT"
@@ -65,14 +47,13 @@ deploy = "sleep 20"
     )
 }
 
-/// `ferry server` running in its own process.
+/// `ferry server` running in its own process (killed when dropped).
 pub struct Server {
-    child: Child,
-    /// `http://127.0.0.1:PORT`.
+    process: ServerProcess,
+    /// `http://127.0.0.1:PORT` (or `https://`).
     pub url: String,
-    /// Temporary folder holding the data directory, the configuration and work files.
-    pub dir: tempfile::TempDir,
-    log: Arc<Mutex<String>>,
+    /// Files the server's arguments refer to (TLS certificates), kept while it runs.
+    _files: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -83,57 +64,32 @@ impl Server {
 
     /// Start with this configuration text.
     pub fn start_with(config_text: &str) -> Server {
-        Server::start_in(tempfile::tempdir().unwrap(), config_text, &[])
+        Server::launch(config_text, &[], None)
     }
 
-    /// Start in `dir` with this configuration text and extra `ferry server` arguments.
-    pub fn start_in(dir: tempfile::TempDir, config_text: &str, extra: &[&str]) -> Server {
-        let config_path = dir.path().join("ferry.toml");
-        std::fs::write(&config_path, config_text).unwrap();
-        let mut child = StdCommand::new(ferry_bin())
-            .arg("--config")
-            .arg(&config_path)
-            .arg("--data")
-            .arg(dir.path().join("data"))
-            .args(["--ci", "none", "server", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .env_remove("FERRY_SERVER")
-            .env_remove("FERRY_API_KEY")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start ferry server");
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let log_writer = log.clone();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                log_writer.lock().unwrap().push_str(&format!("{line}\n"));
-                if !sent && let Some(at) = line.find("listening on ") {
-                    let url =
-                        line[at + "listening on ".len()..].split_whitespace().next().unwrap_or("").to_owned();
-                    let _ = tx.send(url);
-                    sent = true;
-                }
-            }
-        });
-        let url = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => url,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("ferry server did not say `listening on`; its stderr:\n{}", log.lock().unwrap());
-            }
-        };
-        Server { child, url, dir, log }
+    /// Start with this configuration text and extra `ferry server` arguments referring to files
+    /// in `files` (kept as long as the server runs).
+    pub fn start_in(files: tempfile::TempDir, config_text: &str, extra: &[&str]) -> Server {
+        Server::launch(config_text, extra, Some(files))
     }
 
-    /// A `ferry` command against this server with the right key, run in the temp folder.
+    fn launch(config_text: &str, extra: &[&str], files: Option<tempfile::TempDir>) -> Server {
+        let builder = extra.iter().fold(
+            ServerBuilder::new(ferry_bin())
+                .config(config_text)
+                .env("FERRY_CI", "none")
+                .startup_timeout(Duration::from_secs(60)),
+            |builder, arg| builder.arg(*arg),
+        );
+        let process = builder.start().unwrap_or_else(|err| panic!("start ferry server: {err}"));
+        let url = process.url();
+        Server { process, url, _files: files }
+    }
+
+    /// A `ferry` command against this server with the right key, run in its temp folder.
     pub fn ferry(&self) -> Command {
         let mut cmd = Command::new(ferry_bin());
-        cmd.current_dir(self.dir.path())
+        cmd.current_dir(self.path())
             .env("FERRY_SERVER", &self.url)
             .env("FERRY_API_KEY", KEY)
             .env("FERRY_CI", "none")
@@ -145,61 +101,20 @@ impl Server {
         cmd
     }
 
-    /// GET a JSON document from the server with the API key.
+    /// GET a JSON document from the server with the API key (panics on anything but 200).
     pub fn get(&self, path: &str) -> serde_json::Value {
-        http_get_json(&self.url, path, Some(KEY))
+        Client::new(&self.url, Some(KEY)).get_json(path)
     }
 
-    /// Everything the server wrote on stderr so far.
+    /// Everything the server wrote on stdout and stderr so far.
     pub fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
+        self.process.logs()
     }
 
-    /// The temp folder.
+    /// The temp folder holding the data directory and the configuration, for work files.
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        self.process.dir()
     }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// GET `path` from `base` and parse the JSON answer (panics on non-2xx).
-pub fn http_get_json(base: &str, path: &str, key: Option<&str>) -> serde_json::Value {
-    let addr = base.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = TcpStream::connect(addr).unwrap();
-    let key_header = key.map(|k| format!("X-Octopus-ApiKey: {k}\r\n")).unwrap_or_default();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{key_header}Accept: application/json\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 2"), "GET {path}: {head}\n{body}");
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    serde_json::from_str(&body).unwrap_or_else(|err| panic!("GET {path}: not JSON ({err}): {body}"))
-}
-
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        out.push_str(&after[..size]);
-        rest = &after[size + 2..];
-    }
-    out
 }
 
 /// Create a package with `ferry package create` from a small folder; returns its path.
@@ -241,141 +156,52 @@ pub fn json_of(output: &std::process::Output) -> serde_json::Value {
     })
 }
 
-/// A loopback proxy in front of `upstream` that answers `status` to the first `failures`
-/// requests whose request line contains `matching`, and passes everything else through.
+/// A loopback proxy in front of `server` that answers `status` to the first `failures` requests
+/// whose target contains `matching`, and passes everything else through.
+pub fn flaky_proxy(server: &Server, matching: &str, status: u16, failures: usize) -> FlakyProxy {
+    FlakyProxy::start(server, matching, Fault::Respond { status, retry_after: None }, failures)
+}
+
+/// Like [`flaky_proxy`], but the failing requests reach the server first and only their answers
+/// are replaced: the server did the work, the client sees `status`.
+pub fn lossy_proxy(server: &Server, matching: &str, status: u16, failures: usize) -> FlakyProxy {
+    FlakyProxy::start(server, matching, Fault::ReplaceResponse { status }, failures)
+}
+
+/// A [`FaultProxy`] faulting the first matching requests, with counts of what it did to them.
 pub struct FlakyProxy {
+    proxy: FaultProxy,
+    matching: Match,
     /// The proxy's URL.
     pub url: String,
-    /// Requests answered with the failure status.
-    pub failed: Arc<AtomicUsize>,
-    /// Matching requests passed through.
-    pub passed: Arc<AtomicUsize>,
-    stop: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl FlakyProxy {
-    /// Start the proxy; it stops when dropped (or after 5 minutes).
-    pub fn start(upstream: &str, matching: &str, status: u16, failures: usize) -> FlakyProxy {
-        FlakyProxy::start_mode(upstream, matching, status, failures, false)
+    fn start(server: &Server, matching: &str, fault: Fault, failures: usize) -> FlakyProxy {
+        let matching = Match::path(matching);
+        let plan = Plan::pass().times(matching.clone(), fault, failures);
+        let proxy = FaultProxy::start(server.process.addr(), plan).expect("start the proxy");
+        let url = proxy.url();
+        FlakyProxy { proxy, matching, url }
     }
 
-    /// Like [`FlakyProxy::start`], but the failing requests reach the server first and only
-    /// their answers are replaced: the server did the work, the client sees `status`.
-    pub fn start_lossy(upstream: &str, matching: &str, status: u16, failures: usize) -> FlakyProxy {
-        FlakyProxy::start_mode(upstream, matching, status, failures, true)
+    fn stats(&self) -> Stats {
+        self.proxy.stats()
     }
 
-    fn start_mode(upstream: &str, matching: &str, status: u16, failures: usize, lossy: bool) -> FlakyProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let upstream = upstream.trim_start_matches("http://").trim_end_matches('/').to_owned();
-        let matching = matching.to_owned();
-        let failed = Arc::new(AtomicUsize::new(0));
-        let passed = Arc::new(AtomicUsize::new(0));
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (f, p, s) = (failed.clone(), passed.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let started = Instant::now();
-            while !s.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(300) {
-                match listener.accept() {
-                    Ok((client, _)) => {
-                        let (upstream, matching, f, p) =
-                            (upstream.clone(), matching.clone(), f.clone(), p.clone());
-                        std::thread::spawn(move || {
-                            let _ =
-                                serve_one(client, &upstream, &matching, (status, failures, lossy), &f, &p);
-                        });
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
-        });
-        FlakyProxy { url, failed, passed, stop }
+    /// Matching requests answered with the failure status.
+    pub fn failed(&self) -> usize {
+        self.stats()
+            .log
+            .iter()
+            .filter(|(info, fault)| *fault != Fault::Pass && self.matching.matches(info))
+            .count()
     }
-}
 
-impl Drop for FlakyProxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
+    /// Matching requests passed through.
+    pub fn passed(&self) -> usize {
+        self.stats().passed(&self.matching)
     }
-}
-
-fn serve_one(
-    mut client: TcpStream,
-    upstream: &str,
-    matching: &str,
-    (status, failures, lossy): (u16, usize, bool),
-    failed: &AtomicUsize,
-    passed: &AtomicUsize,
-) -> std::io::Result<()> {
-    client.set_nonblocking(false)?;
-    client.set_read_timeout(Some(Duration::from_secs(30)))?;
-    // One request per connection: read the head, then the body by Content-Length.
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        if client.read(&mut byte)? == 0 {
-            return Ok(());
-        }
-        head.push(byte[0]);
-    }
-    let head_text = String::from_utf8_lossy(&head).into_owned();
-    let length: usize = head_text
-        .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0))
-        })
-        .unwrap_or(0);
-    let mut body = vec![0u8; length];
-    client.read_exact(&mut body)?;
-    let request_line = head_text.lines().next().unwrap_or("").to_owned();
-    if request_line.contains(matching) {
-        if failed.load(Ordering::SeqCst) < failures {
-            failed.fetch_add(1, Ordering::SeqCst);
-            if lossy {
-                // Let the server do the work, then lose its answer.
-                let _ = forward(upstream, &head_text, &body)?;
-            }
-            let text = "{\"ErrorMessage\":\"The server is busy\"}";
-            write!(
-                client,
-                "HTTP/1.1 {status} Busy\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-                text.len()
-            )?;
-            return Ok(());
-        }
-        passed.fetch_add(1, Ordering::SeqCst);
-    }
-    // Pass it on with `Connection: close`, and hand back the answer with the same header.
-    let answer = forward(upstream, &head_text, &body)?;
-    if let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
-        let head = String::from_utf8_lossy(&answer[..end]).into_owned();
-        let kept: Vec<&str> =
-            head.split("\r\n").filter(|l| !l.to_ascii_lowercase().starts_with("connection:")).collect();
-        client.write_all(format!("{}\r\nConnection: close\r\n\r\n", kept.join("\r\n")).as_bytes())?;
-        client.write_all(&answer[end + 4..])?;
-    } else {
-        client.write_all(&answer)?;
-    }
-    client.flush()
-}
-
-fn forward(upstream: &str, head_text: &str, body: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut forwarded = String::new();
-    for line in head_text.split("\r\n").filter(|l| !l.is_empty()) {
-        if !line.to_ascii_lowercase().starts_with("connection:") {
-            forwarded.push_str(line);
-            forwarded.push_str("\r\n");
-        }
-    }
-    forwarded.push_str("Connection: close\r\n\r\n");
-    let mut server = TcpStream::connect(upstream)?;
-    server.write_all(forwarded.as_bytes())?;
-    server.write_all(body)?;
-    let mut answer = Vec::new();
-    server.read_to_end(&mut answer)?;
-    Ok(answer)
 }
 
 /// Run git in `repo` with a test identity; returns stdout, trimmed.
