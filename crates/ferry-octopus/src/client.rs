@@ -457,6 +457,7 @@ fn normalise_base(server: &str) -> Result<Url, OctopusError> {
 }
 
 fn build_http(options: &ClientOptions) -> Result<reqwest::Client, OctopusError> {
+    install_crypto_provider();
     let doing = "setting up the HTTP client";
     let mut headers = HeaderMap::new();
     headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
@@ -510,6 +511,12 @@ fn build_http(options: &ClientOptions) -> Result<reqwest::Client, OctopusError> 
         builder = builder.no_proxy();
     }
     builder.build().map_err(|err| OctopusError::new(ErrorKind::Usage, doing, err.to_string()))
+}
+
+/// Make ring the process's rustls crypto provider (reqwest is built with `rustls-no-provider`,
+/// which keeps aws-lc-rs out of the binary). Idempotent; a provider installed earlier wins.
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 #[cfg(test)]

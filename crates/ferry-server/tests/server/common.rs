@@ -104,6 +104,12 @@ pub struct TestServer {
     pub keys: Vec<String>,
 }
 
+/// A reqwest client; installs ring as the rustls provider first (reqwest is built without one).
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 impl TestServer {
     /// Start with [`CONFIG`].
     pub async fn start() -> TestServer {
@@ -119,7 +125,7 @@ impl TestServer {
         TestServer {
             dir,
             server: Some(server),
-            client: reqwest::Client::new(),
+            client: http_client(),
             url,
             key: keys.first().cloned(),
             config: config.map(str::to_owned),
@@ -132,7 +138,7 @@ impl TestServer {
         TestServer {
             dir: tempfile::tempdir().unwrap(),
             server: None,
-            client: reqwest::Client::new(),
+            client: http_client(),
             url: String::new(),
             key: None,
             config: None,
@@ -151,7 +157,7 @@ impl TestServer {
         TestServer {
             dir,
             server: Some(server),
-            client: reqwest::Client::new(),
+            client: http_client(),
             url,
             key: None,
             config: None,

@@ -127,7 +127,7 @@ async fn relative_deploy_scripts_resolve_next_to_the_configuration() {
         url: server.url(),
         server: Some(server),
         dir,
-        client: reqwest::Client::new(),
+        client: crate::common::http_client(),
         key: None,
         ..TestServer::empty()
     };
