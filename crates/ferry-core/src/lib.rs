@@ -5,5 +5,6 @@ pub mod build_info;
 pub mod package_id;
 pub mod packaging;
 pub mod release_notes;
+pub mod temp_file;
 pub mod version;
 pub mod work_items;

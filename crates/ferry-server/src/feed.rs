@@ -4,12 +4,13 @@
 //! that fails is visible; at start, leftover temporary files and unrecorded package files are
 //! removed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::multipart::Field;
 use axum::http::StatusCode;
 use ferry_core::package_id::{PackageFileName, parse_package_file_name};
+use ferry_core::temp_file::TempFile;
 use rusqlite::params;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -100,20 +101,6 @@ fn unique_suffix() -> String {
     let nanos =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     format!("{:x}{:x}{n:x}", std::process::id(), nanos)
-}
-
-/// A temporary file removed on drop unless kept.
-struct TempFile {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
 }
 
 /// Receive one multipart file field into the feed. Returns the status (201 created, 200 ignored

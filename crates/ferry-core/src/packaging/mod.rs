@@ -31,6 +31,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::package_id::{PackageFormat, PackageId, package_file_name};
+use crate::temp_file::TempFile;
 use crate::version::Version;
 use select::{DirEntries, Entry, Filter, Kind, Policy};
 
@@ -308,20 +309,6 @@ fn timestamp_for(base: &Path) -> Result<(i64, &'static str), PackError> {
         return Ok((seconds, "git HEAD"));
     }
     Ok((315_532_800, "1980-01-01"))
-}
-
-/// Removes the temporary file unless it was renamed into place.
-struct TempFile {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
 }
 
 const TEMP_PREFIX: &str = ".ferry-pack-";
