@@ -65,6 +65,10 @@ CREATE TABLE task_logs (
 ALTER TABLE tasks ADD COLUMN pid INTEGER;
 ALTER TABLE tasks ADD COLUMN pid_start TEXT;
 "#,
+    // 3: the dispatcher looks up Queued tasks by state, every second and after every change.
+    r#"
+CREATE INDEX tasks_state ON tasks(state);
+"#,
 ];
 
 /// Bring the schema up to date.
