@@ -83,4 +83,30 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join("server.lock")).unwrap();
         assert_eq!(text.trim(), std::process::id().to_string());
     }
+
+    #[test]
+    fn of_owners_racing_over_a_leftover_file_exactly_one_wins() {
+        for _ in 0..300 {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("server.lock"), "999999999 1\n").unwrap();
+            let start = std::sync::Barrier::new(16);
+            // Winners keep their lock until every contender has tried.
+            let tried = std::sync::Barrier::new(16);
+            let winners = std::sync::atomic::AtomicUsize::new(0);
+            std::thread::scope(|scope| {
+                for _ in 0..16 {
+                    scope.spawn(|| {
+                        start.wait();
+                        let lock = DataLock::acquire(dir.path());
+                        if lock.is_ok() {
+                            winners.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        }
+                        tried.wait();
+                        drop(lock);
+                    });
+                }
+            });
+            assert_eq!(winners.into_inner(), 1);
+        }
+    }
 }

@@ -9,7 +9,9 @@ use ferry_ci::{CiOutput, CiSystem};
 use crate::cli::{CiChoice, GlobalArgs, OutputFormat};
 use crate::exit::{ExitStatus, UserError};
 
-/// Set up `tracing` on stderr: `-v` for debug, `-vv` for trace, `RUST_LOG` overrides.
+/// Set up `tracing` on stderr: `-v` for debug, `-vv` for trace, `RUST_LOG` overrides. Colours
+/// only when stderr is a terminal and `NO_COLOR` is unset or empty (no-color.org): a log
+/// captured to a file or a CI log must not carry escape sequences.
 pub fn init_logging(global: &GlobalArgs) {
     let default = match (global.quiet, global.verbose) {
         (true, _) => "error",
@@ -22,8 +24,14 @@ pub fn init_logging(global: &GlobalArgs) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colours_on_stderr())
         .with_target(false)
         .try_init();
+}
+
+fn colours_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 
 /// The context a command runs in.
@@ -235,7 +243,12 @@ impl Ctx {
         }
         let data = self.data_dir();
         let config = self.config_path();
-        let options = ferry_server::ServerOptions::embedded(data.clone(), config.clone());
+        let mut options = ferry_server::ServerOptions::embedded(data.clone(), config.clone());
+        // The CLI authenticates with a key made for this process (never shown), accepted besides
+        // any `api_keys` of the configuration, which would otherwise lock it out.
+        let key = ferry_server::generate_api_key()
+            .map_err(|err| UserError::failure(format!("could not start the embedded server: {err}")))?;
+        options.api_keys.push(key.clone());
         let running = ferry_server::start(options).await.map_err(|err| {
             anyhow::Error::new(
                 UserError::failure(format!(
@@ -261,7 +274,8 @@ impl Ctx {
             .into());
         }
         let mut options = self.client_options(&running.url());
-        options.api_key = None;
+        options.api_key = Some(key);
+        options.api_key_source = "the embedded server's per-process key".to_owned();
         // HTTP(S)_PROXY must not capture the in-process server on loopback.
         options.no_proxy = true;
         match ferry_octopus::Client::connect(options).await {
