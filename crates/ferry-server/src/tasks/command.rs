@@ -20,6 +20,8 @@ use crate::versions;
 
 /// Most log lines kept per task; later lines are counted, not stored.
 const MAX_LOG_LINES: usize = 50_000;
+/// Longer output lines are cut to this many characters.
+const MAX_LINE_CHARS: usize = 8192;
 /// Most lines written in one transaction, so that a flood of output never holds the store for
 /// long (a few milliseconds per batch).
 const LOG_BATCH_LINES: usize = 2_000;
@@ -271,8 +273,13 @@ async fn read_lines(
             Ok(_) => {
                 let text = String::from_utf8_lossy(&buf);
                 let text = text.trim_end_matches(['\n', '\r']);
-                let text: String = text.chars().take(8192).collect();
-                if sender.send((category.to_owned(), text)).await.is_err() {
+                // Counting characters only when the bytes could exceed the limit keeps a flood of
+                // short lines cheap.
+                let cut = (text.len() > MAX_LINE_CHARS)
+                    .then(|| text.char_indices().nth(MAX_LINE_CHARS).map(|(at, _)| at))
+                    .flatten();
+                let text = cut.map_or(text, |at| &text[..at]);
+                if sender.send((category.to_owned(), text.to_owned())).await.is_err() {
                     return;
                 }
             }
@@ -318,6 +325,20 @@ mod tests {
             assert!(start.as_deref().is_some_and(|s| s.parse::<u64>().is_ok()), "{start:?}");
             assert!(!kill_leftover(me, "0"), "a different start time is another process");
         }
+    }
+
+    #[tokio::test]
+    async fn output_lines_are_cut_at_the_character_limit() {
+        let long = "é".repeat(MAX_LINE_CHARS + 10);
+        let input = format!("{long}\nshort\r\n{}", "x".repeat(MAX_LINE_CHARS));
+        let (sender, mut receiver) = mpsc::channel(8);
+        read_lines(input.as_bytes(), "Info", sender).await;
+        let (category, first) = receiver.recv().await.unwrap();
+        assert_eq!(category, "Info");
+        assert_eq!(first.chars().count(), MAX_LINE_CHARS);
+        assert_eq!(receiver.recv().await.unwrap().1, "short");
+        assert_eq!(receiver.recv().await.unwrap().1.len(), MAX_LINE_CHARS, "exactly the limit stays whole");
+        assert!(receiver.recv().await.is_none());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The dispatcher: a task whose creation committed runs even when the request that created it
 //! was dropped, or the server restarted before it started; deployments of one project to one
-//! environment start in creation order.
+//! environment start in creation order; a flood of output reaches the task log in order, batch
+//! after batch, up to its limit.
 
 use std::time::Duration;
 
@@ -29,6 +30,12 @@ name = "Order"
 lifecycle = "Manual"
 packages = []
 deploy = "sleep 0.02; echo $FERRY_RELEASE_VERSION > \"$FERRY_CONFIG_DIR/current-$FERRY_ENVIRONMENT\""
+
+[[projects]]
+name = "Flood"
+lifecycle = "Manual"
+packages = []
+deploy = "seq 1 60000"
 
 [[projects]]
 name = "Quick"
@@ -197,4 +204,35 @@ async fn a_task_still_queued_when_the_server_stopped_runs_at_the_next_start() {
     let (_, log) = s.get_text(&format!("/api/tasks/{task}/raw")).await;
     assert_eq!(log.matches("Executing:").count(), 2, "it ran again after the restart: {log}");
     s.stop().await;
+}
+
+#[tokio::test]
+async fn a_flood_of_output_is_logged_in_order_up_to_the_limit() {
+    let s = TestServer::with(Some(CONFIG), &[]).await;
+    assert_eq!(s.create_release("Flood", "1.0.0").await.0, StatusCode::CREATED);
+    let (_, answer) = s.deploy("Flood", "1.0.0", &["Development"]).await;
+    let task = task_ids(&answer).remove(0);
+    assert_eq!(s.wait_task(&task).await["State"], "Success");
+    let db = database(&s);
+    let mut statement =
+        db.prepare("SELECT seq, category, message FROM task_logs WHERE task_id = ?1 ORDER BY seq").unwrap();
+    let rows: Vec<(i64, String, String)> = statement
+        .query_map([&task], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let output: Vec<&str> = rows
+        .iter()
+        .filter(|(_, category, message)| category == "Info" && message.parse::<u32>().is_ok())
+        .map(|(_, _, message)| message.as_str())
+        .collect();
+    let expected: Vec<String> = (1..=50_000).map(|n| n.to_string()).collect();
+    assert!(output == expected, "the first 50,000 lines, each once, in order (got {})", output.len());
+    assert!(
+        rows.iter().any(|(_, category, message)| category == "Warning"
+            && message.starts_with("10000 more output lines were not kept")),
+        "the rest is counted"
+    );
+    let sequence: Vec<i64> = rows.iter().map(|(seq, _, _)| *seq).collect();
+    assert_eq!(sequence, (1..=rows.len() as i64).collect::<Vec<_>>(), "no gap between batches");
 }
