@@ -7,7 +7,17 @@ use anyhow::Context as _;
 use ferry_ci::{CiOutput, CiSystem};
 
 use crate::cli::{CiChoice, GlobalArgs, OutputFormat};
-use crate::exit::{ExitStatus, UserError};
+use crate::exit::{ExitStatus, Failure, UserError};
+
+/// Print one JSON document on stdout.
+pub fn print_json(document: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(document).unwrap_or_else(|_| document.to_string()));
+}
+
+/// `{"error": {message, hints, exitCode, kind}}`: the document of a command that failed.
+pub fn failure_document(failure: &Failure) -> serde_json::Value {
+    serde_json::json!({ "error": failure.json() })
+}
 
 /// Set up `tracing` on stderr: `-v` for debug, `-vv` for trace, `RUST_LOG` overrides.
 pub fn init_logging(global: &GlobalArgs) {
@@ -37,6 +47,9 @@ pub struct Ctx {
     api_key: Option<String>,
     api_key_source: String,
     embedded: std::sync::atomic::AtomicBool,
+    /// Under `-o json`, the result document, printed once the command has ended (with the error
+    /// added when it failed after producing a result, e.g. a deployment that failed).
+    json_result: std::sync::Mutex<Option<serde_json::Value>>,
 }
 
 /// The first non-empty environment variable of `names`.
@@ -81,7 +94,15 @@ impl Ctx {
         if let Some(key) = &api_key {
             let _ = ci.mask(key);
         }
-        let ctx = Ctx { global, ci_system, ci, api_key, api_key_source, embedded: Default::default() };
+        let ctx = Ctx {
+            global,
+            ci_system,
+            ci,
+            api_key,
+            api_key_source,
+            embedded: Default::default(),
+            json_result: Default::default(),
+        };
         if ctx.global.api_key.is_some() {
             ctx.warn("--api-key on the command line can be seen by other processes; FERRY_API_KEY or --api-key-file are safer");
         }
@@ -142,13 +163,33 @@ impl Ctx {
         let _ = self.ci.error(text, None);
     }
 
-    /// Print a command's result on stdout: `text` in text mode, `json` as one document in JSON mode.
+    /// Print a command's result on stdout: `text` in text mode at once; `json` in JSON mode when
+    /// the command ends (see [`Ctx::finish_json`]), so stdout holds exactly one document.
     pub fn print_result(&self, text: &str, json: &serde_json::Value) {
         if self.json() {
-            println!("{}", serde_json::to_string_pretty(json).unwrap_or_else(|_| json.to_string()));
+            *self.json_result.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(json.clone());
         } else if !text.is_empty() {
             println!("{text}");
         }
+    }
+
+    /// Under `-o json`, print the one document: the result, with an `error` member when the
+    /// command failed after producing it; `{"error": ...}` alone when it failed before.
+    pub fn finish_json(&self, failure: Option<&Failure>) {
+        if !self.json() {
+            return;
+        }
+        let result = self.json_result.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        let document = match (result, failure) {
+            (Some(result), None) => result,
+            (Some(serde_json::Value::Object(mut result)), Some(failure)) => {
+                result.insert("error".into(), failure.json());
+                serde_json::Value::Object(result)
+            }
+            (_, Some(failure)) => failure_document(failure),
+            (None, None) => return,
+        };
+        print_json(&document);
     }
 }
 
