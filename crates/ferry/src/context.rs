@@ -158,6 +158,24 @@ impl Ctx {
         }
     }
 
+    /// Set a CI step output. A failed write is a warning naming the output (later steps would
+    /// otherwise read an empty value without anyone knowing why), never an error of the command.
+    pub fn set_output(&self, name: &str, value: &str) {
+        if let Err(err) = self.ci.set_output(name, value) {
+            self.warn(&format!(
+                "could not write the {} output `{name}`: {err}; later steps will not see it",
+                self.ci_system
+            ));
+        }
+    }
+
+    /// Write the CI step summary; a failed write is a warning.
+    pub fn summary(&self, markdown: &str) {
+        if let Err(err) = self.ci.summary(markdown) {
+            self.warn(&format!("could not write the {} step summary: {err}", self.ci_system));
+        }
+    }
+
     /// An error on stderr and as a CI error annotation.
     pub fn error_annotation(&self, text: &str) {
         let _ = self.ci.error(text, None);

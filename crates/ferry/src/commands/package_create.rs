@@ -10,8 +10,8 @@ use crate::exit::UserError;
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &PackageCreateArgs) -> anyhow::Result<()> {
     let outcome = create(ctx, &args.id, &args.version, &args.pack).await?;
-    let _ = ctx.ci.set_output("package-path", &outcome.path.display().to_string());
-    let _ = ctx.ci.set_output("package-sha256", &outcome.sha256);
+    ctx.set_output("package-path", &outcome.path.display().to_string());
+    ctx.set_output("package-sha256", &outcome.sha256);
     ctx.print_result(&outcome.path.display().to_string(), &json(&outcome));
     Ok(())
 }

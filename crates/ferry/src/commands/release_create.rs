@@ -102,8 +102,8 @@ pub(super) async fn create(
             if channel.is_empty() { String::new() } else { format!(", channel {channel}") }
         ));
     }
-    let _ = ctx.ci.set_output("release-id", &created.release.id);
-    let _ = ctx.ci.set_output("release-version", &created.release.version);
+    ctx.set_output("release-id", &created.release.id);
+    ctx.set_output("release-version", &created.release.version);
     let json = serde_json::json!({
         "releaseId": created.release.id,
         "version": created.release.version,

@@ -150,9 +150,9 @@ pub(super) fn deployments_json(results: &[(CreatedDeployment, Waited)]) -> serde
 
 /// CI outputs for deployments.
 pub(super) fn set_outputs(ctx: &Ctx, results: &[(CreatedDeployment, Waited)]) {
-    let _ = ctx.ci.set_output("deployment-ids", &join(results.iter().map(|(d, _)| d.deployment_id.as_str())));
-    let _ = ctx.ci.set_output("task-ids", &join(results.iter().map(|(d, _)| d.task_id.as_str())));
-    let _ = ctx.ci.set_output("environments", &join(results.iter().map(|(d, _)| d.environment.as_str())));
+    ctx.set_output("deployment-ids", &join(results.iter().map(|(d, _)| d.deployment_id.as_str())));
+    ctx.set_output("task-ids", &join(results.iter().map(|(d, _)| d.task_id.as_str())));
+    ctx.set_output("environments", &join(results.iter().map(|(d, _)| d.environment.as_str())));
 }
 
 /// Print the result (table or JSON), write CI outputs and summary, exit 3 on an unsuccessful task.
@@ -165,7 +165,7 @@ pub(super) fn finish(ctx: &Ctx, results: &[(CreatedDeployment, Waited)]) -> anyh
             vec![d.environment.clone(), w.state.clone(), d.deployment_id.clone(), d.task_id.clone()]
         })
         .collect();
-    let _ = ctx.ci.summary(&format!("### Ferry deployments\n\n{}", markdown_table(&headers, &rows)));
+    ctx.summary(&format!("### Ferry deployments\n\n{}", markdown_table(&headers, &rows)));
     ctx.print_result(&table(&headers, &rows), &serde_json::json!({"deployments": deployments_json(results)}));
     let waited: Vec<Waited> = results.iter().map(|(_, w)| w.clone()).collect();
     let finished_badly: Vec<Waited> = waited

@@ -38,8 +38,8 @@ pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
         }
         err
     })?;
-    let _ = ctx.ci.set_output("package-path", &package.path.display().to_string());
-    let _ = ctx.ci.set_output("package-sha256", &package.sha256);
+    ctx.set_output("package-path", &package.path.display().to_string());
+    ctx.set_output("package-sha256", &package.sha256);
 
     let package_ids = vec![package.package_id.to_string()];
     let connection = ctx.connect(Some((&args.project, &package_ids))).await?;
@@ -296,7 +296,7 @@ fn report(
         rows.push(vec!["Deploy".into(), "none".into(), "no --to and no automatic phase".into()]);
     }
     super::release_deploy::set_outputs(ctx, &shipped.deployments);
-    let _ = ctx.ci.summary(&format!(
+    ctx.summary(&format!(
         "### Ferry ship: {} {}\n\n{}",
         args.project,
         shipped.release.version,

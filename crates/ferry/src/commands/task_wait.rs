@@ -66,7 +66,7 @@ pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
                 "duration": r.duration, "errorMessage": r.error})
         })
         .collect();
-    let _ = ctx.ci.set_output("task-ids", &join(results.iter().map(|r| r.task_id.as_str())));
+    ctx.set_output("task-ids", &join(results.iter().map(|r| r.task_id.as_str())));
     ctx.print_result(
         &table(&["Task", "State", "Duration", "Description"], &rows),
         &serde_json::json!({"tasks": json}),
