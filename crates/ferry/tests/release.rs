@@ -181,7 +181,13 @@ fn latest_promote_and_rollback_pick_the_right_release() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("deploying Hello 1.0.0 to Production"), "{stderr}");
-    assert_eq!(json_of(&output)["deployments"][0]["state"], "Success");
+    let json = json_of(&output);
+    assert_eq!(json["deployments"][0]["state"], "Success");
+    assert_eq!(
+        (json["deployments"][0]["releaseVersion"].clone(), json["release"]["version"].clone()),
+        ("1.0.0".into(), "1.0.0".into()),
+        "promote names the release: {json}"
+    );
     // Development has 1.1.0 as its newest success: promoting to Test deploys 1.1.0.
     let output = server
         .ferry()
@@ -214,6 +220,8 @@ fn latest_promote_and_rollback_pick_the_right_release() {
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("back from 1.1.0 to 1.0.0"), "{stderr}");
     assert!(stderr.contains("deploying Hello 1.0.0 to Development"), "{stderr}");
+    let json = json_of(&output);
+    assert_eq!(json["deployments"][0]["releaseVersion"], "1.0.0", "rollback names the release: {json}");
 
     // Production only ever had 1.0.0: nothing to roll back to.
     server
@@ -286,11 +294,9 @@ fn deploy_without_wait_then_task_wait() {
         .stderr(predicate::str::contains("ServerTasks-999"));
 }
 
-#[test]
-fn a_wait_that_times_out_exits_3_and_can_cancel() {
-    let server = Server::start();
-    release(&server, "Slow", "Slow", "1.0.0");
-    let output = server
+/// `release deploy` of Slow 1.0.0 to Development with `--wait --timeout 2s` and `extra`.
+fn deploy_slow_with_timeout(server: &Server, extra: &[&str]) -> std::process::Output {
+    server
         .ferry()
         .args([
             "-o",
@@ -304,13 +310,94 @@ fn a_wait_that_times_out_exits_3_and_can_cancel() {
             "--to",
             "Development",
         ])
-        .args(["--wait", "--timeout", "2s", "--poll-interval", "200ms", "--cancel-on-timeout"])
+        .args(["--wait", "--timeout", "2s", "--poll-interval", "200ms"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_wait_that_times_out_reports_the_real_state_exits_3_and_can_cancel() {
+    let server = Server::start();
+    release(&server, "Slow", "Slow", "1.0.0");
+    // Ferry stops waiting; the task is still running on the server, and says how to follow it.
+    let output = deploy_slow_with_timeout(&server, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    let json = json_of(&output);
+    let deployment = &json["deployments"][0];
+    let task = deployment["taskId"].as_str().unwrap();
+    // (Queued behind the lifecycle's automatic deployment of the same release, or Executing.)
+    let running = |state: &serde_json::Value| matches!(state.as_str(), Some("Queued" | "Executing"));
+    assert!(running(&deployment["state"]), "the task's own state, not Octopus's TimedOut: {json}");
+    assert_eq!(deployment["waitTimedOut"], true, "{json}");
+    assert_eq!(deployment["releaseVersion"], "1.0.0", "{json}");
+    assert_eq!(json["error"]["exitCode"], 3, "{json}");
+    assert!(stderr.contains(&format!("ferry task wait {task}")), "the exact command to resume: {stderr}");
+    let state = server.get(&format!("/api/Spaces-1/tasks/{task}"))["State"].clone();
+    assert!(running(&state), "the deployment keeps running on the server: {state}");
+
+    // task wait with a short timeout says the same.
+    let output =
+        server.ferry().args(["-o", "json", "task", "wait", task, "--timeout", "1s"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let json = json_of(&output);
+    assert!(running(&json["tasks"][0]["state"]) && json["tasks"][0]["waitTimedOut"] == true, "{json}");
+
+    // With --cancel-on-timeout the result is what the cancellation did.
+    let output = deploy_slow_with_timeout(&server, &["--cancel-on-timeout"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    let json = json_of(&output);
+    assert!(matches!(json["deployments"][0]["state"].as_str(), Some("Canceled" | "Cancelling")), "{json}");
+    assert!(stderr.contains("canceled"), "{stderr}");
+}
+
+#[test]
+fn deploy_to_several_environments_with_wait_goes_in_order_and_names_the_release() {
+    let server = Server::start();
+    release(&server, "Hello", "Hello", "1.0.0");
+    // Test needs Development first: deployed one after the other, both succeed.
+    let output = server
+        .ferry()
+        .args(["-o", "json", "release", "deploy", "--project", "Hello", "--version", "1.0.0"])
+        .args(["--to", "Development", "--to", "Test", "--wait", "--poll-interval", "200ms"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(3), "{stderr}");
-    assert_eq!(json_of(&output)["deployments"][0]["state"], "TimedOut");
-    assert!(stderr.contains("canceled"), "{stderr}");
+    assert!(output.status.success(), "{stderr}");
+    let json = json_of(&output);
+    let environments: Vec<&str> =
+        json["deployments"].as_array().unwrap().iter().map(|d| d["environment"].as_str().unwrap()).collect();
+    assert_eq!(environments, ["Development", "Test"], "{json}");
+    assert!(
+        json["deployments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["state"] == "Success" && d["releaseVersion"] == "1.0.0"),
+        "{json}"
+    );
+    assert_eq!(json["release"]["version"], "1.0.0", "{json}");
+    // The table names the release too.
+    let output = server
+        .ferry()
+        .args([
+            "release",
+            "deploy",
+            "--project",
+            "Hello",
+            "--version",
+            "1.0.0",
+            "--to",
+            "Production",
+            "--wait",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.lines().next().unwrap().contains("Release") && stdout.contains("1.0.0"), "{stdout}");
 }
 
 #[test]

@@ -157,23 +157,10 @@ async fn deploy_targets(
         ctx.info("the lifecycle has no automatic phase and no --to was given: nothing to deploy");
         return Ok(Vec::new());
     }
-    if !args.deploy.wait.wait || targets.len() == 1 {
-        return deploy_batch(ctx, client, project, release, existing_release, targets, args).await;
-    }
-    // Several environments with --wait: one after the other, in the order given, so a lifecycle
-    // that needs Development before Test is satisfied; stop at the first that does not succeed.
-    let mut results = Vec::new();
-    for target in targets {
-        let mut batch =
-            deploy_batch(ctx, client, project, release, existing_release, std::slice::from_ref(target), args)
-                .await?;
-        let failed = batch.iter().any(|(_, waited)| waited.state != "Success");
-        results.append(&mut batch);
-        if failed {
-            break;
-        }
-    }
-    Ok(results)
+    super::release_deploy::in_order(targets, args.deploy.wait.wait, async |batch: &[String]| {
+        deploy_batch(ctx, client, project, release, existing_release, batch, args).await
+    })
+    .await
 }
 
 /// Deploy to `targets` at once (following deployments that exist already), then follow them.
@@ -288,7 +275,7 @@ fn report(
     for (deployment, waited) in &shipped.deployments {
         rows.push(vec![
             deployment.environment.clone(),
-            waited.state.clone(),
+            super::release_deploy::state_cell(waited),
             format!("{}  {}", deployment.task_id, web(&format!("tasks/{}", deployment.task_id))),
         ]);
     }
@@ -306,13 +293,9 @@ fn report(
         "package": super::package_create::json(package),
         "buildInformation": shipped.build_info,
         "release": shipped.release_json,
-        "deployments": super::release_deploy::deployments_json(&shipped.deployments),
+        "deployments": super::release_deploy::deployments_json(&shipped.release, &shipped.deployments),
     });
     ctx.print_result(&table(&["What", "Result", "Details"], &rows), &json);
     let waited: Vec<Waited> = shipped.deployments.iter().map(|(_, w)| w.clone()).collect();
-    let bad: Vec<Waited> = waited
-        .into_iter()
-        .filter(|w| matches!(w.state.as_str(), "Failed" | "Canceled" | "TimedOut"))
-        .collect();
-    super::task_wait::fail_if_unsuccessful(&bad)
+    super::task_wait::fail_if_unsuccessful(&waited)
 }
