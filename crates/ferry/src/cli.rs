@@ -222,9 +222,10 @@ pub struct PackOptions {
     /// Files to exclude, as globs relative to the base path (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Folder to write the package to.
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub out_folder: PathBuf,
+    /// Folder to write the package to. Default: the current folder (`ship`: a temporary folder,
+    /// removed after the push).
+    #[arg(long, value_name = "DIR")]
+    pub out_folder: Option<PathBuf>,
     /// Replace an existing package file of the same name.
     #[arg(long)]
     pub overwrite: bool,

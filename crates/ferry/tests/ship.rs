@@ -304,3 +304,69 @@ fn the_embedded_server_is_reached_directly_despite_proxy_variables() {
         .assert()
         .success();
 }
+
+#[test]
+fn ship_keeps_its_package_out_of_the_work_tree_and_reuses_an_identical_leftover() {
+    let server = Server::start();
+    let app = app(server.path());
+    let work = server.path().join("work");
+    let tmp = server.path().join("tmp");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let ship = |version: &str, extra: &[&str]| {
+        server
+            .ferry()
+            .current_dir(&work)
+            .env("TMPDIR", &tmp)
+            .args(["-o", "json", "ship", "--project", "Hello", "--id", "Hello", "--version", version])
+            .arg("--base-path")
+            .arg(&app)
+            .args(["--repo", "..", "--wait", "--poll-interval", "200ms"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let listing = |dir: &std::path::Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    // A remote server and no --out-folder: nothing in the work folder (no ./.ferry/packages), and
+    // the temporary folder is gone after the push.
+    let output = ship("1.0.0", &[]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(json_of(&output)["package"]["version"], "1.0.0");
+    assert!(listing(&work).is_empty(), "the work folder stays clean: {:?}", listing(&work));
+    assert!(listing(&tmp).is_empty(), "the temporary folder is removed: {:?}", listing(&tmp));
+
+    // `--out-folder .` is honoured. A run that fails after packaging leaves the file behind...
+    let unreachable = server
+        .ferry()
+        .current_dir(&work)
+        .env("FERRY_SERVER", "http://127.0.0.1:9")
+        .env("FERRY_RETRY_ATTEMPTS", "1")
+        .args(["ship", "--project", "Hello", "--id", "Hello", "--version", "1.1.0", "--out-folder", "."])
+        .arg("--base-path")
+        .arg(&app)
+        .args(["--repo", ".."])
+        .output()
+        .unwrap();
+    assert_eq!(unreachable.status.code(), Some(1), "{}", String::from_utf8_lossy(&unreachable.stderr));
+    assert_eq!(listing(&work), ["Hello.1.1.0.zip"]);
+    // ...and the next run uses it: same bytes, so no conflict.
+    let output = ship("1.1.0", &["--out-folder", "."]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "an identical leftover does not block: {stderr}");
+    assert!(stderr.contains("same bytes"), "{stderr}");
+    assert_eq!(json_of(&output)["package"]["path"], "./Hello.1.1.0.zip");
+
+    // Different bytes under the same name are a conflict, and the file is left alone.
+    std::fs::write(app.join("index.html"), "<h1>Hello, changed</h1>\n").unwrap();
+    let before = std::fs::read(work.join("Hello.1.1.0.zip")).unwrap();
+    let output = ship("1.1.0", &["--out-folder", ".", "--if-exists", "ignore"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("different content"), "{stderr}");
+    assert_eq!(std::fs::read(work.join("Hello.1.1.0.zip")).unwrap(), before);
+}

@@ -16,29 +16,27 @@ use crate::exit::UserError;
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     let version = super::version::resolve(ctx, &args.version)?;
-    // 1. Package. Packages are reproducible, so with --if-exists ignore|overwrite a re-run
-    // rebuilds the same bytes over the old file.
+    // 1. Package, into --out-folder when given, else into a temporary folder removed when this
+    // function returns (after the push): the package is an intermediate here, and neither the work
+    // tree nor the embedded server's data folder is the place for it. Packages are reproducible, so
+    // a file left by an earlier run with the same bytes is used as it is.
     let mut pack = args.pack.clone();
-    pack.overwrite = pack.overwrite || args.if_exists != IfExists::Fail;
-    if pack.out_folder == std::path::Path::new(".") {
-        // The package is an intermediate here: keep it with Ferry's data, not in the work tree.
-        pack.out_folder = ctx.data_dir().join("packages");
-        std::fs::create_dir_all(&pack.out_folder).map_err(|err| {
-            UserError::failure(format!("could not create {}: {err}", pack.out_folder.display()))
-                .hint("pass --out-folder DIR for where the package goes")
-        })?;
-    }
-    let package = super::package_create::create(ctx, &args.id, &version.to_string(), &pack).await.map_err(|mut err| {
-        if let Some(user) = err.downcast_mut::<UserError>()
-            && user.message.contains("exists")
-        {
-            user.hints.push(
-                "this version was shipped before: pass --if-exists ignore to re-run the step idempotently (the package is rebuilt identically), or give a new --version".into(),
-            );
+    pack.overwrite = pack.overwrite || args.if_exists == IfExists::Overwrite;
+    let (out_folder, temporary) = match &pack.out_folder {
+        Some(dir) => (dir.clone(), None),
+        None => {
+            let temporary = tempfile::Builder::new().prefix("ferry-ship-").tempdir().map_err(|err| {
+                UserError::failure(format!("could not create a temporary folder for the package: {err}"))
+                    .hint("set TMPDIR to a writable folder, or pass --out-folder DIR for where the package goes")
+            })?;
+            (temporary.path().to_owned(), Some(temporary))
         }
-        err
-    })?;
-    ctx.set_output("package-path", &package.path.display().to_string());
+    };
+    let package =
+        super::package_create::create(ctx, &args.id, &version.to_string(), &pack, &out_folder, true).await?;
+    if temporary.is_none() {
+        ctx.set_output("package-path", &package.path.display().to_string());
+    }
     ctx.set_output("package-sha256", &package.sha256);
 
     let package_ids = vec![package.package_id.to_string()];
@@ -258,7 +256,18 @@ fn report(
         vec![
             "Package".into(),
             format!("{} {}", package.package_id, package.version),
-            format!("{} ({} bytes, {})", package.path.display(), package.size_bytes, shipped.push_status),
+            match &args.pack.out_folder {
+                Some(_) => format!(
+                    "{} ({} bytes, {})",
+                    package.path.display(),
+                    package.size_bytes,
+                    shipped.push_status
+                ),
+                None => format!(
+                    "{} bytes, {} (no --out-folder: not kept)",
+                    package.size_bytes, shipped.push_status
+                ),
+            },
         ],
         vec!["SHA-256".into(), String::new(), package.sha256.clone()],
         vec![
