@@ -281,9 +281,12 @@ impl Ctx {
         options
     }
 
-    /// Connect to the configured server, or start the embedded one over `--data` (creating
-    /// `project` with one step per package id on first use) and say so in one line on stderr.
-    pub async fn connect(&self, project: Option<(&str, &[String])>) -> anyhow::Result<Connection> {
+    /// Connect to the configured server, or start the embedded one over `--data` and say so in
+    /// one line on stderr. `first_use` is the project `ship` works on: on the embedded server, when
+    /// no ferry.toml declares projects, it is created on first use (with one step per package id)
+    /// and Ferry says so. Every other command, and any project name when ferry.toml declares
+    /// projects, must name a project that exists (an unknown name fails with close matches).
+    pub async fn connect(&self, first_use: Option<FirstUseProject<'_>>) -> anyhow::Result<Connection> {
         if self.global.insecure {
             self.warn("--insecure: the server's TLS certificate is NOT verified; anyone on the network path can read the API key and change what is deployed");
         }
@@ -310,28 +313,69 @@ impl Ctx {
             config.as_ref().map(|c| format!(" with {}", c.display())).unwrap_or_default(),
             running.url()
         ));
-        if let Some((name, package_ids)) = project
-            && let Err(err) = running.ensure_project(name, package_ids).await
-        {
-            running.shutdown().await;
-            return Err(UserError::failure(format!(
-                "could not create project {name} on the embedded server: {err}"
-            ))
-            .into());
-        }
         let mut options = self.client_options(&running.url());
         options.api_key = None;
         // HTTP(S)_PROXY must not capture the in-process server on loopback.
         options.no_proxy = true;
-        match ferry_octopus::Client::connect(options).await {
-            Ok(client) => {
-                self.embedded.store(true, std::sync::atomic::Ordering::Relaxed);
-                Ok(Connection { client, embedded: Some(running) })
-            }
+        let client = match ferry_octopus::Client::connect(options).await {
+            Ok(client) => client,
             Err(err) => {
                 running.shutdown().await;
-                Err(client_error(err))
+                return Err(client_error(err));
             }
+        };
+        self.embedded.store(true, std::sync::atomic::Ordering::Relaxed);
+        let connection = Connection { client, embedded: Some(running) };
+        if let Some(project) = first_use
+            && !config_declares_projects(config.as_deref())
+            && let Err(err) = connection.create_on_first_use(self, project).await
+        {
+            connection.close().await;
+            return Err(err);
         }
+        Ok(connection)
+    }
+}
+
+/// The project a command may create on the embedded server on first use, with the package ids
+/// that get one deployment step each.
+#[derive(Debug, Clone, Copy)]
+pub struct FirstUseProject<'a> {
+    /// Project name.
+    pub name: &'a str,
+    /// Package ids of its steps.
+    pub package_ids: &'a [String],
+}
+
+/// Whether the configuration file declares projects: then it is the list of projects, and a name
+/// outside it is a typo, not a new project. A file that cannot be read declares none here; the
+/// embedded server has already refused to start on it.
+fn config_declares_projects(config: Option<&std::path::Path>) -> bool {
+    config
+        .and_then(|path| ferry_server::config::Config::load(path).ok())
+        .is_some_and(|c| !c.projects.is_empty())
+}
+
+impl Connection {
+    /// Create `project` on the embedded server unless it exists, and say so.
+    async fn create_on_first_use(&self, ctx: &Ctx, project: FirstUseProject<'_>) -> anyhow::Result<()> {
+        let Some(server) = &self.embedded else { return Ok(()) };
+        match self.client.find_project(project.name).await {
+            Ok(_) => return Ok(()),
+            Err(err) if err.kind == ferry_octopus::ErrorKind::NotFound => {}
+            Err(err) => return Err(client_error(err)),
+        }
+        server.ensure_project(project.name, project.package_ids).await.map_err(|err| {
+            UserError::failure(format!(
+                "could not create project {} on the embedded server: {err}",
+                project.name
+            ))
+        })?;
+        ctx.info(&format!(
+            "created project {} on the embedded server on first use (no ferry.toml declares projects), one deployment step per package: {}",
+            project.name,
+            project.package_ids.join(", ")
+        ));
+        Ok(())
     }
 }

@@ -291,6 +291,8 @@ fn ship_to_several_environments_with_wait_goes_through_the_lifecycle_in_order() 
 #[test]
 fn the_embedded_server_is_reached_directly_despite_proxy_variables() {
     let work = tempfile::tempdir().unwrap();
+    // (release create needs a project that exists: declare it.)
+    std::fs::write(work.path().join("ferry.toml"), "[[projects]]\nname = \"Hello\"\ndeploy = \"true\"\n").unwrap();
     assert_cmd::Command::new(ferry_bin())
         .current_dir(work.path())
         .env_remove("FERRY_SERVER")
@@ -369,4 +371,72 @@ fn ship_keeps_its_package_out_of_the_work_tree_and_reuses_an_identical_leftover(
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("different content"), "{stderr}");
     assert_eq!(std::fs::read(work.join("Hello.1.1.0.zip")).unwrap(), before);
+}
+
+/// `ferry` on the embedded server over `work/data`, in `work`.
+fn embedded(work: &std::path::Path) -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::new(ferry_bin());
+    command
+        .current_dir(work)
+        .env_remove("FERRY_SERVER")
+        .env_remove("OCTOPUS_URL")
+        .env_remove("FERRY_API_KEY")
+        .env("FERRY_CI", "none")
+        .args(["--data", "data"])
+        .timeout(std::time::Duration::from_secs(60));
+    command
+}
+
+#[test]
+fn on_the_embedded_server_only_ship_creates_a_project_and_only_without_declared_projects() {
+    let work = tempfile::tempdir().unwrap();
+    let app = app(work.path());
+    let ship = |project: &str| {
+        embedded(work.path())
+            .args(["ship", "--project", project, "--id", "Web", "--version", "1.0.0", "--base-path"])
+            .arg(&app)
+            .args(["--repo", "."])
+            .output()
+            .unwrap()
+    };
+    // No ferry.toml: release create does not invent "Helo"...
+    embedded(work.path())
+        .args(["release", "create", "--project", "Helo", "--version", "1.0.0"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no project named Helo"));
+    // ...ship creates its project on first use, and says so...
+    let output = ship("Web");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("created project Web on the embedded server on first use"), "{stderr}");
+    // ...after which a typo gets the close match instead of a second project.
+    embedded(work.path())
+        .args(["release", "create", "--project", "Wbe", "--version", "1.0.1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("did you mean Web"));
+    embedded(work.path())
+        .args(["release", "create", "--project", "Web", "--version", "1.0.1"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("created project").not());
+
+    // A ferry.toml that declares projects is the list: ship to a name outside it is a typo.
+    let declared = tempfile::tempdir().unwrap();
+    std::fs::write(
+        declared.path().join("ferry.toml"),
+        "[[projects]]\nname = \"Hello\"\npackages = [\"Web\"]\ndeploy = \"true\"\n",
+    )
+    .unwrap();
+    let output = embedded(declared.path())
+        .args(["ship", "--project", "Helo", "--id", "Web", "--version", "1.0.0", "--base-path"])
+        .arg(&app)
+        .args(["--repo", "."])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("did you mean Hello"), "{stderr}");
+    assert!(!stderr.contains("created project"), "{stderr}");
 }

@@ -25,7 +25,7 @@ pub async fn run(ctx: &Ctx, args: &ReleaseCreateArgs) -> anyhow::Result<()> {
         ),
         (None, None) => None,
     };
-    let connection = ctx.connect(Some((&args.project, &[]))).await?;
+    let connection = ctx.connect(None).await?;
     let result = async {
         let client = &connection.client;
         let project = client.find_project(&args.project).await.map_err(client_error)?;

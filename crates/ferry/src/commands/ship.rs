@@ -10,7 +10,7 @@ use ferry_octopus::{Client, CreatedDeployment};
 
 use super::task_wait::{Waited, markdown_table, table};
 use crate::cli::{IfExists, ReleaseIfExists, ReleaseOptions, ShipArgs};
-use crate::context::{Ctx, client_error};
+use crate::context::{Ctx, FirstUseProject, client_error};
 use crate::exit::UserError;
 
 /// Run the command.
@@ -40,7 +40,8 @@ pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     ctx.set_output("package-sha256", &package.sha256);
 
     let package_ids = vec![package.package_id.to_string()];
-    let connection = ctx.connect(Some((&args.project, &package_ids))).await?;
+    let first_use = FirstUseProject { name: &args.project, package_ids: &package_ids };
+    let connection = ctx.connect(Some(first_use)).await?;
     let result = publish(ctx, &connection.client, args, &package, &version.to_string(), &package_ids).await;
     let links = (connection.client.server_url().to_owned(), connection.client.space_id().map(str::to_owned));
     connection.close().await;
