@@ -292,7 +292,8 @@ fn ship_to_several_environments_with_wait_goes_through_the_lifecycle_in_order() 
 fn the_embedded_server_is_reached_directly_despite_proxy_variables() {
     let work = tempfile::tempdir().unwrap();
     // (release create needs a project that exists: declare it.)
-    std::fs::write(work.path().join("ferry.toml"), "[[projects]]\nname = \"Hello\"\ndeploy = \"true\"\n").unwrap();
+    std::fs::write(work.path().join("ferry.toml"), "[[projects]]\nname = \"Hello\"\ndeploy = \"true\"\n")
+        .unwrap();
     assert_cmd::Command::new(ferry_bin())
         .current_dir(work.path())
         .env_remove("FERRY_SERVER")
@@ -439,4 +440,43 @@ fn on_the_embedded_server_only_ship_creates_a_project_and_only_without_declared_
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("did you mean Hello"), "{stderr}");
     assert!(!stderr.contains("created project"), "{stderr}");
+}
+
+#[test]
+fn ship_if_exists_overwrite_with_new_bytes_deploys_the_changed_content_again() {
+    let server = Server::start();
+    let app = app(server.path());
+    let ship = |extra: &[&str]| {
+        server
+            .ferry()
+            .args(["-o", "json", "ship", "--project", "Hello", "--id", "Hello", "--version", "1.0.0"])
+            .arg("--base-path")
+            .arg(&app)
+            .args(["--repo", ".", "--wait", "--poll-interval", "200ms"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let first = ship(&[]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let first = json_of(&first);
+    // Same version, other bytes, --if-exists overwrite: the environment must not keep the old bytes.
+    std::fs::write(app.join("index.html"), "<h1>Hello, fixed</h1>\n").unwrap();
+    let output = ship(&["--if-exists", "overwrite"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let json = json_of(&output);
+    assert_eq!(json["release"]["releaseId"], first["release"]["releaseId"], "{json}");
+    assert_ne!(json["package"]["sha256"], first["package"]["sha256"]);
+    let deployment = &json["deployments"][0];
+    assert_eq!(
+        (deployment["environment"].as_str(), deployment["state"].as_str()),
+        (Some("Development"), Some("Success"))
+    );
+    assert_ne!(
+        deployment["deploymentId"], first["deployments"][0]["deploymentId"],
+        "a new deployment: {json}"
+    );
+    assert!(stderr.contains("deploying it again"), "{stderr}");
+    assert!(!stderr.contains("--if-exists ignore"), "the user passed overwrite: {stderr}");
 }

@@ -90,7 +90,7 @@ pub(super) async fn create(
     };
     if created.existing {
         ctx.info(&format!(
-            "release {} of {} exists already ({}); using it (--if-exists ignore)",
+            "release {} of {} exists already ({}); using it",
             created.release.version, project.name, created.release.id
         ));
     } else {

@@ -71,6 +71,8 @@ async fn publish(
         super::package_push::push_all(ctx, client, std::slice::from_ref(&package.path), args.if_exists)
             .await?;
     let push_status = pushed.first().map(|p| p.status.as_str().to_owned()).unwrap_or_default();
+    // --if-exists overwrite replaced the bytes of a package version that releases may already use.
+    let replaced = pushed.first().is_some_and(|p| p.status == ferry_octopus::PushStatus::Overwritten);
     // 3. Build information (commit range from the previous build on the server).
     let parsed_version = version.parse().map_err(|err| UserError::usage(format!("{err}")))?;
     let info =
@@ -106,8 +108,21 @@ async fn publish(
     } else {
         args.environments.clone()
     };
+    // An existing release whose package bytes were just replaced: its earlier deployments ran the
+    // old bytes, so they are not adopted; the targets get new deployments of the changed content.
+    let earlier = match (created.existing, replaced) {
+        (false, _) => EarlierDeployments::Automatic,
+        (true, false) => EarlierDeployments::FromAnEarlierRun,
+        (true, true) => EarlierDeployments::OfReplacedBytes,
+    };
+    if earlier == EarlierDeployments::OfReplacedBytes {
+        ctx.info(&format!(
+            "--if-exists overwrite replaced the bytes of {} {version}, which release {} already uses: deploying it again so no environment keeps running the old bytes",
+            package.package_id, created.release.version
+        ));
+    }
     let deployments =
-        deploy_targets(ctx, client, &project, &created.release, created.existing, &targets, args).await?;
+        deploy_targets(ctx, client, &project, &created.release, earlier, &targets, args).await?;
     Ok(Shipped {
         push_status,
         build_info: super::build_info_push::result_json(&stored),
@@ -115,6 +130,19 @@ async fn publish(
         release_json,
         deployments,
     })
+}
+
+/// What the deployments the release already has mean for this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EarlierDeployments {
+    /// The release was created by this run: they are the lifecycle's automatic deployments,
+    /// followed rather than repeated.
+    Automatic,
+    /// The release exists from an earlier run: those that did not fail are followed, not repeated.
+    FromAnEarlierRun,
+    /// The release exists, but this run replaced its package's bytes (`--if-exists overwrite`):
+    /// they ran the old bytes, so the targets are deployed again.
+    OfReplacedBytes,
 }
 
 /// Names of the environments of the lifecycle's automatic phases this release has entered.
@@ -148,7 +176,7 @@ async fn deploy_targets(
     client: &Client,
     project: &Project,
     release: &Release,
-    existing_release: bool,
+    earlier: EarlierDeployments,
     targets: &[String],
     args: &ShipArgs,
 ) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
@@ -157,7 +185,7 @@ async fn deploy_targets(
         return Ok(Vec::new());
     }
     super::release_deploy::in_order(targets, args.deploy.wait.wait, async |batch: &[String]| {
-        deploy_batch(ctx, client, project, release, existing_release, batch, args).await
+        deploy_batch(ctx, client, project, release, earlier, batch, args).await
     })
     .await
 }
@@ -168,7 +196,7 @@ async fn deploy_batch(
     client: &Client,
     project: &Project,
     release: &Release,
-    existing_release: bool,
+    earlier: EarlierDeployments,
     targets: &[String],
     args: &ShipArgs,
 ) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
@@ -183,16 +211,16 @@ async fn deploy_batch(
     let mut to_deploy = Vec::new();
     for environment in &environments {
         let reusable = match latest.get(&environment.id) {
-            Some(deployment) => {
+            Some(deployment) if earlier != EarlierDeployments::OfReplacedBytes => {
                 let task = client.task(&deployment.task_id).await.map_err(client_error)?;
                 (!matches!(task.state.as_str(), "Failed" | "Canceled" | "TimedOut"))
                     .then_some((deployment, task))
             }
-            None => None,
+            _ => None,
         };
         match reusable {
             Some((deployment, task)) => {
-                if existing_release {
+                if earlier == EarlierDeployments::FromAnEarlierRun {
                     ctx.info(&format!(
                         "{} {} is already deployed to {} ({}, {}: {}); not deploying it again",
                         project.name,
