@@ -630,7 +630,14 @@ impl Client {
                 }
                 Err(err) if err.is_transient() && attempt < attempts => {
                     ambiguous = true;
-                    tokio::time::sleep(self.backoff(attempt, err.retry_after)).await;
+                    let delay = self.backoff(attempt, err.retry_after);
+                    self.notify(&format!(
+                        "{doing}: {}; retrying in {:.1}s (attempt {} of {attempts}; an earlier write that arrived is recognised)",
+                        err.status.map(|s| format!("HTTP {s}")).unwrap_or_else(|| err.message.clone()),
+                        delay.as_secs_f64(),
+                        attempt + 1
+                    ));
+                    tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
                 Err(err) if err.kind == ErrorKind::Conflict && ambiguous => {
