@@ -423,3 +423,56 @@ fn release_notes_auto_come_from_the_packages_build_information() {
     assert!(notes.contains("greet in French"), "{release}");
     assert!(notes.contains("ABC-7"), "{notes}");
 }
+
+#[test]
+fn release_create_names_its_package_versions_its_automatic_deployments_and_a_picked_pre_release() {
+    let server = Server::start();
+    // Only a pre-release of Hello is in the feed.
+    let package = make_package(server.path(), "Hello", "2.0.0-beta.1");
+    server.ferry().args(["package", "push"]).arg(&package).assert().success();
+    let create = |extra: &[&str]| {
+        server
+            .ferry()
+            .args(["-o", "json", "release", "create", "--project", "Hello"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let output = create(&["--version", "2.0.0"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let json = json_of(&output);
+    let picked = &json["packages"][0];
+    assert_eq!(
+        (
+            picked["packageId"].as_str(),
+            picked["version"].as_str(),
+            picked["pickedBy"].as_str(),
+            picked["prerelease"].as_bool()
+        ),
+        (Some("Hello"), Some("2.0.0-beta.1"), Some("channel"), Some(true)),
+        "{json}"
+    );
+    assert!(
+        stderr.lines().any(|l| l.starts_with("warning:")
+            && l.contains("pre-release")
+            && l.contains("--package Hello:VERSION")),
+        "a picked pre-release is a warning naming the rule: {stderr}"
+    );
+    // The lifecycle deploys to Development automatically: said, and in the JSON.
+    let automatic = json["automaticDeployments"].as_array().unwrap();
+    assert_eq!(automatic.len(), 1, "{json}");
+    assert_eq!(automatic[0]["environment"], "Development");
+    assert!(automatic[0]["taskId"].as_str().unwrap().starts_with("ServerTasks-"));
+    assert!(
+        stderr.contains("the lifecycle started an automatic deployment of Hello 2.0.0 to Development"),
+        "{stderr}"
+    );
+
+    // Pinned by the user: no warning, and the JSON says who chose it.
+    let output = create(&["--version", "2.0.1", "--package", "Hello:2.0.0-beta.1"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(json_of(&output)["packages"][0]["pickedBy"], "--package");
+    assert!(!stderr.contains("warning:"), "{stderr}");
+}
