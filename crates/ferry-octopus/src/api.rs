@@ -13,8 +13,8 @@ use serde_json::json;
 use crate::client::{Client, Retry};
 use crate::error::{self, ErrorKind, OctopusError};
 use crate::model::{
-    Channel, Deployment, DeploymentServerTask, Environment, PackageResource, Progression, Project, Release,
-    ReleaseTemplate, Task,
+    Channel, Deployment, DeploymentServerTask, Environment, Lifecycle, PackageResource, Progression, Project,
+    Release, ReleaseTemplate, Task,
 };
 
 /// What the server does with something that exists already (`overwriteMode`).
@@ -540,6 +540,12 @@ impl Client {
             ));
             err
         }
+    }
+
+    /// A lifecycle with its phases.
+    pub async fn lifecycle(&self, id: &str) -> Result<Lifecycle, OctopusError> {
+        let doing = format!("reading lifecycle {id}");
+        self.get_json(&doing, &self.space_path(&format!("lifecycles/{}", encode_segment(id)))).await
     }
 
     /// The release's progress through its lifecycle.

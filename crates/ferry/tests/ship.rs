@@ -480,3 +480,41 @@ fn ship_if_exists_overwrite_with_new_bytes_deploys_the_changed_content_again() {
     assert!(stderr.contains("deploying it again"), "{stderr}");
     assert!(!stderr.contains("--if-exists ignore"), "the user passed overwrite: {stderr}");
 }
+
+#[test]
+fn ship_to_a_later_phase_is_refused_before_anything_is_pushed_and_its_hint_deploys_once() {
+    let server = Server::start();
+    let app = app(server.path());
+    let ship = |to: &[&str]| {
+        let mut command = server.ferry();
+        command
+            .args(["ship", "--project", "Hello", "--id", "Hello", "--version", "3.0.0", "--base-path"])
+            .arg(&app);
+        for env in to {
+            command.args(["--to", env]);
+        }
+        command.args(["--repo", ".", "--wait", "--poll-interval", "200ms"]).output().unwrap()
+    };
+    let output = ship(&["Production"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("must first succeed in Development, Test") && stderr.contains("nothing was pushed"),
+        "{stderr}"
+    );
+    // Nothing was written: no package, no build information, no release.
+    let packages = server.get("/api/Spaces-1/packages?nuGetPackageId=Hello");
+    assert_eq!(packages["Items"].as_array().map(Vec::len), Some(0), "{packages}");
+    let project = server.get("/api/Spaces-1/projects/Hello");
+    assert!(release_versions(&server, project["Id"].as_str().unwrap()).is_empty());
+    // The hint's command deploys through the phases, following the automatic deployment to
+    // Development rather than deploying there a second time.
+    let hint = stderr.lines().find(|l| l.contains("hint: deploy through the phases")).expect("the hint");
+    assert!(hint.contains("--to Development --to Test --to Production --wait"), "{hint}");
+    let output = ship(&["Development", "Test", "Production"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let deployments = server
+        .get(&format!("/api/Spaces-1/deployments?projects={}&take=100", project["Id"].as_str().unwrap()));
+    let count = deployments["Items"].as_array().unwrap().len();
+    assert_eq!(count, 3, "one deployment per environment: {deployments}");
+}

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use ferry_core::packaging::PackOutcome;
-use ferry_octopus::model::{Project, Release};
+use ferry_octopus::model::{ProgressionPhase, Project, Release};
 use ferry_octopus::{Client, CreatedDeployment};
 
 use super::task_wait::{Waited, markdown_table, table};
@@ -66,14 +66,16 @@ async fn publish(
     package_ids: &[String],
 ) -> anyhow::Result<Shipped> {
     let project = client.find_project(&args.project).await.map_err(client_error)?;
-    // 2. Push.
+    // 2. Before anything is written: can this run reach every --to environment?
+    check_lifecycle(client, &project, version, args).await?;
+    // 3. Push.
     let pushed =
         super::package_push::push_all(ctx, client, std::slice::from_ref(&package.path), args.if_exists)
             .await?;
     let push_status = pushed.first().map(|p| p.status.as_str().to_owned()).unwrap_or_default();
     // --if-exists overwrite replaced the bytes of a package version that releases may already use.
     let replaced = pushed.first().is_some_and(|p| p.status == ferry_octopus::PushStatus::Overwritten);
-    // 3. Build information (commit range from the previous build on the server).
+    // 4. Build information (commit range from the previous build on the server).
     let parsed_version = version.parse().map_err(|err| UserError::usage(format!("{err}")))?;
     let info =
         super::build_info_push::collect_with_server(ctx, client, &args.collect, package_ids, &parsed_version)
@@ -81,7 +83,7 @@ async fn publish(
     let stored =
         super::build_info_push::push(ctx, client, package_ids, &parsed_version, &info, args.if_exists)
             .await?;
-    // 4. Release with notes from the build information.
+    // 5. Release with notes from the build information.
     let notes = ferry_core::release_notes::render(std::slice::from_ref(&info), Some(version), None);
     let options = ReleaseOptions {
         channel: args.channel.clone(),
@@ -101,7 +103,7 @@ async fn publish(
     let (created, release_json) =
         super::release_create::create(ctx, client, &project, Some(version.to_owned()), &options, Some(notes))
             .await?;
-    // 5. Deploy: to --to, else where the lifecycle deploys automatically (the server may have
+    // 6. Deploy: to --to, else where the lifecycle deploys automatically (the server may have
     // started those already when the release was created).
     let targets = if args.environments.is_empty() {
         automatic_targets(client, &created.release).await?
@@ -130,6 +132,96 @@ async fn publish(
         release_json,
         deployments,
     })
+}
+
+/// Refuse, before pushing anything, `--to` environments a new release cannot reach in this run:
+/// the lifecycle wants the non-optional phases before them to succeed first, and this run only
+/// deploys them first when they come earlier in `--to` with `--wait`. (An existing release has its
+/// own progression; the server decides for it.)
+async fn check_lifecycle(
+    client: &Client,
+    project: &Project,
+    version: &str,
+    args: &ShipArgs,
+) -> anyhow::Result<()> {
+    if args.environments.is_empty()
+        || client.find_release(project, version).await.map_err(client_error)?.is_some()
+    {
+        return Ok(());
+    }
+    let targets = client.find_environments(&args.environments).await.map_err(client_error)?;
+    let channel = match &args.channel {
+        Some(name) => Some(client.find_channel(project, name).await.map_err(client_error)?),
+        None => client.channels(project).await.map_err(client_error)?.into_iter().find(|c| c.is_default),
+    };
+    let Some(lifecycle_id) = channel.and_then(|c| c.lifecycle_id).or_else(|| project.lifecycle_id.clone())
+    else {
+        return Ok(());
+    };
+    let lifecycle = client.lifecycle(&lifecycle_id).await.map_err(client_error)?;
+    let target_ids: Vec<String> = targets.iter().map(|e| e.id.clone()).collect();
+    let Some(blocked) = first_unreachable(&lifecycle.phases, &target_ids, args.deploy.wait.wait) else {
+        return Ok(());
+    };
+    let all = client.environments().await.map_err(client_error)?;
+    let name = |id: &str| all.iter().find(|e| e.id == id).map_or_else(|| id.to_owned(), |e| e.name.clone());
+    let target = name(&target_ids[blocked.target]);
+    if blocked.first.is_empty() {
+        return Err(UserError::failure(format!(
+            "{target} is not in lifecycle {} of {}: no release of it can be deployed there; nothing was pushed",
+            lifecycle.name, project.name
+        ))
+        .hint("name an environment of the lifecycle with --to, or add the environment to a phase of the lifecycle")
+        .into());
+    }
+    let first: Vec<String> = blocked.first.iter().map(|id| name(id)).collect();
+    let flags: Vec<String> = first.iter().chain([&target]).map(|env| format!("--to {env}")).collect();
+    Err(UserError::failure(format!(
+        "a new release of {} cannot be deployed to {target} by this run: lifecycle {} says it must first succeed in {}; nothing was pushed",
+        project.name,
+        lifecycle.name,
+        first.join(", ")
+    ))
+    .hint(format!(
+        "deploy through the phases in order in one run: {} --wait (ship follows a deployment the lifecycle starts by itself instead of deploying twice)",
+        flags.join(" ")
+    ))
+    .into())
+}
+
+/// A `--to` target the lifecycle does not let a new release reach in one run.
+#[derive(Debug, PartialEq, Eq)]
+struct Unreachable {
+    /// Index of the target in the `--to` order.
+    target: usize,
+    /// Environment ids that must succeed before it.
+    first: Vec<String>,
+}
+
+/// The first of `targets` (environment ids, in `--to` order) that a new release cannot reach:
+/// every environment of each non-optional phase before the target's first phase must have
+/// succeeded, and in one run only the targets deployed before it (`in_order`, i.e. `--wait`) have.
+/// An environment in no phase is unreachable (with nothing to deploy first).
+fn first_unreachable(phases: &[ProgressionPhase], targets: &[String], in_order: bool) -> Option<Unreachable> {
+    let environments = |phase: &ProgressionPhase| -> Vec<String> {
+        phase.automatic_deployment_targets.iter().chain(&phase.optional_deployment_targets).cloned().collect()
+    };
+    for (index, target) in targets.iter().enumerate() {
+        let Some(position) = phases.iter().position(|p| environments(p).contains(target)) else {
+            return Some(Unreachable { target: index, first: Vec::new() });
+        };
+        let done = if in_order { &targets[..index] } else { &[][..] };
+        let first: Vec<String> = phases[..position]
+            .iter()
+            .filter(|p| !p.is_optional_phase)
+            .flat_map(environments)
+            .filter(|env| !done.contains(env))
+            .collect();
+        if !first.is_empty() {
+            return Some(Unreachable { target: index, first });
+        }
+    }
+    None
 }
 
 /// What the deployments the release already has mean for this run.
@@ -336,4 +428,42 @@ fn report(
     ctx.print_result(&table(&["What", "Result", "Details"], &rows), &json);
     let waited: Vec<Waited> = shipped.deployments.iter().map(|(_, w)| w.clone()).collect();
     super::task_wait::fail_if_unsuccessful(&waited)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phase(automatic: &[&str], optional: &[&str], is_optional_phase: bool) -> ProgressionPhase {
+        ProgressionPhase {
+            automatic_deployment_targets: automatic.iter().map(|s| (*s).to_owned()).collect(),
+            optional_deployment_targets: optional.iter().map(|s| (*s).to_owned()).collect(),
+            is_optional_phase,
+            ..ProgressionPhase::default()
+        }
+    }
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_new_release_reaches_later_phases_only_through_the_earlier_targets_of_the_same_run() {
+        let phases =
+            [phase(&["Dev"], &[], false), phase(&[], &["Test"], false), phase(&[], &["Prod"], false)];
+        let check = |targets: &[&str], wait: bool| first_unreachable(&phases, &ids(targets), wait);
+        assert_eq!(check(&["Dev"], false), None);
+        assert_eq!(check(&["Prod"], true), Some(Unreachable { target: 0, first: ids(&["Dev", "Test"]) }));
+        assert_eq!(check(&["Dev", "Test", "Prod"], true), None);
+        assert_eq!(check(&["Dev", "Prod"], true), Some(Unreachable { target: 1, first: ids(&["Test"]) }));
+        // Without --wait the targets are deployed at once: Dev has not succeeded when Test starts.
+        assert_eq!(check(&["Dev", "Test"], false), Some(Unreachable { target: 1, first: ids(&["Dev"]) }));
+        assert_eq!(check(&["Elsewhere"], true), Some(Unreachable { target: 0, first: Vec::new() }));
+    }
+
+    #[test]
+    fn optional_phases_do_not_block() {
+        let phases = [phase(&["Dev"], &[], true), phase(&[], &["Test"], false)];
+        assert_eq!(first_unreachable(&phases, &ids(&["Test"]), false), None);
+    }
 }
