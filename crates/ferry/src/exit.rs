@@ -2,7 +2,7 @@
 //!
 //! The codes are a contract with CI adapters (documented in the README):
 //! 0 success, 1 the operation failed, 2 usage error, 3 a deployment or server task finished
-//! unsuccessfully.
+//! unsuccessfully, 130 a wait stopped by SIGINT or SIGTERM.
 
 use std::fmt;
 
@@ -19,6 +19,8 @@ pub enum ExitStatus {
     Usage,
     /// A deployment or server task finished unsuccessfully (failed, canceled, timed out).
     TaskUnsuccessful,
+    /// SIGINT or SIGTERM stopped a wait (128 + SIGINT, as shells report it).
+    Interrupted,
 }
 
 impl ExitStatus {
@@ -29,6 +31,7 @@ impl ExitStatus {
             ExitStatus::Failure => 1,
             ExitStatus::Usage => 2,
             ExitStatus::TaskUnsuccessful => 3,
+            ExitStatus::Interrupted => 130,
         }
     }
 
@@ -39,6 +42,7 @@ impl ExitStatus {
             ExitStatus::Failure => "failed",
             ExitStatus::Usage => "usage",
             ExitStatus::TaskUnsuccessful => "deploymentFailed",
+            ExitStatus::Interrupted => "interrupted",
         }
     }
 }
@@ -71,6 +75,11 @@ impl UserError {
     /// A deployment or task that did not succeed (exit 3).
     pub fn task_unsuccessful(message: impl Into<String>) -> Self {
         UserError { status: ExitStatus::TaskUnsuccessful, message: message.into(), hints: Vec::new() }
+    }
+
+    /// A wait stopped by SIGINT or SIGTERM (exit 130).
+    pub fn interrupted(message: impl Into<String>) -> Self {
+        UserError { status: ExitStatus::Interrupted, message: message.into(), hints: Vec::new() }
     }
 
     /// Add a hint.

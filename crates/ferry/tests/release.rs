@@ -476,3 +476,37 @@ fn release_create_names_its_package_versions_its_automatic_deployments_and_a_pic
     assert_eq!(json_of(&output)["packages"][0]["pickedBy"], "--package");
     assert!(!stderr.contains("warning:"), "{stderr}");
 }
+
+#[test]
+fn sigint_during_wait_says_which_tasks_continue_and_exits_130() {
+    let server = Server::start();
+    release(&server, "Slow", "Slow", "1.0.0");
+    let mut command = std::process::Command::new(ferry_bin());
+    command
+        .current_dir(server.path())
+        .env("FERRY_SERVER", &server.url)
+        .env("FERRY_API_KEY", KEY)
+        .env("FERRY_CI", "none")
+        .args([
+            "release",
+            "deploy",
+            "--project",
+            "Slow",
+            "--version",
+            "1.0.0",
+            "--to",
+            "Development",
+            "--wait",
+        ]);
+    let (code, stderr) = interrupt_when(command, "deploying Slow 1.0.0 to Development");
+    assert_eq!(code, Some(130), "{stderr}");
+    let task = stderr
+        .split("ServerTasks-")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .unwrap();
+    assert!(stderr.contains(&format!("stopped waiting for ServerTasks-{task}")), "{stderr}");
+    assert!(stderr.contains(&format!("ferry task wait ServerTasks-{task}")), "{stderr}");
+    let state = server.get(&format!("/api/Spaces-1/tasks/ServerTasks-{task}"))["State"].clone();
+    assert!(matches!(state.as_str(), Some("Queued" | "Executing")), "it continues on the server: {state}");
+}

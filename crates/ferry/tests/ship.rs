@@ -518,3 +518,45 @@ fn ship_to_a_later_phase_is_refused_before_anything_is_pushed_and_its_hint_deplo
     let count = deployments["Items"].as_array().unwrap().len();
     assert_eq!(count, 3, "one deployment per environment: {deployments}");
 }
+
+#[test]
+fn sigint_during_a_wait_on_the_embedded_server_lets_the_deployment_finish() {
+    let work = tempfile::tempdir().unwrap();
+    let app = app(work.path());
+    let marker = work.path().join("finished.txt");
+    std::fs::write(
+        work.path().join("ferry.toml"),
+        format!(
+            "[[environments]]\nname = \"Development\"\n\n[[projects]]\nname = \"Nap\"\npackages = [\"Nap\"]\ndeploy = \"sleep 3; echo done > '{}'\"\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    let mut command = std::process::Command::new(ferry_bin());
+    command
+        .current_dir(work.path())
+        .env_remove("FERRY_SERVER")
+        .env_remove("OCTOPUS_URL")
+        .env("FERRY_CI", "none")
+        .args([
+            "--data",
+            "data",
+            "ship",
+            "--project",
+            "Nap",
+            "--id",
+            "Nap",
+            "--version",
+            "1.0.0",
+            "--base-path",
+        ])
+        .arg(&app)
+        .args(["--repo", ".", "--to", "Development", "--wait"]);
+    let (code, stderr) = interrupt_when(command, "deploying Nap 1.0.0 to Development");
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(
+        stderr.contains("the tasks continue") && stderr.contains("ferry task wait ServerTasks-"),
+        "{stderr}"
+    );
+    assert!(marker.is_file(), "the embedded server let the deployment finish before exiting: {stderr}");
+}

@@ -201,8 +201,12 @@ struct Unreachable {
 /// The first of `targets` (environment ids, in `--to` order) that a new release cannot reach:
 /// every environment of each non-optional phase before the target's first phase must have
 /// succeeded, and in one run only the targets deployed before it (`in_order`, i.e. `--wait`) have.
-/// An environment in no phase is unreachable (with nothing to deploy first).
+/// An environment in no phase is unreachable (with nothing to deploy first), unless the lifecycle
+/// has no phases at all: then, as in Octopus, every environment is open.
 fn first_unreachable(phases: &[ProgressionPhase], targets: &[String], in_order: bool) -> Option<Unreachable> {
+    if phases.is_empty() {
+        return None;
+    }
     let environments = |phase: &ProgressionPhase| -> Vec<String> {
         phase.automatic_deployment_targets.iter().chain(&phase.optional_deployment_targets).cloned().collect()
     };
@@ -459,6 +463,11 @@ mod tests {
         // Without --wait the targets are deployed at once: Dev has not succeeded when Test starts.
         assert_eq!(check(&["Dev", "Test"], false), Some(Unreachable { target: 1, first: ids(&["Dev"]) }));
         assert_eq!(check(&["Elsewhere"], true), Some(Unreachable { target: 0, first: Vec::new() }));
+    }
+
+    #[test]
+    fn a_lifecycle_without_phases_opens_every_environment() {
+        assert_eq!(first_unreachable(&[], &ids(&["Prod"]), false), None);
     }
 
     #[test]

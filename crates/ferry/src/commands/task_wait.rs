@@ -146,14 +146,15 @@ pub(super) fn fail_if_unsuccessful(results: &[Waited]) -> anyhow::Result<()> {
 }
 
 /// Poll `tasks` ((label, task id)) until all finish or `timeout` passes, streaming new log lines
-/// on stderr as `[label] line`.
+/// on stderr as `[label] line`. SIGINT or SIGTERM stops the wait (exit 130) with the tasks that
+/// carry on and how to follow them; the command then closes its connection as usual, so the
+/// embedded server lets them finish before the process exits.
 pub(super) async fn wait(
     ctx: &Ctx,
     client: &Client,
     tasks: &[(String, String)],
     settings: WaitSettings,
 ) -> anyhow::Result<Vec<Waited>> {
-    let started = Instant::now();
     let mut results: Vec<Waited> = tasks
         .iter()
         .map(|(label, id)| Waited {
@@ -167,6 +168,69 @@ pub(super) async fn wait(
             log_tail: Vec::new(),
         })
         .collect();
+    let finished = tokio::select! {
+        polled = poll_until_done(ctx, client, tasks, settings, &mut results) => Some(polled),
+        () = interrupt_signal() => None,
+    };
+    match finished {
+        Some(polled) => polled.map(|()| results),
+        None => Err(interrupted(ctx, &results).into()),
+    }
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM (a CI system canceling the job).
+async fn interrupt_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The error of a wait stopped by a signal: which tasks continue, and how to follow them.
+fn interrupted(ctx: &Ctx, results: &[Waited]) -> UserError {
+    let running: Vec<&Waited> = results
+        .iter()
+        .filter(|r| !matches!(r.state.as_str(), "Success" | "Failed" | "Canceled" | "TimedOut"))
+        .collect();
+    let listed: Vec<String> =
+        running.iter().map(|r| format!("{} ({}, {})", r.task_id, r.label, r.state)).collect();
+    let mut err = UserError::interrupted(if running.is_empty() {
+        "interrupted while waiting; every task had finished".to_owned()
+    } else {
+        format!("interrupted: stopped waiting for {}; the tasks continue", listed.join(", "))
+    });
+    if !running.is_empty() {
+        let ids: Vec<&str> = running.iter().map(|r| r.task_id.as_str()).collect();
+        err = if ctx.uses_embedded_server() {
+            err.hint(format!(
+                "they run inside this process on the embedded server, which lets them finish before Ferry exits; see how they ended with: ferry task wait {}",
+                ids.join(" ")
+            ))
+        } else {
+            err.hint(format!("follow them with: ferry task wait {}", ids.join(" ")))
+        };
+    }
+    err
+}
+
+/// The polling behind [`wait`]: updates `results` in place until every task finished or the
+/// timeout passed.
+async fn poll_until_done(
+    ctx: &Ctx,
+    client: &Client,
+    tasks: &[(String, String)],
+    settings: WaitSettings,
+    results: &mut [Waited],
+) -> anyhow::Result<()> {
+    let started = Instant::now();
     let mut printed: Vec<usize> = vec![0; tasks.len()];
     let mut done: Vec<bool> = vec![false; tasks.len()];
     let several = tasks.len() > 1;
@@ -200,7 +264,7 @@ pub(super) async fn wait(
             }
         }
         if done.iter().all(|d| *d) {
-            return Ok(results);
+            return Ok(());
         }
         if started.elapsed() >= settings.timeout {
             for (index, result) in results.iter_mut().enumerate() {
@@ -236,7 +300,7 @@ pub(super) async fn wait(
                     result.state
                 ));
             }
-            return Ok(results);
+            return Ok(());
         }
         // Poll quickly at first (most deployments are short), backing off to --poll-interval.
         let left = settings.timeout.saturating_sub(started.elapsed());
