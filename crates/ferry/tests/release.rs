@@ -510,3 +510,16 @@ fn sigint_during_wait_says_which_tasks_continue_and_exits_130() {
     let state = server.get(&format!("/api/Spaces-1/tasks/ServerTasks-{task}"))["State"].clone();
     assert!(matches!(state.as_str(), Some("Queued" | "Executing")), "it continues on the server: {state}");
 }
+
+#[test]
+fn a_lifecycle_refusal_while_the_earlier_phase_is_running_hints_at_waiting_not_deploying_again() {
+    let server = Server::start();
+    // Creating the release starts the automatic (20 s) deployment of Slow to Development.
+    let json = release(&server, "Slow", "Slow", "1.0.0");
+    let task = json["automaticDeployments"][0]["taskId"].as_str().unwrap().to_owned();
+    let (code, _, stderr) = deploy(&server, "Slow", "1.0.0", "Test");
+    assert_eq!(code, 1, "{stderr}");
+    let hints: Vec<&str> = stderr.lines().filter(|l| l.trim_start().starts_with("hint:")).collect();
+    assert!(hints.iter().any(|h| h.contains(&format!("ferry task wait {task}"))), "{stderr}");
+    assert!(!hints.iter().any(|h| h.contains("ferry release deploy")), "no second deployment: {stderr}");
+}
