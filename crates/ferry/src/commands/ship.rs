@@ -326,12 +326,9 @@ async fn deploy_batch(
                         deployment.task_id,
                         task.state
                     ));
-                } else {
-                    ctx.info(&format!(
-                        "the lifecycle deploys {} {} to {} automatically ({}, {})",
-                        project.name, release.version, environment.name, deployment.id, deployment.task_id
-                    ));
                 }
+                // (An automatic deployment of a release created by this run was announced by
+                // release creation already.)
                 adopted.push(CreatedDeployment {
                     environment: environment.name.clone(),
                     deployment_id: deployment.id.clone(),
