@@ -299,8 +299,8 @@ pub struct CollectOptions {
     /// server, else the nearest tag, else the last `--max-commits` commits.
     #[arg(long, value_name = "REF")]
     pub since: Option<String>,
-    /// Most commits to record.
-    #[arg(long, value_name = "N", default_value_t = 200)]
+    /// Most commits to record (1 to 1000000).
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MOST_COMMITS))]
     pub max_commits: usize,
     /// Deepen a shallow clone (`git fetch --deepen`/`--unshallow`) when history is missing.
     #[arg(long)]
@@ -606,6 +606,10 @@ pub struct ServerArgs {
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
     pub deploy_timeout: std::time::Duration,
 }
+
+/// The most commits `--max-commits` accepts: far more than any release note can use, and far from
+/// the counts that would overflow.
+pub const MOST_COMMITS: u64 = 1_000_000;
 
 /// The longest duration or number of seconds any flag accepts: one year. Longer values would
 /// only overflow the deadline arithmetic further down (`Instant + Duration` panics).
