@@ -12,8 +12,9 @@ use ferry_core::build_info::BuildInformation;
 use ferry_core::if_exists::IfExists;
 use ferry_core::version::Version;
 use ferry_github::{
-    ClientOptions, Deployment, DeploymentState, ErrorKind, GitHubClient, GitHubTarget, NewDeployment,
-    NewRelease, NewStatus, PushOutcome, Release, RetryPolicy, TagFormat, Token, TokenSource, Wait,
+    ClientOptions, Deployment, DeploymentState, ErrorKind, GitHubClient, GitHubError, GitHubTarget,
+    NewDeployment, NewRelease, NewStatus, PushOutcome, Release, RetryPolicy, TagFormat, Token, TokenSource,
+    Wait,
 };
 use ferry_testkit::github::{Denied, FAKE_TOKEN, FakeGitHub, Fault};
 
@@ -54,7 +55,7 @@ fn version(text: &str) -> Version {
     text.parse().unwrap()
 }
 
-async fn draft(client: &GitHubClient, text: &str) -> Release {
+async fn try_draft(client: &GitHubClient, text: &str) -> Result<Release, GitHubError> {
     let version = version(text);
     let format = TagFormat::default();
     client
@@ -65,7 +66,10 @@ async fn draft(client: &GitHubClient, text: &str) -> Release {
             notes: Some("notes"),
         })
         .await
-        .unwrap()
+}
+
+async fn draft(client: &GitHubClient, text: &str) -> Release {
+    try_draft(client, text).await.unwrap()
 }
 
 async fn published(client: &GitHubClient, text: &str) -> Release {
@@ -241,7 +245,12 @@ async fn a_server_error_before_the_upload_is_retried() {
     assert_clean(&fake);
 }
 
-async fn deploy(client: &GitHubClient, release: &Release, text: &str, environment: &str) -> Deployment {
+async fn try_deploy(
+    client: &GitHubClient,
+    release: &Release,
+    text: &str,
+    environment: &str,
+) -> Result<Deployment, GitHubError> {
     let version = version(text);
     let urls: Vec<String> = release.assets.iter().map(|asset| asset.browser_download_url.clone()).collect();
     client
@@ -254,7 +263,10 @@ async fn deploy(client: &GitHubClient, release: &Release, text: &str, environmen
             description: "Ferry: deploy",
         })
         .await
-        .unwrap()
+}
+
+async fn deploy(client: &GitHubClient, release: &Release, text: &str, environment: &str) -> Deployment {
+    try_deploy(client, release, text, environment).await.unwrap()
 }
 
 async fn succeed(client: &GitHubClient, deployment: &Deployment) {
@@ -316,18 +328,7 @@ async fn a_draft_has_no_tag_to_deploy() {
     let fake = fake();
     let client = client(&fake);
     let release = draft(&client, "1.0.0").await;
-    let version = version("1.0.0");
-    let error = client
-        .create_deployment(&NewDeployment {
-            tag: &release.tag_name,
-            version: &version,
-            environment: "Staging",
-            asset_urls: &[],
-            production: false,
-            description: "",
-        })
-        .await
-        .unwrap_err();
+    let error = try_deploy(&client, &release, "1.0.0", "Staging").await.unwrap_err();
     assert_eq!(error.kind, ErrorKind::Validation);
     assert!(error.message.contains("No ref found"), "{error}");
     assert_clean(&fake);
@@ -432,16 +433,7 @@ async fn a_rate_limit_longer_than_the_bound_fails_at_once_with_the_reset() {
     let client = client(&fake);
     fake.inject("repos/create-release", Fault::SecondaryRateLimit { retry_after: Some(3600) }, 1);
     let started = Instant::now();
-    let version = version("1.0.0");
-    let error = client
-        .ensure_draft_release(&NewRelease {
-            version: &version,
-            tag_format: &TagFormat::default(),
-            commit: SHA,
-            notes: None,
-        })
-        .await
-        .unwrap_err();
+    let error = try_draft(&client, "1.0.0").await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(3));
     assert_eq!(error.kind, ErrorKind::RateLimited);
     assert_eq!(error.retry_after, Some(Duration::from_secs(3600)));
@@ -454,16 +446,7 @@ async fn a_403_names_the_permission_and_the_kind_of_token() {
     let fake = fake();
     fake.deny(Denied::ContentsWrite);
     let client = client(&fake);
-    let version = version("1.0.0");
-    let error = client
-        .ensure_draft_release(&NewRelease {
-            version: &version,
-            tag_format: &TagFormat::default(),
-            commit: SHA,
-            notes: None,
-        })
-        .await
-        .unwrap_err();
+    let error = try_draft(&client, "1.0.0").await.unwrap_err();
     assert_eq!(error.kind, ErrorKind::Forbidden);
     assert!(error.hints[0].contains("permissions: contents: write"), "{:?}", error.hints);
     assert!(error.hints[0].contains("GitHub Actions"), "{:?}", error.hints);
@@ -474,17 +457,7 @@ async fn a_403_names_the_permission_and_the_kind_of_token() {
     let client = self::client(&fake);
     let release = published(&client, "1.0.0").await;
     fake.deny(Denied::DeploymentsWrite);
-    let error = client
-        .create_deployment(&NewDeployment {
-            tag: &release.tag_name,
-            version: &version,
-            environment: "Staging",
-            asset_urls: &[],
-            production: false,
-            description: "",
-        })
-        .await
-        .unwrap_err();
+    let error = try_deploy(&client, &release, "1.0.0", "Staging").await.unwrap_err();
     assert_eq!(error.kind, ErrorKind::Forbidden);
     assert!(error.hints[0].contains("deployments: write"), "{:?}", error.hints);
     assert_clean(&fake);

@@ -217,14 +217,12 @@ impl Spec {
         match &op.body {
             None if !body.is_empty() => problems.push(format!("{} takes no request body", op.id)),
             None => {}
-            Some(_) if op.on_upload_host => {
-                // The description lists application/octet-stream, but GitHub documents the
-                // upload's Content-Type as the asset's own media type: any type is accepted, a
-                // missing one is not.
-                if media.is_none() {
-                    problems.push("an upload needs a Content-Type header (the asset's media type)".into());
-                }
+            // The description lists application/octet-stream, but GitHub documents the upload's
+            // Content-Type as the asset's own media type: any type is accepted, a missing one is not.
+            Some(_) if op.on_upload_host && media.is_none() => {
+                problems.push("an upload needs a Content-Type header (the asset's media type)".into());
             }
+            Some(_) if op.on_upload_host => {}
             Some(request_body) => {
                 match media.as_deref().and_then(|m| request_body.content.get_key_value(m)) {
                     None if body.is_empty() && !request_body.required => {}
