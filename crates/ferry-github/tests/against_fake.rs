@@ -475,3 +475,30 @@ async fn a_wrong_token_is_unauthorized_and_not_shown() {
     assert!(!shown.contains(secret), "{shown}");
     assert_clean(&fake);
 }
+
+/// The answer is lost on the wire (connection reset after the fake committed the deployment),
+/// not replaced by a 502: the client sees a transport error and must still not deploy twice.
+#[tokio::test]
+async fn a_reset_connection_after_the_deployment_was_made_leaves_one_deployment() {
+    use ferry_testkit::proxy::{Fault as WireFault, FaultProxy, Match, Plan};
+    let fake = fake();
+    let release = published(&client(&fake), "1.0.0").await;
+    let upstream = fake.origin().trim_start_matches("http://").parse().unwrap();
+    let proxy =
+        FaultProxy::start(upstream, Plan::pass().once(Match::request("POST", "/deployments"), WireFault::LoseResponse))
+            .unwrap();
+    let target = GitHubTarget::parse(&format!("{}/acme/shop", proxy.url()), |_| None).unwrap();
+    let options = ClientOptions {
+        retry: RetryPolicy { max_attempts: 4, max_wait: Duration::from_secs(5), backoff: Duration::from_millis(20) },
+        ..ClientOptions::default()
+    };
+    let through_proxy =
+        GitHubClient::new(target, Token::new(FAKE_TOKEN, TokenSource::Env("GITHUB_TOKEN")), options).unwrap();
+    let deployment = deploy(&through_proxy, &release, "1.0.0", "Staging").await;
+    assert_eq!(proxy.stats().count("lose-response"), 1, "the fault fired");
+    assert_eq!(fake.count("repos/create-deployment"), 1);
+    let all = fake.deployments();
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0]["id"], deployment.id);
+    assert_clean(&fake);
+}
