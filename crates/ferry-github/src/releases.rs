@@ -56,7 +56,11 @@ impl GitHubClient {
         let doing = format!("looking up the release {tag} in {}", self.target().full_name());
         // The tag endpoint only sees published releases; drafts have no tag yet.
         let by_tag = self
-            .get_json::<Release>(&doing, self.repo_path(&format!("/releases/tags/{tag}")), Permission::Read)
+            .get_json::<Release>(
+                &doing,
+                self.repo_path(&format!("/releases/tags/{}", path_segment(tag))),
+                Permission::Read,
+            )
             .await;
         match by_tag {
             Ok(release) => return Ok(Some(release)),
@@ -149,4 +153,9 @@ impl GitHubClient {
         };
         self.send(&call).await?.json(&doing)
     }
+}
+
+/// A tag as one path segment: a monorepo's `api/v1.0.0` must reach GitHub as `api%2Fv1.0.0`.
+fn path_segment(tag: &str) -> String {
+    url::form_urlencoded::byte_serialize(tag.as_bytes()).collect()
 }

@@ -134,6 +134,22 @@ async fn publishing_marks_pre_releases_and_only_the_highest_stable_as_latest() {
 }
 
 #[tokio::test]
+async fn a_monorepo_tag_format_is_found_by_its_tag() {
+    let fake = fake();
+    let client = client(&fake);
+    let format = TagFormat::parse("api/v{version}").unwrap();
+    let version = version("1.0.0");
+    let new = NewRelease { version: &version, tag_format: &format, commit: SHA, notes: None };
+    let release = client.ensure_draft_release(&new).await.unwrap();
+    assert_eq!(release.tag_name, "api/v1.0.0");
+    let published = client.publish_release(&release, &version, &format, None).await.unwrap();
+    assert_eq!(client.find_release("api/v1.0.0").await.unwrap().unwrap().id, published.id);
+    assert_eq!(client.ensure_draft_release(&new).await.unwrap().id, published.id, "a re-run adopts it");
+    assert!(fake.seen().iter().any(|seen| seen.target.ends_with("/releases/tags/api%2Fv1.0.0")));
+    assert_clean(&fake);
+}
+
+#[tokio::test]
 async fn a_re_run_adopts_the_draft_and_leaves_identical_assets_alone() {
     let fake = fake();
     let client = client(&fake);
@@ -484,12 +500,18 @@ async fn a_reset_connection_after_the_deployment_was_made_leaves_one_deployment(
     let fake = fake();
     let release = published(&client(&fake), "1.0.0").await;
     let upstream = fake.origin().trim_start_matches("http://").parse().unwrap();
-    let proxy =
-        FaultProxy::start(upstream, Plan::pass().once(Match::request("POST", "/deployments"), WireFault::LoseResponse))
-            .unwrap();
+    let proxy = FaultProxy::start(
+        upstream,
+        Plan::pass().once(Match::request("POST", "/deployments"), WireFault::LoseResponse),
+    )
+    .unwrap();
     let target = GitHubTarget::parse(&format!("{}/acme/shop", proxy.url()), |_| None).unwrap();
     let options = ClientOptions {
-        retry: RetryPolicy { max_attempts: 4, max_wait: Duration::from_secs(5), backoff: Duration::from_millis(20) },
+        retry: RetryPolicy {
+            max_attempts: 4,
+            max_wait: Duration::from_secs(5),
+            backoff: Duration::from_millis(20),
+        },
         ..ClientOptions::default()
     };
     let through_proxy =
