@@ -1,12 +1,15 @@
 //! Release assets: packages and build information pushed to a release, compared by sha256 so a
 //! re-run with the same bytes is a no-op and `--if-exists` decides only about different content.
 
+use std::path::PathBuf;
+
 use bytes::Bytes;
 use ferry_core::build_info::BuildInformation;
 use ferry_core::if_exists::IfExists;
 use http::Method;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use tokio::io::AsyncReadExt;
 
 use crate::client::{Body, Call, GITHUB_JSON, GitHubClient, Lookup};
 use crate::error::{ErrorKind, GitHubError, Permission};
@@ -37,6 +40,53 @@ pub struct Asset {
 impl Asset {
     fn is_complete(&self) -> bool {
         self.state == "uploaded"
+    }
+}
+
+/// What an asset holds: bytes in memory (build information), or a file streamed from disk so
+/// that a large package never sits in memory (octocrab's own `upload_asset` takes the whole body).
+#[derive(Debug, Clone)]
+pub enum AssetContent {
+    /// Bytes in memory.
+    Bytes(Bytes),
+    /// A file, read twice: once for its sha256, once (per attempt) for the upload.
+    File(PathBuf),
+}
+
+impl AssetContent {
+    /// The sha256 (hex) and length.
+    async fn digest(&self, doing: &str) -> Result<(String, u64), GitHubError> {
+        let path = match self {
+            AssetContent::Bytes(bytes) => return Ok((sha256_hex(bytes), bytes.len() as u64)),
+            AssetContent::File(path) => path,
+        };
+        let io_error = |err: std::io::Error| {
+            GitHubError::new(ErrorKind::Io, doing, format!("could not read {}: {err}", path.display()))
+        };
+        let mut file = tokio::fs::File::open(path).await.map_err(io_error)?;
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0; 256 * 1024];
+        let mut len = 0u64;
+        loop {
+            let read = file.read(&mut buffer).await.map_err(io_error)?;
+            if read == 0 {
+                break;
+            }
+            hasher.update(&buffer[..read]);
+            len += read as u64;
+        }
+        Ok((hex(&hasher.finalize()), len))
+    }
+
+    fn body(&self, len: u64, content_type: &str) -> Body {
+        match self {
+            AssetContent::Bytes(bytes) => {
+                Body::Raw { bytes: bytes.clone(), content_type: content_type.to_owned() }
+            }
+            AssetContent::File(path) => {
+                Body::File { path: path.clone(), len, content_type: content_type.to_owned() }
+            }
+        }
     }
 }
 
@@ -127,10 +177,12 @@ impl GitHubClient {
         release: &Release,
         name: &str,
         content_type: &str,
-        bytes: Bytes,
+        content: &AssetContent,
         if_exists: IfExists,
     ) -> Result<AssetPush, GitHubError> {
-        let sha256 = sha256_hex(&bytes);
+        let doing =
+            format!("uploading {name} to the release {} in {}", release.tag_name, self.target().full_name());
+        let (sha256, len) = content.digest(&doing).await?;
         let mut outcome = PushOutcome::Uploaded;
         if let Some(existing) = self.find_asset(release.id, name).await? {
             if existing.is_complete() && self.asset_sha256(&existing).await? == sha256 {
@@ -161,7 +213,7 @@ impl GitHubClient {
                         doing: &doing,
                         method: Method::POST,
                         uri: upload_url.clone(),
-                        body: Body::Raw { bytes: bytes.clone(), content_type: content_type.to_owned() },
+                        body: content.body(len, content_type),
                         accept: GITHUB_JSON,
                         permission: Permission::ContentsWrite,
                     };
@@ -228,7 +280,7 @@ impl GitHubClient {
             release,
             &build_info_asset_name(package_id),
             "application/json",
-            Bytes::from(json),
+            &AssetContent::Bytes(Bytes::from(json)),
             if_exists,
         )
         .await
@@ -245,7 +297,11 @@ fn upload_url(template: &str, name: &str) -> Result<String, String> {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 #[cfg(test)]

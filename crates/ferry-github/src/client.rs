@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::TryStreamExt;
 use http::{HeaderMap, Method, StatusCode};
 use http_body_util::BodyExt;
 use octocrab::Octocrab;
@@ -63,7 +64,16 @@ pub struct GitHubClient {
 pub(crate) enum Body {
     None,
     Json(serde_json::Value),
-    Raw { bytes: Bytes, content_type: String },
+    Raw {
+        bytes: Bytes,
+        content_type: String,
+    },
+    /// A file streamed from disk, opened anew for every attempt.
+    File {
+        path: std::path::PathBuf,
+        len: u64,
+        content_type: String,
+    },
 }
 
 /// One call: what it does (for messages), where, and whether a failure may be retried blindly.
@@ -195,9 +205,26 @@ impl GitHubClient {
             .method(call.method.clone())
             .uri(call.uri.as_str())
             .header(http::header::ACCEPT, call.accept);
+        if let Body::File { path, len, content_type } = &call.body {
+            let file = tokio::fs::File::open(path).await.map_err(|err| {
+                GitHubError::new(
+                    ErrorKind::Io,
+                    call.doing,
+                    format!("could not open {}: {err}", path.display()),
+                )
+            })?;
+            let frames = tokio_util::io::ReaderStream::new(file).map_ok(http_body::Frame::data);
+            let request = builder
+                .header(http::header::CONTENT_TYPE, content_type.as_str())
+                .header(http::header::CONTENT_LENGTH, *len)
+                .body(octocrab::OctoBody::new(http_body_util::StreamBody::new(frames)))
+                .map_err(|err| GitHubError::new(ErrorKind::Usage, call.doing, err.to_string()))?;
+            return execute(&octocrab, call.doing, request).await;
+        }
         let request = match &call.body {
             Body::None => octocrab.build_request(builder, None::<&()>).map_err(|err| err.to_string()),
             Body::Json(value) => octocrab.build_request(builder, Some(value)).map_err(|err| err.to_string()),
+            Body::File { .. } => unreachable!("streamed above"),
             Body::Raw { bytes, content_type } => builder
                 .header(http::header::CONTENT_TYPE, content_type.as_str())
                 .header(http::header::CONTENT_LENGTH, bytes.len())
@@ -205,11 +232,7 @@ impl GitHubClient {
                 .map_err(|err| err.to_string()),
         }
         .map_err(|message| GitHubError::new(ErrorKind::Usage, call.doing, message))?;
-        let response =
-            octocrab.execute(request).await.map_err(|err| error::from_transport(call.doing, &err))?;
-        let (parts, body) = response.into_parts();
-        let body = body.collect().await.map_err(|err| error::from_transport(call.doing, &err))?.to_bytes();
-        Ok(Answer { status: parts.status, headers: parts.headers, body })
+        execute(&octocrab, call.doing, request).await
     }
 
     /// GET a JSON document.
@@ -281,6 +304,18 @@ impl GitHubClient {
             }
         }
     }
+}
+
+/// Send one request and read the whole answer.
+async fn execute(
+    octocrab: &Octocrab,
+    doing: &str,
+    request: http::Request<octocrab::OctoBody>,
+) -> Result<Answer, GitHubError> {
+    let response = octocrab.execute(request).await.map_err(|err| error::from_transport(doing, &err))?;
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.map_err(|err| error::from_transport(doing, &err))?.to_bytes();
+    Ok(Answer { status: parts.status, headers: parts.headers, body })
 }
 
 fn rate_limit_too_long(mut error: GitHubError) -> GitHubError {

@@ -32,6 +32,8 @@ pub enum ErrorKind {
     Server,
     /// GitHub answered 2xx with a body Ferry could not understand.
     InvalidResponse,
+    /// A local file could not be read.
+    Io,
     /// A deployment did not reach a final state before the timeout.
     WaitTimedOut,
     /// The caller asked for something that cannot work (a bad tag format, a bad URL).
@@ -237,7 +239,7 @@ pub(crate) fn from_response(
             error =
                 error.hint("GitHub's rate limit outlasted Ferry's retries; run again after the reset time");
         }
-        ErrorKind::Server => {
+        ErrorKind::Server if status >= 500 => {
             error = error
                 .hint("GitHub failed; retry later, and check https://www.githubstatus.com if it persists");
         }

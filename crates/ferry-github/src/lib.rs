@@ -18,7 +18,7 @@ mod tag;
 pub mod target;
 pub mod token;
 
-pub use assets::{Asset, AssetPush, PushOutcome, build_info_asset_name};
+pub use assets::{Asset, AssetContent, AssetPush, PushOutcome, build_info_asset_name};
 pub use client::{ClientOptions, GitHubClient};
 pub use deployments::{Deployment, DeploymentState, DeploymentStatus, NewDeployment, NewStatus, Wait};
 pub use error::{ErrorKind, GitHubError, Permission};

@@ -12,9 +12,9 @@ use ferry_core::build_info::BuildInformation;
 use ferry_core::if_exists::IfExists;
 use ferry_core::version::Version;
 use ferry_github::{
-    ClientOptions, Deployment, DeploymentState, ErrorKind, GitHubClient, GitHubError, GitHubTarget,
-    NewDeployment, NewRelease, NewStatus, PushOutcome, Release, RetryPolicy, TagFormat, Token, TokenSource,
-    Wait,
+    AssetContent, ClientOptions, Deployment, DeploymentState, ErrorKind, GitHubClient, GitHubError,
+    GitHubTarget, NewDeployment, NewRelease, NewStatus, PushOutcome, Release, RetryPolicy, TagFormat, Token,
+    TokenSource, Wait,
 };
 use ferry_testkit::github::{Denied, FAKE_TOKEN, FakeGitHub, Fault};
 
@@ -77,8 +77,15 @@ async fn published(client: &GitHubClient, text: &str) -> Release {
     client.publish_release(&release, &version(text), &TagFormat::default(), None).await.unwrap()
 }
 
-fn zip_bytes(seed: &str) -> Bytes {
-    Bytes::from(format!("PK\u{3}\u{4} package {seed}").into_bytes())
+fn zip_bytes(seed: &str) -> AssetContent {
+    AssetContent::Bytes(Bytes::from(format!("PK\u{3}\u{4} package {seed}").into_bytes()))
+}
+
+fn len(content: &AssetContent) -> u64 {
+    match content {
+        AssetContent::Bytes(bytes) => bytes.len() as u64,
+        AssetContent::File(path) => std::fs::metadata(path).unwrap().len(),
+    }
 }
 
 #[tokio::test]
@@ -92,11 +99,11 @@ async fn a_release_is_drafted_filled_and_published() {
     assert!(release.upload_url.ends_with("{?name,label}"), "{}", release.upload_url);
 
     let push = client
-        .push_asset(&release, "Shop.1.2.0.zip", "application/zip", zip_bytes("a"), IfExists::Fail)
+        .push_asset(&release, "Shop.1.2.0.zip", "application/zip", &zip_bytes("a"), IfExists::Fail)
         .await
         .unwrap();
     assert_eq!(push.outcome, PushOutcome::Uploaded);
-    assert_eq!(push.asset.size, zip_bytes("a").len() as u64);
+    assert_eq!(push.asset.size, len(&zip_bytes("a")));
     let info =
         BuildInformation { build_number: "42".into(), vcs_commit_number: SHA.into(), ..Default::default() };
     let pushed = client.push_build_information(&release, "Shop", &info, IfExists::Fail).await.unwrap();
@@ -155,13 +162,13 @@ async fn a_re_run_adopts_the_draft_and_leaves_identical_assets_alone() {
     let client = client(&fake);
     let first = draft(&client, "1.0.0").await;
     client
-        .push_asset(&first, "Shop.1.0.0.zip", "application/zip", zip_bytes("a"), IfExists::Fail)
+        .push_asset(&first, "Shop.1.0.0.zip", "application/zip", &zip_bytes("a"), IfExists::Fail)
         .await
         .unwrap();
     let again = draft(&client, "1.0.0").await;
     assert_eq!(again.id, first.id);
     let push = client
-        .push_asset(&again, "Shop.1.0.0.zip", "application/zip", zip_bytes("a"), IfExists::Fail)
+        .push_asset(&again, "Shop.1.0.0.zip", "application/zip", &zip_bytes("a"), IfExists::Fail)
         .await
         .unwrap();
     assert_eq!(push.outcome, PushOutcome::Unchanged);
@@ -177,28 +184,30 @@ async fn different_content_under_a_taken_name_follows_if_exists() {
     let client = client(&fake);
     let release = draft(&client, "1.0.0").await;
     let name = "Shop.1.0.0.zip";
-    client.push_asset(&release, name, "application/zip", zip_bytes("a"), IfExists::Fail).await.unwrap();
+    client.push_asset(&release, name, "application/zip", &zip_bytes("a"), IfExists::Fail).await.unwrap();
 
     let error = client
-        .push_asset(&release, name, "application/zip", zip_bytes("b"), IfExists::Fail)
+        .push_asset(&release, name, "application/zip", &zip_bytes("b"), IfExists::Fail)
         .await
         .unwrap_err();
     assert_eq!(error.kind, ErrorKind::AlreadyExists);
     assert!(error.hints.iter().any(|hint| hint.contains("--if-exists overwrite")), "{:?}", error.hints);
 
-    let kept =
-        client.push_asset(&release, name, "application/zip", zip_bytes("b"), IfExists::Ignore).await.unwrap();
+    let kept = client
+        .push_asset(&release, name, "application/zip", &zip_bytes("b"), IfExists::Ignore)
+        .await
+        .unwrap();
     assert_eq!(kept.outcome, PushOutcome::KeptExisting);
-    assert_eq!(kept.asset.size, zip_bytes("a").len() as u64);
+    assert_eq!(kept.asset.size, len(&zip_bytes("a")));
 
     let replaced = client
-        .push_asset(&release, name, "application/zip", zip_bytes("bb"), IfExists::Overwrite)
+        .push_asset(&release, name, "application/zip", &zip_bytes("bb"), IfExists::Overwrite)
         .await
         .unwrap();
     assert_eq!(replaced.outcome, PushOutcome::Replaced);
     let assets = client.list_assets(release.id).await.unwrap();
     assert_eq!(assets.len(), 1);
-    assert_eq!(assets[0].size, zip_bytes("bb").len() as u64);
+    assert_eq!(assets[0].size, len(&zip_bytes("bb")));
     assert_clean(&fake);
 }
 
@@ -208,13 +217,14 @@ async fn without_a_digest_the_asset_is_downloaded_to_compare() {
     fake.without_digests();
     let client = client(&fake);
     let release = draft(&client, "1.0.0").await;
-    client.push_asset(&release, "a.zip", "application/zip", zip_bytes("a"), IfExists::Fail).await.unwrap();
+    client.push_asset(&release, "a.zip", "application/zip", &zip_bytes("a"), IfExists::Fail).await.unwrap();
     let same = client
-        .push_asset(&release, "a.zip", "application/zip", zip_bytes("a"), IfExists::Fail)
+        .push_asset(&release, "a.zip", "application/zip", &zip_bytes("a"), IfExists::Fail)
         .await
         .unwrap();
     assert_eq!(same.outcome, PushOutcome::Unchanged);
-    let other = client.push_asset(&release, "a.zip", "application/zip", zip_bytes("z"), IfExists::Fail).await;
+    let other =
+        client.push_asset(&release, "a.zip", "application/zip", &zip_bytes("z"), IfExists::Fail).await;
     assert_eq!(other.unwrap_err().kind, ErrorKind::AlreadyExists);
     assert!(fake.count("repos/get-release-asset") >= 2, "the bytes were downloaded through the API");
     assert_clean(&fake);
@@ -240,7 +250,7 @@ async fn a_lost_answer_to_an_upload_leaves_one_asset() {
     let release = draft(&client, "1.0.0").await;
     fake.inject("repos/upload-release-asset", Fault::LoseAnswer, 1);
     let push = client
-        .push_asset(&release, "Shop.zip", "application/zip", zip_bytes("a"), IfExists::Fail)
+        .push_asset(&release, "Shop.zip", "application/zip", &zip_bytes("a"), IfExists::Fail)
         .await
         .unwrap();
     assert_eq!(push.outcome, PushOutcome::Uploaded);
@@ -255,7 +265,10 @@ async fn a_server_error_before_the_upload_is_retried() {
     let client = client(&fake);
     let release = draft(&client, "1.0.0").await;
     fake.inject("repos/upload-release-asset", Fault::ServerError(503), 1);
-    client.push_asset(&release, "Shop.zip", "application/zip", zip_bytes("a"), IfExists::Fail).await.unwrap();
+    client
+        .push_asset(&release, "Shop.zip", "application/zip", &zip_bytes("a"), IfExists::Fail)
+        .await
+        .unwrap();
     assert_eq!(fake.count("repos/upload-release-asset"), 2);
     assert_eq!(client.list_assets(release.id).await.unwrap().len(), 1);
     assert_clean(&fake);
@@ -305,7 +318,7 @@ async fn deployments_carry_the_version_and_statuses_pick_promote_and_rollback_ta
     let client = client(&fake);
     let one = published(&client, "1.0.0").await;
     client
-        .push_asset(&one, "Shop.1.0.0.zip", "application/zip", zip_bytes("1"), IfExists::Fail)
+        .push_asset(&one, "Shop.1.0.0.zip", "application/zip", &zip_bytes("1"), IfExists::Fail)
         .await
         .unwrap();
     let one = client.find_release("v1.0.0").await.unwrap().unwrap();
@@ -522,5 +535,47 @@ async fn a_reset_connection_after_the_deployment_was_made_leaves_one_deployment(
     let all = fake.deployments();
     assert_eq!(all.len(), 1, "{all:#?}");
     assert_eq!(all[0]["id"], deployment.id);
+    assert_clean(&fake);
+}
+
+/// A package is streamed from its file, and a failed attempt opens the file again.
+#[tokio::test]
+async fn a_package_file_is_streamed_and_compared_by_its_sha256() {
+    let fake = fake();
+    let client = client(&fake);
+    let release = draft(&client, "1.0.0").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Shop.1.0.0.zip");
+    // 3 MB that no two chunks share, so a truncated or reordered stream changes the digest.
+    let bytes: Vec<u8> =
+        (0u32..3 * 1024 * 1024 / 4).flat_map(|n| n.wrapping_mul(2_654_435_761).to_le_bytes()).collect();
+    std::fs::write(&path, &bytes).unwrap();
+    let file = AssetContent::File(path.clone());
+    fake.inject("repos/upload-release-asset", Fault::ServerError(502), 1);
+    let push = client
+        .push_asset(&release, "Shop.1.0.0.zip", "application/zip", &file, IfExists::Fail)
+        .await
+        .unwrap();
+    assert_eq!(push.outcome, PushOutcome::Uploaded);
+    assert_eq!(push.asset.size, bytes.len() as u64);
+    let expected: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+    };
+    assert_eq!(push.asset.digest.as_deref(), Some(format!("sha256:{expected}").as_str()));
+    assert_eq!(
+        fake.count("repos/upload-release-asset"),
+        2,
+        "the failed attempt was sent again from the file"
+    );
+    let again = client
+        .push_asset(&release, "Shop.1.0.0.zip", "application/zip", &file, IfExists::Fail)
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, PushOutcome::Unchanged);
+    let missing = AssetContent::File(dir.path().join("missing.zip"));
+    let error =
+        client.push_asset(&release, "x.zip", "application/zip", &missing, IfExists::Fail).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Io);
     assert_clean(&fake);
 }

@@ -126,7 +126,8 @@ pub(crate) struct World {
 }
 
 pub(crate) fn router(world: Arc<Mutex<World>>) -> axum::Router {
-    axum::Router::new().fallback(handle).with_state(world)
+    // GitHub takes assets up to 2 GiB; axum's default limit (2 MB) is not GitHub's.
+    axum::Router::new().fallback(handle).layer(axum::extract::DefaultBodyLimit::disable()).with_state(world)
 }
 
 async fn handle(
