@@ -189,10 +189,8 @@ impl GitHubClient {
                         _ => return Err(error),
                     }
                 }
-                Err(error) if call.repeatable() && !last => {
-                    let _ = error;
-                    policy.backoff_after(attempt - 1)
-                }
+                // A transport failure: a repeatable call is simply sent again.
+                Err(_) if call.repeatable() && !last => policy.backoff_after(attempt - 1),
                 Err(error) => return Err(error),
             };
             tokio::time::sleep(wait).await;

@@ -12,8 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Map, Value, json};
 
-/// The environment variable naming `api.github.com.json`; `tests/github/run.sh` installs the
-/// package and tests/run.sh exports it.
+/// The environment variable naming `api.github.com.json`, exported by `tests/github/env.sh`.
 pub const OPENAPI_ENV: &str = "FERRY_GITHUB_OPENAPI";
 
 /// One operation of the description.
@@ -70,8 +69,8 @@ impl Spec {
             let path = std::env::var(OPENAPI_ENV).unwrap_or_default();
             assert!(
                 !path.is_empty(),
-                "{OPENAPI_ENV} is not set: run `bash tests/github/run.sh` (it installs @octokit/openapi and runs these tests) \
-                 or export {OPENAPI_ENV}=$PWD/tests/github/node_modules/@octokit/openapi/generated/api.github.com.json"
+                "{OPENAPI_ENV} is not set: `source tests/github/env.sh` installs GitHub's OpenAPI description \
+                 (@octokit/openapi) and exports it; tests/run.sh does this before `cargo test`"
             );
             let text = std::fs::read_to_string(&path)
                 .unwrap_or_else(|err| panic!("{OPENAPI_ENV}={path} could not be read: {err}"));
