@@ -8,7 +8,11 @@ use serde_json::{Value, json};
 
 fn send(fake: &FakeGitHub, method: &str, path: &str, content_type: Option<&str>, body: &[u8]) -> Response {
     let auth = format!("Bearer {FAKE_TOKEN}");
-    let mut headers = vec![("Authorization", auth.as_str()), ("Accept", "application/vnd.github+json")];
+    let mut headers = vec![
+        ("Authorization", auth.as_str()),
+        ("Accept", "application/vnd.github+json"),
+        ("User-Agent", "ferry-tests"),
+    ];
     if let Some(content_type) = content_type {
         headers.push(("Content-Type", content_type));
     }
@@ -102,6 +106,18 @@ fn requests_the_description_does_not_allow_are_refused_and_recorded() {
             "per_page",
         ),
         (
+            "no User-Agent",
+            request(
+                &fake.origin(),
+                "GET",
+                "/api/v3/repos/acme/shop/releases",
+                &[("Accept", "application/json")],
+                b"",
+            )
+            .unwrap(),
+            "User-Agent",
+        ),
+        (
             "an undocumented query parameter",
             send(&fake, "GET", "/api/v3/repos/acme/shop/deployments?env=prod", None, b""),
             "`env` is not documented",
@@ -111,7 +127,7 @@ fn requests_the_description_does_not_allow_are_refused_and_recorded() {
     assert_eq!(violations.len(), cases.len(), "{violations:#?}");
     for ((what, response, expected), violation) in cases.iter().zip(&violations) {
         assert!(
-            matches!(response.status, 404 | 422),
+            matches!(response.status, 403 | 404 | 422),
             "{what}: answered {} {}",
             response.status,
             response.text()
@@ -133,7 +149,14 @@ fn good_requests_get_github_shaped_answers_with_rate_limit_headers_and_no_violat
         assert!(created.header(name).is_some(), "{name}");
     }
     // Unauthenticated calls are refused as GitHub refuses a bad token.
-    let anonymous = request(&fake.origin(), "GET", "/api/v3/repos/acme/shop/releases", &[], b"").unwrap();
+    let anonymous = request(
+        &fake.origin(),
+        "GET",
+        "/api/v3/repos/acme/shop/releases",
+        &[("User-Agent", "ferry-tests")],
+        b"",
+    )
+    .unwrap();
     assert_eq!(anonymous.status, 401);
     assert_eq!(anonymous.json()["message"], "Bad credentials");
     assert!(fake.violations().is_empty(), "{:#?}", fake.violations());

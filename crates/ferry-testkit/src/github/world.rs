@@ -246,6 +246,12 @@ impl World {
             self.violation(format!("{method} {path}: {id} is served at {wanted}"));
             return (Answer::error(StatusCode::NOT_FOUND, "Not Found"), id);
         }
+        // GitHub documents that requests without a User-Agent are rejected.
+        if headers.get("user-agent").is_none_or(|agent| agent.is_empty()) {
+            self.violation(format!("{method} {path}: no User-Agent header"));
+            let message = "Request forbidden by administrative rules. Please make sure your request has a User-Agent header";
+            return (Answer::error(StatusCode::FORBIDDEN, message), id);
+        }
         if !authorized(headers) {
             return (Answer::error(StatusCode::UNAUTHORIZED, "Bad credentials"), id);
         }
