@@ -246,6 +246,11 @@ impl Spec {
         problems
     }
 
+    /// Whether the description documents `status` for `op`.
+    pub fn documents(&self, op: &Operation, status: u16) -> bool {
+        op.responses.contains_key(&status)
+    }
+
     /// Everything about an answer that the description does not document.
     pub fn check_response(&self, op: &Operation, status: u16, body: Option<&Value>) -> Vec<String> {
         let Some(schema) = op.responses.get(&status) else {
