@@ -243,6 +243,7 @@ global=(-o json)
 str ca-cert --ca-cert
 str config --config
 bool insecure --insecure
+bool embedded --embedded
 [ "$(input verbose)" != true ] || global+=(-v)
 lines_of extra-args
 extra=(${lines[@]+"${lines[@]}"})
@@ -257,6 +258,16 @@ if [ -n "$api_key" ]; then
     export FERRY_API_KEY="$api_key"
 fi
 unset INPUT_API_KEY
+# Prompted variable values may be secrets: mask each value before anything is printed (the
+# command line echoed below shows them as ***). A value with a newline is masked line by line.
+if [ "${GITHUB_ACTIONS:-}" = true ]; then
+    lines_of variable
+    for pair in ${lines[@]+"${lines[@]}"}; do
+        while IFS= read -r part; do
+            [ -z "$part" ] || echo "::add-mask::$part"
+        done <<<"${pair#*=}"
+    done
+fi
 
 working_directory=$(input working-directory)
 [ -z "$working_directory" ] || cd "$working_directory"

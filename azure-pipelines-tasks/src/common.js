@@ -54,6 +54,9 @@ function buildArgs(spec, getInput = tl.getInput, getBool = tl.getBoolInput) {
                     if (at <= 0) {
                         throw new Error(`input '${name}': '${line}' is not NAME=VALUE (split on the first '=')`);
                     }
+                    // Prompted variable values may be secrets: register each with the agent
+                    // so it is masked wherever it would appear (the [command] line included).
+                    if (line.length > at + 1) tl.setSecret(line.slice(at + 1));
                     args.push(flag, line);
                 }
                 break;
@@ -115,6 +118,9 @@ async function runFerryTask(spec) {
             args.splice(2, 0, '--insecure');
             delete env.FERRY_INSECURE;
         }
+        // Without a connection or FERRY_SERVER, ferry refuses to run in CI unless the embedded
+        // server is asked for by name (ferry prints which input to set).
+        if (tl.getBoolInput('embedded', false)) args.splice(2, 0, '--embedded');
         const caCert = tl.getInput('caCert', false);
         if (caCert) args.splice(2, 0, '--ca-cert', caCert);
         args.push(...lines(tl.getInput('additionalArguments', false)));

@@ -84,7 +84,7 @@ check "Bitbucket pipelines schema bitbucket/examples/bitbucket-pipelines.yml" \
     check-jsonschema --builtin-schema vendor.bitbucket-pipelines bitbucket/examples/bitbucket-pipelines.yml
 
 echo "shellcheck"
-scripts=(actions/lib/ferry-action.sh actions/setup/install.sh .github/scripts/*.sh tests/lint/run.sh tests/adapters/*.sh)
+scripts=(actions/lib/ferry-action.sh actions/lib/generate-root-action.sh actions/setup/install.sh .github/scripts/*.sh tests/lint/run.sh tests/adapters/*.sh)
 for file in "${scripts[@]}"; do
     [ -f "$file" ] || continue
     check "shellcheck $file" shellcheck -x "$file"
@@ -143,6 +143,8 @@ if len(set(ids)) != len(ids):
 print('\n'.join(errors))
 sys.exit(1 if errors else 0)
 PY
+check "action.yml is generated from actions/ship/action.yml (actions/lib/generate-root-action.sh)" \
+    bash -c 'diff -u action.yml <(bash actions/lib/generate-root-action.sh)'
 check "checksums and default version: actions/setup and jenkins/resources agree" \
     bash -c 'cmp actions/setup/checksums.txt jenkins/resources/ferry/checksums.txt && cmp actions/setup/VERSION jenkins/resources/ferry/VERSION'
 for file in azure-pipelines-tasks/src/*.js azure-pipelines-tasks/tasks/*/index.js azure-pipelines-tasks/build.js; do
