@@ -55,6 +55,7 @@ Closure currentEnv = {
 }
 
 binding.env = envMap
+binding.currentEnv = currentEnv // the environment withEnv/withCredentials built, for stand-in steps
 binding.currentBuild = [result: null, number: 1, description: null]
 binding.shCalls = shCalls
 binding.stepLog = log

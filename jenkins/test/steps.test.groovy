@@ -4,6 +4,7 @@
 
 String stub = "${pwd()}/stub-ferry"
 writeFile(file: 'stub-ferry', text: '''#!/bin/sh
+if [ "${1:-}" = --args-file ]; then cp "$2" "$WORKSPACE/stub-args.json"; shift 2; fi
 for a in "$@"; do printf '%s\\n' "$a"; done > "$WORKSPACE/stub-args"
 printf '%s\\n' "${FERRY_API_KEY:-}" > "$WORKSPACE/stub-key"
 printf '%s\\n' "${FERRY_SERVER:-}" > "$WORKSPACE/stub-server"
@@ -11,9 +12,10 @@ if [ -n "${STUB_JSON:-}" ]; then printf '%s' "$STUB_JSON"; else printf '{"ok":tr
 exit "${STUB_EXIT:-0}"
 ''')
 sh('chmod +x stub-ferry')
-List stubArgs() { readFile('stub-args').readLines() }
+/** The arguments the stub got through --args-file (exactly: empty ones and newlines kept). */
+List stubArgs() { new groovy.json.JsonSlurper().parseText(readFile(file: 'stub-args.json', encoding: 'UTF-8')) }
 
-check('ferryDeploy maps its Map to flags; values travel by withEnv, the key by withCredentials') {
+check('ferryDeploy maps its Map to flags; values travel in the arguments file, the key by withCredentials') {
     shCalls.clear()
     def result = withEnv(['STUB_JSON={"deployments":[{"environment":"Development","deploymentId":"Deployments-1","taskId":"ServerTasks-1","state":"Success"}]}']) {
         ferryDeploy(ferry: stub, project: 'Hello World', version: '1.0.0', to: ['Development', 'Test'],
@@ -24,7 +26,7 @@ check('ferryDeploy maps its Map to flags; values travel by withEnv, the key by w
     assert result.deployments[0].state == 'Success'
     assert readFile('stub-key').trim() == System.getenv('FERRY_TEST_SECRET')
     assert readFile('stub-server').trim() == 'http://127.0.0.1:1'
-    Map call = shCalls.find { it.env.FERRY_ARGC }
+    Map call = shCalls.find { it.env.FERRY_ARGS }
     assert call.script == ferry.shScript(): 'the script is the constant one'
     assert !call.script.contains('Hello World') && !call.script.contains(System.getenv('FERRY_TEST_SECRET'))
     assert !stepLog.any { it.contains(System.getenv('FERRY_TEST_SECRET')) }: 'the key is never logged'
@@ -89,4 +91,54 @@ check('ferryInstall with usePath takes ferry from PATH and sets env.FERRY_BIN') 
 
 check('ferryInstall refuses a version whose checksum the library does not carry') {
     try { ferryInstall(version: '9.9.9'); assert false } catch (e) { assert e.message.contains('no sha256 for ferry-9.9.9-') }
+}
+
+// Values that a shell or Windows' command-line parsing would re-split: each must reach ferry as
+// one argument, unchanged (a release note must never become `--server https://evil`).
+List hostile = ['x" --server "https://evil', '', '$(touch pwned)', '`touch pwned`', '%PATH%', '!PATH!', 'a\nb', "it's", 'C:\\dir\\', 'Grüße ✓']
+
+check('hostile values reach ferry exactly, through the arguments file, which is then removed') {
+    shCalls.clear()
+    ferry(ferry: stub, command: ['release', 'create', '--project', 'Hello'] + hostile.collect { ['--release-notes', it] }.flatten())
+    assert stubArgs() == ['-o', 'json', 'release', 'create', '--project', 'Hello'] + hostile.collect { ['--release-notes', it] }.flatten()
+    assert !fileExists('pwned')
+    Map call = shCalls.find { it.env.FERRY_ARGS }
+    assert call.script == ferry.shScript()
+    assert !new File(call.env.FERRY_ARGS).exists(): 'the arguments file is removed after the run'
+    assert !call.env.any { k, v -> hostile.findAll { it.size() > 3 }.any { h -> v.contains(h) } }: 'no value travels in the environment'
+    ferryDeploy(ferry: stub, project: 'Hello', version: '1.0.0', to: 'Development', variables: [Note: hostile[0], Empty: ''])
+    assert stubArgs()[10..13] == ['--variable', 'Note=' + hostile[0], '--variable', 'Empty=']
+}
+
+check('Windows agents: bat runs a constant script and ferry gets the same arguments file') {
+    // No cmd.exe here: this checks the argument construction for `bat` as a unit (the script is
+    // constant, expands only Ferry's own paths, and the file holds the exact JSON array).
+    def savedIsUnix = binding.isUnix
+    def savedBat = binding.bat
+    Map seen = [:]
+    binding.isUnix = { -> false }
+    binding.bat = { Map spec ->
+        seen.script = spec.script
+        seen.args = new groovy.json.JsonSlurper().parseText(new File(currentEnv().FERRY_ARGS).getText('UTF-8'))
+        return 0
+    }
+    try {
+        ferry(ferry: 'C:\\tools\\ferry.exe', command: ['release', 'create', '--project', 'Hello', '--release-notes', hostile[0], '--channel', ''])
+    } finally {
+        binding.isUnix = savedIsUnix
+        binding.bat = savedBat
+    }
+    assert seen.script == ferry.batScript()
+    assert (seen.script =~ /%([A-Z_]+)%/).collect { it[1] }.toSet() == ['FERRY_BIN', 'FERRY_ARGS', 'FERRY_OUT', 'FERRY_STATUS', 'ERRORLEVEL'].toSet()
+    assert seen.args == ['-o', 'json', 'release', 'create', '--project', 'Hello', '--release-notes', hostile[0], '--channel', '']
+}
+
+check('the JSON result is decoded as UTF-8') {
+    def result = withEnv(['STUB_JSON={"note":"Grüße ✓"}']) { ferry(ferry: stub, command: ['version']) }
+    assert result.note == 'Grüße ✓'
+}
+
+check('embedded: true asks for the embedded server explicitly') {
+    ferryCreateRelease(ferry: stub, project: 'Hello', version: '1.0.0', embedded: true)
+    assert stubArgs()[0..2] == ['-o', 'json', '--embedded']
 }

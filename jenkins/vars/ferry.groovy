@@ -47,7 +47,13 @@ String argsJson(List argv) {
 /** Generic step: run `ferry <command...>` with the common options (see ferry.txt). */
 def call(Map args = [:]) {
     required(args, ['command'], 'ferry')
-    return run(args, asList(args.command), 'ferry')
+    return run(args, exactList(args.command), 'ferry')
+}
+
+/** A List given as one is passed exactly (empty arguments kept); a String as asList. */
+@NonCPS
+List exactList(value) {
+    return value instanceof Collection ? value.collect { it == null ? '' : it.toString() } : asList(value)
 }
 
 /** Fail the step when one of `keys` is missing or empty, or a NAME=VALUE entry has no name. */
@@ -185,7 +191,7 @@ def parseJson(String text) {
  * exit 3 means a deployment finished unsuccessfully.
  */
 def run(Map args, List argv, String step) {
-    List all = ['-o', 'json'] + globalOptions(args) + argv + asList(args.extraArgs)
+    List all = ['-o', 'json'] + globalOptions(args) + argv + exactList(args.extraArgs)
     String bin = args.ferry ?: env.FERRY_BIN ?: (isUnix() ? 'ferry' : 'ferry.exe')
     // One unique pair of files per call: parallel branches on one agent never share them.
     String base = "${pwd(tmp: true)}/ferry-${step}-${java.util.UUID.randomUUID()}"
