@@ -9,6 +9,8 @@
 #   PROJECT, PACKAGE_ID, VERSION, RELEASE_VERSION, CHANNEL, FROM, FORMAT, BASE_PATH, OUT_FOLDER,
 #   IF_EXISTS, WAIT (default true), TIMEOUT, RELEASE_NOTES, RELEASE_NOTES_FILE, RELEASE_NOTES_AUTO,
 #   SINCE, MAX_COMMITS, DEEPEN, OVERWRITE, CA_CERT, INSECURE, DEBUG
+#   EMBEDDED         true: use ferry's embedded server when FERRY_SERVER is empty (a throwaway
+#                    server, for trying Ferry out); otherwise a missing server fails the pipe.
 #   Lists (YAML lists, which Bitbucket passes as NAME_COUNT + NAME_0..n, or newline-separated):
 #   ENVIRONMENTS, PACKAGES, PACKAGE_IDS, INCLUDE, EXCLUDE, VARIABLES (NAME=VALUE, split on the
 #   first `=`), RELEASE_PACKAGES (ID:VERSION), WORK_ITEMS, EXTRA_ARGS
@@ -120,6 +122,7 @@ push_value "" -o
 push_value "" json
 add_str CA_CERT --ca-cert
 add_bool INSECURE --insecure
+add_bool EMBEDDED --embedded
 add_bool DEBUG --verbose
 case "$COMMAND" in
     ship)

@@ -24,6 +24,20 @@ function lines(value) {
 }
 
 /**
+ * A multi-line input whose values may be secrets (prompted variables), read without the
+ * `##vso[task.debug]name=value` line tl.getInput writes for every input: that line would show
+ * the values before tl.setSecret can register them. Falls back to tl.getInput when the task
+ * library's vault is not there (the mock runner).
+ */
+function quietInput(name) {
+    const internal = require('azure-pipelines-task-lib/internal');
+    if (internal._vault && typeof internal._vault.retrieveSecret === 'function') {
+        return internal._vault.retrieveSecret('INPUT_' + internal._getVariableKey(name)) || '';
+    }
+    return tl.getInput(name, false) || '';
+}
+
+/**
  * Build the ferry argument vector for `spec` from the task's inputs.
  *
  * spec.command: e.g. ['release', 'deploy']
@@ -39,7 +53,8 @@ function buildArgs(spec, getInput = tl.getInput, getBool = tl.getBoolInput) {
             if (getBool(name, false)) args.push(flag);
             continue;
         }
-        const value = (getInput(name, false) || '').trim();
+        const raw = kind === 'pairs' && getInput === tl.getInput ? quietInput(name) : getInput(name, false);
+        const value = (raw || '').trim();
         if (value === '') continue;
         switch (kind) {
             case 'string':

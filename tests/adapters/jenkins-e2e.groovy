@@ -70,3 +70,31 @@ check('a wrong API key fails the step (the key really is used)') {
         assert e.message.contains('ferry failed')
     }
 }
+
+check('no server on a Jenkins agent: the step fails with exit 2 unless embedded: true') {
+    try {
+        ferryCreateRelease(project: 'NoServer', version: '1.0.0', data: 'no-server-data')
+        assert false: 'expected an error'
+    } catch (e) {
+        assert e.message.contains('exit 2')
+    }
+    assert !fileExists('no-server-data'): 'no embedded server was started'
+    def release = ferryCreateRelease(project: 'NoServer', version: '1.0.0', embedded: true, data: 'embedded-data')
+    assert release.version == '1.0.0'
+}
+
+check('a hostile release note reaches the real ferry unchanged (it is not split into --server)') {
+    String note = 'x" --server "https://evil.invalid $(touch pwned) `touch pwned` %PATH%\nsecond line ✓'
+    def release = ferryCreateRelease(project: 'JkShip', version: '1.0.1', releaseNotes: note, server: server, credentialsId: 'ferry-api-key')
+    assert release.version == '1.0.1'
+    assert !fileExists('pwned')
+    String notes = ''
+    withCredentials([string(credentialsId: 'ferry-api-key', variable: 'FERRY_API_KEY')]) {
+        withEnv(["RELEASE_ID=${release.releaseId}"]) {
+            notes = sh(script: '''curl -fsS -H "X-Octopus-ApiKey: $FERRY_API_KEY" "$E2E_SERVER/api/releases/$RELEASE_ID" |
+                python3 -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["ReleaseNotes"])'
+''', returnStdout: true)
+        }
+    }
+    assert notes.trim() == note
+}

@@ -139,6 +139,10 @@ cat >"$stub" <<'EOF'
 for a in "$@"; do printf '%s\n' "$a"; done >"$STUB_DIR/args"
 printf '%s\n' "${FERRY_API_KEY:-}" >"$STUB_DIR/key"
 printf '%s\n' "${FERRY_SERVER:-}" >"$STUB_DIR/server"
+# Every argument exactly (newlines and empty ones too), as JSON; through --args-file if given.
+if [ "${1:-}" = --args-file ]; then cp "$2" "$STUB_DIR/args.json"; else
+    python3 -c 'import json, os, sys; json.dump(sys.argv[1:], open(os.environ["STUB_DIR"] + "/args.json", "w", encoding="utf-8"), ensure_ascii=False)' "$@"
+fi
 case "${1:-}" in --version) echo "ferry 0.1.0"; exit 0 ;; esac
 printf '%s' '{"stub":true}'
 exit "${STUB_EXIT:-0}"
@@ -396,6 +400,80 @@ expect "pipe: a missing variable is exit 2" "$?" 2
 bb_out=$(cd "$bb_workspace" && env FERRY_BIN="$stub" STUB_EXIT=3 COMMAND=promote PROJECT=Hello FROM=Development ENVIRONMENTS=Test sh "$root/bitbucket/pipe.sh" 2>&1)
 expect "pipe: ferry's exit 3 is the pipe's exit 3" "$?" 3
 expect_match "pipe: ... with a failure line" "$bb_out" '✖ ferry promote: a deployment finished unsuccessfully'
+
+# ------------------------------------------------------------------------------------------------
+section "Safety on every adapter: no server in CI, hostile arguments, masking"
+# The real binary with no server: in a CI job it must refuse (exit 2) and name the setting to fix,
+# and start no embedded server, unless the adapter's embedded input asks for it.
+safe=$work/safety
+mkdir -p "$safe/bin" "$safe/gh" "$safe/az" "$safe/bb"
+ln -sf "$real_ferry" "$safe/bin/ferry"
+gh_workspace=$safe/gh
+PATH="$safe/bin:$PATH" gh_action actions/release project=NoServer version=1.0.0
+expect "GitHub: no server in CI fails the step with exit 2" "$gh_status" 2
+expect_match "GitHub: ... naming the server input" "$gh_stdout" 'no server configured.*`server` input'
+expect "GitHub: ... and starts no embedded server" "$(test -e "$safe/gh/.ferry" && echo started || echo none)" none
+PATH="$safe/bin:$PATH" gh_action actions/release project=NoServer version=1.0.0 embedded=true
+expect "GitHub: embedded: true uses the embedded server" "$gh_status/$(gh_output release-version)" 0/1.0.0
+
+az_workspace=$safe/az
+az_task FerryCreateRelease project=NoServer releaseVersion=1.0.0 ENV:TF_BUILD=True "ENV:FERRY_BIN=$real_ferry"
+expect_match "Azure: no server connection in CI fails the task" "$az_stdout" '##vso\[task\.complete result=Failed;'
+expect_match "Azure: ... naming the ferryService input" "$az_stdout" 'no server configured.*ferryService'
+az_task FerryCreateRelease project=NoServer releaseVersion=1.0.0 embedded=true ENV:TF_BUILD=True "ENV:FERRY_BIN=$real_ferry"
+expect_match "Azure: embedded: true uses the embedded server" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
+
+bb_out=$(cd "$safe/bb" && env FERRY_BIN="$real_ferry" BITBUCKET_BUILD_NUMBER=5 CI=true COMMAND=create-release PROJECT=NoServer \
+    RELEASE_VERSION=1.0.0 sh "$root/bitbucket/pipe.sh" 2>&1)
+expect "Bitbucket: no FERRY_SERVER in Pipelines fails the pipe with exit 2" "$?" 2
+expect_match "Bitbucket: ... saying why" "$bb_out" 'no server configured: Ferry runs in BitBucket'
+expect_match "Bitbucket: ... naming the FERRY_SERVER variable" "$bb_out" 'hint: set the repository or deployment variable FERRY_SERVER'
+bb_out=$(cd "$safe/bb" && env FERRY_BIN="$real_ferry" BITBUCKET_BUILD_NUMBER=5 CI=true COMMAND=create-release PROJECT=NoServer \
+    RELEASE_VERSION=1.0.0 EMBEDDED=true sh "$root/bitbucket/pipe.sh" 2>&1)
+expect "Bitbucket: EMBEDDED=true uses the embedded server" "$?" 0
+# (Jenkins: tests/adapters/jenkins-e2e.groovy, with the real binary and JENKINS_URL set.)
+
+# Hostile values: each must reach ferry as one argument, unchanged, on every adapter. (Jenkins:
+# jenkins/test/steps.test.groovy, including the Windows `bat` path as a unit.)
+hostile_note=$'x" --server "https://evil $(touch pwned) `touch pwned` %PATH% !PATH! it\'s\nsecond line ✓'
+hostile_value=$'a"b\'c $(id) `id` %USERPROFILE% ^& | ; --server https://evil'
+# args_json: the stub's arguments as one JSON line, for comparison.
+args_json() { python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1], encoding="utf-8")), ensure_ascii=False))' "$STUB_DIR/args.json"; }
+# expected_json ARG...: the same form for the expected arguments.
+expected_json() { python3 -c 'import json, sys; print(json.dumps(sys.argv[1:], ensure_ascii=False))' "$@"; }
+gh_workspace=$safe/gh
+rm -f "$STUB_DIR/args.json"
+PATH="$work/stub:$PATH" gh_action actions/release project=Hello version=1.0.0 release-notes="$hostile_note"
+expect "GitHub: hostile release notes reach ferry as one argument" "$(args_json)" \
+    "$(expected_json -o json release create --project Hello --version 1.0.0 --release-notes "$hostile_note")"
+PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello version=1.0.0 to=Dev variable="Note=$hostile_value"
+expect "GitHub: a hostile variable value reaches ferry as one argument" "$(args_json)" \
+    "$(expected_json -o json release deploy --project Hello --version 1.0.0 --to Dev --variable "Note=$hostile_value" --wait)"
+az_task FerryCreateRelease project=Hello releaseVersion=1.0.0 releaseNotes="$hostile_note" "ENV:FERRY_BIN=$stub" "ENV:STUB_DIR=$STUB_DIR"
+expect "Azure: hostile release notes reach ferry as one argument" "$(args_json)" \
+    "$(expected_json -o json release create --project Hello --version 1.0.0 --release-notes "$hostile_note")"
+az_task FerryDeploy project=Hello releaseVersion=1.0.0 environments=Dev variables="Note=$hostile_value" "ENV:FERRY_BIN=$stub" "ENV:STUB_DIR=$STUB_DIR"
+expect "Azure: a hostile variable value reaches ferry as one argument" "$(args_json)" \
+    "$(expected_json -o json release deploy --project Hello --version 1.0.0 --to Dev --variable "Note=$hostile_value")"
+(cd "$safe/bb" && env FERRY_BIN="$stub" COMMAND=create-release PROJECT=Hello RELEASE_VERSION=1.0.0 RELEASE_NOTES="$hostile_note" \
+    VARIABLES="Note=$hostile_value" sh "$root/bitbucket/pipe.sh" >>"$log" 2>&1)
+expect "Bitbucket: hostile release notes reach ferry as one argument" "$(args_json)" \
+    "$(expected_json -o json release create --project Hello --version 1.0.0 --release-notes "$hostile_note")"
+expect "no adapter ran a command substitution" "$(find "$safe" "$root" -maxdepth 2 -name pwned | wc -l)" 0
+
+# Masking: a prompted variable's value may be a secret. Scan each adapter's log: the value must be
+# registered with the CI's masking before it appears anywhere else (GitHub ::add-mask::, Azure
+# ##vso[task.setsecret]), or never appear (Bitbucket, Jenkins: the command line shows NAME=***).
+secret_value='S3cret-Prompted-Value-7781'
+# first_line_with LOG VALUE: the first log line that contains VALUE.
+first_line_with() { grep -F -m 1 -- "$2" <<<"$1"; }
+PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello version=1.0.0 to=Dev variable="DbPassword=$secret_value"
+expect "GitHub masking: the first log line with the value is its ::add-mask::" "$(first_line_with "$gh_stdout" "$secret_value")" "::add-mask::$secret_value"
+az_task FerryDeploy project=Hello releaseVersion=1.0.0 environments=Dev variables="DbPassword=$secret_value" "ENV:FERRY_BIN=$stub" "ENV:STUB_DIR=$STUB_DIR"
+expect "Azure masking: the first log line with the value is its ##vso[task.setsecret]" "$(first_line_with "$az_stdout" "$secret_value")" "##vso[task.setsecret]$secret_value"
+bb_out=$(cd "$safe/bb" && env FERRY_BIN="$stub" COMMAND=deploy PROJECT=Hello RELEASE_VERSION=1.0.0 ENVIRONMENTS=Dev \
+    VARIABLES="DbPassword=$secret_value" sh "$root/bitbucket/pipe.sh" 2>&1)
+expect "Bitbucket masking: the value is not in the pipe's log" "$(first_line_with "$bb_out" "$secret_value")" ""
 
 # ------------------------------------------------------------------------------------------------
 section "End to end: ferry server on loopback"

@@ -58,6 +58,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Read the arguments from FILE, a JSON array of strings in UTF-8 (first argument only; the CI
+    /// adapters use it so that no shell or Windows command-line parsing re-splits a value).
+    #[arg(long, value_name = "FILE")]
+    pub args_file: Option<PathBuf>,
+
     /// Use the embedded server (in-process, over `--data`) when no server is configured. Needed
     /// in CI and whenever an API key or access token is set: there, no server is an error.
     #[arg(long, global = true, env = "FERRY_EMBEDDED", value_parser = clap::builder::BoolishValueParser::new(), conflicts_with = "server")]

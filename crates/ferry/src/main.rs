@@ -26,6 +26,11 @@ fn main() -> ExitCode {
         }
     };
     let mut cli = cli;
+    if cli.global.args_file.is_some() {
+        let err = exit::UserError::usage(format!("{} must be the first argument", args_file::FLAG))
+            .hint("put every other argument in the file, or after `--args-file FILE`");
+        return ExitCode::from(exit::report(&err.into(), None).code());
+    }
     if matches!(cli.command, cli::Command::Server(_)) && cli.global.verbose == 0 && !cli.global.quiet {
         // A server logs its requests by default.
         cli.global.verbose = 1;
