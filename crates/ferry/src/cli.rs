@@ -117,6 +117,12 @@ pub enum CiChoice {
     Teamcity,
     /// CircleCI.
     Circleci,
+    /// AppVeyor.
+    Appveyor,
+    /// Atlassian Bamboo.
+    Bamboo,
+    /// Continua CI.
+    Continua,
     /// No CI system: plain output, no build context from the environment.
     None,
 }

@@ -57,6 +57,9 @@ impl Ctx {
             CiChoice::Gitlab => CiSystem::GitLab,
             CiChoice::Teamcity => CiSystem::TeamCity,
             CiChoice::Circleci => CiSystem::CircleCi,
+            CiChoice::Appveyor => CiSystem::AppVeyor,
+            CiChoice::Bamboo => CiSystem::Bamboo,
+            CiChoice::Continua => CiSystem::ContinuaCi,
             CiChoice::None => CiSystem::None,
         };
         let ci: Box<dyn CiOutput> = ferry_ci::output_for(ci_system);

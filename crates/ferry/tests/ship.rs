@@ -220,6 +220,16 @@ fn in_github_actions_ship_writes_step_outputs_and_a_summary_and_masks_the_key() 
         assert!(written.contains(name), "{name} missing from $GITHUB_OUTPUT:\n{written}");
     }
     assert!(written.contains("Development"), "{written}");
+    // The Octopus actions' output names too: release_number and server_tasks.
+    assert!(written.contains("release_number"), "{written}");
+    let server_tasks = written
+        .lines()
+        .find(|line| line.contains("serverTaskId"))
+        .map(|line| line.trim_start_matches("server_tasks="))
+        .unwrap_or_else(|| panic!("no server_tasks in $GITHUB_OUTPUT:\n{written}"));
+    let server_tasks: serde_json::Value = serde_json::from_str(server_tasks).unwrap();
+    assert_eq!(server_tasks[0]["environmentName"], "Development", "{server_tasks}");
+    assert!(server_tasks[0]["serverTaskId"].as_str().unwrap().starts_with("ServerTasks-"), "{server_tasks}");
     let markdown = std::fs::read_to_string(&summary).unwrap();
     assert!(markdown.contains("| Development | Success |"), "{markdown}");
     // The key is masked first, and appears nowhere else.

@@ -104,6 +104,8 @@ pub(super) async fn create(
     }
     let _ = ctx.ci.set_output("release-id", &created.release.id);
     let _ = ctx.ci.set_output("release-version", &created.release.version);
+    // The Octopus create-release action's output name, so workflows written for it keep working.
+    let _ = ctx.ci.set_output("release_number", &created.release.version);
     let json = serde_json::json!({
         "releaseId": created.release.id,
         "version": created.release.version,
