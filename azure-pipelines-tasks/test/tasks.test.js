@@ -182,14 +182,14 @@ test('FerryInstaller with useOnPath uses the ferry on PATH and sets its outputs'
     assert.ok(runner.stdout.includes(`##vso[task.setvariable variable=FERRY_BIN;isOutput=false;issecret=false;]${FERRY}`));
 });
 
-test('FerryInstaller refuses a version whose checksum it does not carry', async () => {
+test('FerryInstaller refuses a version whose published checksums it cannot read', async () => {
     const runner = await runTask('FerryInstaller', {
-        inputs: { version: '9.9.9' },
+        inputs: { version: '9.9.9', checksumsBaseUrl: 'http://127.0.0.1:9/unreachable' },
         env: { AGENT_TOOLSDIRECTORY: path.join(work, 'tools'), AGENT_TEMPDIRECTORY: path.join(work, 'tmp') },
         answers: {},
     });
     assert.ok(runner.failed);
-    assert.match(runner.stdout, /no sha256 for ferry-9\.9\.9-/);
+    assert.match(runner.stdout, /could not read http:\/\/127\.0\.0\.1:9\/unreachable\/v9\.9\.9\/SHA256SUMS/);
 });
 
 test('every task.json declares Node20_1 and Node24 handlers, grouped inputs and output variables', () => {

@@ -87,10 +87,29 @@ check('ferryInstall with usePath takes ferry from PATH and sets env.FERRY_BIN') 
         }
     }
     env.remove('FERRY_BIN')
+    env.remove(ferryInstall.nodeBinVariable(env.NODE_NAME))
 }
 
-check('ferryInstall refuses a version whose checksum the library does not carry') {
-    try { ferryInstall(version: '9.9.9'); assert false } catch (e) { assert e.message.contains('no sha256 for ferry-9.9.9-') }
+check('ferryInstall refuses a version whose published checksums it cannot read') {
+    try { ferryInstall(version: '9.9.9', checksumsBaseUrl: 'http://127.0.0.1:9/unreachable'); assert false } catch (e) {
+        assert e.message.contains('could not read http://127.0.0.1:9/unreachable/v9.9.9/SHA256SUMS')
+    }
+}
+
+check('ferryInstall resolves latest and ranges like the other installers (drafts and pre-releases skipped)') {
+    String list = '''[{"tag_name":"v2.1.0-rc.1","draft":false,"prerelease":true},{"tag_name":"v1.4.0","draft":true,"prerelease":false},
+        {"tag_name":"v2.0.0","draft":false,"prerelease":false},{"tag_name":"v1.3.0","draft":false,"prerelease":false},
+        {"tag_name":"v1.2.3","draft":false,"prerelease":false},{"tag_name":"v0.2.5","draft":false,"prerelease":false}]'''
+    Map cases = [latest: '2.0.0', '1': '1.3.0', '1.x': '1.3.0', '^1.2': '1.3.0', '~1.2.0': '1.2.3', '1.2': '1.2.3', '^0.2.3': '0.2.5', '^0.3.0': null, '3': null]
+    cases.each { range, expected -> assert ferryInstall.resolveVersion(list, range) == expected: range }
+}
+
+check('ferryInstall: the Windows install script forces TLS 1.2 and installs with one rename') {
+    String script = ferryInstall.installBat()
+    assert script.contains('[Net.SecurityProtocolType]::Tls12')
+    assert script.contains('Get-FileHash -Algorithm SHA256') && script.contains('Move-Item $ready $dir')
+    assert !script.contains('ferry-9') && (script =~ '[$]env:([A-Z0-9_]+)').collect { it[1] }.toSet() ==
+        ['FERRY_CACHE_DIR', 'LOCALAPPDATA', 'FERRY_SUBDIR', 'FERRY_ARCHIVE', 'FERRY_URL', 'FERRY_SHA256'].toSet()
 }
 
 // Values that a shell or Windows' command-line parsing would re-split: each must reach ferry as

@@ -192,7 +192,9 @@ def parseJson(String text) {
  */
 def run(Map args, List argv, String step) {
     List all = ['-o', 'json'] + globalOptions(args) + argv + exactList(args.extraArgs)
-    String bin = args.ferry ?: env.FERRY_BIN ?: (isUnix() ? 'ferry' : 'ferry.exe')
+    // The binary ferryInstall put on this node (parallel branches may run on other nodes), else
+    // FERRY_BIN, else ferry on PATH.
+    String bin = args.ferry ?: env[ferryInstall.nodeBinVariable(env.NODE_NAME)] ?: env.FERRY_BIN ?: (isUnix() ? 'ferry' : 'ferry.exe')
     // One unique pair of files per call: parallel branches on one agent never share them.
     String base = "${pwd(tmp: true)}/ferry-${step}-${java.util.UUID.randomUUID()}"
     String out = "${base}.json"

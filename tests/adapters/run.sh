@@ -68,7 +68,7 @@ fi
 
 # ------------------------------------------------------------------------------------------------
 section "CLI contract: every flag the adapters pass exists in ferry's --help"
-help_text=$(for cmd in "package create" "package push" "build-info push" "release create" "release deploy" \
+help_text=$(for cmd in "" "package create" "package push" "build-info push" "release create" "release deploy" \
     "release promote" "ship" "task wait"; do
     # shellcheck disable=SC2086 # the command words split on purpose
     "$real_ferry" $cmd --help 2>&1
@@ -263,15 +263,34 @@ section "Installers: GitHub setup, Azure FerryInstaller, Jenkins ferryInstall (a
 downloads=$work/downloads
 case "$(uname -m)" in aarch64 | arm64) arch=aarch64 ;; *) arch=x86_64 ;; esac
 case "$(uname -s)" in Darwin) triple=$arch-apple-darwin ;; *) triple=$arch-unknown-linux-musl ;; esac
-for version in 0.1.0-e2e 0.1.0-bad; do
-    mkdir -p "$downloads/v$version" "$work/archive/ferry-$version-$triple"
-    cp "$stub" "$work/archive/ferry-$version-$triple/ferry"
-    tar -czf "$downloads/v$version/ferry-$version-$triple.tar.gz" -C "$work/archive" "ferry-$version-$triple"
-done
-checksums=$work/checksums.txt
-(cd "$downloads/v0.1.0-e2e" && sha256sum "ferry-0.1.0-e2e-$triple.tar.gz") >"$checksums"
-# The -bad archive is listed with a wrong hash: the installers must refuse it.
-echo "0000000000000000000000000000000000000000000000000000000000000000  ferry-0.1.0-bad-$triple.tar.gz" >>"$checksums"
+# Releases on loopback, each with the SHA256SUMS published beside its archive, and a release list
+# in the shape of GitHub's REST "list releases" answer (pretty-printed, nested objects included).
+# 1.2.3, 1.3.0, 2.0.0 and 0.1.0-e2e are good. 1.4.0 is a draft and 2.1.0-rc.1 a pre-release: no
+# range and not `latest` may pick them. 0.1.0-bad's archive was swapped after its SHA256SUMS was
+# published (tampered). 7.7.7 has no SHA256SUMS.
+make_release() { # VERSION [tampered|unlisted]
+    local version=$1 dir=$downloads/v$1 name
+    name=ferry-$version-$triple
+    mkdir -p "$dir" "$work/archive/$name"
+    cp "$stub" "$work/archive/$name/ferry"
+    tar -czf "$dir/$name.tar.gz" -C "$work/archive" "$name"
+    (cd "$dir" && sha256sum "$name.tar.gz" >SHA256SUMS && echo "$(printf '0%.0s' $(seq 64))  ferry-$version-other-triple.zip" >>SHA256SUMS)
+    case "${2:-}" in
+        tampered) echo "# swapped" >>"$work/archive/$name/ferry" && tar -czf "$dir/$name.tar.gz" -C "$work/archive" "$name" ;;
+        unlisted) rm "$dir/SHA256SUMS" ;;
+    esac
+}
+for version in 0.1.0-e2e 1.2.3 1.3.0 1.4.0 2.0.0 2.1.0-rc.1; do make_release "$version"; done
+make_release 0.1.0-bad tampered
+make_release 7.7.7 unlisted
+python3 - "$downloads/releases.json" <<'PY'
+import json, sys
+releases = [("v2.1.0-rc.1", False, True), ("v1.4.0", True, False), ("v2.0.0", False, False), ("v1.3.0", False, False),
+            ("v1.2.3", False, False), ("v0.1.0-e2e", False, True), ("not-a-version", False, False)]
+json.dump([{"url": "https://api.example/releases/1", "tag_name": tag, "name": tag, "draft": draft, "prerelease": pre,
+            "author": {"login": "ferry", "type": "User"}, "assets": [{"name": "SHA256SUMS", "state": "uploaded"}]}
+           for tag, draft, pre in releases], open(sys.argv[1], "w"), indent=2)
+PY
 python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$downloads" >"$work/http.log" 2>&1 &
 pids+=($!)
 download_url=""
@@ -281,12 +300,14 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 [ -n "$download_url" ] || bad "the download server started" "$(cat "$work/http.log")"
-export FERRY_CHECKSUMS_FILE=$checksums
+releases_url=$download_url/releases.json
+# Every installer reads releases, archives and checksums from loopback.
+gh_loopback=(download-base-url="$download_url" checksums-base-url="$download_url" releases-url="$releases_url")
 
 gh_workspace=$work/gh-setup
 mkdir -p "$gh_workspace"
 : >"$work/gh-path"
-GITHUB_PATH=$work/gh-path gh_action actions/setup version=0.1.0-e2e download-base-url="$download_url"
+GITHUB_PATH=$work/gh-path gh_action actions/setup version=0.1.0-e2e "${gh_loopback[@]}"
 expect "setup: installs a verified archive" "$gh_status" 0
 expect "setup: output path is in the runner tool cache" "$(gh_output path)" "$work/runner-tool-cache/ferry/0.1.0-e2e/$arch/ferry"
 expect "setup: output version comes from the binary" "$(gh_output version)" 0.1.0
@@ -295,16 +316,25 @@ expect "setup: the tool cache is marked complete" "$(test -f "$work/runner-tool-
 gh_action actions/setup version=v0.1.0-e2e download-base-url=http://127.0.0.1:9/unreachable
 expect "setup: a second run is served from the tool cache (no download)" "$gh_status/$(gh_output path)" \
     "0/$work/runner-tool-cache/ferry/0.1.0-e2e/$arch/ferry"
-gh_action actions/setup version=0.1.0-bad download-base-url="$download_url"
-expect "setup: a checksum mismatch fails" "$gh_status" 1
+for case in latest:2.0.0 1:1.3.0 1.x:1.3.0 '^1.2:1.3.0' '~1.2.0:1.2.3' 1.2:1.2.3 '^1.3.0:1.3.0' 2:2.0.0; do
+    gh_action actions/setup version="${case%%:*}" "${gh_loopback[@]}"
+    expect "setup: version ${case%%:*} resolves to ${case#*:} (drafts and pre-releases skipped) and installs it" \
+        "$gh_status/$(gh_output path)" "0/$work/runner-tool-cache/ferry/${case#*:}/$arch/ferry"
+done
+gh_action actions/setup version=3 "${gh_loopback[@]}"
+expect_match "setup: a range no release satisfies is refused" "$gh_status $gh_stdout" "^1 .*no released version satisfies '3'"
+gh_action actions/setup version=0.1.0-bad "${gh_loopback[@]}"
+expect "setup: an archive that does not match its release's SHA256SUMS fails" "$gh_status" 1
 expect_match "setup: ... and says so" "$gh_stdout" 'checksum mismatch for ferry-0.1.0-bad'
-gh_action actions/setup version=7.7.7 download-base-url="$download_url"
-expect_match "setup: a version without a committed checksum is refused" "$gh_status $gh_stdout" '^1 .*no sha256 for ferry-7.7.7-'
+expect "setup: ... and installs nothing" "$(test -e "$work/runner-tool-cache/ferry/0.1.0-bad" && echo installed || echo none)" none
+gh_action actions/setup version=7.7.7 "${gh_loopback[@]}"
+expect "setup: a release without published checksums is refused" "$gh_status" 1
+expect_match "setup: ... and says so" "$gh_stdout" 'could not read http://127\.0\.0\.1:[0-9]+/v7\.7\.7/SHA256SUMS'
 gh_action actions/setup path="$work/stub"
 expect "setup: path uses an existing binary" "$gh_status/$(gh_output path)" "0/$work/stub/ferry"
-gh_action actions/setup
-expect_match "setup: the default version is the action's own (VERSION), verified against checksums" "$gh_stdout" \
-    "no sha256 for ferry-$(cat actions/setup/VERSION)-$triple"
+gh_action actions/setup "${gh_loopback[@]}"
+expect_match "setup: the default version is the action's own (VERSION)" "$gh_stdout" \
+    "/v$(cat actions/setup/VERSION)/SHA256SUMS"
 
 # Azure FerryInstaller for real (no mocks): tool-lib download from loopback, verify, cache.
 node azure-pipelines-tasks/build.js --stage >>"$log" 2>&1 || bad "stage the Azure extension"
@@ -329,22 +359,32 @@ az_task() { # TASK NAME=VALUE... (inputs; ENV:NAME=VALUE for other environment v
 az_var() { grep -oE "##vso\[task\.setvariable variable=$1;[^]]*\].*" <<<"$az_stdout" | tail -n 1 | sed 's/^[^]]*\]//'; }
 az_workspace=$work/az
 mkdir -p "$az_workspace"
-az_task FerryInstaller version=0.1.0-e2e downloadBaseUrl="$download_url"
+az_loopback=(downloadBaseUrl="$download_url" checksumsBaseUrl="$download_url" releasesUrl="$releases_url")
+az_task FerryInstaller version=0.1.0-e2e "${az_loopback[@]}"
 expect_match "FerryInstaller: succeeds" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
 expect "FerryInstaller: output ferryPath is in the agent tool cache" "$(az_var ferryPath)" "$work/agent-tools/ferry/0.1.0-e2e/$arch/ferry"
 expect_match "FerryInstaller: prepends the tool to PATH" "$az_stdout" "##vso\[task\.prependpath\]$work/agent-tools/ferry/0.1.0-e2e/"
-az_task FerryInstaller version=0.1.0-bad downloadBaseUrl="$download_url"
-expect_match "FerryInstaller: a checksum mismatch fails the task" "$az_stdout" '##vso\[task\.complete result=Failed;\]checksum mismatch'
+for case in latest:2.0.0 '^1.2:1.3.0' '~1.2.0:1.2.3'; do
+    az_task FerryInstaller version="${case%%:*}" "${az_loopback[@]}"
+    expect "FerryInstaller: version ${case%%:*} resolves to ${case#*:} and installs it" "$(az_var ferryVersion)/$(az_var ferryPath)" \
+        "${case#*:}/$work/agent-tools/ferry/${case#*:}/$arch/ferry"
+done
+az_task FerryInstaller version=3 "${az_loopback[@]}"
+expect_match "FerryInstaller: a range no release satisfies fails" "$az_stdout" "##vso\[task\.complete result=Failed;\]no released version satisfies '3'"
+az_task FerryInstaller version=0.1.0-bad "${az_loopback[@]}"
+expect_match "FerryInstaller: a tampered archive (checksum mismatch) fails the task" "$az_stdout" '##vso\[task\.complete result=Failed;\]checksum mismatch'
+az_task FerryInstaller version=7.7.7 "${az_loopback[@]}"
+expect_match "FerryInstaller: a release without published checksums fails the task" "$az_stdout" '##vso\[task\.complete result=Failed;\]could not read .*/v7\.7\.7/SHA256SUMS'
 
 # ------------------------------------------------------------------------------------------------
-# The release workflow's last job: the pull request that adds a release's checksums to the
-# adapters. `gh` is a stub that answers the REST calls and records the files it is asked to write.
-section "Release: adapter-checksums-pr.sh (stub gh)"
+# The release workflow's last job: the pull request that makes a release the adapters' default
+# version. `gh` is a stub that answers the REST calls and records the files it is asked to write.
+section "Release: adapter-version-pr.sh (stub gh)"
 gh_stub=$work/gh-stub
 mkdir -p "$gh_stub/bin" "$gh_stub/put"
 cat >"$gh_stub/bin/gh" <<'GH'
 #!/usr/bin/env bash
-# Stub of the GitHub CLI for adapter-checksums-pr.sh.
+# Stub of the GitHub CLI for adapter-version-pr.sh.
 echo "$*" >>"$GH_STUB/calls"
 case "$1 $2" in
     "api repos/o/r") echo main ;;
@@ -365,23 +405,16 @@ case "$1 $2" in
 esac
 GH
 chmod +x "$gh_stub/bin/gh"
-{
-    echo "$(printf 'a%.0s' $(seq 64))  ferry-9.8.7-x86_64-unknown-linux-musl.tar.gz"
-    echo "$(printf 'b%.0s' $(seq 64))  ferry-9.8.7-x86_64-pc-windows-msvc.zip"
-} >"$gh_stub/SHA256SUMS"
 pr_out=$(cd "$root" && PATH="$gh_stub/bin:$PATH" GH_STUB=$gh_stub GH_REPO=o/r GITHUB_REF_NAME=v9.8.7 \
-    bash .github/scripts/adapter-checksums-pr.sh "$gh_stub/SHA256SUMS" 2>&1)
-expect "checksums PR: the script succeeds" "$?" 0
+    bash .github/scripts/adapter-version-pr.sh 2>&1)
+expect "version PR: the script succeeds" "$?" 0
 printf '%s\n' "$pr_out" >>"$log"
-expect "checksums PR: the GitHub action's checksums gain the release, comments kept" \
-    "$(cat "$gh_stub/put/actions/setup/checksums.txt" 2>/dev/null)" \
-    "$(grep '^#' actions/setup/checksums.txt; cat "$gh_stub/SHA256SUMS"; grep -v '^#' actions/setup/checksums.txt)"
-expect "checksums PR: Jenkins gets the same checksums" "$(cat "$gh_stub/put/jenkins/resources/ferry/checksums.txt" 2>/dev/null)" \
-    "$(cat "$gh_stub/put/actions/setup/checksums.txt" 2>/dev/null)"
-expect "checksums PR: the default version becomes the release" \
+expect "version PR: the default version becomes the release (GitHub action and Jenkins library)" \
     "$(cat "$gh_stub/put/actions/setup/VERSION" "$gh_stub/put/jenkins/resources/ferry/VERSION" 2>/dev/null | tr '\n' ' ')" "9.8.7 9.8.7 "
-expect_match "checksums PR: a pull request is opened from a new branch" "$(cat "$gh_stub/calls" 2>/dev/null)" \
-    'pr create --base main --head adapters/checksums-9.8.7'
+expect "version PR: no checksum file is written (installers read each release's SHA256SUMS)" \
+    "$(find "$gh_stub/put" -name 'checksums*' | wc -l)" 0
+expect_match "version PR: a pull request is opened from a new branch" "$(cat "$gh_stub/calls" 2>/dev/null)" \
+    'pr create --base main --head adapters/version-9.8.7'
 
 # ------------------------------------------------------------------------------------------------
 section "Bitbucket: pipe.sh against a stub ferry"
@@ -411,6 +444,7 @@ ln -sf "$real_ferry" "$safe/bin/ferry"
 gh_workspace=$safe/gh
 PATH="$safe/bin:$PATH" gh_action actions/release project=NoServer version=1.0.0
 expect "GitHub: no server in CI fails the step with exit 2" "$gh_status" 2
+# shellcheck disable=SC2016 # backticks are text in the message
 expect_match "GitHub: ... naming the server input" "$gh_stdout" 'no server configured.*`server` input'
 expect "GitHub: ... and starts no embedded server" "$(test -e "$safe/gh/.ferry" && echo started || echo none)" none
 PATH="$safe/bin:$PATH" gh_action actions/release project=NoServer version=1.0.0 embedded=true
@@ -499,7 +533,7 @@ name = "Test"
 environments = ["Test"]
 EOF
 # One project per adapter (its deploy succeeds) and one whose deploy always fails.
-for project in GhApp GhShip AzShip JkShip BbShip Broken; do
+for project in GhApp GhShip AzShip JkShip BbShip Hello Broken; do
     deploy=./deploy.sh
     [ "$project" != Broken ] || deploy=./fail.sh
     printf '\n[[projects]]\nname = "%s"\nlifecycle = "Default"\npackages = ["%s"]\ndeploy = "%s"\n' \
@@ -655,7 +689,8 @@ section "  Jenkins (steps in the Groovy harness, sh really runs)"
 jk_workspace=$work/jenkins-e2e
 init_repo "$jk_workspace" JkShip
 if command -v groovy >/dev/null 2>&1; then
-    count_jenkins "$(E2E_SERVER=$server E2E_FERRY=$real_ferry E2E_DOWNLOAD_URL=$download_url \
+    count_jenkins "$(E2E_SERVER=$server E2E_FERRY=$real_ferry E2E_DOWNLOAD_URL=$download_url E2E_RELEASES_URL=$releases_url \
+        FERRY_CACHE_DIR="$work/jenkins-agent-cache" \
         FERRY_TEST_CREDENTIALS="ferry-api-key=$key,wrong-key=API-WRONGKEY0000" \
         JENKINS_URL=https://jenkins.example.com/ BUILD_NUMBER=8 BUILD_URL=https://jenkins.example.com/job/ship/8/ JOB_NAME=ship \
         GIT_COMMIT="$(git -C "$jk_workspace" rev-parse HEAD)" GIT_BRANCH=origin/main \
@@ -689,6 +724,96 @@ expect "pipe promote: exit 0" "$?" 0
 expect "pipe promote: deployed to Test on the server" "$(deployment_state "$(server_release BbShip 1.0.0)" "$test_id")" Success
 bb_out=$(cd "$bb_workspace" && env "${bb_env[@]}" COMMAND=deploy PROJECT=Broken RELEASE_VERSION=1.0.0 ENVIRONMENTS=Development sh "$root/bitbucket/pipe.sh" 2>&1)
 expect "pipe deploy: a failed deployment is exit 3" "$?" 3
+
+# --- AppVeyor, Bamboo, Continua CI, TeamCity ---
+section "  AppVeyor, Bamboo and Continua CI examples, the TeamCity meta-runner (run as each CI runs them)"
+ex_workspace=$work/examples
+init_repo "$ex_workspace" Hello
+ex_commit=$(git -C "$ex_workspace" rev-parse HEAD)
+# build_info VERSION EXPR: EXPR over the build information of package Hello VERSION on the server.
+build_info() { api '/api/build-information?packageId=Hello' | json "[x for x in d['Items'] if x['PackageId']=='Hello' and x['Version']=='$1'][0]$2" 2>/dev/null; }
+
+# AppVeyor: the example's build_script and deploy_script `sh:` lines, in bash, with AppVeyor's variables.
+av_script=$(python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print("\n".join(e["sh"] for k in ("build_script", "deploy_script") for e in d[k]))' \
+    examples/appveyor/appveyor.yml)
+av_out=$(cd "$ex_workspace" && env -i PATH="$PATH" HOME="$HOME" FERRY_SERVER="$server" FERRY_API_KEY="$key" APPVEYOR=True CI=True \
+    APPVEYOR_URL=https://ci.appveyor.com APPVEYOR_ACCOUNT_NAME=ferry APPVEYOR_PROJECT_SLUG=hello APPVEYOR_BUILD_ID=5123 \
+    APPVEYOR_BUILD_NUMBER=31 APPVEYOR_BUILD_VERSION=1.0.31 APPVEYOR_REPO_PROVIDER=gitHub APPVEYOR_REPO_NAME=ferry-deploy/hello \
+    APPVEYOR_REPO_BRANCH=main APPVEYOR_REPO_COMMIT="$ex_commit" bash -euc "$av_script" 2>&1)
+av_status=$?
+printf '== appveyor example (exit %s)\n%s\n' "$av_status" "$av_out" >>"$log"
+expect "AppVeyor example: ships (exit 0)" "$av_status" 0
+expect "AppVeyor example: build information says AppVeyor" "$(build_info 1.0.31 "['BuildEnvironment']")" AppVeyor
+expect "AppVeyor example: the build link" "$(build_info 1.0.31 "['BuildUrl']")" https://ci.appveyor.com/project/ferry/hello/builds/5123
+expect "AppVeyor example: deployed to Development" "$(deployment_state "$(server_release Hello 1.0.31)" "$dev_id")" Success
+
+# Bamboo: the Specs' script task, with ${bamboo.buildNumber} substituted as Bamboo does, and the
+# variables Bamboo exports to scripts.
+# shellcheck disable=SC2016 # ${bamboo.buildNumber} is Bamboo's syntax, replaced in Python
+ba_script=$(python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print([t["script"] for t in d["Ship"]["tasks"] if "script" in t][0]["scripts"][0].replace("${bamboo.buildNumber}", "42"))' \
+    examples/bamboo/bamboo-specs.yaml)
+ba_out=$(cd "$ex_workspace" && env -i PATH="$PATH" HOME="$HOME" bamboo_agentId=131073 bamboo_buildKey=FERRY-HELLO-JOB1 bamboo_buildNumber=42 \
+    bamboo_buildResultsUrl=https://bamboo.example.com/browse/FERRY-HELLO-42 bamboo_planRepository_1_revision="$ex_commit" \
+    bamboo_planRepository_1_branchName=main bamboo_planRepository_1_repositoryUrl=https://bitbucket.example.com/scm/ferry/hello.git \
+    bamboo_ferry_server="$server" bamboo_ferry_password="$key" sh -c "$ba_script" 2>&1)
+ba_status=$?
+printf '== bamboo example (exit %s)\n%s\n' "$ba_status" "$ba_out" >>"$log"
+expect "Bamboo example: ships (exit 0)" "$ba_status" 0
+expect "Bamboo example: build information says Bamboo" "$(build_info 1.0.42 "['BuildEnvironment']")" Bamboo
+expect "Bamboo example: the build result link" "$(build_info 1.0.42 "['BuildUrl']")" https://bamboo.example.com/browse/FERRY-HELLO-42
+if grep -q "$key" <<<"$ba_out"; then bad "Bamboo example: the API key is not in the log"; else ok "Bamboo example: the API key is not in the log"; fi
+
+# Continua CI: the Execute Program action (ferry --args-file ferry-ship.json) with Continua's variables.
+cp examples/continua/ferry-ship.json "$ex_workspace/"
+co_out=$(cd "$ex_workspace" && env -i PATH="$PATH" HOME="$HOME" FERRY_SERVER="$server" FERRY_API_KEY="$key" \
+    "ContinuaCI.Version=1.9.2.100" "ContinuaCI.Build.BuildNumber=17" "ContinuaCI.Build.LatestChangeset.Revision=$ex_commit" \
+    "ContinuaCI.Build.LatestChangeset.Branch=main" "$real_ferry" --args-file ferry-ship.json 2>&1)
+co_status=$?
+printf '== continua example (exit %s)\n%s\n' "$co_status" "$co_out" >>"$log"
+expect "Continua CI example: ships (exit 0)" "$co_status" 0
+expect "Continua CI example: build information says Continua CI, with the build number" \
+    "$(api '/api/build-information?packageId=Hello' | json "sorted(x['BuildNumber'] for x in d['Items'] if x['PackageId']=='Hello' and x['BuildEnvironment']=='Continua CI')")" '["17"]'
+
+# TeamCity: the meta-runner parsed as XML; its script is constant (no %parameter% inside) and every
+# variable it reads is a declared env.* parameter; then it runs with the parameters as TeamCity
+# passes them (env.* as environment variables) on a simulated agent.
+tc_check=$(python3 - teamcity/ferry-ship.xml <<'PY'
+import re, sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+errors = []
+if root.tag != 'meta-runner' or not root.get('name'):
+    errors.append('root is not a named <meta-runner>')
+params = {p.get('name'): p.get('value') for p in root.findall('./settings/parameters/param')}
+runners = root.findall('./settings/build-runners/runner')
+if len(runners) != 1 or runners[0].get('type') != 'simpleRunner':
+    errors.append('expected one simpleRunner')
+script = {p.get('name'): (p.get('value') or p.text or '') for p in runners[0].findall('./parameters/param')}.get('script.content', '')
+if re.search(r'%[A-Za-z.]+%', script):
+    errors.append('the script contains %parameter% references')
+for name in sorted(set(re.findall(r'\$\{?(FERRY_[A-Z_]+)', script))):
+    if 'env.' + name not in params:
+        errors.append(f'the script reads {name}, which is no env.* parameter')
+if not all(name.startswith('env.') for name in params):
+    errors.append('a parameter is not an env.* parameter')
+if 'password' not in [p.get('spec', '').split()[0] for p in root.findall('./settings/parameters/param') if p.get('name') == 'env.FERRY_API_KEY'][0]:
+    errors.append('the API key is not a password parameter')
+print('\n'.join(errors) if errors else 'ok')
+print('=====')
+print(script)
+PY
+)
+expect "TeamCity meta-runner: valid XML, a constant script reading only declared env.* parameters" "$(sed '/^=====$/,$d' <<<"$tc_check")" ok
+tc_script=$(sed '1,/^=====$/d' <<<"$tc_check")
+tc_out=$(cd "$ex_workspace" && env -i PATH="$PATH" HOME="$HOME" TEAMCITY_VERSION=2025.03 BUILD_NUMBER=77 BUILD_VCS_NUMBER="$ex_commit" \
+    FERRY_SERVER="$server" FERRY_API_KEY="$key" FERRY_SHIP_PROJECT=Hello FERRY_SHIP_PACKAGE_ID=Hello FERRY_SHIP_VERSION=1.0.77 \
+    FERRY_SHIP_BASE_PATH=site FERRY_SHIP_ENVIRONMENTS=$'Development\n' FERRY_SHIP_IF_EXISTS=ignore FERRY_SHIP_BIN="$real_ferry" \
+    sh -c "$tc_script" 2>&1)
+tc_status=$?
+printf '== teamcity meta-runner (exit %s)\n%s\n' "$tc_status" "$tc_out" >>"$log"
+expect "TeamCity meta-runner: ships (exit 0)" "$tc_status" 0
+expect_match "TeamCity meta-runner: results as service messages" "$tc_out" "##teamcity\[setParameter name='ferry\.release-version' value='1\.0\.77'\]"
+expect "TeamCity meta-runner: build information says TeamCity" "$(build_info 1.0.77 "['BuildEnvironment']")" TeamCity
+expect "TeamCity meta-runner: deployed to Development" "$(deployment_state "$(server_release Hello 1.0.77)" "$dev_id")" Success
 
 echo "(details: ${log#"$root"/})"
 echo "adapters: $passed passed, $failed failed"
