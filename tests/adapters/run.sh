@@ -149,6 +149,10 @@ exit "${STUB_EXIT:-0}"
 EOF
 chmod +x "$stub"
 export STUB_DIR=$work/stub
+# args_json: the stub's arguments as one JSON line, for comparison.
+args_json() { python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1], encoding="utf-8")), ensure_ascii=False))' "$STUB_DIR/args.json"; }
+# expected_json ARG...: the same form for the expected arguments.
+expected_json() { python3 -c 'import json, sys; print(json.dumps(sys.argv[1:], ensure_ascii=False))' "$@"; }
 
 # gh_action ACTION_DIR NAME=VALUE... : runs the action the way the runner runs a composite action:
 # inputs get action.yml's defaults, each step's env: block maps them to INPUT_* variables, and
@@ -168,7 +172,7 @@ text = open(sys.argv[1]).read()
 given = dict(arg.split('=', 1) for arg in sys.argv[2:])
 inputs_block = text.split('\ninputs:\n', 1)[1].split('\noutputs:\n', 1)[0]
 defaults = {}
-for name, body in re.findall(r'^  ([a-z][a-z0-9-]*):\n((?:    .*\n)+)', inputs_block, re.M):
+for name, body in re.findall(r'^  ([a-z][a-z0-9_-]*):\n((?:    .*\n)+)', inputs_block, re.M):
     m = re.search(r"^    default: '((?:[^']|'')*)'", body, re.M)
     defaults[name] = m.group(1).replace("''", "'") if m else ''
 values = {**defaults, **given}
@@ -176,10 +180,25 @@ unknown = set(given) - set(defaults)
 if unknown:
     sys.exit(f'unknown inputs {sorted(unknown)} for {sys.argv[1]}')
 steps = text.split('\n  steps:\n', 1)[1]
-env = re.findall(r'^        ([A-Z0-9_]+): \$\{\{ inputs\.([a-z0-9-]+) \}\}$', steps, re.M)
+env = re.findall(r'^        ([A-Z0-9_]+): \$\{\{ (.+) \}\}$', steps, re.M)
 run = re.search(r'^      run: (.*)$', steps, re.M).group(1)
-for var, name in env:
-    print(f'export {var}={shlex.quote(values[name])}')
+def evaluate(expr):
+    # The expression forms the actions use, evaluated as GitHub does: `a || b` is the first
+    # non-empty alternative; `(inputs.x == 'true' && 'lit')` is 'lit' when x is 'true'; 'lit'.
+    for alternative in expr.split(' || '):
+        alternative = alternative.strip()
+        m = re.fullmatch(r"\(inputs\.([a-z0-9_-]+) == '([^']*)' && '([^']*)'\)", alternative)
+        if m:
+            value = m.group(3) if values[m.group(1)] == m.group(2) else ''
+        elif alternative.startswith("'"):
+            value = alternative.strip("'")
+        else:
+            value = values[re.fullmatch(r'inputs\.([a-z0-9_-]+)', alternative).group(1)]
+        if value:
+            return value
+    return ''
+for var, expr in env:
+    print(f'export {var}={shlex.quote(evaluate(expr))}')
 print('RUN=' + shlex.quote(run))
 PY
 ) || { gh_status=99; gh_stdout="bad action.yml or inputs: $spec"; return; }
@@ -192,10 +211,10 @@ PY
     gh_status=$?
     printf '== gh_action %s %s (exit %s)\n%s\n' "$action" "$*" "$gh_status" "$gh_stdout" >>"$log"
 }
-# gh_output NAME: the value of output NAME in $gh_out_file (name=value or name<<DELIM form).
-gh_output() {
-    python3 - "$gh_out_file" "$1" <<'PY'
-import sys
+# gh_outputs: every output in $gh_out_file (name=value or name<<DELIM form) as one JSON object.
+gh_outputs() {
+    python3 - "$gh_out_file" <<'PY'
+import json, sys
 lines = open(sys.argv[1]).read().split('\n')
 out, i = {}, 0
 while i < len(lines):
@@ -210,9 +229,11 @@ while i < len(lines):
         name, value = line.split('=', 1)
         out[name] = value
     i += 1
-print(out.get(sys.argv[2], ''), end='')
+print(json.dumps(out))
 PY
 }
+# gh_output NAME: the value of output NAME in $gh_out_file.
+gh_output() { gh_outputs | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], ""), end="")' "$1"; }
 mkdir -p "$work/runner-temp"
 gh_workspace=$work/gh-unit
 mkdir -p "$gh_workspace"
@@ -233,6 +254,19 @@ PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello version=1.0.0 to=
 expect "deploy: a variable line without NAME= is rejected (exit 2)" "$gh_status" 2
 expect_match "deploy: ... with an annotation naming the input" "$gh_stdout" "::error title=ferry deploy::input 'variable': 'novalue' is not NAME=VALUE"
 
+rm -f "$STUB_DIR/args.json"
+PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello release_number=1.0.0 environments=$'Development\nTest' \
+    variables=$'Greeting: hello: world\nUrl:https://x.test:8443/a' api_key=API-OCTOALIAS0001
+expect "deploy (Octopus input names): release_number, environments, 'Name: Value' variables split on the first colon" "$(args_json)" \
+    "$(expected_json -o json release deploy --project Hello --version 1.0.0 --to Development --to Test --variable 'Greeting=hello: world' --variable Url=https://x.test:8443/a --wait)"
+expect "deploy (Octopus input names): api_key reaches ferry as FERRY_API_KEY" "$(cat "$STUB_DIR/key")" API-OCTOALIAS0001
+expect_match "deploy (Octopus input names): the API key is masked first" "$gh_stdout" '^::add-mask::API-OCTOALIAS0001'
+PATH="$work/stub:$PATH" gh_action actions/release project=Hello release_number=2.0.0 packages=$'Hello:2.0.0\nOther:1.0.0' ignore_existing=true
+expect "release (Octopus input names): release_number, packages, ignore_existing" "$(args_json)" \
+    "$(expected_json -o json release create --project Hello --version 2.0.0 --package Hello:2.0.0 --package Other:1.0.0 --if-exists ignore)"
+PATH="$work/stub:$PATH" gh_action actions/await-task server_task_id=ServerTasks-7 timeout_after=120 polling_interval=2
+expect "await-task (Octopus input names): seconds get their unit" "$(args_json)" \
+    "$(expected_json -o json task wait --timeout 120s --poll-interval 2s ServerTasks-7)"
 PATH="$work/stub:$PATH" gh_action actions/release project=Hello release-notes-auto=maybe
 expect "release: a non-boolean boolean input is rejected (exit 2)" "$gh_status" 2
 
@@ -471,10 +505,6 @@ expect "Bitbucket: EMBEDDED=true uses the embedded server" "$?" 0
 # jenkins/test/steps.test.groovy, including the Windows `bat` path as a unit.)
 hostile_note=$'x" --server "https://evil $(touch pwned) `touch pwned` %PATH% !PATH! it\'s\nsecond line ✓'
 hostile_value=$'a"b\'c $(id) `id` %USERPROFILE% ^& | ; --server https://evil'
-# args_json: the stub's arguments as one JSON line, for comparison.
-args_json() { python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1], encoding="utf-8")), ensure_ascii=False))' "$STUB_DIR/args.json"; }
-# expected_json ARG...: the same form for the expected arguments.
-expected_json() { python3 -c 'import json, sys; print(json.dumps(sys.argv[1:], ensure_ascii=False))' "$@"; }
 gh_workspace=$safe/gh
 rm -f "$STUB_DIR/args.json"
 PATH="$work/stub:$PATH" gh_action actions/release project=Hello version=1.0.0 release-notes="$hostile_note"
@@ -652,6 +682,45 @@ gh_action . project=Broken id=Broken version=1.0.0 base-path=site out-folder=out
 expect "ship: a failed deployment fails the step with exit 3" "$gh_status" 3
 expect_match "ship: ... with an error annotation" "$gh_stdout" '::error'
 expect_match "ship: ... and a step summary" "$(cat "$gh_summary_file")" '.'
+# An Octopus-style workflow with only its `uses:` lines changed (examples/workflows/octopus-drop-in.yml):
+# each Ferry step of the job runs with its `with:` values evaluated as the runner would
+# (vars, secrets, github.run_number, earlier steps' outputs, fromJson(...)[0].serverTaskId).
+section "  GitHub Actions: an Octopus workflow with only the uses: lines changed"
+gh_workspace=$work/gh-octopus
+init_repo "$gh_workspace" Hello
+(cd "$gh_workspace" && mkdir -p out && "$real_ferry" -q package create --id Hello --version 1.0.55 --base-path site --out-folder out >/dev/null)
+echo '{}' >"$work/octo-outputs.json"
+cat >"$work/octo-step.py" <<'PY'
+import json, re, sys, yaml
+workflow, index, outputs_file, server, key = sys.argv[1:6]
+steps = [s for s in yaml.safe_load(open(workflow))['jobs']['deploy']['steps']
+         if s.get('uses', '').startswith('ferry-deploy/ferry/actions/') and s['uses'].split('/')[3].split('@')[0] != 'setup']
+step = steps[int(index)]
+outputs = json.load(open(outputs_file))
+context = {'vars.OCTOPUS_URL': server, 'secrets.OCTOPUS_API_KEY': key, 'github.run_number': '55'}
+def expression(expr):
+    expr = expr.strip()
+    m = re.fullmatch(r'fromJson\(steps\.(\w+)\.outputs\.(\w+)\)\[(\d+)\]\.(\w+)', expr)
+    if m:
+        return str(json.loads(outputs[m.group(1)][m.group(2)])[int(m.group(3))][m.group(4)])
+    m = re.fullmatch(r'steps\.(\w+)\.outputs\.([\w-]+)', expr)
+    if m:
+        return outputs[m.group(1)][m.group(2)]
+    return context[expr]
+values = {name: re.sub(r'\$\{\{(.*?)\}\}', lambda m: expression(m.group(1)), str(value)) for name, value in step.get('with', {}).items()}
+sys.stdout.write('\0'.join(['actions/' + step['uses'].split('/')[3].split('@')[0], step.get('id', '')] + [f'{k}={v}' for k, v in values.items()]) + '\0')
+PY
+for index in 0 1 2 3; do
+    mapfile -d '' -t octo_step < <(python3 "$work/octo-step.py" examples/workflows/octopus-drop-in.yml "$index" "$work/octo-outputs.json" "$server" "$key")
+    gh_action "${octo_step[0]}" "${octo_step[@]:2}"
+    expect "Octopus workflow: ${octo_step[0]} (Octopus input names) succeeds" "$gh_status" 0
+    gh_outputs | python3 -c 'import json, sys; all = json.load(open(sys.argv[1])); all[sys.argv[2]] = json.load(sys.stdin); json.dump(all, open(sys.argv[1], "w"))' \
+        "$work/octo-outputs.json" "${octo_step[1]:-unnamed}"
+done
+expect "Octopus workflow: output release_number" "$(json 'd["release"]["release_number"]' <"$work/octo-outputs.json")" 1.0.55
+expect_match "Octopus workflow: output server_tasks is Octopus's JSON array" "$(json 'd["deploy"]["server_tasks"]' <"$work/octo-outputs.json")" \
+    '^\[\{"environmentName": ?"Development", ?"serverTaskId": ?"ServerTasks-[0-9]+"\}\]$'
+expect "Octopus workflow: Hello 1.0.55 is deployed to Development on the server" "$(deployment_state "$(server_release Hello 1.0.55)" "$dev_id")" Success
 unset GITHUB_SERVER_URL GITHUB_REPOSITORY GITHUB_RUN_ID GITHUB_RUN_NUMBER GITHUB_WORKFLOW GITHUB_EVENT_NAME GITHUB_REF GITHUB_REF_NAME GITHUB_REF_TYPE GITHUB_SHA
 
 # --- Azure Pipelines ---

@@ -94,23 +94,30 @@ check "shellcheck (POSIX sh) bitbucket/pipe.sh" shellcheck --shell=sh bitbucket/
 
 echo "consistency"
 # Every action input reaches the script as INPUT_<NAME>, and the shared script reads it.
-check "action inputs are mapped to INPUT_* and read by ferry-action.sh" python3 - <<'PY'
+check "action inputs are mapped to INPUT_* and read by ferry-action.sh; aliases only as later alternatives" python3 - <<'PY'
 import glob, re, sys
 errors = []
 script = open('actions/lib/ferry-action.sh').read()
 for path in ['action.yml'] + sorted(glob.glob('actions/*/action.yml')):
     text = open(path).read()
-    inputs = re.findall(r'^  ([a-z][a-z0-9-]*):\n    description:', text.split('\noutputs:')[0], re.M)
+    inputs = re.findall(r'^  ([a-z][a-z0-9_-]*):\n    description:', text.split('\noutputs:')[0], re.M)
     if len(inputs) < 4:
         errors.append(f'{path}: found only {len(inputs)} inputs (parser out of date?)')
-    mapped = dict(re.findall(r'^        (INPUT_[A-Z0-9_]+): \$\{\{ inputs\.([a-z0-9-]+) \}\}$', text, re.M))
+    # INPUT_X: ${{ inputs.a || inputs.b ... }}: a is X's own input, later ones are aliases.
+    mapped = {var: re.findall(r'inputs\.([a-z0-9_-]+)', expr)
+              for var, expr in re.findall(r'^        (INPUT_[A-Z0-9_]+): \$\{\{ (.+) \}\}$', text, re.M)}
+    referenced = {name for names in mapped.values() for name in names}
     for name in inputs:
         env = 'INPUT_' + name.upper().replace('-', '_')
-        if mapped.get(env) != name:
-            errors.append(f'{path}: input {name} is not mapped to {env}')
-        if path.startswith('actions/setup/'):
+        own = env in mapped and mapped[env][:1] == [name]
+        if not own and name not in referenced:
+            errors.append(f'{path}: input {name} is mapped to no INPUT_* variable')
+        if not own or path.startswith('actions/setup/'):
             continue
-        if not re.search(r'(str|bool|list|pairs|files|require|input|lines_of) [^\n]*\b' + re.escape(name) + r'\b', script):
+        # The script names inputs in kebab-case (its INPUT_* variable either way).
+        read_as = re.escape(name.replace('_', '-'))
+        if not re.search(r'(str|bool|list|pairs|colon_pairs|files|require|input|lines_of) [^\n]*(?<![\w-])' + read_as + r'(?![\w-])', script) \
+                and not re.search(r'for name in [^\n]*(?<![\w-])' + read_as + r'(?![\w-])', script):
             errors.append(f'{path}: input {name} is never read by ferry-action.sh')
     if '${{ inputs.' in ''.join(l for l in text.splitlines() if l.strip().startswith('run:')):
         errors.append(f'{path}: a run script pastes ${{{{ inputs.* }}}}')
