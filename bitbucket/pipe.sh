@@ -4,6 +4,7 @@
 #
 # Variables (see README.md and pipe.yml):
 #   COMMAND          ship (default) | package | push | build-info | create-release | deploy | promote
+#                    | wait (TASK_IDS: server tasks to wait for, e.g. from FERRY_TASK_IDS of a deploy)
 #   FERRY_SERVER     server URL (OCTOPUS_URL also works); FERRY_API_KEY (OCTOPUS_API_KEY);
 #   FERRY_SPACE      read by ferry from the environment: the key never reaches a command line.
 #   PROJECT, PACKAGE_ID, VERSION, RELEASE_VERSION, CHANNEL, FROM, FORMAT, BASE_PATH, OUT_FOLDER,
@@ -197,7 +198,15 @@ case "$COMMAND" in
         add_list ENVIRONMENTS --to
         deploy_options
         ;;
-    *) fail "COMMAND must be ship, package, push, build-info, create-release, deploy or promote, not '$COMMAND'" 2 ;;
+    wait | task-wait)
+        [ -n "$(list_items TASK_IDS)" ] || fail "variable TASK_IDS is required for COMMAND=$COMMAND" 2
+        push_value "" task
+        push_value "" wait
+        add_str TIMEOUT --timeout
+        add_bool CANCEL_ON_TIMEOUT --cancel-on-timeout
+        add_list TASK_IDS ""
+        ;;
+    *) fail "COMMAND must be ship, package, push, build-info, create-release, deploy, promote or wait, not '$COMMAND'" 2 ;;
 esac
 add_list EXTRA_ARGS ""
 

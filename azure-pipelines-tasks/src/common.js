@@ -44,7 +44,8 @@ function quietInput(name) {
  * spec.inputs: [name, kind, flag] where kind is
  *   'string' (--flag VALUE when not empty), 'bool' (--flag when true),
  *   'list' (--flag VALUE per line), 'pairs' (--flag NAME=VALUE per line, split on the first '='),
- *   'files' (positional, one per line; globs are expanded with tl.findMatch).
+ *   'files' (positional, one per line; globs are expanded with tl.findMatch),
+ *   'ids' (positional, one per line or comma-separated).
  */
 function buildArgs(spec, getInput = tl.getInput, getBool = tl.getBoolInput) {
     const args = ['-o', 'json', ...spec.command];
@@ -74,6 +75,10 @@ function buildArgs(spec, getInput = tl.getInput, getBool = tl.getBoolInput) {
                     if (line.length > at + 1) tl.setSecret(line.slice(at + 1));
                     args.push(flag, line);
                 }
+                break;
+            case 'ids':
+                // Positional ids, one per line or comma-separated (a previous task's output).
+                for (const line of lines(value)) args.push(...line.split(',').map((id) => id.trim()).filter(Boolean));
                 break;
             case 'files':
                 for (const line of lines(value)) {

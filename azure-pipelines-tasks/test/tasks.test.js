@@ -99,6 +99,18 @@ test('FerryDeploy fails the task when a deployment fails (exit 3)', async () => 
     assert.match(runner.stdout, /##vso\[task\.complete result=Failed;\]a deployment finished unsuccessfully/);
 });
 
+test('FerryWait waits for the task ids of a previous task (lines or commas) and fails on exit 3', async () => {
+    const command = `${FERRY} -o json task wait --timeout 5m ServerTasks-1 ServerTasks-2 ServerTasks-3`;
+    const runner = await runTask('FerryWait', {
+        endpoint,
+        inputs: { taskIds: 'ServerTasks-1,ServerTasks-2\nServerTasks-3', timeout: '5m', cancelOnTimeout: 'false' },
+        answers: answers(command, { code: 3, stdout: '{"tasks":[]}' }),
+    });
+    assert.ok(runner.ran(command), runner.stdout);
+    assert.ok(runner.failed);
+    assert.match(runner.stdout, /a deployment finished unsuccessfully/);
+});
+
 test('FerryDeploy rejects a variable line without NAME= before running ferry', async () => {
     const runner = await runTask('FerryDeploy', {
         endpoint,

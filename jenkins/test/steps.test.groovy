@@ -161,3 +161,29 @@ check('embedded: true asks for the embedded server explicitly') {
     ferryCreateRelease(ferry: stub, project: 'Hello', version: '1.0.0', embedded: true)
     assert stubArgs()[0..2] == ['-o', 'json', '--embedded']
 }
+
+check('ferryWait waits for the given tasks') {
+    ferryWait(ferry: stub, taskIds: ['ServerTasks-1', 'ServerTasks-2'], timeout: '5m', cancelOnTimeout: true)
+    assert stubArgs() == ['-o', 'json', 'task', 'wait', '--timeout', '5m', '--cancel-on-timeout', 'ServerTasks-1', 'ServerTasks-2']
+}
+
+check('octopusCreateRelease and octopusDeployRelease take the octopusdeploy plugin\'s parameters') {
+    shCalls.clear()
+    env.FERRY_SERVER_ferry_api_key = 'http://127.0.0.1:2' // a global property, as Jenkins' env shows it
+    withEnv(['STUB_JSON={"version":"1.2.3","deployments":[{"taskId":"ServerTasks-9"}]}']) {
+        def release = octopusCreateRelease(ferry: stub, serverId: 'ferry-api-key', spaceId: 'Spaces-2', toolId: 'octocli', project: 'Hello',
+            releaseVersion: '1.2.3', packageConfigs: [[packageName: 'Hello', packageReferenceName: '', packageVersion: '1.2.3']],
+            deployThisRelease: true, environment: 'Test', variables: 'Url: https://x.test:8443/a\nMode: fast',
+            waitForDeployment: true, deploymentTimeout: '00:10:00', cancelOnTimeout: true)
+        assert release.deployments[0].taskId == 'ServerTasks-9'
+        List calls = shCalls.findAll { it.env.FERRY_ARGS }
+        assert calls.size() == 2
+        assert calls.every { it.env.FERRY_SERVER == 'http://127.0.0.1:2' && it.env.FERRY_SPACE == 'Spaces-2' }
+        assert stubArgs() == ['-o', 'json', 'release', 'deploy', '--project', 'Hello', '--version', '1.2.3', '--to', 'Test',
+            '--variable', 'Url=https://x.test:8443/a', '--variable', 'Mode=fast', '--wait', '--timeout', '600s', '--cancel-on-timeout']
+        assert readFile('stub-key').trim() == System.getenv('FERRY_TEST_SECRET'): 'the API key comes from the credential named by serverId'
+        octopusPushPackage(ferry: stub, serverId: 'ferry-api-key', packagePaths: 'out/Hello.1.2.3.zip', overwriteMode: 'IgnoreIfExists')
+        assert stubArgs() == ['-o', 'json', 'package', 'push', '--if-exists', 'ignore', 'out/Hello.1.2.3.zip']
+    }
+    env.remove('FERRY_SERVER_ferry_api_key')
+}

@@ -462,6 +462,9 @@ expect "pipe: variables become flags (YAML lists, NAME=VALUE, wait defaults to t
     "-o|json|release|deploy|--project|Hello World|--version|1.0.0|--to|Development|--to|Test|--variable|Url=https://x.test/a?b=c|--variable|Quote=it's \"\$HOME\" \`id\`|--wait|"
 expect "pipe: the API key reaches ferry in the environment" "$(cat "$STUB_DIR/key")" API-STUBKEY0002
 if grep -q 'https://x.test' <<<"$bb_out"; then bad "pipe: prompted variable values are hidden in the log"; else ok "pipe: prompted variable values are hidden in the log"; fi
+(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=wait TASK_IDS_COUNT=2 TASK_IDS_0=ServerTasks-1 TASK_IDS_1=ServerTasks-2 TIMEOUT=5m \
+    sh "$root/bitbucket/pipe.sh" >>"$log" 2>&1)
+expect "pipe: COMMAND=wait waits for TASK_IDS" "$(args_json)" "$(expected_json -o json task wait --timeout 5m ServerTasks-1 ServerTasks-2)"
 bb_out=$(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=deploy PROJECT=Hello sh "$root/bitbucket/pipe.sh" 2>&1)
 expect "pipe: a missing variable is exit 2" "$?" 2
 bb_out=$(cd "$bb_workspace" && env FERRY_BIN="$stub" STUB_EXIT=3 COMMAND=promote PROJECT=Hello FROM=Development ENVIRONMENTS=Test sh "$root/bitbucket/pipe.sh" 2>&1)
