@@ -221,6 +221,13 @@ done
 [ -z "${FERRY_API_KEY:-}" ] || export FERRY_API_KEY
 [ -z "${FERRY_SPACE:-}" ] || export FERRY_SPACE
 
+# The clone belongs to another user than the pipe's container: without this, git refuses the
+# repository ("dubious ownership") and build information would have no commits.
+if [ -n "${BITBUCKET_CLONE_DIR:-}" ]; then
+    git config --global --add safe.directory "$BITBUCKET_CLONE_DIR" 2>/dev/null ||
+        red "warning: could not mark $BITBUCKET_CLONE_DIR as a safe git directory"
+fi
+
 ferry=${FERRY_BIN:-ferry}
 result_file=${RESULT_FILE:-ferry-result.json}
 # The command line for the log, with prompted-variable values hidden (they may be secrets).

@@ -64,11 +64,23 @@ function buildArgs(spec, getInput = tl.getInput, getBool = tl.getBoolInput) {
             case 'list':
                 for (const line of lines(value)) args.push(flag, line);
                 break;
-            case 'pairs':
+            case 'names':
+                // One per line, or comma-separated (OctoTFS's older environment lists).
                 for (const line of lines(value)) {
+                    for (const item of line.split(',').map((part) => part.trim()).filter(Boolean)) args.push(flag, item);
+                }
+                break;
+            case 'pairs':
+                for (let line of lines(value)) {
+                    // NAME=VALUE, or OctoTFS's `Name: Value`: whichever separator comes first.
+                    const eq = line.indexOf('=');
+                    const colon = line.indexOf(':');
+                    if (colon > 0 && (eq < 0 || colon < eq)) {
+                        line = `${line.slice(0, colon).trim()}=${line.slice(colon + 1).trim()}`;
+                    }
                     const at = line.indexOf('=');
                     if (at <= 0) {
-                        throw new Error(`input '${name}': '${line}' is not NAME=VALUE (split on the first '=')`);
+                        throw new Error(`input '${name}': '${line}' is not NAME=VALUE or 'Name: Value' (split on the first separator)`);
                     }
                     // Prompted variable values may be secrets: register each with the agent
                     // so it is masked wherever it would appear (the [command] line included).
@@ -101,7 +113,9 @@ function buildArgs(spec, getInput = tl.getInput, getBool = tl.getBoolInput) {
 /** The connection settings from the service connection (if any), as FERRY_* variables. */
 function connectionEnv() {
     const env = {};
-    const id = tl.getInput('ferryService', false);
+    // A Ferry connection, else an existing Octopus one (OctoTFS's OctopusEndpoint type: the same
+    // URL plus `apitoken` scheme).
+    const id = tl.getInput('ferryService', false) || tl.getInput('octopusService', false);
     if (id) {
         const url = tl.getEndpointUrl(id, false);
         const key = tl.getEndpointAuthorizationParameter(id, 'apitoken', false);

@@ -111,6 +111,38 @@ test('FerryWait waits for the task ids of a previous task (lines or commas) and 
     assert.match(runner.stdout, /a deployment finished unsuccessfully/);
 });
 
+test('FerryDeploy with an Octopus (OctopusEndpoint) connection and OctoTFS input syntax', async () => {
+    const command = `${FERRY} -o json release deploy --project Hello --version 1.0.0 --to Development --to Test --variable Url=https://x.test:8443/a?b=c --variable Mode=fast`;
+    const runner = await runTask('FerryDeploy', {
+        inputs: {
+            octopusService: 'octo1',
+            project: 'Hello',
+            releaseVersion: '1.0.0',
+            environments: 'Development, Test',
+            variables: 'Url: https://x.test:8443/a?b=c\nMode=fast',
+        },
+        env: {
+            ENDPOINT_URL_octo1: 'http://127.0.0.1:8066/',
+            ENDPOINT_AUTH_octo1: JSON.stringify({ scheme: 'Token', parameters: { apitoken: KEY } }),
+            ENDPOINT_AUTH_SCHEME_octo1: 'Token',
+            ENDPOINT_AUTH_PARAMETER_octo1_APITOKEN: KEY,
+        },
+        answers: answers(command, { code: 0, stdout: deployJson }),
+    });
+    assert.ok(runner.ran(command), runner.stdout);
+    assert.ok(runner.succeeded, runner.stdout);
+    assert.ok(runner.stdout.includes(`##vso[task.setsecret]${KEY}`), 'the Octopus connection\'s API key is registered as a secret');
+});
+
+test('the tasks accept OctoTFS input names as aliases', () => {
+    const task = (name) => JSON.parse(fs.readFileSync(path.join(root, 'tasks', name, 'task.json'), 'utf8'));
+    const alias = (name, input) => task(name).inputs.find((i) => i.name === input).aliases || [];
+    assert.deepEqual(alias('FerryDeploy', 'octopusService'), ['OctoConnectedServiceName']);
+    assert.deepEqual(alias('FerryDeploy', 'releaseVersion'), ['ReleaseNumber']);
+    assert.deepEqual(alias('FerryCreateRelease', 'packageVersion'), ['DefaultPackageVersion']);
+    assert.equal(task('FerryDeploy').inputs.find((i) => i.name === 'octopusService').type, 'connectedService:OctopusEndpoint');
+});
+
 test('FerryDeploy rejects a variable line without NAME= before running ferry', async () => {
     const runner = await runTask('FerryDeploy', {
         endpoint,
@@ -119,7 +151,7 @@ test('FerryDeploy rejects a variable line without NAME= before running ferry', a
     });
     assert.equal(runner.invokedToolCount, 0);
     assert.ok(runner.failed);
-    assert.match(runner.stdout, /is not NAME=VALUE/);
+    assert.match(runner.stdout, /is not NAME=VALUE or 'Name: Value'/);
 });
 
 test('FerryShip maps package, release, deployment and build-information inputs', async () => {

@@ -73,9 +73,9 @@ help_text=$(for cmd in "" "package create" "package push" "build-info push" "rel
     # shellcheck disable=SC2086 # the command words split on purpose
     "$real_ferry" $cmd --help 2>&1
 done)
-# (Command lines only: comments and ferryInstall's curl options are not ferry flags.)
+# (Command lines only: comments, ferryInstall's curl options and pipe.sh's git config are not ferry flags.)
 adapter_flags=$(cat actions/lib/ferry-action.sh azure-pipelines-tasks/src/common.js azure-pipelines-tasks/tasks/*/index.js \
-    jenkins/vars/ferry.groovy jenkins/vars/ferry[A-HJ-Z]*.groovy bitbucket/pipe.sh | grep -vE '^\s*(#|//|\*)' |
+    jenkins/vars/ferry.groovy jenkins/vars/ferry[A-HJ-Z]*.groovy bitbucket/pipe.sh | grep -vE '^\s*(#|//|\*)|git config' |
     grep -oE "['\" (]--[a-z][a-z0-9-]+" | sed "s/^.//" | sort -u)
 missing=""
 for flag in $adapter_flags; do
@@ -369,6 +369,18 @@ expect "setup: path uses an existing binary" "$gh_status/$(gh_output path)" "0/$
 gh_action actions/setup "${gh_loopback[@]}"
 expect_match "setup: the default version is the action's own (VERSION)" "$gh_stdout" \
     "/v$(cat actions/setup/VERSION)/SHA256SUMS"
+
+# The Bitbucket pipe image's install step (bitbucket/verify-install.sh, run by its Dockerfile)
+# against the same releases: the archive must match the release's SHA256SUMS.
+case "$arch" in x86_64) docker_arch=amd64 ;; *) docker_arch=arm64 ;; esac
+mkdir -p "$work/pipe-image"
+expect "pipe image: a verified archive installs" \
+    "$(sh bitbucket/verify-install.sh "$downloads/v1.2.3" 1.2.3 "$docker_arch" "$work/pipe-image" >>"$log" 2>&1; echo $?)/$(test -x "$work/pipe-image/ferry" && echo installed)" "0/installed"
+rm -f "$work/pipe-image/ferry"
+expect "pipe image: a tampered archive fails the image build" \
+    "$(sh bitbucket/verify-install.sh "$downloads/v0.1.0-bad" 0.1.0-bad "$docker_arch" "$work/pipe-image" >>"$log" 2>&1; echo $?)/$(test -e "$work/pipe-image/ferry" && echo installed)" "1/"
+expect "pipe image: an archive SHA256SUMS does not list fails the image build" \
+    "$(sh bitbucket/verify-install.sh "$downloads/v1.2.3" 1.3.0 "$docker_arch" "$work/pipe-image" 2>&1 | tail -n 1)" "verify-install: SHA256SUMS lists no ferry-1.3.0-$triple.tar.gz"
 
 # Azure FerryInstaller for real (no mocks): tool-lib download from loopback, verify, cache.
 node azure-pipelines-tasks/build.js --stage >>"$log" 2>&1 || bad "stage the Azure extension"
@@ -755,6 +767,13 @@ expect "FerryPromote: deployed to Test on the server" "$(deployment_state "$(ser
 
 az_task FerryDeploy project=Broken releaseVersion=1.0.0 environments=Development wait=true "${az_conn[@]}"
 expect_match "FerryDeploy: a failed deployment fails the task" "$az_stdout" '##vso\[task\.complete result=Failed;\]a deployment finished unsuccessfully'
+# An existing Octopus Deploy service connection (OctoTFS's OctopusEndpoint type) works too.
+az_task FerryCreateRelease octopusService=octo-conn project=AzShip releaseVersion=1.0.9 "ENV:ENDPOINT_URL_octo-conn=$server/" \
+    "ENV:ENDPOINT_AUTH_octo-conn={\"parameters\":{\"apitoken\":\"$key\"},\"scheme\":\"Token\"}" "ENV:ENDPOINT_AUTH_SCHEME_octo-conn=Token" \
+    "ENV:ENDPOINT_AUTH_PARAMETER_octo-conn_APITOKEN=$key" ENV:TF_BUILD=True "ENV:FERRY_BIN=$real_ferry"
+expect_match "FerryCreateRelease with an OctopusEndpoint connection: succeeds" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
+expect "FerryCreateRelease with an OctopusEndpoint connection: OctoTFS's output release_number" "$(az_var release_number)" 1.0.9
+expect "FerryCreateRelease with an OctopusEndpoint connection: the release is on the server" "$(server_release AzShip 1.0.9 | cut -c1-9)" Releases-
 
 # --- Jenkins ---
 section "  Jenkins (steps in the Groovy harness, sh really runs)"
@@ -777,7 +796,8 @@ section "  Bitbucket Pipelines (pipe.sh with BITBUCKET_* variables)"
 bb_workspace=$work/bb
 init_repo "$bb_workspace" BbShip
 shared=$work/bb-shared
-bb_env=(FERRY_BIN="$real_ferry" FERRY_SERVER="$server" FERRY_API_KEY="$key" BITBUCKET_BUILD_NUMBER=23 BITBUCKET_BRANCH=main
+mkdir -p "$work/bb-home"
+bb_env=(HOME="$work/bb-home" FERRY_BIN="$real_ferry" FERRY_SERVER="$server" FERRY_API_KEY="$key" BITBUCKET_BUILD_NUMBER=23 BITBUCKET_BRANCH=main
     "BITBUCKET_COMMIT=$(git -C "$bb_workspace" rev-parse HEAD)" BITBUCKET_REPO_FULL_NAME=ferry/example BITBUCKET_WORKSPACE=ferry
     BITBUCKET_REPO_SLUG=example BITBUCKET_CLONE_DIR="$bb_workspace" BITBUCKET_PIPE_SHARED_STORAGE_DIR="$shared" CI=true)
 bb_out=$(cd "$bb_workspace" && env "${bb_env[@]}" COMMAND=ship PROJECT=BbShip PACKAGE_ID=BbShip VERSION=1.0.0 BASE_PATH=site OUT_FOLDER=out \
@@ -785,6 +805,8 @@ bb_out=$(cd "$bb_workspace" && env "${bb_env[@]}" COMMAND=ship PROJECT=BbShip PA
 bb_status=$?
 printf '== pipe ship (exit %s)\n%s\n' "$bb_status" "$bb_out" >>"$log"
 expect "pipe ship: exit 0" "$bb_status" 0
+expect "pipe ship: the clone is a git safe.directory before build information is collected" \
+    "$(HOME=$work/bb-home git config --global --get-all safe.directory)" "$bb_workspace"
 expect_match "pipe ship: success line" "$bb_out" '✔ ferry ship succeeded'
 expect "pipe ship: result file" "$(json 'd["release"]["version"]' <"$bb_workspace/ferry-result.json" 2>/dev/null)" 1.0.0
 expect_match "pipe ship: outputs.env for later pipes" "$(cat "$shared/ferry/outputs.env" 2>/dev/null)" '^FERRY_RELEASE_VERSION="1\.0\.0"$'

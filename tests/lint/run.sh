@@ -91,6 +91,7 @@ for file in "${scripts[@]}"; do
     check "shellcheck $file" shellcheck -x "$file"
 done
 check "shellcheck (POSIX sh) bitbucket/pipe.sh" shellcheck --shell=sh bitbucket/pipe.sh
+check "shellcheck (POSIX sh) bitbucket/verify-install.sh" shellcheck --shell=sh bitbucket/verify-install.sh
 
 echo "consistency"
 # Every action input reaches the script as INPUT_<NAME>, and the shared script reads it.
@@ -144,7 +145,8 @@ for t in folders:
     if task['name'] != t:
         errors.append(f'{t}: name {task["name"]}')
     for i in task['inputs']:
-        if i['type'].startswith('connectedService:') and i['type'].split(':', 1)[1] not in endpoints:
+        # OctopusEndpoint is the connection type of Octopus's own extension, accepted on purpose.
+        if i['type'].startswith('connectedService:') and i['type'].split(':', 1)[1] not in endpoints + ['OctopusEndpoint']:
             errors.append(f'{t}: {i["type"]} is not an endpoint type of the extension {endpoints}')
 if len(set(ids)) != len(ids):
     errors.append('task GUIDs are not unique')
