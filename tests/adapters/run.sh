@@ -7,6 +7,10 @@
 # Azure FerryInstaller, Jenkins ferryInstall) against archives served on loopback, and a check
 # that every flag the adapters pass exists in the binary's CLI.
 #
+# Safety on every adapter (real binary and stub): no server in CI fails with exit 2 unless the
+# embedded server is asked for; hostile values reach ferry as one argument each; a prompted
+# variable's value is masked before it appears in any adapter's log.
+#
 # End-to-end: starts `ferry server` on a free loopback port with an API key, a temporary --data
 # and a config (environments Development and Test, one project per adapter, one whose deploy
 # fails), then runs each adapter against it exactly as its CI would (the composite actions'
@@ -14,7 +18,8 @@
 # steps in the harness, the Bitbucket pipe.sh with BITBUCKET_* variables), and asserts the
 # published packages, build information, releases and deployments through the server's REST API
 # and each CI's outputs ($GITHUB_OUTPUT parsed back, ##vso lines, the returned Groovy maps,
-# the pipe's outputs.env).
+# the pipe's outputs.env); then an Octopus-style workflow with only its uses: lines changed, the
+# AppVeyor/Bamboo/Continua CI examples and the TeamCity meta-runner.
 #
 # The binary: $FERRY_BIN (tests/run.sh sets target/debug/ferry), else target/release/ferry when
 # present, else target/debug/ferry.
@@ -50,6 +55,12 @@ expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "expected: $3"$'\n'"a
 # expect_match NAME TEXT REGEX
 expect_match() { if printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1"; else bad "$1" "no match for /$3/ in:"$'\n'"$(printf '%s' "$2" | tail -n 20)"; fi; }
 section() { echo "$*"; }
+
+# PyYAML reads the example CI files (AppVeyor, Bamboo, the Octopus workflow); the checks that
+# need it fail when it cannot be installed.
+python3 -c 'import yaml' 2>/dev/null ||
+    python3 -m pip install --quiet --disable-pip-version-check pyyaml >>"$log" 2>&1 ||
+    echo "warning: could not install PyYAML (pip); the example checks will fail" >&2
 
 export JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java 2>/dev/null || echo /usr/bin/java)")")")}
 export GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-Ferry Tests} GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL:-tests@ferry.invalid}
