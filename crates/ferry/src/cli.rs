@@ -38,7 +38,7 @@ pub struct GlobalArgs {
     pub ci: CiChoice,
 
     /// Octopus Deploy (or `ferry server`) URL. Env: FERRY_SERVER, then OCTOPUS_URL.
-    /// Without one, Ferry runs its embedded server over `--data`.
+    /// Without one, Ferry runs its embedded server over `--data` (in CI only with `--embedded`).
     #[arg(long, global = true, value_name = "URL")]
     pub server: Option<String>,
 
@@ -57,6 +57,16 @@ pub struct GlobalArgs {
     /// Configuration file (environments, lifecycles, projects). Default: ./ferry.toml when present.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Read the arguments from FILE, a JSON array of strings in UTF-8 (first argument only; the CI
+    /// adapters use it so that no shell or Windows command-line parsing re-splits a value).
+    #[arg(long, value_name = "FILE")]
+    pub args_file: Option<PathBuf>,
+
+    /// Use the embedded server (in-process, over `--data`) when no server is configured. Needed
+    /// in CI and whenever an API key or access token is set: there, no server is an error.
+    #[arg(long, global = true, env = "FERRY_EMBEDDED", value_parser = clap::builder::BoolishValueParser::new(), conflicts_with = "server")]
+    pub embedded: bool,
 
     /// Data directory of the embedded server. Env: FERRY_DATA. Default: ./.ferry
     #[arg(long, global = true, value_name = "DIR", env = "FERRY_DATA")]
@@ -107,6 +117,12 @@ pub enum CiChoice {
     Teamcity,
     /// CircleCI.
     Circleci,
+    /// AppVeyor.
+    Appveyor,
+    /// Atlassian Bamboo.
+    Bamboo,
+    /// Continua CI.
+    Continua,
     /// No CI system: plain output, no build context from the environment.
     None,
 }

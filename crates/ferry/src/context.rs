@@ -78,6 +78,9 @@ impl Ctx {
             CiChoice::Gitlab => CiSystem::GitLab,
             CiChoice::Teamcity => CiSystem::TeamCity,
             CiChoice::Circleci => CiSystem::CircleCi,
+            CiChoice::Appveyor => CiSystem::AppVeyor,
+            CiChoice::Bamboo => CiSystem::Bamboo,
+            CiChoice::Continua => CiSystem::ContinuaCi,
             CiChoice::None => CiSystem::None,
         };
         let ci: Box<dyn CiOutput> = ferry_ci::output_for(ci_system);
@@ -299,9 +302,22 @@ impl Ctx {
             self.warn("--insecure: the server's TLS certificate is NOT verified; anyone on the network path can read the API key and change what is deployed");
         }
         if let Some(url) = self.server_url() {
+            if self.global.embedded {
+                return Err(UserError::usage(format!("--embedded (FERRY_EMBEDDED) and a server ({url}) are both given"))
+                    .hint("unset FERRY_EMBEDDED / `embedded` to use the server, or unset FERRY_SERVER and OCTOPUS_URL to use the embedded one")
+                    .into());
+            }
             let client =
                 ferry_octopus::Client::connect(self.client_options(&url)).await.map_err(client_error)?;
             return Ok(Connection { client, embedded: None });
+        }
+        if !self.global.embedded
+            && let Some(why) =
+                crate::server_choice::remote_expected(self.ci_system, self.api_key.is_some(), |name| {
+                    std::env::var(name).ok()
+                })
+        {
+            return Err(crate::server_choice::no_server_error(why).into());
         }
         let data = self.data_dir();
         let config = self.config_path();

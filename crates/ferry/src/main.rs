@@ -1,17 +1,23 @@
 //! `ferry`: the binary. It parses the command line, sets up logging and the CI context, and hands
 //! each command to its module under `commands/`. All real work lives in the library crates.
 
+mod args_file;
 mod cli;
 mod commands;
 mod context;
 mod exit;
+mod server_choice;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let args = match args_file::expand(std::env::args_os().collect()) {
+        Ok(args) => args,
+        Err(err) => return ExitCode::from(exit::report(&err.into(), None).code()),
+    };
+    let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
@@ -27,6 +33,11 @@ fn main() -> ExitCode {
         }
     };
     let mut cli = cli;
+    if cli.global.args_file.is_some() {
+        let err = exit::UserError::usage(format!("{} must be the first argument", args_file::FLAG))
+            .hint("put every other argument in the file, or after `--args-file FILE`");
+        return ExitCode::from(exit::report(&err.into(), None).code());
+    }
     if matches!(cli.command, cli::Command::Server(_)) && cli.global.verbose == 0 && !cli.global.quiet {
         // A server logs its requests by default.
         cli.global.verbose = 1;
