@@ -15,7 +15,10 @@ use clap::Parser;
 fn main() -> ExitCode {
     let args = match args_file::expand(std::env::args_os().collect()) {
         Ok(args) => args,
-        Err(err) => return ExitCode::from(exit::report(&err.into(), None).code()),
+        Err(err) => {
+            let json = exit::json_requested(std::env::args_os());
+            return ExitCode::from(fail_without_context(&err.into(), json).code());
+        }
     };
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
@@ -36,7 +39,8 @@ fn main() -> ExitCode {
     if cli.global.args_file.is_some() {
         let err = exit::UserError::usage(format!("{} must be the first argument", args_file::FLAG))
             .hint("put every other argument in the file, or after `--args-file FILE`");
-        return ExitCode::from(exit::report(&err.into(), None).code());
+        let json = cli.global.output == cli::OutputFormat::Json;
+        return ExitCode::from(fail_without_context(&err.into(), json).code());
     }
     if matches!(cli.command, cli::Command::Server(_)) && cli.global.verbose == 0 && !cli.global.quiet {
         // A server logs its requests by default.
