@@ -133,6 +133,19 @@ async fn zip_slip_and_absolute_entries_are_refused_at_upload() {
 }
 
 #[tokio::test]
+async fn a_link_chain_that_escapes_is_refused_at_upload_naming_the_entry() {
+    // `a -> .`, `a/a/a/x -> ../../..`, `x/evil-marker.txt`: each link is harmless as text; followed
+    // in order they write three levels above the work folder.
+    let s = TestServer::start().await;
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/link-chain-escape.tar.gz");
+    let (status, body) = s.push("Hello.1.0.0.tar.gz", std::fs::read(fixture).unwrap(), "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["ErrorMessage"].as_str().unwrap_or_default().contains("`a/a/a/x`"), "{body}");
+    let (status, _) = s.get("/api/Spaces-1/packages/Hello.1.0.0").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a refused package is not stored");
+}
+
+#[tokio::test]
 async fn zip_bomb_is_not_extracted() {
     let s = TestServer::start().await;
     let zeros = vec![0u8; 64 << 20];
