@@ -1,7 +1,9 @@
 //! What every command gets: the global flags, the CI system and its output, and printing that
 //! respects `--output`, `--quiet` and `--verbose`.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
+use std::sync::RwLock;
 
 use anyhow::Context as _;
 use ferry_ci::{CiOutput, CiSystem};
@@ -21,9 +23,60 @@ pub fn init_logging(global: &GlobalArgs) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| RedactingStderr)
         .with_target(false)
         .try_init();
+}
+
+/// Values Ferry never prints: the API key and prompted variable values. Process-wide because the
+/// `-v` log writer is set up before any command parses its flags.
+static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// Shorter values are not redacted in Ferry's own output (masking `1` or `on` would garble
+/// every line); they are still registered with the CI's masking.
+const MIN_REDACTED_LEN: usize = 3;
+
+/// Register `value` as a secret: masked by the CI runner, and replaced by `***` in every line
+/// Ferry prints from now on.
+fn add_secret(value: &str) {
+    let value = value.trim();
+    if value.chars().count() < MIN_REDACTED_LEN {
+        return;
+    }
+    let mut secrets = SECRETS.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !secrets.iter().any(|known| known == value) {
+        secrets.push(value.to_owned());
+        // Longest first, so that a secret containing another is replaced whole.
+        secrets.sort_by_key(|known| std::cmp::Reverse(known.len()));
+    }
+}
+
+/// `text` with every registered secret replaced by `***`.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    let secrets = SECRETS.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut text = Cow::Borrowed(text);
+    for secret in secrets.iter() {
+        if text.contains(secret.as_str()) {
+            text = Cow::Owned(text.replace(secret.as_str(), "***"));
+        }
+    }
+    text
+}
+
+/// Stderr for `tracing`: the formatter writes each event in one call, so each event is redacted
+/// whole.
+struct RedactingStderr;
+
+impl std::io::Write for RedactingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::Write::write_all(&mut std::io::stderr(), redact(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::Write::flush(&mut std::io::stderr())
+    }
 }
 
 /// The context a command runs in.
@@ -80,6 +133,7 @@ impl Ctx {
         };
         if let Some(key) = &api_key {
             let _ = ci.mask(key);
+            add_secret(key);
         }
         let ctx = Ctx { global, ci_system, ci, api_key, api_key_source, embedded: Default::default() };
         if ctx.global.api_key.is_some() {
@@ -122,10 +176,17 @@ impl Ctx {
         self.global.data.clone().unwrap_or_else(|| PathBuf::from(".ferry"))
     }
 
+    /// Treat `value` as a secret, like the API key: masked by the CI runner, and never printed
+    /// by Ferry (every line below passes through [`redact`]).
+    pub fn mask_secret(&self, value: &str) {
+        let _ = self.ci.mask(value);
+        add_secret(value);
+    }
+
     /// A progress or status line on stderr (silent with `--quiet`).
     pub fn info(&self, message: &str) {
         if !self.global.quiet {
-            eprintln!("{message}");
+            eprintln!("{}", redact(message));
         }
     }
 
@@ -133,21 +194,22 @@ impl Ctx {
     pub fn warn(&self, message: &str) {
         if !self.global.quiet {
             // Each emitter makes the message visible in its CI's log (PlainOutput prints it).
-            let _ = self.ci.warning(message);
+            let _ = self.ci.warning(&redact(message));
         }
     }
 
     /// An error on stderr and as a CI error annotation.
     pub fn error_annotation(&self, text: &str) {
-        let _ = self.ci.error(text, None);
+        let _ = self.ci.error(&redact(text), None);
     }
 
     /// Print a command's result on stdout: `text` in text mode, `json` as one document in JSON mode.
     pub fn print_result(&self, text: &str, json: &serde_json::Value) {
         if self.json() {
-            println!("{}", serde_json::to_string_pretty(json).unwrap_or_else(|_| json.to_string()));
+            let document = serde_json::to_string_pretty(json).unwrap_or_else(|_| json.to_string());
+            println!("{}", redact(&document));
         } else if !text.is_empty() {
-            println!("{text}");
+            println!("{}", redact(text));
         }
     }
 }
@@ -209,7 +271,7 @@ impl Ctx {
         let quiet = self.global.quiet;
         options.notifier = ferry_octopus::Notifier(std::sync::Arc::new(move |message: &str| {
             if !quiet {
-                eprintln!("warning: {message}");
+                eprintln!("warning: {}", redact(message));
             }
         }));
         options.progress = if self.global.quiet {

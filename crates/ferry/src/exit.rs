@@ -108,7 +108,7 @@ pub fn report(err: &anyhow::Error, ctx: Option<&Ctx>) -> ExitStatus {
     }
     match ctx {
         Some(ctx) => ctx.error_annotation(&text),
-        None => eprintln!("{text}"),
+        None => eprintln!("{}", crate::context::redact(&text)),
     }
     status_of(err)
 }

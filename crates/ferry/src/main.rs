@@ -37,6 +37,9 @@ fn main() -> ExitCode {
             Ok(ctx) => ctx,
             Err(err) => return exit::report(&err, None),
         };
+        for value in cli.command.variable_values() {
+            ctx.mask_secret(value);
+        }
         match commands::run(&ctx, cli.command).await {
             Ok(()) => exit::ExitStatus::Success,
             Err(err) => exit::report(&err, Some(&ctx)),
