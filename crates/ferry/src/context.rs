@@ -36,19 +36,23 @@ static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 /// every line); they are still registered with the CI's masking.
 const MIN_REDACTED_LEN: usize = 3;
 
-/// Register `value` as a secret: masked by the CI runner, and replaced by `***` in every line
-/// Ferry prints from now on.
+/// Register `value` as a secret: replaced by `***` in every line Ferry prints from now on. Each
+/// line of a multi-line value is registered on its own (a log line holds one), and so is its
+/// JSON-escaped form (how it appears in `-o json` output).
 fn add_secret(value: &str) {
-    let value = value.trim();
-    if value.chars().count() < MIN_REDACTED_LEN {
-        return;
-    }
     let mut secrets = SECRETS.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if !secrets.iter().any(|known| known == value) {
-        secrets.push(value.to_owned());
-        // Longest first, so that a secret containing another is replaced whole.
-        secrets.sort_by_key(|known| std::cmp::Reverse(known.len()));
+    let lines = std::iter::once(value).chain(value.lines());
+    for line in lines.map(str::trim).filter(|line| line.chars().count() >= MIN_REDACTED_LEN) {
+        let escaped = serde_json::to_string(line).unwrap_or_default();
+        let escaped = escaped.trim_matches('"');
+        for form in [line, escaped] {
+            if !secrets.iter().any(|known| known == form) {
+                secrets.push(form.to_owned());
+            }
+        }
     }
+    // Longest first, so that a secret containing another is replaced whole.
+    secrets.sort_by_key(|known| std::cmp::Reverse(known.len()));
 }
 
 /// `text` with every registered secret replaced by `***`.
@@ -336,5 +340,20 @@ impl Ctx {
                 Err(client_error(err))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_secrets_are_redacted_in_every_form() {
+        add_secret("first line of a secret\nsecond \"quoted\" line");
+        add_secret("ab");
+        let text =
+            "got first line of a secret, then second \"quoted\" line; json: second \\\"quoted\\\" line; ab";
+        assert_eq!(redact(text), "got ***, then ***; json: ***; ab");
+        assert!(matches!(redact("nothing secret"), Cow::Borrowed(_)));
     }
 }
