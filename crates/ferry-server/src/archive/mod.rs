@@ -81,6 +81,11 @@ pub enum ArchiveError {
     /// A nupkg whose nuspec is missing or names another id or version.
     #[error("{0}")]
     Nuspec(String),
+    /// An entry's content does not decompress or fails its checksum. Upload validation reads a
+    /// tar stream whole but checks a zip's names and links only, so a zip's content is checked as
+    /// it is extracted.
+    #[error("the package is damaged: an entry's content cannot be read ({0}); push it again")]
+    CorruptEntry(#[source] io::Error),
     /// tar.bz2 is accepted at upload but cannot be extracted.
     #[error("tar.bz2 packages cannot be extracted by this server (no bzip2 decoder); push a zip or tar.gz")]
     Bzip2Unsupported,
@@ -306,9 +311,7 @@ impl Budget {
     fn copy(&mut self, reader: &mut impl Read, out: &mut impl Write) -> Result<(), ArchiveError> {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
-            let n = reader
-                .read(&mut buf)
-                .map_err(|source| ArchiveError::Io { action: "reading the package".into(), source })?;
+            let n = reader.read(&mut buf).map_err(ArchiveError::CorruptEntry)?;
             if n == 0 {
                 return Ok(());
             }
