@@ -201,6 +201,21 @@ pub enum Command {
 }
 
 /// `ferry package ...`
+impl Command {
+    /// The prompted variable values (`--variable NAME=VALUE`) the command was given: possible
+    /// secrets, masked in everything Ferry prints.
+    pub fn variable_values(&self) -> Vec<&str> {
+        let deploy = match self {
+            Command::Ship(args) => &args.deploy,
+            Command::Release(ReleaseCommand::Deploy(args)) => &args.deploy,
+            Command::Release(ReleaseCommand::Promote(args)) => &args.deploy,
+            Command::Release(ReleaseCommand::Rollback(args)) => &args.deploy,
+            _ => return Vec::new(),
+        };
+        deploy.variables.iter().map(|(_, value)| value.as_str()).collect()
+    }
+}
+
 #[derive(Debug, Subcommand)]
 #[expect(clippy::large_enum_variant, reason = "parsed once per process; boxing the flags would buy nothing")]
 pub enum PackageCommand {

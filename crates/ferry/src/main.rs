@@ -61,6 +61,9 @@ fn main() -> ExitCode {
             Ok(ctx) => ctx,
             Err(err) => return fail_without_context(&err, json),
         };
+        for value in cli.command.variable_values() {
+            ctx.mask_secret(value);
+        }
         let failure = commands::run(&ctx, cli.command).await.err().map(|err| exit::report(&err, Some(&ctx)));
         ctx.finish_json(failure.as_ref());
         failure.map_or(exit::ExitStatus::Success, |failure| failure.status)
