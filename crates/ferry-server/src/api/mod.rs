@@ -28,8 +28,8 @@ use crate::state::AppState;
 /// The space every request is served in (there is one: `Spaces-1`, named `Default`).
 pub const SPACE_ID: &str = "Spaces-1";
 
-/// The service to serve: routes plus the space rewrite in front.
-pub fn app(state: AppState) -> axum::routing::IntoMakeService<Router> {
+/// The API to serve: routes plus the space rewrite in front.
+pub fn app(state: AppState) -> Router {
     let upload_limit = usize::try_from(state.limits.max_upload_bytes).unwrap_or(usize::MAX);
     let json_limit = usize::try_from(state.limits.max_json_bytes).unwrap_or(usize::MAX);
     let uploads = Router::new()
@@ -123,7 +123,6 @@ pub fn app(state: AppState) -> axum::routing::IntoMakeService<Router> {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .into_make_service()
 }
 
 async fn not_found(request: Request) -> ApiError {
