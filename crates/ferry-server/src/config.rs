@@ -223,7 +223,10 @@ impl Config {
             }
         }
         if self.dashboard.keys.iter().any(|key| key.trim().chars().count() < 16) {
-            return Err("dashboard.keys: each key must be at least 16 characters, so that it cannot be guessed".into());
+            return Err(
+                "dashboard.keys: each key must be at least 16 characters, so that it cannot be guessed"
+                    .into(),
+            );
         }
         if self.dashboard.keys.iter().any(|key| self.api_keys.contains(key)) {
             return Err("dashboard.keys: a read-only dashboard key must not also be an API key".into());

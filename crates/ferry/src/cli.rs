@@ -604,6 +604,9 @@ pub struct ServerArgs {
     /// Time a deploy command may run before its task is TimedOut, e.g. 30m.
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
     pub deploy_timeout: std::time::Duration,
+    /// Serve the web dashboard without any action that changes something (a wall display).
+    #[arg(long)]
+    pub dashboard_read_only: bool,
 }
 
 /// Parse `90s`, `10m`, `1h`, `500ms` or a bare number of seconds.

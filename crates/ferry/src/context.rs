@@ -246,10 +246,11 @@ impl Ctx {
             )
         })?;
         self.info(&format!(
-            "no --server given: using Ferry's embedded server over {}{} ({})",
+            "no --server given: using Ferry's embedded server over {}{} ({}; dashboard {} while this command runs)",
             data.display(),
             config.as_ref().map(|c| format!(" with {}", c.display())).unwrap_or_default(),
-            running.url()
+            running.url(),
+            running.dashboard_url()
         ));
         if let Some((name, package_ids)) = project
             && let Err(err) = running.ensure_project(name, package_ids).await

@@ -48,6 +48,7 @@ pub async fn deploy(
     for deployment in &created {
         dashboard.app.tasks.enqueue(&dashboard.app, deployment.task_id.clone());
     }
-    let target = created.first().map(|d| format!("/app/tasks/{}", d.task_id)).unwrap_or_else(|| "/app".into());
+    let target =
+        created.first().map(|d| format!("/app/tasks/{}", d.task_id)).unwrap_or_else(|| "/app".into());
     Ok(Redirect::to(&target).into_response())
 }

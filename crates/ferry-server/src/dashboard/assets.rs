@@ -31,8 +31,9 @@ impl Asset {
 }
 
 /// The stylesheet.
-pub static CSS: LazyLock<Asset> =
-    LazyLock::new(|| Asset::new("dashboard", "css", "text/css; charset=utf-8", include_str!("assets/dashboard.css")));
+pub static CSS: LazyLock<Asset> = LazyLock::new(|| {
+    Asset::new("dashboard", "css", "text/css; charset=utf-8", include_str!("assets/dashboard.css"))
+});
 /// The script: hash-link mapping, live refresh, log following, filtering.
 pub static JS: LazyLock<Asset> = LazyLock::new(|| {
     Asset::new("dashboard", "js", "text/javascript; charset=utf-8", include_str!("assets/dashboard.js"))
@@ -41,7 +42,10 @@ pub static JS: LazyLock<Asset> = LazyLock::new(|| {
 /// `GET /app/assets/{file}`: only the current names; anything else is 404.
 pub async fn serve(Path(file): Path<String>) -> Response {
     let Some(asset) = [&*CSS, &*JS].into_iter().find(|a| a.name == file) else {
-        return (StatusCode::NOT_FOUND, "No such asset: this page may come from another Ferry version; reload it.")
+        return (
+            StatusCode::NOT_FOUND,
+            "No such asset: this page may come from another Ferry version; reload it.",
+        )
             .into_response();
     };
     let mut response = asset.body.into_response();

@@ -181,6 +181,9 @@ mod tests {
         assert_eq!(age_words(at("2026-01-01T00:00:00Z"), now), "1 d ago");
         assert_eq!(size(999), "999 B");
         assert_eq!(size(1_234_567), "1.2 MB");
-        assert_eq!(duration("2026-01-01T00:00:00.000+00:00", "2026-01-01T00:01:05.000+00:00").unwrap(), "1 min 5 s");
+        assert_eq!(
+            duration("2026-01-01T00:00:00.000+00:00", "2026-01-01T00:01:05.000+00:00").unwrap(),
+            "1 min 5 s"
+        );
     }
 }

@@ -42,7 +42,8 @@ pub fn safe_href(url: &str) -> Option<&str> {
 /// http, https, mailto, or a relative reference (no scheme at all).
 fn is_allowed_target(target: &str) -> bool {
     // Browsers ignore ASCII whitespace and control characters inside a scheme (`java\tscript:`).
-    let cleaned: String = target.chars().filter(|c| !c.is_ascii_whitespace() && !c.is_ascii_control()).collect();
+    let cleaned: String =
+        target.chars().filter(|c| !c.is_ascii_whitespace() && !c.is_ascii_control()).collect();
     let lower = cleaned.to_ascii_lowercase();
     match lower.find(':') {
         None => true,
@@ -63,14 +64,18 @@ mod tests {
 
     #[test]
     fn raw_html_is_text() {
-        let html = render("Fixes <script>alert(1)</script> and <img src=x onerror=alert(2)>\n\n<div onclick=x>block</div>");
+        let html = render(
+            "Fixes <script>alert(1)</script> and <img src=x onerror=alert(2)>\n\n<div onclick=x>block</div>",
+        );
         assert!(!html.contains("<script") && !html.contains("<img") && !html.contains("<div"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
     }
 
     #[test]
     fn only_safe_link_targets() {
-        let html = render("[a](javascript:alert(1)) [b](JaVa\tScript:x) [c](data:text/html,x) [d](https://example.org/x) [e](/app/x) [f](mailto:a@b.c) [g](docs/a:b)");
+        let html = render(
+            "[a](javascript:alert(1)) [b](JaVa\tScript:x) [c](data:text/html,x) [d](https://example.org/x) [e](/app/x) [f](mailto:a@b.c) [g](docs/a:b)",
+        );
         assert!(!html.to_ascii_lowercase().contains("javascript") && !html.contains("data:"), "{html}");
         assert!(html.contains(">a<") || html.contains("a "), "the text of a refused link stays: {html}");
         for ok in ["https://example.org/x", "/app/x", "mailto:a@b.c", "docs/a:b"] {

@@ -51,7 +51,8 @@ pub async fn page(
                 match groups.iter_mut().find(|g| g.lifecycle == project.lifecycle_id) {
                     Some(group) => group.projects.push(project),
                     None => {
-                        let phases = lifecycles.get(&project.lifecycle_id).map(|l| l.phases.as_slice()).unwrap_or(&[]);
+                        let phases =
+                            lifecycles.get(&project.lifecycle_id).map(|l| l.phases.as_slice()).unwrap_or(&[]);
                         let mut columns: Vec<Environment> = Vec::new();
                         for phase in resolve_phases(phases, &ids) {
                             for env in &phase.environments {
@@ -72,7 +73,8 @@ pub async fn page(
             }
             let names: HashMap<String, String> = lifecycles.into_iter().map(|(id, l)| (id, l.name)).collect();
             for group in &mut groups {
-                group.lifecycle = names.get(&group.lifecycle).cloned().unwrap_or_else(|| group.lifecycle.clone());
+                group.lifecycle =
+                    names.get(&group.lifecycle).cloned().unwrap_or_else(|| group.lifecycle.clone());
             }
             let cells: HashMap<(String, String), LatestDeployment> = queries::latest_deployments(c)?
                 .into_iter()

@@ -64,16 +64,21 @@ pub async fn page(
             let mut packages = Vec::new();
             for package_id in &project.steps {
                 let mut versions = Package::list(c, Some(package_id))?;
-                versions.sort_by_cached_key(|p| std::cmp::Reverse(p.version.parse::<ferry_core::version::Version>().ok()));
+                versions.sort_by_cached_key(|p| {
+                    std::cmp::Reverse(p.version.parse::<ferry_core::version::Version>().ok())
+                });
                 packages.push((package_id.clone(), versions));
             }
             Ok(Some((project, environments, releases, total, reached, lifecycle, standing, packages)))
         })
         .await?;
-    let Some((project, environments, releases, total, reached, lifecycle, standing, packages)) = loaded else {
+    let Some((project, environments, releases, total, reached, lifecycle, standing, packages)) = loaded
+    else {
         return Err(PageError::not_found("such project"));
     };
-    let env_name = |id: &str| environments.iter().find(|e| e.id == id).map(|e| e.name.clone()).unwrap_or_else(|| id.to_owned());
+    let env_name = |id: &str| {
+        environments.iter().find(|e| e.id == id).map(|e| e.name.clone()).unwrap_or_else(|| id.to_owned())
+    };
     let active = reached.values().flat_map(|m| m.values()).any(|s| s.is_active());
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let body = html! {
@@ -128,7 +133,11 @@ pub async fn page(
 }
 
 /// A release with the environments it reached, in the server's environment order.
-fn release_row(release: &ReleaseRow, reached: Option<&HashMap<String, DeployState>>, environments: &[Environment]) -> Markup {
+fn release_row(
+    release: &ReleaseRow,
+    reached: Option<&HashMap<String, DeployState>>,
+    environments: &[Environment],
+) -> Markup {
     let reached: Vec<(&str, DeployState)> = environments
         .iter()
         .filter_map(|env| reached.and_then(|m| m.get(&env.id)).map(|state| (env.name.as_str(), *state)))

@@ -74,7 +74,8 @@ pub fn project_releases(
     limit: usize,
     offset: usize,
 ) -> ApiResult<(Vec<ReleaseRow>, usize)> {
-    let total: i64 = c.query_row("SELECT COUNT(*) FROM releases WHERE project_id = ?1", [project_id], |r| r.get(0))?;
+    let total: i64 =
+        c.query_row("SELECT COUNT(*) FROM releases WHERE project_id = ?1", [project_id], |r| r.get(0))?;
     let mut stmt = c.prepare_cached(
         "SELECT r.id, r.version, ch.name, r.assembled FROM releases r JOIN channels ch ON ch.id = r.channel_id \
          WHERE r.project_id = ?1 ORDER BY r.rowid DESC LIMIT ?2 OFFSET ?3",
@@ -95,7 +96,8 @@ pub fn environments_reached(
         "SELECT d.release_id, d.environment_id, t.state FROM deployments d JOIN tasks t ON t.id = d.task_id \
          WHERE d.release_id IN (SELECT value FROM json_each(?1)) ORDER BY d.rowid",
     )?;
-    let rows = stmt.query_map([ids], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+    let rows = stmt
+        .query_map([ids], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
     let mut out: HashMap<String, HashMap<String, DeployState>> = HashMap::new();
     for row in rows {
         let (release, environment, state) = row?;
@@ -159,7 +161,11 @@ pub fn search_packages(c: &Connection, needle: &str, limit: usize) -> ApiResult<
 /// A project's newest release, if it has one.
 pub fn newest_release(c: &Connection, project_id: &str) -> ApiResult<Option<Release>> {
     let id: Option<String> = c
-        .query_row("SELECT id FROM releases WHERE project_id = ?1 ORDER BY rowid DESC LIMIT 1", [project_id], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM releases WHERE project_id = ?1 ORDER BY rowid DESC LIMIT 1",
+            [project_id],
+            |r| r.get(0),
+        )
         .optional()?;
     match id {
         Some(id) => Release::by_id(c, &id),

@@ -49,10 +49,15 @@ pub async fn page(
             let environments = Environment::all(c)?;
             let mut steps = Vec::new();
             for selected in &release.selected {
-                let key = crate::versions::key_of(&selected.version).unwrap_or_else(|| selected.version.clone());
+                let key =
+                    crate::versions::key_of(&selected.version).unwrap_or_else(|| selected.version.clone());
                 let package = Package::find(c, &selected.package_id, &key)?;
-                let build = BuildInfo::find(c, &selected.package_id, &key)?
-                    .and_then(|b| serde_json::from_value::<BuildInformation>(b.body).ok());
+                // Through the API's resource: stored bodies keep the keys as pushed, the resource
+                // is Octopus's shape (with commit links derived from the repository).
+                let build = BuildInfo::find(c, &selected.package_id, &key)?.and_then(|b| {
+                    serde_json::from_value::<BuildInformation>(crate::api::resources::build_information(&b))
+                        .ok()
+                });
                 steps.push(Step {
                     step: selected.step.clone(),
                     package_id: selected.package_id.clone(),
@@ -74,7 +79,9 @@ pub async fn page(
         .await?;
     let Some(loaded) = loaded else { return Err(PageError::not_found("such release")) };
     let Loaded { release, project, channel, environments, steps, deployments, standing } = loaded;
-    let env_name = |id: &str| environments.iter().find(|e| e.id == id).map(|e| e.name.clone()).unwrap_or_else(|| id.to_owned());
+    let env_name = |id: &str| {
+        environments.iter().find(|e| e.id == id).map(|e| e.name.clone()).unwrap_or_else(|| id.to_owned())
+    };
     let active = deployments.iter().any(|(_, t)| DeployState::of_task(&t.state).is_active());
     let title = format!("{} {}", project.name, release.version);
     let body = html! {

@@ -168,7 +168,11 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// Middleware: attach the [`Viewer`], opening a session without sign-in when the server has no
 /// API keys; otherwise send the browser to the sign-in page.
-pub async fn require_session(State(dashboard): State<Dashboard>, mut request: Request, next: Next) -> Response {
+pub async fn require_session(
+    State(dashboard): State<Dashboard>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let found = cookie_value(request.headers(), SESSION_COOKIE).and_then(|t| dashboard.sessions.find(t));
     if let Some(viewer) = found {
         let viewer = Viewer { signed_in: dashboard.app.auth.enabled(), ..viewer };
@@ -196,14 +200,19 @@ pub async fn require_session(State(dashboard): State<Dashboard>, mut request: Re
     if cross_site {
         return layout::same_site_reload(&path_and_query).into_response();
     }
-    let target = format!("/app/signin?next={}", url::form_urlencoded::byte_serialize(path_and_query.as_bytes()).collect::<String>());
+    let target = format!(
+        "/app/signin?next={}",
+        url::form_urlencoded::byte_serialize(path_and_query.as_bytes()).collect::<String>()
+    );
     Redirect::to(&target).into_response()
 }
 
 /// Where to go after signing in: only a dashboard path, never another site.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with("/app") && !path.contains("//") && !path.contains('\\') => path.to_owned(),
+        Some(path) if path.starts_with("/app") && !path.contains("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
         _ => "/app".to_owned(),
     }
 }
@@ -260,7 +269,11 @@ pub struct SignInForm {
 }
 
 /// `POST /app/signin`.
-pub async fn sign_in(State(dashboard): State<Dashboard>, headers: HeaderMap, Form(form): Form<SignInForm>) -> Response {
+pub async fn sign_in(
+    State(dashboard): State<Dashboard>,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Response {
     let next = safe_next(form.next.as_deref());
     let expected = cookie_value(&headers, SIGN_IN_COOKIE).unwrap_or("");
     if expected.is_empty() || !bool::from(expected.as_bytes().ct_eq(form.csrf.as_bytes())) {
@@ -280,7 +293,9 @@ pub async fn sign_in(State(dashboard): State<Dashboard>, headers: HeaderMap, For
             &dashboard,
             StatusCode::UNAUTHORIZED,
             &next,
-            Some("That key is neither an API key of this server nor a dashboard key from ferry.toml. Check the key and try again."),
+            Some(
+                "That key is neither an API key of this server nor a dashboard key from ferry.toml. Check the key and try again.",
+            ),
         );
     };
     let (token, _) = dashboard.sessions.open(access);
@@ -320,7 +335,9 @@ mod tests {
     #[test]
     fn next_stays_on_the_dashboard() {
         assert_eq!(safe_next(Some("/app/releases/Releases-1")), "/app/releases/Releases-1");
-        for hostile in ["https://evil.example/app", "//evil.example", "/app//evil.example", "/api/tasks", "/app\\x"] {
+        for hostile in
+            ["https://evil.example/app", "//evil.example", "/app//evil.example", "/api/tasks", "/app\\x"]
+        {
             assert_eq!(safe_next(Some(hostile)), "/app", "{hostile}");
         }
         assert_eq!(safe_next(None), "/app");
@@ -339,7 +356,8 @@ mod tests {
 
     #[test]
     fn read_only_keys_are_recognised() {
-        let options = DashboardOptions { read_only_keys: vec!["wall-display-key".into()], ..Default::default() };
+        let options =
+            DashboardOptions { read_only_keys: vec!["wall-display-key".into()], ..Default::default() };
         let sessions = Sessions::new(&options);
         assert!(sessions.is_read_only_key("wall-display-key"));
         assert!(!sessions.is_read_only_key("API-OTHER"));

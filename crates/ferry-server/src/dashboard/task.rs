@@ -45,7 +45,9 @@ fn stages(lines: Vec<LogLine>) -> Vec<LogStage> {
     for line in lines {
         let opens = match line.message.as_str() {
             m if line.category == "Info" && m.starts_with("Executing: ") => Some("Execution"),
-            m if line.category == "Info" && m.starts_with("Running the deploy command: ") => Some("Deploy command"),
+            m if line.category == "Info" && m.starts_with("Running the deploy command: ") => {
+                Some("Deploy command")
+            }
             _ => None,
         };
         if let Some(title) = opens {
@@ -62,7 +64,9 @@ fn is_failing(category: &str) -> bool {
 }
 
 fn clock(at: &str) -> String {
-    at.parse::<jiff::Timestamp>().map(|ts| ts.strftime("%H:%M:%S").to_string()).unwrap_or_else(|_| at.to_owned())
+    at.parse::<jiff::Timestamp>()
+        .map(|ts| ts.strftime("%H:%M:%S").to_string())
+        .unwrap_or_else(|_| at.to_owned())
 }
 
 fn log_line(line: &LogLine) -> Markup {
@@ -204,7 +208,9 @@ pub async fn events(
         }
         Some((batch, (dashboard, id, next, done)))
     });
-    let flat = futures_util::StreamExt::flat_map(stream, |batch| futures_util::stream::iter(batch.into_iter().map(Ok)));
+    let flat = futures_util::StreamExt::flat_map(stream, |batch| {
+        futures_util::stream::iter(batch.into_iter().map(Ok))
+    });
     Sse::new(flat).keep_alive(KeepAlive::default())
 }
 
@@ -245,7 +251,12 @@ mod tests {
     use super::*;
 
     fn line(seq: i64, category: &str, message: &str) -> LogLine {
-        LogLine { seq, at: "2026-01-01T00:00:00.000+00:00".into(), category: category.into(), message: message.into() }
+        LogLine {
+            seq,
+            at: "2026-01-01T00:00:00.000+00:00".into(),
+            category: category.into(),
+            message: message.into(),
+        }
     }
 
     #[test]
