@@ -158,7 +158,10 @@ pub async fn page(
                 details open {
                     summary {
                         (stage.title) " "
-                        span.muted { "(" (stage.lines.len()) " lines, from " (clock(&stage.lines[0].at)) ")" }
+                        span.muted {
+                            "(" (stage.lines.len()) @if stage.lines.len() == 1 { " line" } @else { " lines" }
+                            ", from " (clock(&stage.lines[0].at)) ")"
+                        }
                         @if failing > 0 { " " span.state.state-failed { "✗ " (failing) " failing" } }
                     }
                     ol { @for line in &stage.lines { (log_line(line)) } }
