@@ -33,6 +33,7 @@ pub async fn page(
     Extension(viewer): Extension<Viewer>,
     Query(filter): Query<Filter>,
 ) -> PageResult {
+    let started = std::time::Instant::now();
     let typed = filter.project.unwrap_or_default().trim().to_owned();
     let needle = typed.to_lowercase();
     let (groups, cells) = dashboard
@@ -139,5 +140,11 @@ pub async fn page(
             }
         }
     };
-    Ok(layout::page("Dashboard", &viewer, Section::Dashboard, active.then_some(3), body))
+    let mut response = layout::page("Dashboard", &viewer, Section::Dashboard, active.then_some(3), body);
+    // The page's own time (queries and rendering), for browsers' tools and bench/dashboard.
+    let timing = format!("page;dur={:.1}", started.elapsed().as_secs_f64() * 1000.0);
+    if let Ok(value) = axum::http::HeaderValue::from_str(&timing) {
+        response.headers_mut().insert("server-timing", value);
+    }
+    Ok(response)
 }

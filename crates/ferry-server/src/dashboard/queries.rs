@@ -28,18 +28,20 @@ pub struct LatestDeployment {
     pub completed: Option<String>,
 }
 
+const LATEST_DEPLOYMENTS: &str = "SELECT d.project_id, d.environment_id, d.task_id, r.version, t.state, d.created, t.completed_time \
+         FROM projects p CROSS JOIN environments e \
+         JOIN deployments d ON d.rowid = \
+              (SELECT MAX(rowid) FROM deployments WHERE project_id = p.id AND environment_id = e.id) \
+         JOIN releases r ON r.id = d.release_id \
+         JOIN tasks t ON t.id = d.task_id";
+
 /// The newest deployment of every project to every environment it reached.
 ///
-/// Deployment rowids grow with time, so the newest per pair is the largest rowid: one grouped
-/// scan of the deployments, then one lookup per cell.
+/// Deployment rowids grow with time, so the newest of a pair is its largest rowid: one seek in
+/// the `deployments_project_environment` index per project and environment, however long the
+/// history.
 pub fn latest_deployments(c: &Connection) -> ApiResult<Vec<LatestDeployment>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT d.project_id, d.environment_id, d.task_id, r.version, t.state, d.created, t.completed_time \
-         FROM (SELECT MAX(rowid) AS newest FROM deployments GROUP BY project_id, environment_id) latest \
-         JOIN deployments d ON d.rowid = latest.newest \
-         JOIN releases r ON r.id = d.release_id \
-         JOIN tasks t ON t.id = d.task_id",
-    )?;
+    let mut stmt = c.prepare_cached(LATEST_DEPLOYMENTS)?;
     let rows = stmt.query_map([], |r| {
         Ok(LatestDeployment {
             project_id: r.get(0)?,
@@ -182,4 +184,26 @@ pub fn log_after(c: &Connection, task_id: &str, after: i64) -> ApiResult<Vec<Log
         Ok(LogLine { seq: r.get(0)?, at: r.get(1)?, category: r.get(2)?, message: r.get(3)? })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The matrix must not read every deployment: one index seek per cell (see migration 3).
+    #[test]
+    fn the_matrix_seeks_the_index_instead_of_scanning_deployments() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(dir.path()).unwrap();
+        let plan: Vec<String> = store
+            .blocking(|c| {
+                let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {LATEST_DEPLOYMENTS}"))?;
+                let rows = stmt.query_map([], |r| r.get::<_, String>(3))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains("deployments_project_environment"), "{plan}");
+        assert!(!plan.contains("SCAN deployments") && !plan.contains("SCAN d\n"), "{plan}");
+    }
 }

@@ -65,6 +65,11 @@ CREATE TABLE task_logs (
 ALTER TABLE tasks ADD COLUMN pid INTEGER;
 ALTER TABLE tasks ADD COLUMN pid_start TEXT;
 "#,
+    // 3: the dashboard's matrix asks for the newest deployment of each project to each
+    // environment; with this index each cell is one seek instead of a scan of every deployment.
+    r#"
+CREATE INDEX deployments_project_environment ON deployments(project_id, environment_id);
+"#,
 ];
 
 /// Bring the schema up to date.

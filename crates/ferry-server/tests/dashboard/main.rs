@@ -140,6 +140,7 @@ async fn dashboard_matrix_shows_states_in_lifecycle_order_and_escapes_names() {
     let page = browser.get("/app").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.headers["server-timing"].to_str().unwrap().starts_with("page;dur="));
     let body = &page.body;
     assert!(!body.contains("<script>alert"), "a project name became markup:\n{body}");
     assert!(
