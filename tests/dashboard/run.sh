@@ -159,6 +159,18 @@ else
     check "ferry ship printed a task link" false
 fi
 
+# Links.Web of the API's resources lead to the pages too.
+web_link() { # web_link API_PATH: the first item's Links.Web (or the resource's own)
+    curl -s "$url$1" | python3 -c 'import json, sys; d = json.load(sys.stdin); d = d["Items"][0] if "Items" in d else d; print(d["Links"]["Web"])'
+}
+project_web=$(web_link "/api/Spaces-1/projects/web-shop")
+dom "$url$project_web" >"$work/project.html"
+check "Links.Web of a project opens the project page ($project_web)" grep -q '<h1>Web Shop</h1>' "$work/project.html"
+check "project page: lifecycle progression and what is allowed next" grep -q 'Allowed next' "$work/project.html"
+deployment_web=$(web_link "/api/Spaces-1/deployments?take=1")
+dom "$url$deployment_web" >"$work/deployment.html"
+check "Links.Web of a deployment opens its task page ($deployment_web)" grep -q 'Deploy Web Shop release 1.0.0 to Production' "$work/deployment.html"
+
 # Accessibility basics: a skip link, table headers with scope, a labelled filter.
 check "a11y: skip link and labelled filter" sh -c "grep -q 'class=\"skip\"' '$work/dashboard.html' && grep -q '<label for=\"project-filter\"' '$work/dashboard.html'"
 check "a11y: header cells have scope" grep -q '<th scope="row">' "$work/dashboard.html"
