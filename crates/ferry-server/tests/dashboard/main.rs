@@ -424,3 +424,19 @@ async fn assets_are_embedded_and_cache_busted() {
     assert_eq!(api.status, StatusCode::NOT_FOUND);
     assert!(api.body.contains("ErrorMessage"));
 }
+
+#[test]
+fn dashboard_configuration_is_checked() {
+    use ferry_server::config::Config;
+    let config =
+        Config::parse("[dashboard]\nread_only = true\nkeys = [\"wall-display-0123456789\"]\n").unwrap();
+    assert!(config.dashboard.read_only && config.dashboard.keys.len() == 1);
+    let short = Config::parse("[dashboard]\nkeys = [\"short\"]\n").unwrap_err();
+    assert!(short.contains("at least 16 characters"), "{short}");
+    let shared = Config::parse(
+        "api_keys = [\"API-SAMEKEY1234567890\"]\n[dashboard]\nkeys = [\"API-SAMEKEY1234567890\"]\n",
+    )
+    .unwrap_err();
+    assert!(shared.contains("must not also be an API key"), "{shared}");
+    assert!(Config::parse("[dashboard]\nreadonly = true\n").is_err(), "unknown keys are refused");
+}
