@@ -11,7 +11,7 @@ mod packages;
 mod releases;
 pub mod resources;
 mod root;
-mod tasks;
+pub mod tasks;
 
 use axum::Router;
 use axum::body::Body;

@@ -65,6 +65,7 @@ pub fn router(app: AppState, options: &DashboardOptions) -> Router {
         .route("/app/tasks/{id}", get(task::page))
         .route("/app/tasks/{id}/events", get(task::events))
         .route("/app/tasks/{id}/raw", get(task::raw))
+        .route("/app/tasks/{id}/cancel", post(actions::cancel))
         .route("/app/packages", get(packages::page))
         .route("/app/signout", post(session::sign_out))
         .route_layer(axum::middleware::from_fn_with_state(dashboard.clone(), session::require_session));

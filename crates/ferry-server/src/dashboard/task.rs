@@ -145,6 +145,12 @@ pub async fn page(
         @if !task.error_message.is_empty() {
             p.problem role="alert" { "✗ " (task.error_message) }
         }
+        @if viewer.can_act() && state.is_active() {
+            form method="post" action={ "/app/tasks/" (task.id) "/cancel" } {
+                input type="hidden" name="csrf" value=(viewer.csrf);
+                button.secondary type="submit" { "Cancel this task" }
+            }
+        }
         h2 { "Log" }
         p {
             a.button.secondary href={ "/app/tasks/" (task.id) "/raw" } download { "Download raw log" }

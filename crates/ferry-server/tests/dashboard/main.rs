@@ -245,7 +245,18 @@ async fn running_task_is_followed_live() {
     assert!(page.body.contains(&format!("data-follow=\"/app/tasks/{task}/events?after=")), "{}", page.body);
     let dashboard = browser.get("/app").await;
     assert!(dashboard.body.contains("data-refresh=\"3\""), "the dashboard refreshes while something runs");
-    s.post(&format!("/api/tasks/{task}/cancel"), json!({})).await;
+    // Cancel from the page: the form carries the session's CSRF token.
+    let csrf = page.csrf();
+    assert!(page.body.contains("Cancel this task"));
+    let forged = browser.post(&format!("/app/tasks/{task}/cancel"), &[("csrf", "forged")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let canceled = browser.post(&format!("/app/tasks/{task}/cancel"), &[("csrf", &csrf)]).await;
+    assert_eq!(canceled.status, StatusCode::SEE_OTHER, "{}", canceled.body);
+    assert_eq!(s.wait_task(&task).await["State"], "Canceled");
+    let page = browser.get(&format!("/app/tasks/{task}")).await;
+    assert!(
+        page.body.contains("Cancel requested from the dashboard.") && !page.body.contains("Cancel this task")
+    );
 }
 
 #[tokio::test]
