@@ -101,7 +101,12 @@ name = "Slow Ship"
 packages = ["SlowShip"]
 deploy = "echo started; sleep 6; echo finished"
 TOML
+# The app is a small git repository, so that build information has commits to show.
+export GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-Ferry Tests} GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL:-tests@ferry.invalid}
+export GIT_COMMITTER_NAME=${GIT_COMMITTER_NAME:-Ferry Tests} GIT_COMMITTER_EMAIL=${GIT_COMMITTER_EMAIL:-tests@ferry.invalid}
 mkdir -p "$work/app" && echo "hello" >"$work/app/index.html"
+(cd "$work/app" && git init -q -b main && git add . && git commit -qm "Shop front page" \
+    && echo "cart" >cart.html && git add . && git commit -qm "Add the cart (fixes #12)") || fail "could not create the app repository"
 
 "$ferry" server --config "$work/ferry.toml" --data "$work/data" --listen 127.0.0.1:0 >"$work/server.out" 2>"$work/server.err" &
 pids+=($!)
@@ -115,7 +120,7 @@ done
 url=${dashboard%/app}
 echo "# dashboard at $dashboard"
 
-cli() { "$ferry" --server "$url" --ci none "$@"; }
+cli() { (cd "$work/app" && "$ferry" --server "$url" --ci none "$@"); }
 cli ship --project "Web Shop" --id WebShop --version 1.0.0 --base-path "$work/app" --out-folder "$work/out" --wait \
     >"$work/ship.out" 2>"$work/ship.err"
 check "ferry ship deploys to Development" grep -q "Success" "$work/ship.out"
@@ -182,7 +187,7 @@ check "screenshot: failed task" screenshot "$shots/task-failed.png" "$dashboard/
 check "screenshot: release" screenshot "$shots/release.png" "$dashboard/releases/$(basename "$release_link")" 1280,900
 
 # The embedded server: the dashboard link `ferry ship` prints works while the command runs.
-(cd "$work" && "$ferry" --config "$work/ferry.toml" --data "$work/embedded" --ci none ship --project "Slow Ship" \
+(cd "$work/app" && "$ferry" --config "$work/ferry.toml" --data "$work/embedded" --ci none ship --project "Slow Ship" \
     --id SlowShip --version 1.0.0 --base-path "$work/app" --out-folder "$work/out2" >"$work/embedded.out" 2>"$work/embedded.err") &
 ship_pid=$!
 pids+=("$ship_pid")
