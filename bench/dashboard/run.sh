@@ -28,8 +28,13 @@ work=$(mktemp -d)
 server_pid=""
 stop_server() {
     if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        # /usr/bin/time is the parent: signal ferry itself, then let time report.
-        kill -TERM "$(pgrep -P "$server_pid")" 2>/dev/null || true
+        # /usr/bin/time is the parent: signal ferry itself (again if the first signal came too
+        # early to be seen), then let time report.
+        for _ in $(seq 1 100); do
+            kill -0 "$server_pid" 2>/dev/null || break
+            kill -TERM "$(pgrep -P "$server_pid")" 2>/dev/null || true
+            sleep 0.3
+        done
         wait "$server_pid" 2>/dev/null || true
     fi
     server_pid=""
@@ -56,6 +61,7 @@ start_server() {
         sleep 0.1
     done
     [ -n "$url" ] || { cat "$work/server.err" >&2; echo "error: the server did not start" >&2; exit 1; }
+    curl -s -o /dev/null "$url/api" || { echo "error: the server does not answer" >&2; exit 1; }
 }
 
 # First start creates the schema, environments and projects; then seed the history while stopped.
