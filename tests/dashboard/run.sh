@@ -97,6 +97,11 @@ packages = ["Billing"]
 deploy = "echo ok"
 
 [[projects]]
+name = "Live"
+packages = []
+deploy = "echo started; sleep 5; echo finished live"
+
+[[projects]]
 name = "Slow Ship"
 packages = ["SlowShip"]
 deploy = "echo started; sleep 6; echo finished"
@@ -185,6 +190,21 @@ check "screenshot: dashboard" screenshot "$shots/dashboard.png" "$dashboard" 128
 check "screenshot: dashboard at phone width" screenshot "$shots/dashboard-phone.png" "$dashboard" 390,844
 check "screenshot: failed task" screenshot "$shots/task-failed.png" "$dashboard/tasks/$failed_task" 1280,900
 check "screenshot: release" screenshot "$shots/release.png" "$dashboard/releases/$(basename "$release_link")" 1280,900
+
+# A running task's page follows it live: opened while the deploy command sleeps, the page the
+# browser ends with (after the server-sent `end` event reloads it) shows the final state.
+live_task=$(curl -s -X POST "$url/api/Spaces-1/releases/create/v1" -H 'content-type: application/json' \
+    -d '{"projectName": "Live", "releaseVersion": "1.0.0"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["AutomaticallyDeployedTaskIds"][0])')
+live_state=""
+for _ in $(seq 1 50); do
+    live_state=$(curl -s "$url/api/tasks/$live_task" | python3 -c 'import json, sys; print(json.load(sys.stdin)["State"])')
+    [ "$live_state" = Executing ] && break
+    sleep 0.1
+done
+check "live: the task runs when the browser opens it" test "$live_state" = Executing
+browser --dump-dom "$dashboard/tasks/$live_task" --virtual-time-budget=15000 >"$work/live.html"
+check "live: the followed page ends with the final state and the last line" \
+    sh -c "grep -q 'finished live' '$work/live.html' && grep -q 'state-success' '$work/live.html' && ! grep -q 'data-follow' '$work/live.html'"
 
 # The embedded server: the dashboard link `ferry ship` prints works while the command runs.
 (cd "$work/app" && "$ferry" --config "$work/ferry.toml" --data "$work/embedded" --ci none ship --project "Slow Ship" \
