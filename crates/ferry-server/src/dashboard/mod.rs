@@ -7,9 +7,9 @@
 //!
 //! Modules, one job each: `session` (sign-in, cookies, CSRF, who may do what), `assets` (embedded
 //! CSS/JS, cache-busted by content hash), `layout` (the page frame and shared fragments),
-//! `queries` (read-only SQL the pages need), `markdown` (release notes, sanitised), and one
-//! module per page: `overview`, `project`, `release`, `task`, `packages`, plus `actions` (the
-//! forms that change something).
+//! `status` (a deployment's state as icon and word), `queries` (read-only SQL the pages need),
+//! `markdown` (release notes, sanitised), and one module per page: `overview`, `project`,
+//! `release`, `task`, `packages`, plus `actions` (the forms that change something).
 
 mod actions;
 mod assets;

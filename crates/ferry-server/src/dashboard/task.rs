@@ -140,7 +140,7 @@ pub async fn page(
             dt { "Started" } dd { @match &task.start_time { Some(t) => (layout::time(t)), None => "not yet" } }
             dt { "Finished" } dd { @match &task.completed_time { Some(t) => (layout::time(t)), None => "not yet" } }
             dt { "Duration" } dd { (ran_for.unwrap_or_else(|| "—".into())) }
-            dt { "Started by" } dd { "an API client (this server does not record who)" }
+            dt { "Started by" } dd.muted { "not recorded by this server" }
         }
         @if !task.error_message.is_empty() {
             p.problem role="alert" { "✗ " (task.error_message) }
