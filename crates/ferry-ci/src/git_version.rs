@@ -2,7 +2,10 @@
 //!
 //! - HEAD tagged `vX.Y.Z` or `X.Y.Z` → that version.
 //! - Otherwise, with a version tag reachable → `X.Y.(Z+1)-<label>.N`, N = commits since the tag
-//!   (or the CI build number). A pre-release tag (`v2.0.0-rc.1`) is not bumped: `2.0.0-<label>.N`.
+//!   (or the CI build number). A pre-release tag (`v2.0.0-rc.1`) is not bumped but extended,
+//!   `2.0.0-rc.1.<label>.N`: SemVer ranks a longer pre-release with the same leading identifiers
+//!   higher, so the build sorts after its tag (`2.0.0-<label>.N` would sort before `rc`).
+//!   Build metadata on a tag (`+sha.abc`) plays no part in ordering and is dropped.
 //! - No version tag → `YYYY.M.D.HMMSS` in UTC (a 4-part version that sorts by time).
 
 use std::path::Path;
@@ -53,10 +56,23 @@ pub fn compute(
             source: VersionSource::Tag((*tag).to_owned()),
         });
     }
-    let nearest =
-        git(repo, &["describe", "--tags", "--abbrev=0", "--match", "v[0-9]*", "--match", "[0-9]*", "HEAD"])
-            .ok()
-            .filter(|tag| parse_tag(tag).is_some());
+    let nearest = git(
+        repo,
+        &[
+            "describe",
+            "--tags",
+            "--abbrev=0",
+            "--match",
+            "v[0-9]*",
+            "--match",
+            "V[0-9]*",
+            "--match",
+            "[0-9]*",
+            "HEAD",
+        ],
+    )
+    .ok()
+    .filter(|tag| parse_tag(tag).is_some());
     let Some(tag) = nearest else {
         let civil = now.to_zoned(jiff::tz::TimeZone::UTC).datetime();
         let time = u32::from(civil.hour().unsigned_abs()) * 10_000
@@ -70,24 +86,27 @@ pub fn compute(
     let (major, minor, patch, pre) = parse_tag(&tag).expect("filtered above");
     let commits: u64 = git(repo, &["rev-list", "--count", &format!("{tag}..HEAD")])?.parse().unwrap_or(0);
     let counter = build_number.map(str::to_owned).unwrap_or_else(|| commits.to_string());
-    let patch = if pre.is_some() { patch } else { patch + 1 };
-    Ok(ComputedVersion {
-        version: format!("{major}.{minor}.{patch}-{label}.{counter}"),
-        source: VersionSource::AfterTag { tag, commits },
-    })
+    let version = match pre {
+        Some(pre) => format!("{major}.{minor}.{patch}-{pre}.{label}.{counter}"),
+        None => format!("{major}.{minor}.{}-{label}.{counter}", patch + 1),
+    };
+    Ok(ComputedVersion { version, source: VersionSource::AfterTag { tag, commits } })
 }
 
 /// Major, minor, patch and pre-release of a version tag.
 type TagVersion<'a> = (u64, u64, u64, Option<&'a str>);
 
-/// `v1.2.3`, `1.2.3`, `v1.2.3-rc.1` → parts; anything else is not a version tag.
+/// `v1.2.3`, `1.2.3`, `v1.2.3-rc.1`, `v1.2.3+meta` → parts (without the build metadata);
+/// anything else is not a version tag. A patch of `u64::MAX` could not be bumped: not a tag.
 fn parse_tag(tag: &str) -> Option<TagVersion<'_>> {
     let text = tag.strip_prefix(['v', 'V']).unwrap_or(tag);
+    let text = text.split_once('+').map_or(text, |(version, _metadata)| version);
     let (core, pre) = match text.split_once('-') {
+        Some((_, "")) => return None,
         Some((core, pre)) => (core, Some(pre)),
         None => (text, None),
     };
     let mut parts = core.split('.').map(|part| part.parse::<u64>().ok());
     let version = (parts.next()??, parts.next()??, parts.next()??, pre);
-    parts.next().is_none().then_some(version)
+    (parts.next().is_none() && version.2 < u64::MAX).then_some(version)
 }

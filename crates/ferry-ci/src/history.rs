@@ -144,7 +144,7 @@ pub fn collect(request: &HistoryRequest) -> History {
         Some(base) => format!("{base}..HEAD"),
         None => "HEAD".to_owned(),
     };
-    match log(repo, &range, request.max_commits + 1) {
+    match log(repo, &range, request.max_commits.saturating_add(1)) {
         Ok(mut commits) => {
             if commits.len() > request.max_commits {
                 commits.truncate(request.max_commits);

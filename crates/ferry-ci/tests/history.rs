@@ -186,7 +186,47 @@ fn versions_from_tags_commit_counts_build_numbers_and_dates() {
 
     run(repo, &["tag", "2.0.0-rc.1"]);
     commit(repo, "four");
-    assert_eq!(compute(repo, "ci", None, now).unwrap().version, "2.0.0-ci.1");
+    assert_eq!(compute(repo, "ci", None, now).unwrap().version, "2.0.0-rc.1.ci.1");
     run(repo, &["tag", "not-a-version"]);
-    assert_eq!(compute(repo, "ci", None, now).unwrap().version, "2.0.0-ci.1");
+    assert_eq!(compute(repo, "ci", None, now).unwrap().version, "2.0.0-rc.1.ci.1");
+}
+
+/// After any version tag, the computed version sorts after the tag (and before the next
+/// release), by the version ordering releases and channels use.
+#[test]
+fn a_build_after_any_tag_shape_sorts_after_the_tag() {
+    use ferry_core::version::Version;
+    let now: jiff::Timestamp = "2025-03-07T09:05:03Z".parse().unwrap();
+    // (tag, expected version three commits later)
+    let table = [
+        ("v1.2.3", "1.2.4-ci.3"),
+        ("1.2.3", "1.2.4-ci.3"),
+        ("V1.2.3", "1.2.4-ci.3"),
+        ("v1.2.3-rc.1", "1.2.3-rc.1.ci.3"),
+        ("v1.2.3-rc", "1.2.3-rc.ci.3"),
+        ("v1.2.3-alpha", "1.2.3-alpha.ci.3"),
+        ("v1.2.3-beta.2", "1.2.3-beta.2.ci.3"),
+        ("v1.2.3-0", "1.2.3-0.ci.3"),
+        ("v1.2.3-x.7.z.92", "1.2.3-x.7.z.92.ci.3"),
+        ("v1.2.3-rc.1+build.5", "1.2.3-rc.1.ci.3"),
+        ("v1.2.3+sha.abc", "1.2.4-ci.3"),
+        ("v0.0.0", "0.0.1-ci.3"),
+    ];
+    let mut problems = Vec::new();
+    for (tag, expected) in table {
+        let dir = new_repo();
+        let repo = dir.path();
+        commit(repo, "tagged");
+        run(repo, &["tag", tag]);
+        for n in 0..3 {
+            commit(repo, &format!("after {n}"));
+        }
+        let computed = compute(repo, "ci", None, now).unwrap().version;
+        let tagged: Version = tag.trim_start_matches(['v', 'V']).parse().unwrap();
+        let built: Version = computed.parse().unwrap();
+        if computed != expected || built <= tagged {
+            problems.push(format!("{tag}: {computed} (want {expected}, sorting after the tag)"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

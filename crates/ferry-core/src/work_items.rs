@@ -99,7 +99,7 @@ impl WorkItemRules {
             }
         };
         for id in manual.iter().map(|id| id.trim()).filter(|id| !id.is_empty()) {
-            let link = self.template_link(id).or_else(|| self.github_link(id));
+            let link = self.link(id, manual_tracker(id));
             push(WorkItem {
                 id: id.to_owned(),
                 link_url: link,
@@ -109,10 +109,7 @@ impl WorkItemRules {
         }
         for commit in commits {
             for (id, source) in self.find(&commit.comment) {
-                let link = match source {
-                    "GitHub" => self.github_link(&id).or_else(|| self.template_link(&id)),
-                    _ => self.template_link(&id),
-                };
+                let link = self.link(&id, source);
                 let description = Some(commit.subject().to_owned()).filter(|s| !s.is_empty());
                 push(WorkItem { id, link_url: link, description, source: Some(source.into()) });
             }
@@ -161,6 +158,18 @@ impl WorkItemRules {
         !continues_like_a_version && !standard_name
     }
 
+    /// The link of a work item from `tracker`. The URL template belongs to the tracker whose ids
+    /// it was written for: Jira keys and the user's own `--work-item-pattern` ids (a pattern is how
+    /// a user asks for other references, `#123` included, to be linked through the template).
+    /// GitHub references link to the repository's issues, and never through a Jira template.
+    fn link(&self, id: &str, tracker: &str) -> Option<String> {
+        match tracker {
+            "GitHub" => self.github_link(id),
+            "Jira" | "Pattern" => self.template_link(id),
+            _ => None,
+        }
+    }
+
     fn template_link(&self, id: &str) -> Option<String> {
         self.url_template.as_ref().map(|template| template.replace("{id}", id.trim_start_matches('#')))
     }
@@ -179,6 +188,23 @@ impl WorkItemRules {
             _ => Some(format!("{repository}/issues/{number}")),
         }
         .filter(|_| repository.contains("github"))
+    }
+}
+
+/// The tracker an id given by hand (`--work-item`) belongs to, by its shape: a GitHub reference,
+/// an Azure Boards item, or else an id of the template's tracker.
+fn manual_tracker(id: &str) -> &'static str {
+    let whole = |regex: &Regex| {
+        regex
+            .find(id)
+            .is_some_and(|m| m.as_str().trim_start_matches(|c: char| !c.is_alphanumeric() && c != '#') == id)
+    };
+    if whole(&AZURE_BOARDS) {
+        "Azure Boards"
+    } else if whole(&GITHUB) {
+        "GitHub"
+    } else {
+        "Jira"
     }
 }
 
@@ -260,5 +286,35 @@ mod tests {
             ]
         );
         assert_eq!(items[1].description.as_deref(), Some("feat: login ABC-1 (#4)"));
+    }
+
+    #[test]
+    fn the_url_template_links_jira_keys_not_github_or_boards_references() {
+        let jira = Some("https://jira.example.test/browse/{id}".to_owned());
+        let commit = |message: &str| Commit { id: "x".into(), comment: message.into(), ..Commit::default() };
+        let links = |rules: &WorkItemRules, manual: &[String]| -> Vec<(String, Option<String>)> {
+            rules
+                .collect(&[commit("OPS-7 fixes #12 and AB#5")], manual)
+                .into_iter()
+                .map(|item| (item.id, item.link_url))
+                .collect()
+        };
+        // A repository that is not on GitHub: #12 stays unlinked rather than becoming a Jira URL.
+        let rules =
+            WorkItemRules::new(&[], &[], jira.clone(), Some("https://git.example.test/o/r".into())).unwrap();
+        assert_eq!(
+            links(&rules, &["#3".into(), "MAN-1".into()]),
+            [
+                ("#3".to_owned(), None),
+                ("MAN-1".to_owned(), Some("https://jira.example.test/browse/MAN-1".to_owned())),
+                ("OPS-7".to_owned(), Some("https://jira.example.test/browse/OPS-7".to_owned())),
+                ("#12".to_owned(), None),
+                ("AB#5".to_owned(), None),
+            ]
+        );
+        // Asked for: a pattern claims `#N` for the template's tracker.
+        let rules = WorkItemRules::new(&[], &[r"(#\d+)".into()], jira, None).unwrap();
+        let items = rules.collect(&[commit("fixes #12")], &[]);
+        assert_eq!(items[0].link_url.as_deref(), Some("https://jira.example.test/browse/12"));
     }
 }

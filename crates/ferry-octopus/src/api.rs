@@ -13,8 +13,8 @@ use serde_json::json;
 use crate::client::{Client, Retry};
 use crate::error::{self, ErrorKind, OctopusError};
 use crate::model::{
-    Channel, Deployment, DeploymentServerTask, Environment, PackageResource, Progression, Project, Release,
-    ReleaseTemplate, Task,
+    Channel, Deployment, DeploymentServerTask, Environment, Lifecycle, PackageResource, Progression, Project,
+    Release, ReleaseTemplate, Task,
 };
 
 /// What the server does with something that exists already (`overwriteMode`).
@@ -527,7 +527,16 @@ impl Client {
                 .collect();
         }
         if next.is_empty() {
-            err.hint("deploy the release to the lifecycle's earlier phases first")
+            return err.hint("deploy the release to the lifecycle's earlier phases first");
+        }
+        // A deployment of this release that is still running there (the lifecycle's automatic
+        // one, say) is waited for, not repeated: the hint must not lead to a second deployment.
+        if let Some((environment, task)) = self.running_deployment(request, &environments, &next).await {
+            err.hints.push(format!(
+                "release {} is being deployed to {environment} already ({}, {}): wait for it with `ferry task wait {}`, then deploy again",
+                request.release.version, task.id, task.state, task.id
+            ));
+            err
         } else {
             err.hints.push(format!(
                 "release {} must first succeed in {}{}: ferry release deploy --project {} --version {} --to {} --wait",
@@ -540,6 +549,37 @@ impl Client {
             ));
             err
         }
+    }
+
+    /// A lifecycle with its phases.
+    pub async fn lifecycle(&self, id: &str) -> Result<Lifecycle, OctopusError> {
+        let doing = format!("reading lifecycle {id}");
+        self.get_json(&doing, &self.space_path(&format!("lifecycles/{}", encode_segment(id)))).await
+    }
+
+    /// A deployment of the request's release to one of `environment_names` whose task has not
+    /// finished, with the environment's name.
+    async fn running_deployment(
+        &self,
+        request: &DeployRequest,
+        environments: &[Environment],
+        environment_names: &[String],
+    ) -> Option<(String, Task)> {
+        let deployments = self.deployments(&request.project, None).await.ok()?;
+        for deployment in deployments.iter().filter(|d| d.release_id == request.release.id) {
+            let Some(environment) = environments
+                .iter()
+                .find(|e| e.id == deployment.environment_id && environment_names.contains(&e.name))
+            else {
+                continue;
+            };
+            if let Ok(task) = self.task(&deployment.task_id).await
+                && !task.completed()
+            {
+                return Some((environment.name.clone(), task));
+            }
+        }
+        None
     }
 
     /// The release's progress through its lifecycle.
@@ -630,7 +670,14 @@ impl Client {
                 }
                 Err(err) if err.is_transient() && attempt < attempts => {
                     ambiguous = true;
-                    tokio::time::sleep(self.backoff(attempt, err.retry_after)).await;
+                    let delay = self.backoff(attempt, err.retry_after);
+                    self.notify(&format!(
+                        "{doing}: {}; retrying in {:.1}s (attempt {} of {attempts}; an earlier write that arrived is recognised)",
+                        err.status.map(|s| format!("HTTP {s}")).unwrap_or_else(|| err.message.clone()),
+                        delay.as_secs_f64(),
+                        attempt + 1
+                    ));
+                    tokio::time::sleep(delay).await;
                     attempt += 1;
                 }
                 Err(err) if err.kind == ErrorKind::Conflict && ambiguous => {

@@ -248,6 +248,22 @@ pub struct ProgressionPhase {
     pub is_optional_phase: bool,
 }
 
+/// `GET lifecycles/{id}`: the phases a release goes through, in order (the progression's phases
+/// without a release's progress).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Lifecycle {
+    /// `Lifecycles-1`.
+    #[serde(alias = "id")]
+    pub id: String,
+    /// Display name.
+    #[serde(alias = "name")]
+    pub name: String,
+    /// Its phases, first to last.
+    #[serde(alias = "phases")]
+    pub phases: Vec<ProgressionPhase>,
+}
+
 /// `GET releases/{id}/progression`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::errors::ApiError;
+use crate::errors::{ApiError, ServerError};
 use crate::state::AppState;
 
 /// The accepted keys, hashed.
@@ -36,6 +36,20 @@ impl Auth {
         }
         bool::from(found)
     }
+}
+
+/// A new random API key, `API-` and 32 characters of A-Z and 2-7 (160 bits from the operating
+/// system's generator): what the CLI gives its in-process server, in addition to the configured
+/// keys, so that a `ferry.toml` with `api_keys` does not lock the CLI out of its own server.
+pub fn generate_api_key() -> Result<String, ServerError> {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|err| {
+        ServerError::Other(format!("the operating system gave no random bytes for an API key: {err}"))
+    })?;
+    // 256 is a multiple of 32: every character is equally likely.
+    let text: String = bytes.iter().map(|b| char::from(ALPHABET[usize::from(b % 32)])).collect();
+    Ok(format!("API-{text}"))
 }
 
 fn hash(key: &str) -> [u8; 32] {
@@ -78,5 +92,14 @@ mod tests {
         assert!(auth.accepts("API-ONE") && auth.accepts("API-TWO2"));
         assert!(!auth.accepts("API-THREE") && !auth.accepts(""));
         assert!(!Auth::new(&[]).enabled());
+    }
+
+    #[test]
+    fn generated_keys_are_valid_and_differ() {
+        let (one, two) = (generate_api_key().unwrap(), generate_api_key().unwrap());
+        assert!(crate::config::is_valid_api_key(&one), "{one}");
+        assert_eq!(one.len(), 36);
+        assert_ne!(one, two);
+        assert!(Auth::new(std::slice::from_ref(&one)).accepts(&one));
     }
 }

@@ -47,7 +47,7 @@ pub struct ReleaseOutcome {
     pub release: Release,
     /// Whether it existed already (IgnoreIfAlreadyExists).
     pub existing: bool,
-    /// Tasks created by automatic deployment, to enqueue after commit.
+    /// Tasks created (Queued) by automatic deployment; the dispatcher starts them.
     pub tasks: Vec<String>,
 }
 

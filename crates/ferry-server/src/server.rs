@@ -149,6 +149,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, ServerError>
     };
     let state = AppState::new(store, data_dir, limits, &keys, options.workers.max(1));
     state.tasks.recover_interrupted(&state)?;
+    state.tasks.start_dispatcher(&state);
 
     let listener = std::net::TcpListener::bind(options.listen)
         .map_err(|err| ServerError::io(format!("listening on {}", options.listen), err))?;
@@ -214,7 +215,7 @@ impl RunningServer {
     /// cancel them), and close the store.
     pub async fn shutdown(self) {
         self.handle.graceful_shutdown(Some(Duration::from_secs(10)));
-        self.state.tasks.shutdown(self.grace).await;
+        self.state.tasks.shutdown(&self.state, self.grace).await;
         let _ = tokio::time::timeout(Duration::from_secs(15), self.serve).await;
         self.state.store.checkpoint();
         tracing::info!("ferry server stopped");

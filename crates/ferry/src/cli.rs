@@ -71,11 +71,11 @@ pub struct GlobalArgs {
     pub insecure: bool,
 
     /// Seconds to wait for a connection to the server.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10)]
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=LONGEST_SECONDS))]
     pub connect_timeout: u64,
 
     /// Seconds to wait for one HTTP request to complete (uploads: per request, not per file).
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 300)]
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=LONGEST_SECONDS))]
     pub request_timeout: u64,
 }
 
@@ -222,9 +222,10 @@ pub struct PackOptions {
     /// Files to exclude, as globs relative to the base path (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Folder to write the package to.
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub out_folder: PathBuf,
+    /// Folder to write the package to. Default: the current folder (`ship`: a temporary folder,
+    /// removed after the push).
+    #[arg(long, value_name = "DIR")]
+    pub out_folder: Option<PathBuf>,
     /// Replace an existing package file of the same name.
     #[arg(long)]
     pub overwrite: bool,
@@ -298,8 +299,8 @@ pub struct CollectOptions {
     /// server, else the nearest tag, else the last `--max-commits` commits.
     #[arg(long, value_name = "REF")]
     pub since: Option<String>,
-    /// Most commits to record.
-    #[arg(long, value_name = "N", default_value_t = 200)]
+    /// Most commits to record (1 to 1000000).
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MOST_COMMITS))]
     pub max_commits: usize,
     /// Deepen a shallow clone (`git fetch --deepen`/`--unshallow`) when history is missing.
     #[arg(long)]
@@ -609,21 +610,41 @@ pub struct ServerArgs {
     pub dashboard_read_only: bool,
 }
 
-/// Parse `90s`, `10m`, `1h`, `500ms` or a bare number of seconds.
+/// The most commits `--max-commits` accepts: far more than any release note can use, and far from
+/// the counts that would overflow.
+pub const MOST_COMMITS: u64 = 1_000_000;
+
+/// The longest duration or number of seconds any flag accepts: one year. Longer values would
+/// only overflow the deadline arithmetic further down (`Instant + Duration` panics).
+pub const LONGEST_SECONDS: u64 = 365 * 24 * 3600;
+
+/// Parse `90s`, `10m`, `1h`, `500ms` or a bare number of seconds, up to [`LONGEST_SECONDS`].
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let value: u64 = number.parse().map_err(|_| {
-        format!("`{text}` is not a duration; use a number with s, m, h or ms, e.g. 90s or 10m")
+    let too_long = || {
+        format!(
+            "`{text}` is longer than the longest accepted duration, {}h (one year)",
+            LONGEST_SECONDS / 3600
+        )
+    };
+    let value: u64 = number.parse().map_err(|err: std::num::ParseIntError| match err.kind() {
+        std::num::IntErrorKind::PosOverflow => too_long(),
+        _ => format!("`{text}` is not a duration; use a number with s, m, h or ms, e.g. 90s or 10m"),
     })?;
-    let seconds = |n: u64| std::time::Duration::from_secs(n);
-    match unit {
-        "" | "s" => Ok(seconds(value)),
-        "ms" => Ok(std::time::Duration::from_millis(value)),
-        "m" => Ok(seconds(value * 60)),
-        "h" => Ok(seconds(value * 3600)),
-        _ => Err(format!("`{text}` has an unknown unit `{unit}`; use s, m, h or ms, e.g. 90s or 10m")),
+    let millis_per_unit: u64 = match unit {
+        "" | "s" => 1000,
+        "ms" => 1,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => {
+            return Err(format!("`{text}` has an unknown unit `{unit}`; use s, m, h or ms, e.g. 90s or 10m"));
+        }
+    };
+    match value.checked_mul(millis_per_unit) {
+        Some(millis) if millis <= LONGEST_SECONDS * 1000 => Ok(std::time::Duration::from_millis(millis)),
+        _ => Err(too_long()),
     }
 }
 
@@ -654,6 +675,17 @@ mod tests {
         assert_eq!(parse_duration("7").unwrap().as_secs(), 7);
         assert!(parse_duration("ten").is_err());
         assert!(parse_duration("5d").is_err());
+    }
+
+    #[test]
+    fn durations_too_long_for_the_deadline_arithmetic_are_refused_not_wrapped() {
+        for text in
+            ["99999999h", "18446744073709551615s", "99999999999999999999999", "5124095576030432h", "8761h"]
+        {
+            let err = parse_duration(text).unwrap_err();
+            assert!(err.contains("longest"), "{text}: {err}");
+        }
+        assert_eq!(parse_duration("8760h").unwrap().as_secs(), LONGEST_SECONDS);
     }
 
     #[test]

@@ -7,9 +7,21 @@ use anyhow::Context as _;
 use ferry_ci::{CiOutput, CiSystem};
 
 use crate::cli::{CiChoice, GlobalArgs, OutputFormat};
-use crate::exit::{ExitStatus, UserError};
+use crate::exit::{ExitStatus, Failure, UserError};
 
-/// Set up `tracing` on stderr: `-v` for debug, `-vv` for trace, `RUST_LOG` overrides.
+/// Print one JSON document on stdout.
+pub fn print_json(document: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(document).unwrap_or_else(|_| document.to_string()));
+}
+
+/// `{"error": {message, hints, exitCode, kind}}`: the document of a command that failed.
+pub fn failure_document(failure: &Failure) -> serde_json::Value {
+    serde_json::json!({ "error": failure.json() })
+}
+
+/// Set up `tracing` on stderr: `-v` for debug, `-vv` for trace, `RUST_LOG` overrides. Colours
+/// only when stderr is a terminal and `NO_COLOR` is unset or empty (no-color.org): a log
+/// captured to a file or a CI log must not carry escape sequences.
 pub fn init_logging(global: &GlobalArgs) {
     let default = match (global.quiet, global.verbose) {
         (true, _) => "error",
@@ -22,8 +34,14 @@ pub fn init_logging(global: &GlobalArgs) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colours_on_stderr())
         .with_target(false)
         .try_init();
+}
+
+fn colours_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 
 /// The context a command runs in.
@@ -37,6 +55,9 @@ pub struct Ctx {
     api_key: Option<String>,
     api_key_source: String,
     embedded: std::sync::atomic::AtomicBool,
+    /// Under `-o json`, the result document, printed once the command has ended (with the error
+    /// added when it failed after producing a result, e.g. a deployment that failed).
+    json_result: std::sync::Mutex<Option<serde_json::Value>>,
 }
 
 /// The first non-empty environment variable of `names`.
@@ -81,7 +102,15 @@ impl Ctx {
         if let Some(key) = &api_key {
             let _ = ci.mask(key);
         }
-        let ctx = Ctx { global, ci_system, ci, api_key, api_key_source, embedded: Default::default() };
+        let ctx = Ctx {
+            global,
+            ci_system,
+            ci,
+            api_key,
+            api_key_source,
+            embedded: Default::default(),
+            json_result: Default::default(),
+        };
         if ctx.global.api_key.is_some() {
             ctx.warn("--api-key on the command line can be seen by other processes; FERRY_API_KEY or --api-key-file are safer");
         }
@@ -137,18 +166,56 @@ impl Ctx {
         }
     }
 
+    /// Set a CI step output. A failed write is a warning naming the output (later steps would
+    /// otherwise read an empty value without anyone knowing why), never an error of the command.
+    pub fn set_output(&self, name: &str, value: &str) {
+        if let Err(err) = self.ci.set_output(name, value) {
+            self.warn(&format!(
+                "could not write the {} output `{name}`: {err}; later steps will not see it",
+                self.ci_system
+            ));
+        }
+    }
+
+    /// Write the CI step summary; a failed write is a warning.
+    pub fn summary(&self, markdown: &str) {
+        if let Err(err) = self.ci.summary(markdown) {
+            self.warn(&format!("could not write the {} step summary: {err}", self.ci_system));
+        }
+    }
+
     /// An error on stderr and as a CI error annotation.
     pub fn error_annotation(&self, text: &str) {
         let _ = self.ci.error(text, None);
     }
 
-    /// Print a command's result on stdout: `text` in text mode, `json` as one document in JSON mode.
+    /// Print a command's result on stdout: `text` in text mode at once; `json` in JSON mode when
+    /// the command ends (see [`Ctx::finish_json`]), so stdout holds exactly one document.
     pub fn print_result(&self, text: &str, json: &serde_json::Value) {
         if self.json() {
-            println!("{}", serde_json::to_string_pretty(json).unwrap_or_else(|_| json.to_string()));
+            *self.json_result.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(json.clone());
         } else if !text.is_empty() {
             println!("{text}");
         }
+    }
+
+    /// Under `-o json`, print the one document: the result, with an `error` member when the
+    /// command failed after producing it; `{"error": ...}` alone when it failed before.
+    pub fn finish_json(&self, failure: Option<&Failure>) {
+        if !self.json() {
+            return;
+        }
+        let result = self.json_result.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        let document = match (result, failure) {
+            (Some(result), None) => result,
+            (Some(serde_json::Value::Object(mut result)), Some(failure)) => {
+                result.insert("error".into(), failure.json());
+                serde_json::Value::Object(result)
+            }
+            (_, Some(failure)) => failure_document(failure),
+            (None, None) => return,
+        };
+        print_json(&document);
     }
 }
 
@@ -222,9 +289,12 @@ impl Ctx {
         options
     }
 
-    /// Connect to the configured server, or start the embedded one over `--data` (creating
-    /// `project` with one step per package id on first use) and say so in one line on stderr.
-    pub async fn connect(&self, project: Option<(&str, &[String])>) -> anyhow::Result<Connection> {
+    /// Connect to the configured server, or start the embedded one over `--data` and say so in
+    /// one line on stderr. `first_use` is the project `ship` works on: on the embedded server, when
+    /// no ferry.toml declares projects, it is created on first use (with one step per package id)
+    /// and Ferry says so. Every other command, and any project name when ferry.toml declares
+    /// projects, must name a project that exists (an unknown name fails with close matches).
+    pub async fn connect(&self, first_use: Option<FirstUseProject<'_>>) -> anyhow::Result<Connection> {
         if self.global.insecure {
             self.warn("--insecure: the server's TLS certificate is NOT verified; anyone on the network path can read the API key and change what is deployed");
         }
@@ -235,7 +305,12 @@ impl Ctx {
         }
         let data = self.data_dir();
         let config = self.config_path();
-        let options = ferry_server::ServerOptions::embedded(data.clone(), config.clone());
+        let mut options = ferry_server::ServerOptions::embedded(data.clone(), config.clone());
+        // The CLI authenticates with a key made for this process (never shown), accepted besides
+        // any `api_keys` of the configuration, which would otherwise lock it out.
+        let key = ferry_server::generate_api_key()
+            .map_err(|err| UserError::failure(format!("could not start the embedded server: {err}")))?;
+        options.api_keys.push(key.clone());
         let running = ferry_server::start(options).await.map_err(|err| {
             anyhow::Error::new(
                 UserError::failure(format!(
@@ -252,28 +327,70 @@ impl Ctx {
             running.url(),
             running.dashboard_url()
         ));
-        if let Some((name, package_ids)) = project
-            && let Err(err) = running.ensure_project(name, package_ids).await
-        {
-            running.shutdown().await;
-            return Err(UserError::failure(format!(
-                "could not create project {name} on the embedded server: {err}"
-            ))
-            .into());
-        }
         let mut options = self.client_options(&running.url());
-        options.api_key = None;
+        options.api_key = Some(key);
+        options.api_key_source = "the embedded server's per-process key".to_owned();
         // HTTP(S)_PROXY must not capture the in-process server on loopback.
         options.no_proxy = true;
-        match ferry_octopus::Client::connect(options).await {
-            Ok(client) => {
-                self.embedded.store(true, std::sync::atomic::Ordering::Relaxed);
-                Ok(Connection { client, embedded: Some(running) })
-            }
+        let client = match ferry_octopus::Client::connect(options).await {
+            Ok(client) => client,
             Err(err) => {
                 running.shutdown().await;
-                Err(client_error(err))
+                return Err(client_error(err));
             }
+        };
+        self.embedded.store(true, std::sync::atomic::Ordering::Relaxed);
+        let connection = Connection { client, embedded: Some(running) };
+        if let Some(project) = first_use
+            && !config_declares_projects(config.as_deref())
+            && let Err(err) = connection.create_on_first_use(self, project).await
+        {
+            connection.close().await;
+            return Err(err);
         }
+        Ok(connection)
+    }
+}
+
+/// The project a command may create on the embedded server on first use, with the package ids
+/// that get one deployment step each.
+#[derive(Debug, Clone, Copy)]
+pub struct FirstUseProject<'a> {
+    /// Project name.
+    pub name: &'a str,
+    /// Package ids of its steps.
+    pub package_ids: &'a [String],
+}
+
+/// Whether the configuration file declares projects: then it is the list of projects, and a name
+/// outside it is a typo, not a new project. A file that cannot be read declares none here; the
+/// embedded server has already refused to start on it.
+fn config_declares_projects(config: Option<&std::path::Path>) -> bool {
+    config
+        .and_then(|path| ferry_server::config::Config::load(path).ok())
+        .is_some_and(|c| !c.projects.is_empty())
+}
+
+impl Connection {
+    /// Create `project` on the embedded server unless it exists, and say so.
+    async fn create_on_first_use(&self, ctx: &Ctx, project: FirstUseProject<'_>) -> anyhow::Result<()> {
+        let Some(server) = &self.embedded else { return Ok(()) };
+        match self.client.find_project(project.name).await {
+            Ok(_) => return Ok(()),
+            Err(err) if err.kind == ferry_octopus::ErrorKind::NotFound => {}
+            Err(err) => return Err(client_error(err)),
+        }
+        server.ensure_project(project.name, project.package_ids).await.map_err(|err| {
+            UserError::failure(format!(
+                "could not create project {} on the embedded server: {err}",
+                project.name
+            ))
+        })?;
+        ctx.info(&format!(
+            "created project {} on the embedded server on first use (no ferry.toml declares projects), one deployment step per package: {}",
+            project.name,
+            project.package_ids.join(", ")
+        ));
+        Ok(())
     }
 }

@@ -16,7 +16,14 @@ fn main() -> ExitCode {
         Err(err) => {
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { exit::ExitStatus::Usage.code() } else { 0 });
+            if !err.use_stderr() {
+                return ExitCode::SUCCESS;
+            }
+            let failure = exit::Failure::of_usage(&err.render().to_string());
+            if exit::json_requested(std::env::args_os()) {
+                context::print_json(&context::failure_document(&failure));
+            }
+            return ExitCode::from(failure.status.code());
         }
     };
     let mut cli = cli;
@@ -28,21 +35,32 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("error: could not start the async runtime: {err}");
-            return ExitCode::from(exit::ExitStatus::Failure.code());
+            let err = anyhow::Error::new(err).context("could not start the async runtime");
+            let json = cli.global.output == cli::OutputFormat::Json;
+            return ExitCode::from(fail_without_context(&err, json).code());
         }
     };
+    let json = cli.global.output == cli::OutputFormat::Json;
     let status = runtime.block_on(async {
         let ctx = match context::Ctx::new(cli.global) {
             Ok(ctx) => ctx,
-            Err(err) => return exit::report(&err, None),
+            Err(err) => return fail_without_context(&err, json),
         };
-        match commands::run(&ctx, cli.command).await {
-            Ok(()) => exit::ExitStatus::Success,
-            Err(err) => exit::report(&err, Some(&ctx)),
-        }
+        let failure = commands::run(&ctx, cli.command).await.err().map(|err| exit::report(&err, Some(&ctx)));
+        ctx.finish_json(failure.as_ref());
+        failure.map_or(exit::ExitStatus::Success, |failure| failure.status)
     });
     // Deployment tasks or uploads may still hold runtime threads; do not wait for them.
     runtime.shutdown_background();
     ExitCode::from(status.code())
+}
+
+/// Report an error that happened before a command's context existed (stderr, and the JSON
+/// document under `-o json`).
+fn fail_without_context(err: &anyhow::Error, json: bool) -> exit::ExitStatus {
+    let failure = exit::report(err, None);
+    if json {
+        context::print_json(&context::failure_document(&failure));
+    }
+    failure.status
 }

@@ -117,6 +117,45 @@ const CASES: &[(&[&str], &str, &[&str])] = &[
         "--timeout",
         &["30s", "10m", "e.g.", "duration"],
     ),
+    (
+        &[
+            "release",
+            "deploy",
+            "--project",
+            "P",
+            "--version",
+            "1.0.0",
+            "--to",
+            "Dev",
+            "--timeout",
+            "99999999h",
+        ],
+        "--timeout",
+        &["longest"],
+    ),
+    (
+        &["task", "wait", "ServerTasks-1", "--poll-interval", "18446744073709551615m"],
+        "--poll-interval",
+        &["longest"],
+    ),
+    (&["server", "--deploy-timeout", "9999999999999h"], "--deploy-timeout", &["longest"]),
+    (&["--request-timeout", "18446744073709551615", "version"], "--request-timeout", &["0..=31536000"]),
+    (&["--connect-timeout", "99999999999", "version"], "--connect-timeout", &["0..=31536000"]),
+    (
+        &[
+            "build-info",
+            "create",
+            "--package-id",
+            "App",
+            "--version",
+            "1.0.0",
+            "--max-commits",
+            "18446744073709551615",
+        ],
+        "--max-commits",
+        &["1..=1000000"],
+    ),
+    (&["server", "--max-upload-mib", "99999999999999999999"], "--max-upload-mib", &["number", "large"]),
     (&["server", "--listen", "notanaddr"], "--listen", &["127.0.0.1:8065", "ADDR", "HOST:PORT", "address"]),
     (&["server", "--workers", "many"], "--workers", &["number", "integer", "digit"]),
     (
@@ -197,4 +236,59 @@ fn every_bad_flag_value_exits_2_naming_the_flag_and_the_accepted_form() {
     }
     println!("FIGURES cli-errors: cases={} failing={}", CASES.len(), problems.len());
     assert!(problems.is_empty(), "{} of {} cases:\n{}", problems.len(), CASES.len(), problems.join("\n"));
+}
+
+/// The one JSON document a failing command writes under `-o json`.
+fn json_error(args: &[&str], dir: &std::path::Path) -> (Option<i32>, Result<serde_json::Value, String>) {
+    let output = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(args)
+        .current_dir(dir)
+        .env("FERRY_DATA", dir.join("data"))
+        .env("FERRY_SERVER", "http://127.0.0.1:9")
+        .env("FERRY_CI", "none")
+        .env("FERRY_RETRY_ATTEMPTS", "1")
+        .env("FERRY_RETRY_BASE_MS", "10")
+        .env_remove("FERRY_API_KEY")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let document =
+        serde_json::from_str::<serde_json::Value>(&stdout).map_err(|err| format!("{err}: {stdout:?}"));
+    (output.status.code(), document)
+}
+
+#[test]
+fn under_json_output_every_failure_is_one_error_document_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("App.1.0.0.zip"), b"PK").unwrap();
+    // Every usage error above (clap's and Ferry's own), with -o json in front...
+    let mut cases: Vec<(Vec<&str>, i32)> = CASES
+        .iter()
+        .filter(|(args, _, _)| !args.contains(&"-o"))
+        .map(|(args, _, _)| (["-o", "json"].iter().chain(args.iter()).copied().collect(), 2))
+        .collect();
+    // ...-o json after the subcommand and in its other spellings, a flag clap does not know...
+    cases.push((vec!["version", "--output=json", "--no-such-flag"], 2));
+    cases.push((vec!["-ojson", "ship"], 2));
+    // ...an operation that fails (the server's port is closed) and a context that cannot be built.
+    cases.push((vec!["-o", "json", "release", "create", "--project", "P", "--version", "1.0.0"], 1));
+    cases.push((vec!["-o", "json", "--api-key-file", "missing.txt", "version"], 1));
+    let mut problems = Vec::new();
+    for (args, want) in &cases {
+        let (code, document) = json_error(args, dir.path());
+        let error = document.as_ref().map(|d| d["error"].clone());
+        let ok = code == Some(*want)
+            && error.as_ref().is_ok_and(|e| {
+                e["exitCode"] == *want
+                    && e["kind"] == if *want == 2 { "usage" } else { "failed" }
+                    && e["message"].as_str().is_some_and(|m| !m.is_empty())
+                    && e["hints"].is_array()
+            });
+        if !ok {
+            problems
+                .push(format!("ferry {}: exit {code:?} (want {want}), stdout {document:?}", args.join(" ")));
+        }
+    }
+    assert!(problems.is_empty(), "{} of {} cases:\n{}", problems.len(), cases.len(), problems.join("\n"));
 }

@@ -491,3 +491,61 @@ fn pushing_several_files_pushes_every_one_and_fails_on_any_conflict() {
         .collect();
     assert_eq!(statuses, ["ignored", "ignored"]);
 }
+
+#[test]
+fn every_retry_prints_its_one_warning_line() {
+    let server = Server::start();
+    let package = make_package(server.path(), "Hello", "1.0.0");
+    let repo = git_repo(&server.path().join("repo"), &["feat: one"]);
+    let build_info = |mode: &str, version: &str| -> Vec<String> {
+        ["build-info", "push", "--package-id", "Hello", "--version", version, "--if-exists", mode, "--repo"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain([repo.display().to_string()])
+            .collect()
+    };
+    let words = |list: &[&str]| -> Vec<String> { list.iter().map(|s| (*s).to_owned()).collect() };
+    // (what, the request path the proxy fails, the command), in an order that builds on itself.
+    let cases: Vec<(&str, &str, Vec<String>)> = vec![
+        ("package upload", "packages/raw", words(&["package", "push", &package.display().to_string()])),
+        // (The writes only: the read of the previous build is retried like every read.)
+        ("build information, FailIfExists", "overwritemode=failifexists", build_info("fail", "1.0.0")),
+        ("build information, ignore", "overwritemode=ignoreifexists", build_info("ignore", "1.0.1")),
+        (
+            "release creation",
+            "releases/create/v1",
+            words(&["release", "create", "--project", "Hello", "--version", "1.0.0"]),
+        ),
+        (
+            "deployment",
+            "deployments/create",
+            words(&[
+                "release",
+                "deploy",
+                "--project",
+                "Hello",
+                "--version",
+                "1.0.0",
+                "--to",
+                "Development",
+                "--wait",
+            ]),
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (what, path, args) in &cases {
+        let proxy = flaky_proxy(&server, path, 503, 2);
+        let output = server.ferry().env("FERRY_SERVER", &proxy.url).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let warnings =
+            stderr.lines().filter(|line| line.starts_with("warning:") && line.contains("HTTP 503")).count();
+        if !output.status.success() || proxy.failed() != 2 || warnings != 2 {
+            problems.push(format!(
+                "{what}: exit {:?}, {} faults, {warnings} retry warnings (want 2):\n{stderr}",
+                output.status.code(),
+                proxy.failed()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -548,3 +548,26 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     let unzip = tool("unzip", &["-t", dir.path().join("out/Big.1.0.0.zip").to_str().unwrap()]);
     assert!(unzip.contains("No errors detected"), "{unzip}");
 }
+
+#[test]
+fn a_ci_output_that_cannot_be_written_is_a_warning_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("app/readme.txt"), b"hello\n");
+    // $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY name a folder: every append fails.
+    let output = ferry(dir.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", dir.path())
+        .env("GITHUB_STEP_SUMMARY", dir.path())
+        .args(["package", "create", "--id", "App", "--version", "1.0.0", "--base-path", "app"])
+        .output()
+        .unwrap();
+    let all =
+        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the package was created; only the output is lost: {all}");
+    for name in ["package-path", "package-sha256"] {
+        assert!(
+            all.lines().any(|line| line.contains("warning") && line.contains(&format!("output `{name}`"))),
+            "no warning naming {name}:\n{all}"
+        );
+    }
+}

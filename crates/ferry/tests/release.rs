@@ -181,7 +181,13 @@ fn latest_promote_and_rollback_pick_the_right_release() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("deploying Hello 1.0.0 to Production"), "{stderr}");
-    assert_eq!(json_of(&output)["deployments"][0]["state"], "Success");
+    let json = json_of(&output);
+    assert_eq!(json["deployments"][0]["state"], "Success");
+    assert_eq!(
+        (json["deployments"][0]["releaseVersion"].clone(), json["release"]["version"].clone()),
+        ("1.0.0".into(), "1.0.0".into()),
+        "promote names the release: {json}"
+    );
     // Development has 1.1.0 as its newest success: promoting to Test deploys 1.1.0.
     let output = server
         .ferry()
@@ -214,6 +220,8 @@ fn latest_promote_and_rollback_pick_the_right_release() {
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("back from 1.1.0 to 1.0.0"), "{stderr}");
     assert!(stderr.contains("deploying Hello 1.0.0 to Development"), "{stderr}");
+    let json = json_of(&output);
+    assert_eq!(json["deployments"][0]["releaseVersion"], "1.0.0", "rollback names the release: {json}");
 
     // Production only ever had 1.0.0: nothing to roll back to.
     server
@@ -286,11 +294,9 @@ fn deploy_without_wait_then_task_wait() {
         .stderr(predicate::str::contains("ServerTasks-999"));
 }
 
-#[test]
-fn a_wait_that_times_out_exits_3_and_can_cancel() {
-    let server = Server::start();
-    release(&server, "Slow", "Slow", "1.0.0");
-    let output = server
+/// `release deploy` of Slow 1.0.0 to Development with `--wait --timeout 2s` and `extra`.
+fn deploy_slow_with_timeout(server: &Server, extra: &[&str]) -> std::process::Output {
+    server
         .ferry()
         .args([
             "-o",
@@ -304,13 +310,94 @@ fn a_wait_that_times_out_exits_3_and_can_cancel() {
             "--to",
             "Development",
         ])
-        .args(["--wait", "--timeout", "2s", "--poll-interval", "200ms", "--cancel-on-timeout"])
+        .args(["--wait", "--timeout", "2s", "--poll-interval", "200ms"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_wait_that_times_out_reports_the_real_state_exits_3_and_can_cancel() {
+    let server = Server::start();
+    release(&server, "Slow", "Slow", "1.0.0");
+    // Ferry stops waiting; the task is still running on the server, and says how to follow it.
+    let output = deploy_slow_with_timeout(&server, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    let json = json_of(&output);
+    let deployment = &json["deployments"][0];
+    let task = deployment["taskId"].as_str().unwrap();
+    // (Queued behind the lifecycle's automatic deployment of the same release, or Executing.)
+    let running = |state: &serde_json::Value| matches!(state.as_str(), Some("Queued" | "Executing"));
+    assert!(running(&deployment["state"]), "the task's own state, not Octopus's TimedOut: {json}");
+    assert_eq!(deployment["waitTimedOut"], true, "{json}");
+    assert_eq!(deployment["releaseVersion"], "1.0.0", "{json}");
+    assert_eq!(json["error"]["exitCode"], 3, "{json}");
+    assert!(stderr.contains(&format!("ferry task wait {task}")), "the exact command to resume: {stderr}");
+    let state = server.get(&format!("/api/Spaces-1/tasks/{task}"))["State"].clone();
+    assert!(running(&state), "the deployment keeps running on the server: {state}");
+
+    // task wait with a short timeout says the same.
+    let output =
+        server.ferry().args(["-o", "json", "task", "wait", task, "--timeout", "1s"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let json = json_of(&output);
+    assert!(running(&json["tasks"][0]["state"]) && json["tasks"][0]["waitTimedOut"] == true, "{json}");
+
+    // With --cancel-on-timeout the result is what the cancellation did.
+    let output = deploy_slow_with_timeout(&server, &["--cancel-on-timeout"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    let json = json_of(&output);
+    assert!(matches!(json["deployments"][0]["state"].as_str(), Some("Canceled" | "Cancelling")), "{json}");
+    assert!(stderr.contains("canceled"), "{stderr}");
+}
+
+#[test]
+fn deploy_to_several_environments_with_wait_goes_in_order_and_names_the_release() {
+    let server = Server::start();
+    release(&server, "Hello", "Hello", "1.0.0");
+    // Test needs Development first: deployed one after the other, both succeed.
+    let output = server
+        .ferry()
+        .args(["-o", "json", "release", "deploy", "--project", "Hello", "--version", "1.0.0"])
+        .args(["--to", "Development", "--to", "Test", "--wait", "--poll-interval", "200ms"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(3), "{stderr}");
-    assert_eq!(json_of(&output)["deployments"][0]["state"], "TimedOut");
-    assert!(stderr.contains("canceled"), "{stderr}");
+    assert!(output.status.success(), "{stderr}");
+    let json = json_of(&output);
+    let environments: Vec<&str> =
+        json["deployments"].as_array().unwrap().iter().map(|d| d["environment"].as_str().unwrap()).collect();
+    assert_eq!(environments, ["Development", "Test"], "{json}");
+    assert!(
+        json["deployments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["state"] == "Success" && d["releaseVersion"] == "1.0.0"),
+        "{json}"
+    );
+    assert_eq!(json["release"]["version"], "1.0.0", "{json}");
+    // The table names the release too.
+    let output = server
+        .ferry()
+        .args([
+            "release",
+            "deploy",
+            "--project",
+            "Hello",
+            "--version",
+            "1.0.0",
+            "--to",
+            "Production",
+            "--wait",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.lines().next().unwrap().contains("Release") && stdout.contains("1.0.0"), "{stdout}");
 }
 
 #[test]
@@ -335,4 +422,104 @@ fn release_notes_auto_come_from_the_packages_build_information() {
     let notes = release["ReleaseNotes"].as_str().unwrap_or_default();
     assert!(notes.contains("greet in French"), "{release}");
     assert!(notes.contains("ABC-7"), "{notes}");
+}
+
+#[test]
+fn release_create_names_its_package_versions_its_automatic_deployments_and_a_picked_pre_release() {
+    let server = Server::start();
+    // Only a pre-release of Hello is in the feed.
+    let package = make_package(server.path(), "Hello", "2.0.0-beta.1");
+    server.ferry().args(["package", "push"]).arg(&package).assert().success();
+    let create = |extra: &[&str]| {
+        server
+            .ferry()
+            .args(["-o", "json", "release", "create", "--project", "Hello"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let output = create(&["--version", "2.0.0"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let json = json_of(&output);
+    let picked = &json["packages"][0];
+    assert_eq!(
+        (
+            picked["packageId"].as_str(),
+            picked["version"].as_str(),
+            picked["pickedBy"].as_str(),
+            picked["prerelease"].as_bool()
+        ),
+        (Some("Hello"), Some("2.0.0-beta.1"), Some("channel"), Some(true)),
+        "{json}"
+    );
+    assert!(
+        stderr.lines().any(|l| l.starts_with("warning:")
+            && l.contains("pre-release")
+            && l.contains("--package Hello:VERSION")),
+        "a picked pre-release is a warning naming the rule: {stderr}"
+    );
+    // The lifecycle deploys to Development automatically: said, and in the JSON.
+    let automatic = json["automaticDeployments"].as_array().unwrap();
+    assert_eq!(automatic.len(), 1, "{json}");
+    assert_eq!(automatic[0]["environment"], "Development");
+    assert!(automatic[0]["taskId"].as_str().unwrap().starts_with("ServerTasks-"));
+    assert!(
+        stderr.contains("the lifecycle started an automatic deployment of Hello 2.0.0 to Development"),
+        "{stderr}"
+    );
+
+    // Pinned by the user: no warning, and the JSON says who chose it.
+    let output = create(&["--version", "2.0.1", "--package", "Hello:2.0.0-beta.1"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(json_of(&output)["packages"][0]["pickedBy"], "--package");
+    assert!(!stderr.contains("warning:"), "{stderr}");
+}
+
+#[test]
+fn sigint_during_wait_says_which_tasks_continue_and_exits_130() {
+    let server = Server::start();
+    release(&server, "Slow", "Slow", "1.0.0");
+    let mut command = std::process::Command::new(ferry_bin());
+    command
+        .current_dir(server.path())
+        .env("FERRY_SERVER", &server.url)
+        .env("FERRY_API_KEY", KEY)
+        .env("FERRY_CI", "none")
+        .args([
+            "release",
+            "deploy",
+            "--project",
+            "Slow",
+            "--version",
+            "1.0.0",
+            "--to",
+            "Development",
+            "--wait",
+        ]);
+    let (code, stderr) = interrupt_when(command, "deploying Slow 1.0.0 to Development");
+    assert_eq!(code, Some(130), "{stderr}");
+    let task = stderr
+        .split("ServerTasks-")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .unwrap();
+    assert!(stderr.contains(&format!("stopped waiting for ServerTasks-{task}")), "{stderr}");
+    assert!(stderr.contains(&format!("ferry task wait ServerTasks-{task}")), "{stderr}");
+    let state = server.get(&format!("/api/Spaces-1/tasks/ServerTasks-{task}"))["State"].clone();
+    assert!(matches!(state.as_str(), Some("Queued" | "Executing")), "it continues on the server: {state}");
+}
+
+#[test]
+fn a_lifecycle_refusal_while_the_earlier_phase_is_running_hints_at_waiting_not_deploying_again() {
+    let server = Server::start();
+    // Creating the release starts the automatic (20 s) deployment of Slow to Development.
+    let json = release(&server, "Slow", "Slow", "1.0.0");
+    let task = json["automaticDeployments"][0]["taskId"].as_str().unwrap().to_owned();
+    let (code, _, stderr) = deploy(&server, "Slow", "1.0.0", "Test");
+    assert_eq!(code, 1, "{stderr}");
+    let hints: Vec<&str> = stderr.lines().filter(|l| l.trim_start().starts_with("hint:")).collect();
+    assert!(hints.iter().any(|h| h.contains(&format!("ferry task wait {task}"))), "{stderr}");
+    assert!(!hints.iter().any(|h| h.contains("ferry release deploy")), "no second deployment: {stderr}");
 }

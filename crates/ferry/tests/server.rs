@@ -1,6 +1,7 @@
 //! `ferry server` as a process: refusals, API keys from the environment, graceful shutdown on
-//! SIGTERM, a SIGKILL during a deployment followed by a restart, HTTPS, and no key in any log.
-//! HTTP requests go through curl.
+//! SIGTERM, a SIGKILL during a deployment followed by a restart, one server per data directory,
+//! HTTPS, no key and no colour code in any log; and the CLI's embedded server under a
+//! configuration with API keys. HTTP requests go through curl.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -96,13 +97,15 @@ impl Server {
         None
     }
 
+    /// The log so far. It was written to a pipe, so it must carry no colour codes.
     fn drain_log(&self) -> String {
         let mut out = String::new();
         while let Ok(line) = self.log.recv_timeout(Duration::from_millis(200)) {
             out.push_str(&line);
             out.push('\n');
         }
-        strip_ansi(&out)
+        assert!(!out.contains('\u{1b}'), "escape sequences in a log written to a pipe:\n{out:?}");
+        out
     }
 }
 
@@ -111,24 +114,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// The text without terminal colour sequences.
-fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// curl `base + path` with extra args; returns the status and the body.
@@ -313,4 +298,103 @@ fn prints_the_dashboard_url_and_serves_it_read_only_on_request() {
     assert!(body.contains("<h1>Dashboard</h1>") && body.contains("Read-only"), "{body}");
     server.signal("TERM");
     server.wait_exit(Duration::from_secs(20));
+}
+
+#[test]
+fn one_server_per_data_directory_until_it_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = Server::start(dir.path(), &[], None);
+    let second = Command::new(FERRY)
+        .args(["server", "--listen", "127.0.0.1:0", "--config"])
+        .arg(dir.path().join("ferry.toml"))
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .env_remove("FERRY_SERVER_API_KEYS")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("is in use by another ferry server (pid {})", first.child.id())),
+        "names the owner: {stderr}"
+    );
+    assert_eq!(first.curl(&["/api/projects"]).0, 200, "the first server is unaffected");
+    // SIGKILL leaves no chance to clean up: the OS releases the lock with the process.
+    first.signal("KILL");
+    first.wait_exit(Duration::from_secs(10)).expect("killed");
+    assert!(dir.path().join("data/server.lock").exists());
+    let again = Server::start(dir.path(), &[], None);
+    assert_eq!(again.curl(&["/api/projects"]).0, 200);
+}
+
+/// The example configuration with API keys added: the CLI must still get into the embedded
+/// server it starts itself, and print no key.
+#[test]
+fn the_embedded_server_lets_its_cli_in_when_the_configuration_has_api_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let example = std::fs::read_to_string(examples.join("ferry.toml")).unwrap();
+    std::fs::write(dir.path().join("ferry.toml"), format!("api_keys = [\"API-EXAMPLEKEY1\"]\n\n{example}"))
+        .unwrap();
+    std::fs::copy(examples.join("deploy.sh"), dir.path().join("deploy.sh")).unwrap();
+    let output = Command::new(FERRY)
+        .current_dir(dir.path())
+        .args([
+            "-vv",
+            "--config",
+            "ferry.toml",
+            "--data",
+            "data",
+            "ship",
+            "--project",
+            "Hello",
+            "--id",
+            "Hello",
+        ])
+        .args(["--version", "1.0.0", "--wait", "--base-path"])
+        .arg(examples.join("hello"))
+        .env("FERRY_DEPLOY_ROOT", dir.path().join("deployments"))
+        .env("FERRY_CI", "none")
+        .env_remove("FERRY_SERVER")
+        .env_remove("FERRY_API_KEY")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let deployed = std::fs::read_to_string(dir.path().join("deployments/Development/VERSION")).unwrap();
+    assert_eq!(deployed.trim(), "1.0.0");
+    assert!(!stdout.contains("API-") && !stderr.contains("API-"), "a key was printed:\n{stdout}\n{stderr}");
+    assert!(stderr.contains("DEBUG"), "the -vv log is there: {stderr}");
+    assert!(!stderr.contains('\u{1b}'), "escape sequences in -vv output to a pipe:\n{stderr:?}");
+}
+
+/// On a terminal (a pseudo-terminal made by util-linux `script`) the log is coloured, unless
+/// NO_COLOR is set.
+#[test]
+fn colours_only_on_a_terminal_and_never_with_no_color() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ferry.toml"), CONFIG).unwrap();
+    let on_terminal = |no_color: Option<&str>| {
+        let mut command = Command::new("script");
+        command
+            .args(["-q", "-e", "-c"])
+            .arg(format!("'{FERRY}' -v --config ferry.toml --data data release create --project Nope"))
+            .arg("/dev/null")
+            .current_dir(dir.path())
+            .env("FERRY_CI", "none")
+            .env_remove("FERRY_SERVER")
+            .env_remove("NO_COLOR");
+        if let Some(value) = no_color {
+            command.env("NO_COLOR", value);
+        }
+        let output = command.output().expect("util-linux `script` is needed for this test");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let coloured = on_terminal(None);
+    assert!(coloured.contains("INFO"), "{coloured}");
+    assert!(coloured.contains('\u{1b}'), "a terminal gets colours: {coloured:?}");
+    let plain = on_terminal(Some("1"));
+    assert!(plain.contains("INFO"), "{plain}");
+    assert!(!plain.contains('\u{1b}'), "NO_COLOR is respected: {plain:?}");
 }

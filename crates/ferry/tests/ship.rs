@@ -291,6 +291,9 @@ fn ship_to_several_environments_with_wait_goes_through_the_lifecycle_in_order() 
 #[test]
 fn the_embedded_server_is_reached_directly_despite_proxy_variables() {
     let work = tempfile::tempdir().unwrap();
+    // (release create needs a project that exists: declare it.)
+    std::fs::write(work.path().join("ferry.toml"), "[[projects]]\nname = \"Hello\"\ndeploy = \"true\"\n")
+        .unwrap();
     assert_cmd::Command::new(ferry_bin())
         .current_dir(work.path())
         .env_remove("FERRY_SERVER")
@@ -303,4 +306,257 @@ fn the_embedded_server_is_reached_directly_despite_proxy_variables() {
         .timeout(std::time::Duration::from_secs(60))
         .assert()
         .success();
+}
+
+#[test]
+fn ship_keeps_its_package_out_of_the_work_tree_and_reuses_an_identical_leftover() {
+    let server = Server::start();
+    let app = app(server.path());
+    let work = server.path().join("work");
+    let tmp = server.path().join("tmp");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let ship = |version: &str, extra: &[&str]| {
+        server
+            .ferry()
+            .current_dir(&work)
+            .env("TMPDIR", &tmp)
+            .args(["-o", "json", "ship", "--project", "Hello", "--id", "Hello", "--version", version])
+            .arg("--base-path")
+            .arg(&app)
+            .args(["--repo", "..", "--wait", "--poll-interval", "200ms"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let listing = |dir: &std::path::Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    // A remote server and no --out-folder: nothing in the work folder (no ./.ferry/packages), and
+    // the temporary folder is gone after the push.
+    let output = ship("1.0.0", &[]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(json_of(&output)["package"]["version"], "1.0.0");
+    assert!(listing(&work).is_empty(), "the work folder stays clean: {:?}", listing(&work));
+    assert!(listing(&tmp).is_empty(), "the temporary folder is removed: {:?}", listing(&tmp));
+
+    // `--out-folder .` is honoured. A run that fails after packaging leaves the file behind...
+    let unreachable = server
+        .ferry()
+        .current_dir(&work)
+        .env("FERRY_SERVER", "http://127.0.0.1:9")
+        .env("FERRY_RETRY_ATTEMPTS", "1")
+        .args(["ship", "--project", "Hello", "--id", "Hello", "--version", "1.1.0", "--out-folder", "."])
+        .arg("--base-path")
+        .arg(&app)
+        .args(["--repo", ".."])
+        .output()
+        .unwrap();
+    assert_eq!(unreachable.status.code(), Some(1), "{}", String::from_utf8_lossy(&unreachable.stderr));
+    assert_eq!(listing(&work), ["Hello.1.1.0.zip"]);
+    // ...and the next run uses it: same bytes, so no conflict.
+    let output = ship("1.1.0", &["--out-folder", "."]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "an identical leftover does not block: {stderr}");
+    assert!(stderr.contains("same bytes"), "{stderr}");
+    assert_eq!(json_of(&output)["package"]["path"], "./Hello.1.1.0.zip");
+
+    // Different bytes under the same name are a conflict, and the file is left alone.
+    std::fs::write(app.join("index.html"), "<h1>Hello, changed</h1>\n").unwrap();
+    let before = std::fs::read(work.join("Hello.1.1.0.zip")).unwrap();
+    let output = ship("1.1.0", &["--out-folder", ".", "--if-exists", "ignore"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("different content"), "{stderr}");
+    assert_eq!(std::fs::read(work.join("Hello.1.1.0.zip")).unwrap(), before);
+}
+
+/// `ferry` on the embedded server over `work/data`, in `work`.
+fn embedded(work: &std::path::Path) -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::new(ferry_bin());
+    command
+        .current_dir(work)
+        .env_remove("FERRY_SERVER")
+        .env_remove("OCTOPUS_URL")
+        .env_remove("FERRY_API_KEY")
+        .env("FERRY_CI", "none")
+        .args(["--data", "data"])
+        .timeout(std::time::Duration::from_secs(60));
+    command
+}
+
+#[test]
+fn on_the_embedded_server_only_ship_creates_a_project_and_only_without_declared_projects() {
+    let work = tempfile::tempdir().unwrap();
+    let app = app(work.path());
+    let ship = |project: &str| {
+        embedded(work.path())
+            .args(["ship", "--project", project, "--id", "Web", "--version", "1.0.0", "--base-path"])
+            .arg(&app)
+            .args(["--repo", "."])
+            .output()
+            .unwrap()
+    };
+    // No ferry.toml: release create does not invent "Helo"...
+    embedded(work.path())
+        .args(["release", "create", "--project", "Helo", "--version", "1.0.0"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no project named Helo"));
+    // ...ship creates its project on first use, and says so...
+    let output = ship("Web");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("created project Web on the embedded server on first use"), "{stderr}");
+    // ...after which a typo gets the close match instead of a second project.
+    embedded(work.path())
+        .args(["release", "create", "--project", "Wbe", "--version", "1.0.1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("did you mean Web"));
+    embedded(work.path())
+        .args(["release", "create", "--project", "Web", "--version", "1.0.1"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("created project").not());
+
+    // A ferry.toml that declares projects is the list: ship to a name outside it is a typo.
+    let declared = tempfile::tempdir().unwrap();
+    std::fs::write(
+        declared.path().join("ferry.toml"),
+        "[[projects]]\nname = \"Hello\"\npackages = [\"Web\"]\ndeploy = \"true\"\n",
+    )
+    .unwrap();
+    let output = embedded(declared.path())
+        .args(["ship", "--project", "Helo", "--id", "Web", "--version", "1.0.0", "--base-path"])
+        .arg(&app)
+        .args(["--repo", "."])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("did you mean Hello"), "{stderr}");
+    assert!(!stderr.contains("created project"), "{stderr}");
+}
+
+#[test]
+fn ship_if_exists_overwrite_with_new_bytes_deploys_the_changed_content_again() {
+    let server = Server::start();
+    let app = app(server.path());
+    let ship = |extra: &[&str]| {
+        server
+            .ferry()
+            .args(["-o", "json", "ship", "--project", "Hello", "--id", "Hello", "--version", "1.0.0"])
+            .arg("--base-path")
+            .arg(&app)
+            .args(["--repo", ".", "--wait", "--poll-interval", "200ms"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let first = ship(&[]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let first = json_of(&first);
+    // Same version, other bytes, --if-exists overwrite: the environment must not keep the old bytes.
+    std::fs::write(app.join("index.html"), "<h1>Hello, fixed</h1>\n").unwrap();
+    let output = ship(&["--if-exists", "overwrite"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let json = json_of(&output);
+    assert_eq!(json["release"]["releaseId"], first["release"]["releaseId"], "{json}");
+    assert_ne!(json["package"]["sha256"], first["package"]["sha256"]);
+    let deployment = &json["deployments"][0];
+    assert_eq!(
+        (deployment["environment"].as_str(), deployment["state"].as_str()),
+        (Some("Development"), Some("Success"))
+    );
+    assert_ne!(
+        deployment["deploymentId"], first["deployments"][0]["deploymentId"],
+        "a new deployment: {json}"
+    );
+    assert!(stderr.contains("deploying it again"), "{stderr}");
+    assert!(!stderr.contains("--if-exists ignore"), "the user passed overwrite: {stderr}");
+}
+
+#[test]
+fn ship_to_a_later_phase_is_refused_before_anything_is_pushed_and_its_hint_deploys_once() {
+    let server = Server::start();
+    let app = app(server.path());
+    let ship = |to: &[&str]| {
+        let mut command = server.ferry();
+        command
+            .args(["ship", "--project", "Hello", "--id", "Hello", "--version", "3.0.0", "--base-path"])
+            .arg(&app);
+        for env in to {
+            command.args(["--to", env]);
+        }
+        command.args(["--repo", ".", "--wait", "--poll-interval", "200ms"]).output().unwrap()
+    };
+    let output = ship(&["Production"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("must first succeed in Development, Test") && stderr.contains("nothing was pushed"),
+        "{stderr}"
+    );
+    // Nothing was written: no package, no build information, no release.
+    let packages = server.get("/api/Spaces-1/packages?nuGetPackageId=Hello");
+    assert_eq!(packages["Items"].as_array().map(Vec::len), Some(0), "{packages}");
+    let project = server.get("/api/Spaces-1/projects/Hello");
+    assert!(release_versions(&server, project["Id"].as_str().unwrap()).is_empty());
+    // The hint's command deploys through the phases, following the automatic deployment to
+    // Development rather than deploying there a second time.
+    let hint = stderr.lines().find(|l| l.contains("hint: deploy through the phases")).expect("the hint");
+    assert!(hint.contains("--to Development --to Test --to Production --wait"), "{hint}");
+    let output = ship(&["Development", "Test", "Production"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let deployments = server
+        .get(&format!("/api/Spaces-1/deployments?projects={}&take=100", project["Id"].as_str().unwrap()));
+    let count = deployments["Items"].as_array().unwrap().len();
+    assert_eq!(count, 3, "one deployment per environment: {deployments}");
+}
+
+#[test]
+fn sigint_during_a_wait_on_the_embedded_server_lets_the_deployment_finish() {
+    let work = tempfile::tempdir().unwrap();
+    let app = app(work.path());
+    let marker = work.path().join("finished.txt");
+    std::fs::write(
+        work.path().join("ferry.toml"),
+        format!(
+            "[[environments]]\nname = \"Development\"\n\n[[projects]]\nname = \"Nap\"\npackages = [\"Nap\"]\ndeploy = \"sleep 3; echo done > '{}'\"\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    let mut command = std::process::Command::new(ferry_bin());
+    command
+        .current_dir(work.path())
+        .env_remove("FERRY_SERVER")
+        .env_remove("OCTOPUS_URL")
+        .env("FERRY_CI", "none")
+        .args([
+            "--data",
+            "data",
+            "ship",
+            "--project",
+            "Nap",
+            "--id",
+            "Nap",
+            "--version",
+            "1.0.0",
+            "--base-path",
+        ])
+        .arg(&app)
+        .args(["--repo", ".", "--to", "Development", "--wait"]);
+    let (code, stderr) = interrupt_when(command, "deploying Nap 1.0.0 to Development");
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(
+        stderr.contains("the tasks continue") && stderr.contains("ferry task wait ServerTasks-"),
+        "{stderr}"
+    );
+    assert!(marker.is_file(), "the embedded server let the deployment finish before exiting: {stderr}");
 }

@@ -54,6 +54,10 @@ pub struct PackRequest {
     pub out_folder: PathBuf,
     /// Replace an existing package of the same name.
     pub overwrite: bool,
+    /// Without `overwrite`, keep an existing package of the same name when the new one has the
+    /// same bytes (packaging is reproducible, so a re-run rebuilds it identically) instead of
+    /// refusing; different bytes under the same name are still a conflict.
+    pub reuse_identical: bool,
     /// Deflate level 0 (store) to 9.
     pub compression_level: u32,
     /// nupkg authors (default: the id).
@@ -83,6 +87,7 @@ impl PackRequest {
             exclude: Vec::new(),
             out_folder: PathBuf::from("."),
             overwrite: false,
+            reuse_identical: false,
             compression_level: 6,
             authors: Vec::new(),
             title: None,
@@ -119,6 +124,9 @@ pub struct PackOutcome {
     /// `file mtimes`.
     #[serde(skip)]
     pub timestamp_source: &'static str,
+    /// An identical file was already there and was kept (`reuse_identical`).
+    #[serde(skip)]
+    pub reused_existing: bool,
 }
 
 /// Why a package could not be created.
@@ -141,6 +149,16 @@ pub enum PackError {
     OutputExists {
         /// The existing file.
         path: PathBuf,
+    },
+    /// The package file exists with other bytes than the package just built (`reuse_identical`).
+    #[error("{} already exists with different content (sha256 {existing}, the new package's is {new})", path.display())]
+    OutputDiffers {
+        /// The existing file.
+        path: PathBuf,
+        /// SHA-256 of the existing file.
+        existing: String,
+        /// SHA-256 of the package just built.
+        new: String,
     },
     /// A symlink resolves outside the base path.
     #[error(
@@ -266,6 +284,9 @@ impl PackError {
             PackError::OutputExists { .. } => {
                 "pass --overwrite to replace it, or change --version or --out-folder".to_owned()
             }
+            PackError::OutputDiffers { .. } => {
+                "the files changed since that package was built under the same version: give a new --version, or pass --overwrite or another --out-folder".to_owned()
+            }
             PackError::EscapingSymlink { .. } | PackError::DanglingSymlink { .. } | PackError::SymlinkLoop { .. } => {
                 "remove or fix the link, or leave it out with --exclude".to_owned()
             }
@@ -333,7 +354,7 @@ pub fn create_package(request: &PackRequest) -> Result<PackOutcome, PackError> {
     }
     let file_name = package_file_name(&request.id, &request.version, format);
     let final_path = request.out_folder.join(&file_name);
-    if !request.overwrite && final_path.exists() {
+    if !request.overwrite && !request.reuse_identical && final_path.exists() {
         return Err(PackError::OutputExists { path: final_path });
     }
     let (timestamp, timestamp_source) = if request.preserve_mtimes {
@@ -398,9 +419,18 @@ pub fn create_package(request: &PackRequest) -> Result<PackOutcome, PackError> {
     let file = written.into_inner().map_err(|err| PackError::io("writing", &temp.path, err.into_error()))?;
     drop(file);
     let (sha256, size_bytes) = hash_file(&temp.path)?;
-    std::fs::rename(&temp.path, &final_path)
-        .map_err(|err| PackError::io("renaming into place", &final_path, err))?;
-    temp.keep = true;
+    let reused_existing = !request.overwrite && final_path.exists();
+    if reused_existing {
+        // Only reachable with `reuse_identical`; the temporary file is removed by its guard.
+        let (existing, _) = hash_file(&final_path)?;
+        if existing != sha256 {
+            return Err(PackError::OutputDiffers { path: final_path, existing, new: sha256 });
+        }
+    } else {
+        std::fs::rename(&temp.path, &final_path)
+            .map_err(|err| PackError::io("renaming into place", &final_path, err))?;
+        temp.keep = true;
+    }
     Ok(PackOutcome {
         path: final_path,
         package_id: request.id.clone(),
@@ -411,6 +441,7 @@ pub fn create_package(request: &PackRequest) -> Result<PackOutcome, PackError> {
         file_count,
         timestamp,
         timestamp_source,
+        reused_existing,
     })
 }
 

@@ -198,6 +198,31 @@ fn nupkg_has_metadata_parts_and_escaped_names() {
 }
 
 #[test]
+fn an_identical_existing_package_is_reused_and_different_bytes_conflict() {
+    let dir = tree();
+    let mut req = request(dir.path(), PackageFormat::Zip);
+    req.reuse_identical = true;
+    let first = create_package(&req).unwrap();
+    assert!(!first.reused_existing);
+    let again = create_package(&req).unwrap();
+    assert!(again.reused_existing, "same inputs, same bytes: the file is kept");
+    assert_eq!(again.sha256, first.sha256);
+    let leftovers: Vec<_> = std::fs::read_dir(&req.out_folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(TEMP_PREFIX))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left: {leftovers:?}");
+    // Another file under the same name: a conflict that names both hashes, and the file is kept.
+    std::fs::write(&first.path, b"not the package").unwrap();
+    match create_package(&req) {
+        Err(PackError::OutputDiffers { existing, new, .. }) => assert_ne!(existing, new),
+        other => panic!("want OutputDiffers, got {other:?}"),
+    }
+    assert_eq!(std::fs::read(&first.path).unwrap(), b"not the package");
+}
+
+#[test]
 fn refusals() {
     let dir = tree();
     let req = request(dir.path(), PackageFormat::Zip);

@@ -68,9 +68,7 @@ async fn deploy(
             create_deployments(tx, &release, &envs)
         })
         .await?;
-    for d in &deployments {
-        state.tasks.enqueue(state, d.task_id.clone());
-    }
+    state.tasks.notify_queued();
     Ok(deployments)
 }
 

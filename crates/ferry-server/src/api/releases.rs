@@ -37,8 +37,8 @@ pub struct CreateV1 {
 
 async fn run_create(state: &AppState, request: ReleaseRequest) -> ApiResult<crate::deploy::ReleaseOutcome> {
     let outcome = state.store.tx(move |tx| create_release(tx, &request)).await?;
-    for task in &outcome.tasks {
-        state.tasks.enqueue(state, task.clone());
+    if !outcome.tasks.is_empty() {
+        state.tasks.notify_queued();
     }
     if !outcome.existing {
         tracing::info!(release = %outcome.release.id, version = %outcome.release.version, auto_deployments = outcome.tasks.len(), "release created");

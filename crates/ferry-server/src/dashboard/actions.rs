@@ -51,9 +51,8 @@ pub async fn deploy(
         })
         .await?;
     let Some(created) = created else { return Err(PageError::not_found("such release or environment")) };
-    for deployment in &created {
-        dashboard.app.tasks.enqueue(&dashboard.app, deployment.task_id.clone());
-    }
+    // Committed as Queued: the dispatcher starts them.
+    dashboard.app.tasks.notify_queued();
     let target =
         created.first().map(|d| format!("/app/tasks/{}", d.task_id)).unwrap_or_else(|| "/app".into());
     Ok(Redirect::to(&target).into_response())

@@ -65,7 +65,11 @@ CREATE TABLE task_logs (
 ALTER TABLE tasks ADD COLUMN pid INTEGER;
 ALTER TABLE tasks ADD COLUMN pid_start TEXT;
 "#,
-    // 3: the dashboard's matrix asks for the newest deployment of each project to each
+    // 3: the dispatcher looks up Queued tasks by state, every second and after every change.
+    r#"
+CREATE INDEX tasks_state ON tasks(state);
+"#,
+    // 4: the dashboard's matrix asks for the newest deployment of each project to each
     // environment; with this index each cell is one seek instead of a scan of every deployment.
     r#"
 CREATE INDEX deployments_project_environment ON deployments(project_id, environment_id);

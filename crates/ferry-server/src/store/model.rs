@@ -620,7 +620,8 @@ impl Task {
             |r| Ok(LogLine { seq: r.get(0)?, at: r.get(1)?, category: r.get(2)?, message: r.get(3)? }),
         )
     }
-    /// Append log lines.
+    /// Append log lines. Call it inside a transaction: on a bare connection every line would be
+    /// its own commit (and fsync).
     pub fn append_log(c: &Connection, id: &str, lines: &[(String, String)]) -> ApiResult<()> {
         let mut seq: i64 =
             c.query_row("SELECT COALESCE(MAX(seq), 0) FROM task_logs WHERE task_id = ?1", [id], |r| {

@@ -20,6 +20,13 @@ use crate::versions;
 
 /// Most log lines kept per task; later lines are counted, not stored.
 const MAX_LOG_LINES: usize = 50_000;
+/// Longer output lines are cut to this many characters.
+const MAX_LINE_CHARS: usize = 8192;
+/// Most lines written in one transaction, so that a flood of output never holds the store for
+/// long (a few milliseconds per batch).
+const LOG_BATCH_LINES: usize = 2_000;
+/// How long the first line of a batch waits for more before the batch is written.
+const LOG_BATCH_DELAY: Duration = Duration::from_millis(50);
 /// Environment variables never passed to a deploy command (they hold secrets).
 const SECRET_VARIABLES: &[&str] =
     &["FERRY_SERVER_API_KEYS", "FERRY_API_KEY", "OCTOPUS_API_KEY", "OCTOPUS_CLI_API_KEY"];
@@ -39,9 +46,10 @@ pub async fn run(
     outcome
 }
 
+/// Append lines to the task's log, all in one transaction.
 async fn log(state: &AppState, task_id: &str, lines: Vec<(String, String)>) -> ApiResult<()> {
     let id = task_id.to_owned();
-    state.store.call(move |c| Task::append_log(c, &id, &lines)).await
+    state.store.tx(move |tx| Task::append_log(tx, &id, &lines)).await
 }
 
 /// `Hello.Web` -> `HELLO_WEB`.
@@ -133,47 +141,14 @@ async fn run_in(
     };
     let pid = child.id();
     record_process(state, task_id, pid).await;
-    let (sender, mut receiver) = mpsc::channel::<(String, String)>(1024);
+    // Room for two batches, so the command keeps running while one is written.
+    let (sender, receiver) = mpsc::channel::<(String, String)>(2 * LOG_BATCH_LINES);
     let readers = [
         child.stdout.take().map(|out| tokio::spawn(read_lines(out, "Info", sender.clone()))),
         child.stderr.take().map(|err| tokio::spawn(read_lines(err, "Warning", sender.clone()))),
     ];
     drop(sender);
-    // Write log lines in batches while the command runs.
-    let writer_state = state.clone();
-    let writer_id = task_id.to_owned();
-    let writer = tokio::spawn(async move {
-        let mut kept = 0usize;
-        let mut dropped = 0usize;
-        let mut batch = Vec::new();
-        loop {
-            let line = tokio::time::timeout(Duration::from_millis(200), receiver.recv()).await;
-            let done = matches!(line, Ok(None));
-            let idle = line.is_err();
-            if let Ok(Some(line)) = line {
-                if kept < MAX_LOG_LINES {
-                    kept += 1;
-                    batch.push(line);
-                } else {
-                    dropped += 1;
-                }
-            }
-            if (done || idle || batch.len() >= 200) && !batch.is_empty() {
-                let _ = log(&writer_state, &writer_id, std::mem::take(&mut batch)).await;
-            }
-            if done {
-                break;
-            }
-        }
-        if dropped > 0 {
-            let _ = log(
-                &writer_state,
-                &writer_id,
-                vec![("Warning".into(), format!("{dropped} more output lines were not kept"))],
-            )
-            .await;
-        }
-    });
+    let writer = tokio::spawn(write_log(state.clone(), task_id.to_owned(), receiver));
     let outcome = tokio::select! {
         status = child.wait() => match status {
             Ok(status) if status.success() => Outcome::success(),
@@ -199,6 +174,51 @@ async fn run_in(
     let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
     record_process(state, task_id, None).await;
     Ok(outcome)
+}
+
+/// Write the command's output lines to the task log as they come, in batches: each batch is one
+/// transaction (one commit and fsync), holds the store only briefly, and is at most
+/// [`LOG_BATCH_LINES`] lines. The first line of a batch waits at most [`LOG_BATCH_DELAY`] for
+/// company, so a slow trickle does not commit per line and a flood does not wait at all.
+async fn write_log(state: AppState, task_id: String, mut receiver: mpsc::Receiver<(String, String)>) {
+    let mut kept = 0usize;
+    let mut dropped = 0usize;
+    let mut open = true;
+    while open {
+        let Some(first) = receiver.recv().await else { break };
+        let deadline = tokio::time::Instant::now() + LOG_BATCH_DELAY;
+        let mut batch = Vec::new();
+        let mut line = first;
+        loop {
+            if kept < MAX_LOG_LINES {
+                kept += 1;
+                batch.push(line);
+            } else {
+                dropped += 1;
+            }
+            if batch.len() >= LOG_BATCH_LINES {
+                break;
+            }
+            // A line already waiting is taken at once; otherwise wait until the deadline.
+            line = match tokio::time::timeout_at(deadline, receiver.recv()).await {
+                Ok(Some(line)) => line,
+                Ok(None) => {
+                    open = false;
+                    break;
+                }
+                Err(_elapsed) => break,
+            };
+        }
+        if !batch.is_empty()
+            && let Err(err) = log(&state, &task_id, batch).await
+        {
+            tracing::warn!(task = %task_id, error = %err, "could not write deploy command output to the task log");
+        }
+    }
+    if dropped > 0 {
+        let line = format!("{dropped} more output lines were not kept (a task keeps {MAX_LOG_LINES})");
+        let _ = log(&state, &task_id, vec![("Warning".into(), line)]).await;
+    }
 }
 
 /// Remember (or forget) the command's process group for crash recovery.
@@ -253,8 +273,13 @@ async fn read_lines(
             Ok(_) => {
                 let text = String::from_utf8_lossy(&buf);
                 let text = text.trim_end_matches(['\n', '\r']);
-                let text: String = text.chars().take(8192).collect();
-                if sender.send((category.to_owned(), text)).await.is_err() {
+                // Counting characters only when the bytes could exceed the limit keeps a flood of
+                // short lines cheap.
+                let cut = (text.len() > MAX_LINE_CHARS)
+                    .then(|| text.char_indices().nth(MAX_LINE_CHARS).map(|(at, _)| at))
+                    .flatten();
+                let text = cut.map_or(text, |at| &text[..at]);
+                if sender.send((category.to_owned(), text.to_owned())).await.is_err() {
                     return;
                 }
             }
@@ -300,6 +325,20 @@ mod tests {
             assert!(start.as_deref().is_some_and(|s| s.parse::<u64>().is_ok()), "{start:?}");
             assert!(!kill_leftover(me, "0"), "a different start time is another process");
         }
+    }
+
+    #[tokio::test]
+    async fn output_lines_are_cut_at_the_character_limit() {
+        let long = "é".repeat(MAX_LINE_CHARS + 10);
+        let input = format!("{long}\nshort\r\n{}", "x".repeat(MAX_LINE_CHARS));
+        let (sender, mut receiver) = mpsc::channel(8);
+        read_lines(input.as_bytes(), "Info", sender).await;
+        let (category, first) = receiver.recv().await.unwrap();
+        assert_eq!(category, "Info");
+        assert_eq!(first.chars().count(), MAX_LINE_CHARS);
+        assert_eq!(receiver.recv().await.unwrap().1, "short");
+        assert_eq!(receiver.recv().await.unwrap().1.len(), MAX_LINE_CHARS, "exactly the limit stays whole");
+        assert!(receiver.recv().await.is_none());
     }
 
     #[test]

@@ -1,15 +1,18 @@
-//! Server tasks: a bounded pool of workers running deployments. A task goes Queued -> Executing
-//! -> Success | Failed | Canceled | TimedOut. Cancel stops a running deploy command; tasks left
-//! running when the server stopped are failed at the next start.
+//! Server tasks: deployments run by a dispatcher. A task goes Queued -> Executing -> Success |
+//! Failed | Canceled | TimedOut. The store is the queue: a request only commits a Queued task,
+//! and the dispatcher starts Queued tasks in creation order, so a task runs even when the
+//! request that created it was dropped after its commit, or the server restarted in between.
+//! Cancel stops a running deploy command; tasks left Executing when the server stopped are
+//! failed at the next start.
 
 pub mod command;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use rusqlite::params;
-use tokio::sync::Semaphore;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::errors::{ApiResult, ServerError};
@@ -17,16 +20,29 @@ use crate::state::AppState;
 use crate::store::model::{Deployment, Environment, Project, Release, Task};
 use crate::store::now;
 
-/// The worker pool.
+/// How often the dispatcher looks for Queued tasks without being woken: the bound on how late a
+/// task committed by a request that never reached [`TaskRunner::notify_queued`] starts.
+const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The dispatcher and the tasks it started.
 pub struct TaskRunner {
-    permits: Arc<Semaphore>,
+    /// Tasks running at once, at most.
+    workers: usize,
     running: Mutex<HashMap<String, RunningTask>>,
-    /// One deployment at a time per project and environment, in queue order.
-    lanes: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Wakes the dispatcher: a task was queued or finished.
+    wake: Notify,
+    /// Stops the dispatcher (shutdown).
+    stopping: CancellationToken,
 }
 
-/// A task running in this process: how to cancel it and its handle.
-type RunningTask = (CancellationToken, Option<tokio::task::JoinHandle<()>>);
+/// A task started in this process.
+struct RunningTask {
+    /// Cancels it.
+    token: CancellationToken,
+    /// Its project and environment: one task per lane runs at a time.
+    lane: String,
+    handle: Option<tokio::task::JoinHandle<()>>,
+}
 
 /// How a task ended.
 #[derive(Debug, Clone)]
@@ -46,24 +62,31 @@ impl Outcome {
     }
 }
 
+/// Deployments of one project to one environment form a lane: they run one at a time, in the
+/// order they were created.
+fn lane_of(task: &Task) -> String {
+    format!("{}/{}", task.project_id.as_deref().unwrap_or(""), task.environment_id.as_deref().unwrap_or(""))
+}
+
 impl TaskRunner {
-    /// A pool running at most `workers` tasks at once.
+    /// A runner starting at most `workers` tasks at once.
     pub fn new(workers: usize) -> TaskRunner {
         TaskRunner {
-            permits: Arc::new(Semaphore::new(workers)),
+            workers: workers.max(1),
             running: Mutex::new(HashMap::new()),
-            lanes: Mutex::new(HashMap::new()),
+            wake: Notify::new(),
+            stopping: CancellationToken::new(),
         }
     }
 
-    /// Mark tasks a previous run left Executing (or Queued) as Failed.
+    /// Mark tasks a previous run left Executing (or Cancelling) as Failed, stopping deploy
+    /// commands it left running. Queued tasks stay queued: the dispatcher starts them.
     pub fn recover_interrupted(&self, state: &AppState) -> Result<(), ServerError> {
         state.store.blocking(|c| {
             let tx = c.transaction()?;
             for (from, message) in [
                 ("Executing", "The server stopped while this task was running; it was marked failed when the server started again."),
                 ("Cancelling", "The server stopped while this task was being canceled; it was marked failed when the server started again."),
-                ("Queued", "The server stopped before this task started; it was marked failed when the server started again."),
             ] {
                 for task in Task::in_state(&tx, from)? {
                     let leftover: (Option<u32>, Option<String>) =
@@ -87,40 +110,55 @@ impl TaskRunner {
         Ok(())
     }
 
-    /// Start a queued task in the background.
-    pub fn enqueue(&self, state: &AppState, task_id: String) {
-        let token = CancellationToken::new();
-        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-        running.insert(task_id.clone(), (token.clone(), None));
-        let handle = tokio::spawn(run(state.clone(), task_id.clone(), token));
-        if let Some(entry) = running.get_mut(&task_id) {
-            entry.1 = Some(handle);
-        }
+    /// Start the dispatcher; it runs until [`TaskRunner::shutdown`], starting the tasks already
+    /// queued first.
+    pub fn start_dispatcher(&self, state: &AppState) {
+        let state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(err) = dispatch(&state).await {
+                    tracing::error!(error = %err, "could not start queued tasks; trying again shortly");
+                }
+                tokio::select! {
+                    _ = state.tasks.wake.notified() => {}
+                    _ = tokio::time::sleep(POLL_INTERVAL) => {}
+                    _ = state.tasks.stopping.cancelled() => return,
+                }
+            }
+        });
+    }
+
+    /// Tell the dispatcher that tasks were committed as Queued (it would find them at its next
+    /// poll anyway; this starts them now).
+    pub fn notify_queued(&self) {
+        self.wake.notify_one();
     }
 
     /// Ask a task to stop. Returns false when it is not running in this process.
     pub fn cancel(&self, task_id: &str) -> bool {
         let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
         match running.get(task_id) {
-            Some((token, _)) => {
-                token.cancel();
+            Some(task) => {
+                task.token.cancel();
                 true
             }
             None => false,
         }
     }
 
-    fn lane(&self, key: String) -> Arc<tokio::sync::Mutex<()>> {
-        let mut lanes = self.lanes.lock().unwrap_or_else(|p| p.into_inner());
-        Arc::clone(lanes.entry(key).or_default())
-    }
-
     fn finished(&self, task_id: &str) {
         self.running.lock().unwrap_or_else(|p| p.into_inner()).remove(task_id);
+        self.wake.notify_one();
     }
 
-    /// Wait up to `grace` for running tasks, then cancel the rest and wait a little more.
-    pub async fn shutdown(&self, grace: Duration) {
+    /// Start tasks committed before the shutdown began, stop dispatching, wait up to `grace`
+    /// for running tasks, then cancel the rest and wait a little more. Tasks still queued stay
+    /// queued for the next start.
+    pub async fn shutdown(&self, state: &AppState, grace: Duration) {
+        if let Err(err) = dispatch(state).await {
+            tracing::warn!(error = %err, "could not start queued tasks before shutting down");
+        }
+        self.stopping.cancel();
         let deadline = tokio::time::Instant::now() + grace;
         loop {
             let empty = self.running.lock().unwrap_or_else(|p| p.into_inner()).is_empty();
@@ -136,9 +174,9 @@ impl TaskRunner {
             let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
             running
                 .drain()
-                .filter_map(|(_, (token, handle))| {
-                    token.cancel();
-                    handle
+                .filter_map(|(_, task)| {
+                    task.token.cancel();
+                    task.handle
                 })
                 .collect()
         };
@@ -146,6 +184,33 @@ impl TaskRunner {
             let _ = tokio::time::timeout(Duration::from_secs(10), handle).await;
         }
     }
+}
+
+/// Start every Queued task whose turn it is: the oldest of each free lane, oldest first, while
+/// workers are free. Creation order is the table's insertion order, fixed when the request's
+/// transaction committed, so the order cannot depend on which thread runs first.
+async fn dispatch(state: &AppState) -> ApiResult<()> {
+    if state.tasks.stopping.is_cancelled() {
+        return Ok(());
+    }
+    let queued = state.store.call(|c| Task::in_state(c, "Queued")).await?;
+    let runner = &state.tasks;
+    let mut running = runner.running.lock().unwrap_or_else(|p| p.into_inner());
+    let mut busy: HashSet<String> = running.values().map(|task| task.lane.clone()).collect();
+    for task in queued {
+        if running.len() >= runner.workers {
+            break;
+        }
+        let lane = lane_of(&task);
+        // Started and not yet Executing, or behind an older task of its lane.
+        if running.contains_key(&task.id) || !busy.insert(lane.clone()) {
+            continue;
+        }
+        let token = CancellationToken::new();
+        let handle = tokio::spawn(run(state.clone(), task.id.clone(), token.clone()));
+        running.insert(task.id, RunningTask { token, lane, handle: Some(handle) });
+    }
+    Ok(())
 }
 
 /// Everything a deployment task needs.
@@ -163,9 +228,13 @@ pub struct DeployContext {
 }
 
 async fn run(state: AppState, task_id: String, token: CancellationToken) {
-    let outcome = execute(&state, &task_id, &token).await;
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
+    let outcome = match execute(&state, &task_id, &token).await {
+        Ok(Some(outcome)) => outcome,
+        // Canceled (or finished) since the dispatcher saw it queued: nothing to record.
+        Ok(None) => {
+            state.tasks.finished(&task_id);
+            return;
+        }
         Err(err) => Outcome::failed("Failed", format!("The task could not run: {}", err.message)),
     };
     let id = task_id.clone();
@@ -198,34 +267,14 @@ async fn run(state: AppState, task_id: String, token: CancellationToken) {
     state.tasks.finished(&task_id);
     match result {
         Ok((final_state, next)) => {
-            tracing::info!(task = %task_id, state = final_state, "task finished");
-            for task in next {
-                state.tasks.enqueue(&state, task);
-            }
+            tracing::info!(task = %task_id, state = final_state, automatic_deployments = next.len(), "task finished");
         }
         Err(err) => tracing::error!(task = %task_id, error = %err, "could not record the end of a task"),
     }
 }
 
-async fn execute(state: &AppState, task_id: &str, token: &CancellationToken) -> ApiResult<Outcome> {
-    // Deployments of one project to one environment run one after the other (the lane's mutex is
-    // fair, so in queue order); the worker permit is taken only once it is this task's turn.
-    let id = task_id.to_owned();
-    let task = state.store.call(move |c| Task::get(c, &id)).await?;
-    let lane = state.tasks.lane(format!(
-        "{}/{}",
-        task.project_id.as_deref().unwrap_or(""),
-        task.environment_id.as_deref().unwrap_or("")
-    ));
-    let _turn = tokio::select! {
-        turn = lane.lock_owned() => turn,
-        _ = token.cancelled() => return Ok(Outcome::failed("Canceled", "The task was canceled before it started.")),
-    };
-    let permit = tokio::select! {
-        permit = Arc::clone(&state.tasks.permits).acquire_owned() => permit,
-        _ = token.cancelled() => return Ok(Outcome::failed("Canceled", "The task was canceled before it started.")),
-    };
-    let _permit = permit.map_err(|err| crate::errors::ApiError::internal(err.to_string()))?;
+/// Run a task the dispatcher started; `None` when it is no longer Queued.
+async fn execute(state: &AppState, task_id: &str, token: &CancellationToken) -> ApiResult<Option<Outcome>> {
     let id = task_id.to_owned();
     let context = state
         .store
@@ -250,17 +299,17 @@ async fn execute(state: &AppState, task_id: &str, token: &CancellationToken) -> 
         })
         .await?;
     let Some(context) = context else {
-        return Ok(Outcome::failed("Canceled", "The task was no longer queued."));
+        return Ok(None);
     };
     if token.is_cancelled() {
-        return Ok(Outcome::failed("Canceled", "The task was canceled."));
+        return Ok(Some(Outcome::failed("Canceled", "The task was canceled before it started.")));
     }
     match context.project.deploy_command(&context.environment.name) {
         None => {
             let line = "No deploy command is configured for this project and environment; the deployment is recorded.";
             let id = task_id.to_owned();
-            state.store.call(move |c| Task::append_log(c, &id, &[("Info".into(), line.into())])).await?;
-            Ok(Outcome::success())
+            state.store.tx(move |tx| Task::append_log(tx, &id, &[("Info".into(), line.into())])).await?;
+            Ok(Some(Outcome::success()))
         }
         Some(command) => {
             let timeout = context
@@ -269,7 +318,7 @@ async fn execute(state: &AppState, task_id: &str, token: &CancellationToken) -> 
                 .map(Duration::from_secs)
                 .unwrap_or(state.limits.deploy_timeout);
             let command = command.to_owned();
-            command::run(state, &context, &command, timeout, token).await
+            command::run(state, &context, &command, timeout, token).await.map(Some)
         }
     }
 }

@@ -4,6 +4,7 @@
 mod common;
 
 mod discovery;
+mod dispatch;
 mod feed;
 mod go_cli;
 mod hostile;

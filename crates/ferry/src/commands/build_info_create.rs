@@ -30,7 +30,7 @@ pub async fn run(ctx: &Ctx, args: &BuildInfoCreateArgs) -> anyhow::Result<()> {
         info.work_items.len(),
         args.file.display()
     ));
-    let _ = ctx.ci.set_output("build-info-path", &args.file.display().to_string());
+    ctx.set_output("build-info-path", &args.file.display().to_string());
     ctx.print_result(
         &args.file.display().to_string(),
         &serde_json::json!({

@@ -1,5 +1,7 @@
 //! `ferry package create` (alias `ferry pack`).
 
+use std::path::{Path, PathBuf};
+
 use ferry_core::package_id::{PackageFormat, PackageId, package_file_name, parse_package_file_name};
 use ferry_core::packaging::{PackError, PackOutcome, PackRequest, create_package};
 
@@ -9,9 +11,10 @@ use crate::exit::UserError;
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &PackageCreateArgs) -> anyhow::Result<()> {
-    let outcome = create(ctx, &args.id, &args.version, &args.pack).await?;
-    let _ = ctx.ci.set_output("package-path", &outcome.path.display().to_string());
-    let _ = ctx.ci.set_output("package-sha256", &outcome.sha256);
+    let out_folder = args.pack.out_folder.clone().unwrap_or_else(|| PathBuf::from("."));
+    let outcome = create(ctx, &args.id, &args.version, &args.pack, &out_folder, false).await?;
+    ctx.set_output("package-path", &outcome.path.display().to_string());
+    ctx.set_output("package-sha256", &outcome.sha256);
     ctx.print_result(&outcome.path.display().to_string(), &json(&outcome));
     Ok(())
 }
@@ -31,9 +34,17 @@ pub fn format_of(format: cli::PackageFormat) -> PackageFormat {
     }
 }
 
-/// Validate the flags, create the package on a blocking thread and report progress on stderr.
-/// `version` may be `auto`. Shared by `package create` and `ship`.
-pub async fn create(ctx: &Ctx, id: &str, version: &str, pack: &PackOptions) -> anyhow::Result<PackOutcome> {
+/// Validate the flags, create the package in `out_folder` on a blocking thread and report progress
+/// on stderr. `version` may be `auto`; `reuse_identical` keeps an existing file with the same
+/// bytes (see [`PackRequest::reuse_identical`]). Shared by `package create` and `ship`.
+pub async fn create(
+    ctx: &Ctx,
+    id: &str,
+    version: &str,
+    pack: &PackOptions,
+    out_folder: &Path,
+    reuse_identical: bool,
+) -> anyhow::Result<PackOutcome> {
     let id = PackageId::new(id.trim()).map_err(|err| {
         UserError::usage(format!("invalid value `{id}` for --id: {err}"))
             .hint("package ids are letters, digits, `_`, `-` and `.`, e.g. MyCompany.Web")
@@ -65,8 +76,9 @@ pub async fn create(ctx: &Ctx, id: &str, version: &str, pack: &PackOptions) -> a
         base_path: pack.base_path.clone(),
         include: pack.include.clone(),
         exclude: pack.exclude.clone(),
-        out_folder: pack.out_folder.clone(),
+        out_folder: out_folder.to_owned(),
         overwrite: pack.overwrite,
+        reuse_identical,
         compression_level: pack.compression_level,
         authors: pack.authors.clone(),
         title: pack.title.clone(),
@@ -76,11 +88,7 @@ pub async fn create(ctx: &Ctx, id: &str, version: &str, pack: &PackOptions) -> a
         allow_empty: pack.allow_empty,
         ..PackRequest::new(id, version)
     };
-    ctx.info(&format!(
-        "packing {} into {}",
-        pack.base_path.display(),
-        pack.out_folder.join(&file_name).display()
-    ));
+    ctx.info(&format!("packing {} into {}", pack.base_path.display(), out_folder.join(&file_name).display()));
     let started = std::time::Instant::now();
     let result = tokio::task::spawn_blocking(move || create_package(&request)).await?;
     let outcome = result.map_err(|err| pack_error(&file_name, err))?;
@@ -94,6 +102,14 @@ pub async fn create(ctx: &Ctx, id: &str, version: &str, pack: &PackOptions) -> a
         ),
         None => "file modification times kept".to_owned(),
     };
+    if outcome.reused_existing {
+        ctx.info(&format!(
+            "{} exists with the same bytes (sha256 {}): using it",
+            outcome.path.display(),
+            outcome.sha256
+        ));
+        return Ok(outcome);
+    }
     ctx.info(&format!(
         "packed {} files into {} ({}, sha256 {}) in {:.2}s; {stamp}",
         outcome.file_count,

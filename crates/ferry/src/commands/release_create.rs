@@ -1,8 +1,9 @@
 //! `ferry release create`.
 
 use anyhow::Context as _;
-use ferry_octopus::model::Project;
-use ferry_octopus::{Client, CreateRelease, CreatedRelease};
+use ferry_core::version::Version;
+use ferry_octopus::model::{Project, Release};
+use ferry_octopus::{Client, CreateRelease, CreatedDeployment, CreatedRelease};
 
 use crate::cli::{ReleaseCreateArgs, ReleaseIfExists, ReleaseOptions};
 use crate::context::{Ctx, client_error};
@@ -25,7 +26,7 @@ pub async fn run(ctx: &Ctx, args: &ReleaseCreateArgs) -> anyhow::Result<()> {
         ),
         (None, None) => None,
     };
-    let connection = ctx.connect(Some((&args.project, &[]))).await?;
+    let connection = ctx.connect(None).await?;
     let result = async {
         let client = &connection.client;
         let project = client.find_project(&args.project).await.map_err(client_error)?;
@@ -90,7 +91,7 @@ pub(super) async fn create(
     };
     if created.existing {
         ctx.info(&format!(
-            "release {} of {} exists already ({}); using it (--if-exists ignore)",
+            "release {} of {} exists already ({}); using it",
             created.release.version, project.name, created.release.id
         ));
     } else {
@@ -102,16 +103,155 @@ pub(super) async fn create(
             if channel.is_empty() { String::new() } else { format!(", channel {channel}") }
         ));
     }
-    let _ = ctx.ci.set_output("release-id", &created.release.id);
-    let _ = ctx.ci.set_output("release-version", &created.release.version);
+    ctx.set_output("release-id", &created.release.id);
+    ctx.set_output("release-version", &created.release.version);
+    let packages = picked_packages(&created.release, opts);
+    report_packages(ctx, &packages, &channel);
+    let automatic = if created.existing {
+        Vec::new()
+    } else {
+        automatic_deployments(client, project, &created.release).await?
+    };
+    for deployment in &automatic {
+        ctx.info(&format!(
+            "the lifecycle started an automatic deployment of {} {} to {} ({}, {})",
+            project.name,
+            created.release.version,
+            deployment.environment,
+            deployment.deployment_id,
+            deployment.task_id
+        ));
+    }
     let json = serde_json::json!({
         "releaseId": created.release.id,
         "version": created.release.version,
         "project": project.name,
         "channel": channel,
         "existing": created.existing,
+        "packages": packages.iter().map(PickedPackage::json).collect::<Vec<_>>(),
+        "automaticDeployments": automatic.iter().map(|d| serde_json::json!({
+            "environment": d.environment, "deploymentId": d.deployment_id, "taskId": d.task_id,
+        })).collect::<Vec<_>>(),
     });
     Ok((created, json))
+}
+
+/// Who chose a package version of a release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PickedBy {
+    /// `--package STEP|ID:VERSION`.
+    PackageFlag,
+    /// `--package-version`.
+    PackageVersionFlag,
+    /// The server, by Octopus's rule: the newest version the channel's rules allow, else the newest.
+    Channel,
+}
+
+impl PickedBy {
+    fn as_str(self) -> &'static str {
+        match self {
+            PickedBy::PackageFlag => "--package",
+            PickedBy::PackageVersionFlag => "--package-version",
+            PickedBy::Channel => "channel",
+        }
+    }
+}
+
+/// A package version a release uses, and who chose it.
+#[derive(Debug, Clone)]
+struct PickedPackage {
+    package_id: String,
+    step: String,
+    version: String,
+    picked_by: PickedBy,
+    prerelease: bool,
+}
+
+impl PickedPackage {
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "packageId": self.package_id,
+            "step": self.step,
+            "version": self.version,
+            "pickedBy": self.picked_by.as_str(),
+            "prerelease": self.prerelease,
+        })
+    }
+}
+
+/// Whether the `--package` spec names this step or package (`*` names all).
+fn spec_names(spec: &str, names: &[&str]) -> bool {
+    let target = spec.split(':').next().unwrap_or_default();
+    target == "*" || names.iter().any(|name| !name.is_empty() && name.eq_ignore_ascii_case(target))
+}
+
+/// The release's package versions, each with who chose it.
+fn picked_packages(release: &Release, opts: &ReleaseOptions) -> Vec<PickedPackage> {
+    release
+        .selected_packages
+        .iter()
+        .map(|selected| {
+            let step =
+                selected.step_name.clone().or_else(|| selected.action_name.clone()).unwrap_or_default();
+            let package_id = selected.package_id.clone().unwrap_or_else(|| step.clone());
+            let names =
+                [package_id.as_str(), step.as_str(), selected.action_name.as_deref().unwrap_or_default()];
+            let picked_by = if opts.packages.iter().any(|spec| spec_names(spec, &names)) {
+                PickedBy::PackageFlag
+            } else if opts.package_version.is_some() {
+                PickedBy::PackageVersionFlag
+            } else {
+                PickedBy::Channel
+            };
+            let prerelease = selected.version.parse::<Version>().is_ok_and(|v| v.is_prerelease());
+            PickedPackage { package_id, step, version: selected.version.clone(), picked_by, prerelease }
+        })
+        .collect()
+}
+
+/// Say which package versions the release uses; a pre-release the server picked is a warning
+/// that names the rule, so it is never taken silently.
+fn report_packages(ctx: &Ctx, packages: &[PickedPackage], channel: &str) {
+    if packages.is_empty() {
+        return;
+    }
+    let list: Vec<String> = packages
+        .iter()
+        .map(|p| format!("{} {} ({})", p.package_id, p.version, p.picked_by.as_str()))
+        .collect();
+    ctx.info(&format!("package versions: {}", list.join(", ")));
+    for package in packages.iter().filter(|p| p.prerelease && p.picked_by == PickedBy::Channel) {
+        ctx.warn(&format!(
+            "the release uses {} {}, a pre-release: with no version given, a release takes the newest version that channel {channel}'s rules allow, else the newest in the feed (Octopus's rule), and here no stable version qualifies; pin one with --package {}:VERSION, or give the channel a rule with tag `^$` to allow stable versions only",
+            package.package_id, package.version, package.package_id
+        ));
+    }
+}
+
+/// Deployments of `release` that exist right after its creation: the lifecycle's automatic ones.
+async fn automatic_deployments(
+    client: &Client,
+    project: &Project,
+    release: &Release,
+) -> anyhow::Result<Vec<CreatedDeployment>> {
+    let deployments = client.deployments(project, None).await.map_err(client_error)?;
+    let mine: Vec<_> = deployments.into_iter().filter(|d| d.release_id == release.id).collect();
+    if mine.is_empty() {
+        return Ok(Vec::new());
+    }
+    let environments = client.environments().await.map_err(client_error)?;
+    Ok(mine
+        .into_iter()
+        .rev()
+        .map(|d| CreatedDeployment {
+            environment: environments
+                .iter()
+                .find(|e| e.id == d.environment_id)
+                .map_or_else(|| d.environment_id.clone(), |e| e.name.clone()),
+            deployment_id: d.id,
+            task_id: d.task_id,
+        })
+        .collect())
 }
 
 /// Release notes rendered from the build information of the packages the release will use:
@@ -132,15 +272,9 @@ pub(super) async fn auto_notes(
     };
     let mut builds = Vec::new();
     for package in &template.packages {
+        let names = [package.package_id.as_str(), package.step_name.as_str(), package.action_name.as_str()];
         let chosen = opts.packages.iter().find_map(|spec| {
-            let parts: Vec<&str> = spec.split(':').collect();
-            let matches = |name: &str| {
-                name.eq_ignore_ascii_case(&package.package_id)
-                    || name.eq_ignore_ascii_case(&package.step_name)
-                    || name.eq_ignore_ascii_case(&package.action_name)
-                    || name == "*"
-            };
-            (matches(parts[0])).then(|| parts[parts.len() - 1].to_owned())
+            spec_names(spec, &names).then(|| spec.rsplit(':').next().unwrap_or_default().to_owned())
         });
         let version = match chosen.or_else(|| opts.package_version.clone()) {
             Some(version) => Some(version),

@@ -15,11 +15,13 @@ pub async fn run(ctx: &Ctx, args: &ReleaseDeployArgs) -> anyhow::Result<()> {
         let client = &connection.client;
         let project = client.find_project(&args.project).await.map_err(client_error)?;
         let release = find_release(client, &project, &args.version).await?;
-        deploy(ctx, client, &project, &release, &args.environments, &args.deploy).await
+        let results = deploy(ctx, client, &project, &release, &args.environments, &args.deploy).await?;
+        anyhow::Ok((release, results))
     }
     .await;
     connection.close().await;
-    finish(ctx, &result?)
+    let (release, results) = result?;
+    finish(ctx, &release, &results)
 }
 
 /// The release `version` of `project`, or its newest release for `latest`.
@@ -61,7 +63,8 @@ pub(super) async fn find_release(
 }
 
 /// Deploy `release` to `environments`; with `--wait`, wait and stream logs. Returns one result
-/// per deployment (state = the task state when returning).
+/// per deployment (state = the task state when returning). Several environments with `--wait`
+/// are deployed one after the other (see [`in_order`]).
 pub(super) async fn deploy(
     ctx: &Ctx,
     client: &Client,
@@ -70,22 +73,48 @@ pub(super) async fn deploy(
     environments: &[String],
     opts: &DeployOptions,
 ) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
-    let environments = client.find_environments(environments).await.map_err(client_error)?;
-    let request = DeployRequest {
-        project: project.clone(),
-        release: release.clone(),
-        environments,
-        tenants: opts.tenants.clone(),
-        variables: opts.variables.clone(),
-    };
-    let created = client.deploy(&request).await.map_err(client_error)?;
-    for d in &created {
-        ctx.info(&format!(
-            "deploying {} {} to {} ({}, {})",
-            project.name, release.version, d.environment, d.deployment_id, d.task_id
-        ));
+    in_order(environments, opts.wait.wait, async |batch: &[String]| {
+        let environments = client.find_environments(batch).await.map_err(client_error)?;
+        let request = DeployRequest {
+            project: project.clone(),
+            release: release.clone(),
+            environments,
+            tenants: opts.tenants.clone(),
+            variables: opts.variables.clone(),
+        };
+        let created = client.deploy(&request).await.map_err(client_error)?;
+        for d in &created {
+            ctx.info(&format!(
+                "deploying {} {} to {} ({}, {})",
+                project.name, release.version, d.environment, d.deployment_id, d.task_id
+            ));
+        }
+        follow(ctx, client, created, opts).await
+    })
+    .await
+}
+
+/// Deploy to `targets` with `deploy_batch`: all at once without `--wait`; with `--wait`, one
+/// environment after the other in the order given, so a lifecycle that wants Development before
+/// Test is satisfied, stopping at the first that does not succeed.
+pub(super) async fn in_order(
+    targets: &[String],
+    wait: bool,
+    mut deploy_batch: impl AsyncFnMut(&[String]) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>>,
+) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
+    if !wait || targets.len() <= 1 {
+        return deploy_batch(targets).await;
     }
-    follow(ctx, client, created, opts).await
+    let mut results = Vec::new();
+    for target in targets {
+        let mut batch = deploy_batch(std::slice::from_ref(target)).await?;
+        let stop = batch.iter().any(|(_, waited)| waited.state != "Success");
+        results.append(&mut batch);
+        if stop {
+            break;
+        }
+    }
+    Ok(results)
 }
 
 /// Wait for (with `--wait`) or look once at the deployments' tasks.
@@ -116,32 +145,29 @@ pub(super) async fn follow(
         let mut states = Vec::new();
         for (label, id) in &tasks {
             let task = client.task(id).await.map_err(client_error)?;
-            states.push(Waited {
-                label: label.clone(),
-                task_id: id.clone(),
-                state: task.state.clone(),
-                error: task.error_message.clone().filter(|e| !e.is_empty()),
-                duration: task.duration.clone(),
-                description: task.description.clone(),
-                log_tail: Vec::new(),
-            });
+            states.push(Waited::looked_at(label, id, &task));
         }
         states
     };
     Ok(created.into_iter().zip(waited).collect())
 }
 
-/// `{deployments: [{environment, deploymentId, taskId, state}]}`.
-pub(super) fn deployments_json(results: &[(CreatedDeployment, Waited)]) -> serde_json::Value {
+/// `[{environment, releaseVersion, deploymentId, taskId, state, waitTimedOut}]`.
+pub(super) fn deployments_json(
+    release: &Release,
+    results: &[(CreatedDeployment, Waited)],
+) -> serde_json::Value {
     serde_json::Value::Array(
         results
             .iter()
             .map(|(d, w)| {
                 serde_json::json!({
                     "environment": d.environment,
+                    "releaseVersion": release.version,
                     "deploymentId": d.deployment_id,
                     "taskId": d.task_id,
                     "state": w.state,
+                    "waitTimedOut": w.wait_timed_out,
                 })
             })
             .collect(),
@@ -150,27 +176,45 @@ pub(super) fn deployments_json(results: &[(CreatedDeployment, Waited)]) -> serde
 
 /// CI outputs for deployments.
 pub(super) fn set_outputs(ctx: &Ctx, results: &[(CreatedDeployment, Waited)]) {
-    let _ = ctx.ci.set_output("deployment-ids", &join(results.iter().map(|(d, _)| d.deployment_id.as_str())));
-    let _ = ctx.ci.set_output("task-ids", &join(results.iter().map(|(d, _)| d.task_id.as_str())));
-    let _ = ctx.ci.set_output("environments", &join(results.iter().map(|(d, _)| d.environment.as_str())));
+    ctx.set_output("deployment-ids", &join(results.iter().map(|(d, _)| d.deployment_id.as_str())));
+    ctx.set_output("task-ids", &join(results.iter().map(|(d, _)| d.task_id.as_str())));
+    ctx.set_output("environments", &join(results.iter().map(|(d, _)| d.environment.as_str())));
 }
 
-/// Print the result (table or JSON), write CI outputs and summary, exit 3 on an unsuccessful task.
-pub(super) fn finish(ctx: &Ctx, results: &[(CreatedDeployment, Waited)]) -> anyhow::Result<()> {
+/// The state column of a result: the task's state, marked when Ferry stopped waiting for it.
+pub(super) fn state_cell(waited: &Waited) -> String {
+    if waited.wait_timed_out { format!("{} (stopped waiting)", waited.state) } else { waited.state.clone() }
+}
+
+/// Print the deployments of `release` (table or `{release: {releaseId, version}, deployments}`),
+/// write CI outputs and summary, exit 3 on an unsuccessful task or one Ferry stopped waiting for.
+pub(super) fn finish(
+    ctx: &Ctx,
+    release: &Release,
+    results: &[(CreatedDeployment, Waited)],
+) -> anyhow::Result<()> {
     set_outputs(ctx, results);
-    let headers = ["Environment", "State", "Deployment", "Task"];
+    let headers = ["Environment", "Release", "State", "Deployment", "Task"];
     let rows: Vec<Vec<String>> = results
         .iter()
         .map(|(d, w)| {
-            vec![d.environment.clone(), w.state.clone(), d.deployment_id.clone(), d.task_id.clone()]
+            vec![
+                d.environment.clone(),
+                release.version.clone(),
+                state_cell(w),
+                d.deployment_id.clone(),
+                d.task_id.clone(),
+            ]
         })
         .collect();
-    let _ = ctx.ci.summary(&format!("### Ferry deployments\n\n{}", markdown_table(&headers, &rows)));
-    ctx.print_result(&table(&headers, &rows), &serde_json::json!({"deployments": deployments_json(results)}));
+    ctx.summary(&format!("### Ferry deployments\n\n{}", markdown_table(&headers, &rows)));
+    ctx.print_result(
+        &table(&headers, &rows),
+        &serde_json::json!({
+            "release": {"releaseId": release.id, "version": release.version},
+            "deployments": deployments_json(release, results),
+        }),
+    );
     let waited: Vec<Waited> = results.iter().map(|(_, w)| w.clone()).collect();
-    let finished_badly: Vec<Waited> = waited
-        .into_iter()
-        .filter(|w| matches!(w.state.as_str(), "Failed" | "Canceled" | "TimedOut"))
-        .collect();
-    super::task_wait::fail_if_unsuccessful(&finished_badly)
+    super::task_wait::fail_if_unsuccessful(&waited)
 }

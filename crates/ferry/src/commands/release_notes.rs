@@ -38,7 +38,7 @@ pub async fn run(ctx: &Ctx, args: &ReleaseNotesArgs) -> anyhow::Result<()> {
         None => None,
     };
     let notes = render(&builds, None, template.as_deref());
-    let _ = ctx.ci.set_output("release-notes", &notes);
+    ctx.set_output("release-notes", &notes);
     if let Some(file) = &args.file {
         std::fs::write(file, &notes)
             .with_context(|| format!("writing release notes to {}", file.display()))?;

@@ -23,11 +23,15 @@ pub async fn run(ctx: &Ctx, args: &ReleasePromoteArgs) -> anyhow::Result<()> {
             from.name,
             args.environments.join(", ")
         ));
-        super::release_deploy::deploy(ctx, client, &project, &release, &args.environments, &args.deploy).await
+        let results =
+            super::release_deploy::deploy(ctx, client, &project, &release, &args.environments, &args.deploy)
+                .await?;
+        anyhow::Ok((release, results))
     }
     .await;
     connection.close().await;
-    super::release_deploy::finish(ctx, &result?)
+    let (release, results) = result?;
+    super::release_deploy::finish(ctx, &release, &results)
 }
 
 /// Successful deployments of `project` to `environment`, newest first, with their releases.

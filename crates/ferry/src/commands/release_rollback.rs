@@ -44,7 +44,7 @@ pub async fn run(ctx: &Ctx, args: &ReleaseRollbackArgs) -> anyhow::Result<()> {
             "rolling {} in {} back from {} to {}",
             project.name, environment.name, current.version, release.version
         ));
-        super::release_deploy::deploy(
+        let results = super::release_deploy::deploy(
             ctx,
             client,
             &project,
@@ -52,9 +52,11 @@ pub async fn run(ctx: &Ctx, args: &ReleaseRollbackArgs) -> anyhow::Result<()> {
             std::slice::from_ref(&environment.name),
             &args.deploy,
         )
-        .await
+        .await?;
+        anyhow::Ok((release, results))
     }
     .await;
     connection.close().await;
-    super::release_deploy::finish(ctx, &result?)
+    let (release, results) = result?;
+    super::release_deploy::finish(ctx, &release, &results)
 }

@@ -5,44 +5,43 @@
 use std::collections::HashMap;
 
 use ferry_core::packaging::PackOutcome;
-use ferry_octopus::model::{Project, Release};
+use ferry_octopus::model::{ProgressionPhase, Project, Release};
 use ferry_octopus::{Client, CreatedDeployment};
 
 use super::task_wait::{Waited, markdown_table, table};
 use crate::cli::{IfExists, ReleaseIfExists, ReleaseOptions, ShipArgs};
-use crate::context::{Ctx, client_error};
+use crate::context::{Ctx, FirstUseProject, client_error};
 use crate::exit::UserError;
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     let version = super::version::resolve(ctx, &args.version)?;
-    // 1. Package. Packages are reproducible, so with --if-exists ignore|overwrite a re-run
-    // rebuilds the same bytes over the old file.
+    // 1. Package, into --out-folder when given, else into a temporary folder removed when this
+    // function returns (after the push): the package is an intermediate here, and neither the work
+    // tree nor the embedded server's data folder is the place for it. Packages are reproducible, so
+    // a file left by an earlier run with the same bytes is used as it is.
     let mut pack = args.pack.clone();
-    pack.overwrite = pack.overwrite || args.if_exists != IfExists::Fail;
-    if pack.out_folder == std::path::Path::new(".") {
-        // The package is an intermediate here: keep it with Ferry's data, not in the work tree.
-        pack.out_folder = ctx.data_dir().join("packages");
-        std::fs::create_dir_all(&pack.out_folder).map_err(|err| {
-            UserError::failure(format!("could not create {}: {err}", pack.out_folder.display()))
-                .hint("pass --out-folder DIR for where the package goes")
-        })?;
-    }
-    let package = super::package_create::create(ctx, &args.id, &version.to_string(), &pack).await.map_err(|mut err| {
-        if let Some(user) = err.downcast_mut::<UserError>()
-            && user.message.contains("exists")
-        {
-            user.hints.push(
-                "this version was shipped before: pass --if-exists ignore to re-run the step idempotently (the package is rebuilt identically), or give a new --version".into(),
-            );
+    pack.overwrite = pack.overwrite || args.if_exists == IfExists::Overwrite;
+    let (out_folder, temporary) = match &pack.out_folder {
+        Some(dir) => (dir.clone(), None),
+        None => {
+            let temporary = tempfile::Builder::new().prefix("ferry-ship-").tempdir().map_err(|err| {
+                UserError::failure(format!("could not create a temporary folder for the package: {err}"))
+                    .hint("set TMPDIR to a writable folder, or pass --out-folder DIR for where the package goes")
+            })?;
+            (temporary.path().to_owned(), Some(temporary))
         }
-        err
-    })?;
-    let _ = ctx.ci.set_output("package-path", &package.path.display().to_string());
-    let _ = ctx.ci.set_output("package-sha256", &package.sha256);
+    };
+    let package =
+        super::package_create::create(ctx, &args.id, &version.to_string(), &pack, &out_folder, true).await?;
+    if temporary.is_none() {
+        ctx.set_output("package-path", &package.path.display().to_string());
+    }
+    ctx.set_output("package-sha256", &package.sha256);
 
     let package_ids = vec![package.package_id.to_string()];
-    let connection = ctx.connect(Some((&args.project, &package_ids))).await?;
+    let first_use = FirstUseProject { name: &args.project, package_ids: &package_ids };
+    let connection = ctx.connect(Some(first_use)).await?;
     let result = publish(ctx, &connection.client, args, &package, &version.to_string(), &package_ids).await;
     let links = (connection.client.server_url().to_owned(), connection.client.space_id().map(str::to_owned));
     connection.close().await;
@@ -67,12 +66,16 @@ async fn publish(
     package_ids: &[String],
 ) -> anyhow::Result<Shipped> {
     let project = client.find_project(&args.project).await.map_err(client_error)?;
-    // 2. Push.
+    // 2. Before anything is written: can this run reach every --to environment?
+    check_lifecycle(client, &project, version, args).await?;
+    // 3. Push.
     let pushed =
         super::package_push::push_all(ctx, client, std::slice::from_ref(&package.path), args.if_exists)
             .await?;
     let push_status = pushed.first().map(|p| p.status.as_str().to_owned()).unwrap_or_default();
-    // 3. Build information (commit range from the previous build on the server).
+    // --if-exists overwrite replaced the bytes of a package version that releases may already use.
+    let replaced = pushed.first().is_some_and(|p| p.status == ferry_octopus::PushStatus::Overwritten);
+    // 4. Build information (commit range from the previous build on the server).
     let parsed_version = version.parse().map_err(|err| UserError::usage(format!("{err}")))?;
     let info =
         super::build_info_push::collect_with_server(ctx, client, &args.collect, package_ids, &parsed_version)
@@ -80,7 +83,7 @@ async fn publish(
     let stored =
         super::build_info_push::push(ctx, client, package_ids, &parsed_version, &info, args.if_exists)
             .await?;
-    // 4. Release with notes from the build information.
+    // 5. Release with notes from the build information.
     let notes = ferry_core::release_notes::render(std::slice::from_ref(&info), Some(version), None);
     let options = ReleaseOptions {
         channel: args.channel.clone(),
@@ -100,15 +103,28 @@ async fn publish(
     let (created, release_json) =
         super::release_create::create(ctx, client, &project, Some(version.to_owned()), &options, Some(notes))
             .await?;
-    // 5. Deploy: to --to, else where the lifecycle deploys automatically (the server may have
+    // 6. Deploy: to --to, else where the lifecycle deploys automatically (the server may have
     // started those already when the release was created).
     let targets = if args.environments.is_empty() {
         automatic_targets(client, &created.release).await?
     } else {
         args.environments.clone()
     };
+    // An existing release whose package bytes were just replaced: its earlier deployments ran the
+    // old bytes, so they are not adopted; the targets get new deployments of the changed content.
+    let earlier = match (created.existing, replaced) {
+        (false, _) => EarlierDeployments::Automatic,
+        (true, false) => EarlierDeployments::FromAnEarlierRun,
+        (true, true) => EarlierDeployments::OfReplacedBytes,
+    };
+    if earlier == EarlierDeployments::OfReplacedBytes {
+        ctx.info(&format!(
+            "--if-exists overwrite replaced the bytes of {} {version}, which release {} already uses: deploying it again so no environment keeps running the old bytes",
+            package.package_id, created.release.version
+        ));
+    }
     let deployments =
-        deploy_targets(ctx, client, &project, &created.release, created.existing, &targets, args).await?;
+        deploy_targets(ctx, client, &project, &created.release, earlier, &targets, args).await?;
     Ok(Shipped {
         push_status,
         build_info: super::build_info_push::result_json(&stored),
@@ -116,6 +132,113 @@ async fn publish(
         release_json,
         deployments,
     })
+}
+
+/// Refuse, before pushing anything, `--to` environments a new release cannot reach in this run:
+/// the lifecycle wants the non-optional phases before them to succeed first, and this run only
+/// deploys them first when they come earlier in `--to` with `--wait`. (An existing release has its
+/// own progression; the server decides for it.)
+async fn check_lifecycle(
+    client: &Client,
+    project: &Project,
+    version: &str,
+    args: &ShipArgs,
+) -> anyhow::Result<()> {
+    if args.environments.is_empty()
+        || client.find_release(project, version).await.map_err(client_error)?.is_some()
+    {
+        return Ok(());
+    }
+    let targets = client.find_environments(&args.environments).await.map_err(client_error)?;
+    let channel = match &args.channel {
+        Some(name) => Some(client.find_channel(project, name).await.map_err(client_error)?),
+        None => client.channels(project).await.map_err(client_error)?.into_iter().find(|c| c.is_default),
+    };
+    let Some(lifecycle_id) = channel.and_then(|c| c.lifecycle_id).or_else(|| project.lifecycle_id.clone())
+    else {
+        return Ok(());
+    };
+    let lifecycle = client.lifecycle(&lifecycle_id).await.map_err(client_error)?;
+    let target_ids: Vec<String> = targets.iter().map(|e| e.id.clone()).collect();
+    let Some(blocked) = first_unreachable(&lifecycle.phases, &target_ids, args.deploy.wait.wait) else {
+        return Ok(());
+    };
+    let all = client.environments().await.map_err(client_error)?;
+    let name = |id: &str| all.iter().find(|e| e.id == id).map_or_else(|| id.to_owned(), |e| e.name.clone());
+    let target = name(&target_ids[blocked.target]);
+    if blocked.first.is_empty() {
+        return Err(UserError::failure(format!(
+            "{target} is not in lifecycle {} of {}: no release of it can be deployed there; nothing was pushed",
+            lifecycle.name, project.name
+        ))
+        .hint("name an environment of the lifecycle with --to, or add the environment to a phase of the lifecycle")
+        .into());
+    }
+    let first: Vec<String> = blocked.first.iter().map(|id| name(id)).collect();
+    let flags: Vec<String> = first.iter().chain([&target]).map(|env| format!("--to {env}")).collect();
+    Err(UserError::failure(format!(
+        "a new release of {} cannot be deployed to {target} by this run: lifecycle {} says it must first succeed in {}; nothing was pushed",
+        project.name,
+        lifecycle.name,
+        first.join(", ")
+    ))
+    .hint(format!(
+        "deploy through the phases in order in one run: {} --wait (ship follows a deployment the lifecycle starts by itself instead of deploying twice)",
+        flags.join(" ")
+    ))
+    .into())
+}
+
+/// A `--to` target the lifecycle does not let a new release reach in one run.
+#[derive(Debug, PartialEq, Eq)]
+struct Unreachable {
+    /// Index of the target in the `--to` order.
+    target: usize,
+    /// Environment ids that must succeed before it.
+    first: Vec<String>,
+}
+
+/// The first of `targets` (environment ids, in `--to` order) that a new release cannot reach:
+/// every environment of each non-optional phase before the target's first phase must have
+/// succeeded, and in one run only the targets deployed before it (`in_order`, i.e. `--wait`) have.
+/// An environment in no phase is unreachable (with nothing to deploy first), unless the lifecycle
+/// has no phases at all: then, as in Octopus, every environment is open.
+fn first_unreachable(phases: &[ProgressionPhase], targets: &[String], in_order: bool) -> Option<Unreachable> {
+    if phases.is_empty() {
+        return None;
+    }
+    let environments = |phase: &ProgressionPhase| -> Vec<String> {
+        phase.automatic_deployment_targets.iter().chain(&phase.optional_deployment_targets).cloned().collect()
+    };
+    for (index, target) in targets.iter().enumerate() {
+        let Some(position) = phases.iter().position(|p| environments(p).contains(target)) else {
+            return Some(Unreachable { target: index, first: Vec::new() });
+        };
+        let done = if in_order { &targets[..index] } else { &[][..] };
+        let first: Vec<String> = phases[..position]
+            .iter()
+            .filter(|p| !p.is_optional_phase)
+            .flat_map(environments)
+            .filter(|env| !done.contains(env))
+            .collect();
+        if !first.is_empty() {
+            return Some(Unreachable { target: index, first });
+        }
+    }
+    None
+}
+
+/// What the deployments the release already has mean for this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EarlierDeployments {
+    /// The release was created by this run: they are the lifecycle's automatic deployments,
+    /// followed rather than repeated.
+    Automatic,
+    /// The release exists from an earlier run: those that did not fail are followed, not repeated.
+    FromAnEarlierRun,
+    /// The release exists, but this run replaced its package's bytes (`--if-exists overwrite`):
+    /// they ran the old bytes, so the targets are deployed again.
+    OfReplacedBytes,
 }
 
 /// Names of the environments of the lifecycle's automatic phases this release has entered.
@@ -149,7 +272,7 @@ async fn deploy_targets(
     client: &Client,
     project: &Project,
     release: &Release,
-    existing_release: bool,
+    earlier: EarlierDeployments,
     targets: &[String],
     args: &ShipArgs,
 ) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
@@ -157,23 +280,10 @@ async fn deploy_targets(
         ctx.info("the lifecycle has no automatic phase and no --to was given: nothing to deploy");
         return Ok(Vec::new());
     }
-    if !args.deploy.wait.wait || targets.len() == 1 {
-        return deploy_batch(ctx, client, project, release, existing_release, targets, args).await;
-    }
-    // Several environments with --wait: one after the other, in the order given, so a lifecycle
-    // that needs Development before Test is satisfied; stop at the first that does not succeed.
-    let mut results = Vec::new();
-    for target in targets {
-        let mut batch =
-            deploy_batch(ctx, client, project, release, existing_release, std::slice::from_ref(target), args)
-                .await?;
-        let failed = batch.iter().any(|(_, waited)| waited.state != "Success");
-        results.append(&mut batch);
-        if failed {
-            break;
-        }
-    }
-    Ok(results)
+    super::release_deploy::in_order(targets, args.deploy.wait.wait, async |batch: &[String]| {
+        deploy_batch(ctx, client, project, release, earlier, batch, args).await
+    })
+    .await
 }
 
 /// Deploy to `targets` at once (following deployments that exist already), then follow them.
@@ -182,7 +292,7 @@ async fn deploy_batch(
     client: &Client,
     project: &Project,
     release: &Release,
-    existing_release: bool,
+    earlier: EarlierDeployments,
     targets: &[String],
     args: &ShipArgs,
 ) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
@@ -197,16 +307,16 @@ async fn deploy_batch(
     let mut to_deploy = Vec::new();
     for environment in &environments {
         let reusable = match latest.get(&environment.id) {
-            Some(deployment) => {
+            Some(deployment) if earlier != EarlierDeployments::OfReplacedBytes => {
                 let task = client.task(&deployment.task_id).await.map_err(client_error)?;
                 (!matches!(task.state.as_str(), "Failed" | "Canceled" | "TimedOut"))
                     .then_some((deployment, task))
             }
-            None => None,
+            _ => None,
         };
         match reusable {
             Some((deployment, task)) => {
-                if existing_release {
+                if earlier == EarlierDeployments::FromAnEarlierRun {
                     ctx.info(&format!(
                         "{} {} is already deployed to {} ({}, {}: {}); not deploying it again",
                         project.name,
@@ -216,12 +326,9 @@ async fn deploy_batch(
                         deployment.task_id,
                         task.state
                     ));
-                } else {
-                    ctx.info(&format!(
-                        "the lifecycle deploys {} {} to {} automatically ({}, {})",
-                        project.name, release.version, environment.name, deployment.id, deployment.task_id
-                    ));
                 }
+                // (An automatic deployment of a release created by this run was announced by
+                // release creation already.)
                 adopted.push(CreatedDeployment {
                     environment: environment.name.clone(),
                     deployment_id: deployment.id.clone(),
@@ -271,7 +378,18 @@ fn report(
         vec![
             "Package".into(),
             format!("{} {}", package.package_id, package.version),
-            format!("{} ({} bytes, {})", package.path.display(), package.size_bytes, shipped.push_status),
+            match &args.pack.out_folder {
+                Some(_) => format!(
+                    "{} ({} bytes, {})",
+                    package.path.display(),
+                    package.size_bytes,
+                    shipped.push_status
+                ),
+                None => format!(
+                    "{} bytes, {} (no --out-folder: not kept)",
+                    package.size_bytes, shipped.push_status
+                ),
+            },
         ],
         vec!["SHA-256".into(), String::new(), package.sha256.clone()],
         vec![
@@ -288,7 +406,7 @@ fn report(
     for (deployment, waited) in &shipped.deployments {
         rows.push(vec![
             deployment.environment.clone(),
-            waited.state.clone(),
+            super::release_deploy::state_cell(waited),
             format!("{}  {}", deployment.task_id, web(&format!("tasks/{}", deployment.task_id))),
         ]);
     }
@@ -296,7 +414,7 @@ fn report(
         rows.push(vec!["Deploy".into(), "none".into(), "no --to and no automatic phase".into()]);
     }
     super::release_deploy::set_outputs(ctx, &shipped.deployments);
-    let _ = ctx.ci.summary(&format!(
+    ctx.summary(&format!(
         "### Ferry ship: {} {}\n\n{}",
         args.project,
         shipped.release.version,
@@ -306,13 +424,52 @@ fn report(
         "package": super::package_create::json(package),
         "buildInformation": shipped.build_info,
         "release": shipped.release_json,
-        "deployments": super::release_deploy::deployments_json(&shipped.deployments),
+        "deployments": super::release_deploy::deployments_json(&shipped.release, &shipped.deployments),
     });
     ctx.print_result(&table(&["What", "Result", "Details"], &rows), &json);
     let waited: Vec<Waited> = shipped.deployments.iter().map(|(_, w)| w.clone()).collect();
-    let bad: Vec<Waited> = waited
-        .into_iter()
-        .filter(|w| matches!(w.state.as_str(), "Failed" | "Canceled" | "TimedOut"))
-        .collect();
-    super::task_wait::fail_if_unsuccessful(&bad)
+    super::task_wait::fail_if_unsuccessful(&waited)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phase(automatic: &[&str], optional: &[&str], is_optional_phase: bool) -> ProgressionPhase {
+        ProgressionPhase {
+            automatic_deployment_targets: automatic.iter().map(|s| (*s).to_owned()).collect(),
+            optional_deployment_targets: optional.iter().map(|s| (*s).to_owned()).collect(),
+            is_optional_phase,
+            ..ProgressionPhase::default()
+        }
+    }
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_new_release_reaches_later_phases_only_through_the_earlier_targets_of_the_same_run() {
+        let phases =
+            [phase(&["Dev"], &[], false), phase(&[], &["Test"], false), phase(&[], &["Prod"], false)];
+        let check = |targets: &[&str], wait: bool| first_unreachable(&phases, &ids(targets), wait);
+        assert_eq!(check(&["Dev"], false), None);
+        assert_eq!(check(&["Prod"], true), Some(Unreachable { target: 0, first: ids(&["Dev", "Test"]) }));
+        assert_eq!(check(&["Dev", "Test", "Prod"], true), None);
+        assert_eq!(check(&["Dev", "Prod"], true), Some(Unreachable { target: 1, first: ids(&["Test"]) }));
+        // Without --wait the targets are deployed at once: Dev has not succeeded when Test starts.
+        assert_eq!(check(&["Dev", "Test"], false), Some(Unreachable { target: 1, first: ids(&["Dev"]) }));
+        assert_eq!(check(&["Elsewhere"], true), Some(Unreachable { target: 0, first: Vec::new() }));
+    }
+
+    #[test]
+    fn a_lifecycle_without_phases_opens_every_environment() {
+        assert_eq!(first_unreachable(&[], &ids(&["Prod"]), false), None);
+    }
+
+    #[test]
+    fn optional_phases_do_not_block() {
+        let phases = [phase(&["Dev"], &[], true), phase(&[], &["Test"], false)];
+        assert_eq!(first_unreachable(&phases, &ids(&["Test"]), false), None);
+    }
 }

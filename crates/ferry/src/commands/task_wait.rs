@@ -16,8 +16,10 @@ pub(super) struct Waited {
     pub label: String,
     /// `ServerTasks-N`.
     pub task_id: String,
-    /// Final (or last seen) state.
+    /// The task's own state: final, or the last seen when Ferry stopped waiting (`Executing`).
     pub state: String,
+    /// Ferry stopped waiting (`--timeout`) before the task finished; it carries on on the server.
+    pub wait_timed_out: bool,
     /// Why it failed.
     pub error: Option<String>,
     /// Human duration.
@@ -26,6 +28,34 @@ pub(super) struct Waited {
     pub description: String,
     /// The last lines of its log (kept for failures).
     pub log_tail: Vec<String>,
+}
+
+impl Waited {
+    /// A task that was looked at without waiting: `state` is whatever it was then.
+    pub fn looked_at(label: &str, task_id: &str, task: &ferry_octopus::model::Task) -> Waited {
+        Waited {
+            label: label.to_owned(),
+            task_id: task_id.to_owned(),
+            state: task.state.clone(),
+            wait_timed_out: false,
+            error: task.error_message.clone().filter(|e| !e.is_empty()),
+            duration: task.duration.clone(),
+            description: task.description.clone(),
+            log_tail: Vec::new(),
+        }
+    }
+
+    /// Whether this counts against the command (exit 3): the task finished without success, or
+    /// Ferry gave up waiting for it. A task left running without `--wait` does not count.
+    pub fn unsuccessful(&self) -> bool {
+        self.wait_timed_out || matches!(self.state.as_str(), "Failed" | "Canceled" | "TimedOut")
+    }
+}
+
+/// The command that picks up the wait for the tasks Ferry stopped waiting for.
+pub(super) fn resume_command(results: &[Waited]) -> Option<String> {
+    let ids: Vec<&str> = results.iter().filter(|r| r.wait_timed_out).map(|r| r.task_id.as_str()).collect();
+    (!ids.is_empty()).then(|| format!("ferry task wait {}", ids.join(" ")))
 }
 
 /// How to wait.
@@ -62,11 +92,11 @@ pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
     let json: Vec<serde_json::Value> = results
         .iter()
         .map(|r| {
-            serde_json::json!({"taskId": r.task_id, "state": r.state, "description": r.description,
-                "duration": r.duration, "errorMessage": r.error})
+            serde_json::json!({"taskId": r.task_id, "state": r.state, "waitTimedOut": r.wait_timed_out,
+                "description": r.description, "duration": r.duration, "errorMessage": r.error})
         })
         .collect();
-    let _ = ctx.ci.set_output("task-ids", &join(results.iter().map(|r| r.task_id.as_str())));
+    ctx.set_output("task-ids", &join(results.iter().map(|r| r.task_id.as_str())));
     ctx.print_result(
         &table(&["Task", "State", "Duration", "Description"], &rows),
         &serde_json::json!({"tasks": json}),
@@ -74,9 +104,9 @@ pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
     fail_if_unsuccessful(&results)
 }
 
-/// Exit 3 when any task did not succeed.
+/// Exit 3 when any task finished unsuccessfully or was still running when Ferry stopped waiting.
 pub(super) fn fail_if_unsuccessful(results: &[Waited]) -> anyhow::Result<()> {
-    let failed: Vec<&Waited> = results.iter().filter(|r| r.state != "Success").collect();
+    let failed: Vec<&Waited> = results.iter().filter(|r| r.unsuccessful()).collect();
     if failed.is_empty() {
         return Ok(());
     }
@@ -84,6 +114,9 @@ pub(super) fn fail_if_unsuccessful(results: &[Waited]) -> anyhow::Result<()> {
         .iter()
         .map(|r| {
             let mut text = format!("{} ({}): {}", r.label, r.task_id, r.state);
+            if r.wait_timed_out {
+                text.push_str(" when Ferry stopped waiting");
+            }
             if let Some(error) = r.error.as_ref().filter(|e| !e.is_empty()) {
                 text.push_str(&format!(" - {error}"));
             }
@@ -106,33 +139,98 @@ pub(super) fn fail_if_unsuccessful(results: &[Waited]) -> anyhow::Result<()> {
             ));
         }
     }
-    if results.iter().any(|r| r.state == "TimedOut" || r.state == "Executing" || r.state == "Queued") {
-        err = err.hint("raise --timeout to wait longer; ferry task wait ID... picks a wait up again");
+    if let Some(command) = resume_command(results) {
+        err = err.hint(format!("they keep running on the server; follow them with: {command} (raise --timeout to wait longer next time)"));
     }
     Err(err.into())
 }
 
 /// Poll `tasks` ((label, task id)) until all finish or `timeout` passes, streaming new log lines
-/// on stderr as `[label] line`.
+/// on stderr as `[label] line`. SIGINT or SIGTERM stops the wait (exit 130) with the tasks that
+/// carry on and how to follow them; the command then closes its connection as usual, so the
+/// embedded server lets them finish before the process exits.
 pub(super) async fn wait(
     ctx: &Ctx,
     client: &Client,
     tasks: &[(String, String)],
     settings: WaitSettings,
 ) -> anyhow::Result<Vec<Waited>> {
-    let started = Instant::now();
     let mut results: Vec<Waited> = tasks
         .iter()
         .map(|(label, id)| Waited {
             label: label.clone(),
             task_id: id.clone(),
             state: "Queued".into(),
+            wait_timed_out: false,
             error: None,
             duration: None,
             description: String::new(),
             log_tail: Vec::new(),
         })
         .collect();
+    let finished = tokio::select! {
+        polled = poll_until_done(ctx, client, tasks, settings, &mut results) => Some(polled),
+        () = interrupt_signal() => None,
+    };
+    match finished {
+        Some(polled) => polled.map(|()| results),
+        None => Err(interrupted(ctx, &results).into()),
+    }
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM (a CI system canceling the job).
+async fn interrupt_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The error of a wait stopped by a signal: which tasks continue, and how to follow them.
+fn interrupted(ctx: &Ctx, results: &[Waited]) -> UserError {
+    let running: Vec<&Waited> = results
+        .iter()
+        .filter(|r| !matches!(r.state.as_str(), "Success" | "Failed" | "Canceled" | "TimedOut"))
+        .collect();
+    let listed: Vec<String> =
+        running.iter().map(|r| format!("{} ({}, {})", r.task_id, r.label, r.state)).collect();
+    let mut err = UserError::interrupted(if running.is_empty() {
+        "interrupted while waiting; every task had finished".to_owned()
+    } else {
+        format!("interrupted: stopped waiting for {}; the tasks continue", listed.join(", "))
+    });
+    if !running.is_empty() {
+        let ids: Vec<&str> = running.iter().map(|r| r.task_id.as_str()).collect();
+        err = if ctx.uses_embedded_server() {
+            err.hint(format!(
+                "they run inside this process on the embedded server, which lets them finish before Ferry exits; see how they ended with: ferry task wait {}",
+                ids.join(" ")
+            ))
+        } else {
+            err.hint(format!("follow them with: ferry task wait {}", ids.join(" ")))
+        };
+    }
+    err
+}
+
+/// The polling behind [`wait`]: updates `results` in place until every task finished or the
+/// timeout passed.
+async fn poll_until_done(
+    ctx: &Ctx,
+    client: &Client,
+    tasks: &[(String, String)],
+    settings: WaitSettings,
+    results: &mut [Waited],
+) -> anyhow::Result<()> {
+    let started = Instant::now();
     let mut printed: Vec<usize> = vec![0; tasks.len()];
     let mut done: Vec<bool> = vec![false; tasks.len()];
     let several = tasks.len() > 1;
@@ -166,7 +264,7 @@ pub(super) async fn wait(
             }
         }
         if done.iter().all(|d| *d) {
-            return Ok(results);
+            return Ok(());
         }
         if started.elapsed() >= settings.timeout {
             for (index, result) in results.iter_mut().enumerate() {
@@ -181,19 +279,28 @@ pub(super) async fn wait(
                         )),
                         Err(err) => ctx.warn(&format!("could not cancel {}: {err}", result.task_id)),
                     }
+                    // Report what the cancellation did, not what Ferry asked for.
+                    if let Ok(task) = client.task(&result.task_id).await {
+                        result.state = task.state;
+                    }
                 } else {
                     ctx.warn(&format!(
-                        "{} ({}) is still {} after {}s; it keeps running on the server",
+                        "stopped waiting for {} ({}) after {}s: it is still {} and keeps running on the server; follow it with: ferry task wait {}",
                         result.task_id,
                         result.label,
+                        settings.timeout.as_secs(),
                         result.state,
-                        settings.timeout.as_secs()
+                        result.task_id
                     ));
                 }
-                result.error = Some(format!("still {} when the wait timed out", result.state));
-                result.state = "TimedOut".into();
+                result.wait_timed_out = true;
+                result.error = Some(format!(
+                    "Ferry stopped waiting after {}s (--timeout); the task was {}",
+                    settings.timeout.as_secs(),
+                    result.state
+                ));
             }
-            return Ok(results);
+            return Ok(());
         }
         // Poll quickly at first (most deployments are short), backing off to --poll-interval.
         let left = settings.timeout.saturating_sub(started.elapsed());

@@ -14,7 +14,7 @@ use crate::exit::UserError;
 pub async fn run(ctx: &Ctx, args: &VersionArgs) -> anyhow::Result<()> {
     let repo = args.repo.as_deref().unwrap_or(Path::new("."));
     let computed = compute_version(ctx, repo, &args.prerelease_label, args.use_build_number)?;
-    let _ = ctx.ci.set_output("version", &computed.version);
+    ctx.set_output("version", &computed.version);
     let (source, tag, commits) = match &computed.source {
         VersionSource::Tag(tag) => ("tag", Some(tag.as_str()), None),
         VersionSource::AfterTag { tag, commits } => ("commits-since-tag", Some(tag.as_str()), Some(*commits)),

@@ -225,3 +225,31 @@ pub fn git_repo(dir: &Path, messages: &[&str]) -> PathBuf {
     }
     dir.to_owned()
 }
+
+/// Run `command` until its stderr contains `marker`, then send it SIGINT; returns its exit code
+/// and stderr.
+pub fn interrupt_when(mut command: std::process::Command, marker: &str) -> (Option<i32>, String) {
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut child =
+        command.stderr(log.reopen().unwrap()).stdout(std::process::Stdio::null()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !std::fs::read_to_string(log.path()).unwrap_or_default().contains(marker) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no `{marker}`: {}",
+            std::fs::read_to_string(log.path()).unwrap()
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "ended early: {}",
+            std::fs::read_to_string(log.path()).unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Let the wait start polling (the marker is printed just before it).
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let code = child.wait().unwrap().code();
+    (code, std::fs::read_to_string(log.path()).unwrap())
+}
