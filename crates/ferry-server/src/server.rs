@@ -48,6 +48,9 @@ pub struct ServerOptions {
     /// The web dashboard offers no state-changing action (a wall display); `[dashboard]
     /// read_only` in the configuration sets it too.
     pub dashboard_read_only: bool,
+    /// Visitors who have not signed in see the dashboard read-only, even with API keys (the
+    /// CLI's in-process server: loopback only, its key made for the process and never shown).
+    pub dashboard_open_read_only: bool,
 }
 
 impl ServerOptions {
@@ -66,6 +69,7 @@ impl ServerOptions {
             require_keys_off_loopback: true,
             shutdown_grace: Duration::from_secs(30),
             dashboard_read_only: false,
+            dashboard_open_read_only: false,
         }
     }
 }
@@ -97,6 +101,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, ServerError>
     let mut dashboard = crate::dashboard::DashboardOptions {
         read_only: options.dashboard_read_only,
         read_only_keys: Vec::new(),
+        open_read_only: options.dashboard_open_read_only,
         secure_cookies: options.tls.is_some(),
     };
     if let Some(config) = &config {

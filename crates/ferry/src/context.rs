@@ -311,6 +311,8 @@ impl Ctx {
         let key = ferry_server::generate_api_key()
             .map_err(|err| UserError::failure(format!("could not start the embedded server: {err}")))?;
         options.api_keys.push(key.clone());
+        // Nobody can type that key: the dashboard link printed below opens read-only.
+        options.dashboard_open_read_only = true;
         let running = ferry_server::start(options).await.map_err(|err| {
             anyhow::Error::new(
                 UserError::failure(format!(

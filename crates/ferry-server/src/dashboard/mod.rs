@@ -41,6 +41,8 @@ pub struct DashboardOptions {
     pub read_only: bool,
     /// Keys that open a read-only session (from `ferry.toml`'s `[dashboard] keys`).
     pub read_only_keys: Vec<String>,
+    /// Visitors who have not signed in get a read-only session instead of the sign-in page.
+    pub open_read_only: bool,
     /// Mark cookies `Secure` (the server speaks HTTPS).
     pub secure_cookies: bool,
 }

@@ -4,8 +4,10 @@
 //!
 //! Without API keys (the local default, where the API itself is open to anyone who can reach
 //! the loopback port) the dashboard is open too: a visitor gets a session without signing in,
-//! so that forms still carry a CSRF token that another site cannot read. `read_only` (the
-//! `--dashboard-read-only` flag or `[dashboard] read_only`) makes every session read-only.
+//! so that forms still carry a CSRF token that another site cannot read. The CLI's in-process
+//! server has a key made for the process that nobody can type: there a visitor who has not
+//! signed in looks read-only (`open_read_only`). `read_only` (the `--dashboard-read-only` flag or
+//! `[dashboard] read_only`) makes every session read-only.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -80,6 +82,7 @@ struct Session {
 pub struct Sessions {
     by_hash: Mutex<HashMap<[u8; 32], Session>>,
     read_only: bool,
+    open_read_only: bool,
     read_only_keys: Vec<[u8; 32]>,
     secure: bool,
 }
@@ -90,6 +93,7 @@ impl Sessions {
         Sessions {
             by_hash: Mutex::new(HashMap::new()),
             read_only: options.read_only,
+            open_read_only: options.open_read_only,
             read_only_keys: options.read_only_keys.iter().map(|k| hash(k.trim())).collect(),
             secure: options.secure_cookies,
         }
@@ -167,7 +171,8 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Middleware: attach the [`Viewer`], opening a session without sign-in when the server has no
-/// API keys; otherwise send the browser to the sign-in page.
+/// API keys (full access) or lets visitors look without signing in (read-only); otherwise send
+/// the browser to the sign-in page.
 pub async fn require_session(
     State(dashboard): State<Dashboard>,
     mut request: Request,
@@ -179,8 +184,15 @@ pub async fn require_session(
         request.extensions_mut().insert(viewer);
         return next.run(request).await;
     }
-    if !dashboard.app.auth.enabled() {
-        let (token, mut viewer) = dashboard.sessions.open(DashboardAccess::Full);
+    let open_access = if !dashboard.app.auth.enabled() {
+        Some(DashboardAccess::Full)
+    } else if dashboard.sessions.open_read_only {
+        Some(DashboardAccess::ReadOnly)
+    } else {
+        None
+    };
+    if let Some(access) = open_access {
+        let (token, mut viewer) = dashboard.sessions.open(access);
         viewer.signed_in = false;
         request.extensions_mut().insert(viewer);
         let mut response = next.run(request).await;

@@ -32,6 +32,11 @@ impl Page {
         self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 
+    /// The value of the first hidden `csrf` field, or "" when the page has no form.
+    fn csrf_or_empty(&self) -> String {
+        if self.body.contains("name=\"csrf\"") { self.csrf() } else { String::new() }
+    }
+
     /// The value of the first hidden `csrf` field.
     fn csrf(&self) -> String {
         let at = self.body.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + 19;
@@ -450,4 +455,26 @@ fn dashboard_configuration_is_checked() {
     .unwrap_err();
     assert!(shared.contains("must not also be an API key"), "{shared}");
     assert!(Config::parse("[dashboard]\nreadonly = true\n").is_err(), "unknown keys are refused");
+}
+
+/// The CLI's in-process server: a key nobody can type, and a dashboard anyone on loopback may
+/// look at read-only (the link `ferry ship` prints must work).
+#[tokio::test]
+async fn open_read_only_dashboard_needs_no_sign_in_but_offers_no_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = ferry_server::ServerOptions::embedded(dir.path().join("data"), None);
+    options.api_keys = vec!["API-PERPROCESSKEY1".into()];
+    options.dashboard_open_read_only = true;
+    let server = ferry_server::start(options).await.unwrap();
+    let s = TestServer { url: server.url(), ..TestServer::empty() };
+    let mut browser = Browser::new(&s);
+    let page = browser.get("/app").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Read-only") && !page.body.contains("Sign out"), "{}", page.body);
+    let csrf = page.csrf_or_empty();
+    let refused =
+        browser.post("/app/releases/Releases-1/deploy", &[("environment", "Test"), ("csrf", &csrf)]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(browser.get("/api/projects").await.status, StatusCode::UNAUTHORIZED, "the API keeps its key");
+    server.shutdown().await;
 }
