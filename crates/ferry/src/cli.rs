@@ -636,6 +636,9 @@ pub struct ServerArgs {
     /// Time a deploy command may run before its task is TimedOut, e.g. 30m.
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
     pub deploy_timeout: std::time::Duration,
+    /// Serve the web dashboard without any action that changes something (a wall display).
+    #[arg(long)]
+    pub dashboard_read_only: bool,
 }
 
 /// The most commits `--max-commits` accepts: far more than any release note can use, and far from

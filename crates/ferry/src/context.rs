@@ -393,6 +393,8 @@ impl Ctx {
         let key = ferry_server::generate_api_key()
             .map_err(|err| UserError::failure(format!("could not start the embedded server: {err}")))?;
         options.api_keys.push(key.clone());
+        // Nobody can type that key: the dashboard link printed below opens read-only.
+        options.dashboard_open_read_only = true;
         let running = ferry_server::start(options).await.map_err(|err| {
             anyhow::Error::new(
                 UserError::failure(format!(
@@ -403,10 +405,11 @@ impl Ctx {
             )
         })?;
         self.info(&format!(
-            "no --server given: using Ferry's embedded server over {}{} ({})",
+            "no --server given: using Ferry's embedded server over {}{} ({}; dashboard {} while this command runs)",
             data.display(),
             config.as_ref().map(|c| format!(" with {}", c.display())).unwrap_or_default(),
-            running.url()
+            running.url(),
+            running.dashboard_url()
         ));
         let mut options = self.client_options(&running.url());
         options.api_key = Some(key);

@@ -289,6 +289,23 @@ fn serves_https_with_tls_files() {
 }
 
 #[test]
+fn prints_the_dashboard_url_and_serves_it_read_only_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &["--dashboard-read-only"], None);
+    let line = (0..20)
+        .filter_map(|_| server.log.recv_timeout(Duration::from_secs(1)).ok())
+        .find(|line| line.starts_with("dashboard: "))
+        .expect("`ferry server` prints its dashboard URL");
+    let dashboard = line.trim_start_matches("dashboard: ").trim().to_owned();
+    assert_eq!(dashboard, format!("{}/app", server.url));
+    let (code, body) = curl(&dashboard, &[""]);
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("<h1>Dashboard</h1>") && body.contains("Read-only"), "{body}");
+    server.signal("TERM");
+    server.wait_exit(Duration::from_secs(20));
+}
+
+#[test]
 fn one_server_per_data_directory_until_it_is_killed() {
     let dir = tempfile::tempdir().unwrap();
     let mut first = Server::start(dir.path(), &[], None);

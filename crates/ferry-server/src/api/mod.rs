@@ -18,7 +18,7 @@ mod packages;
 mod releases;
 pub mod resources;
 mod root;
-mod tasks;
+pub mod tasks;
 
 use axum::Router;
 use axum::body::Body;
@@ -36,8 +36,8 @@ use crate::state::AppState;
 /// The space every request is served in (there is one: `Spaces-1`, named `Default`).
 pub const SPACE_ID: &str = "Spaces-1";
 
-/// The service to serve: routes plus the space rewrite in front.
-pub fn app(state: AppState) -> axum::routing::IntoMakeService<Router> {
+/// The API to serve: routes plus the space rewrite in front.
+pub fn app(state: AppState) -> Router {
     let upload_limit = usize::try_from(state.limits.max_upload_bytes).unwrap_or(usize::MAX);
     let json_limit = usize::try_from(state.limits.max_json_bytes).unwrap_or(usize::MAX);
     let uploads = Router::new()
@@ -132,7 +132,6 @@ pub fn app(state: AppState) -> axum::routing::IntoMakeService<Router> {
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(catch_panics())
-        .into_make_service()
 }
 
 /// A handler panic becomes a 500 in Octopus's JSON error shape, logged, while the server lives
