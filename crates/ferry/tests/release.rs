@@ -131,7 +131,13 @@ fn unknown_project_environment_and_channel_list_close_names() {
 #[test]
 fn lifecycle_refusal_then_success_after_the_earlier_phase() {
     let server = Server::start();
-    release(&server, "Hello", "Hello", "1.0.0");
+    let created = release(&server, "Hello", "Hello", "1.0.0");
+    // The lifecycle's automatic deployment to Development runs on its own; once it has ended,
+    // the refusal's hint names the phase still missing (while it runs, it says to wait instead).
+    for automatic in created["automaticDeployments"].as_array().unwrap() {
+        let task = automatic["taskId"].as_str().unwrap();
+        server.ferry().args(["task", "wait", task]).assert().success();
+    }
     let (code, _, stderr) = deploy(&server, "Hello", "1.0.0", "Production");
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("must first succeed in"), "{stderr}");

@@ -360,6 +360,7 @@ fn the_embedded_server_lets_its_cli_in_when_the_configuration_has_api_keys() {
         .arg(examples.join("hello"))
         .env("FERRY_DEPLOY_ROOT", dir.path().join("deployments"))
         .env("FERRY_CI", "none")
+        .env("FERRY_EMBEDDED", "1")
         .env_remove("FERRY_SERVER")
         .env_remove("FERRY_API_KEY")
         .env_remove("NO_COLOR")
@@ -388,6 +389,7 @@ fn colours_only_on_a_terminal_and_never_with_no_color() {
             .arg("/dev/null")
             .current_dir(dir.path())
             .env("FERRY_CI", "none")
+            .env("FERRY_EMBEDDED", "1")
             .env_remove("FERRY_SERVER")
             .env_remove("NO_COLOR");
         if let Some(value) = no_color {

@@ -30,10 +30,14 @@ const CI_AND_SERVER_VARS: &[&str] = &[
     "FERRY_DATA",
 ];
 
-/// `ferry release create --project Hello --version 1.0.0` in `dir` with only `env` set among
-/// [`CI_AND_SERVER_VARS`]. Release create makes its project on the embedded server, so it
-/// succeeds whenever the embedded server is used.
+/// A `ferry.toml` declaring project Hello without packages: the embedded server then creates its
+/// releases, so a command succeeds whenever the embedded server is used.
+pub const HELLO_CONFIG: &str = "[[environments]]\nname = \"Development\"\n\n[[projects]]\nname = \"Hello\"\n";
+
+/// `ferry release create --project Hello --version 1.0.0` in `dir` (with [`HELLO_CONFIG`]) with
+/// only `env` set among [`CI_AND_SERVER_VARS`].
 fn release_create(dir: &Path, env: &[(&str, &str)], extra: &[&str]) -> Output {
+    std::fs::write(dir.join("ferry.toml"), HELLO_CONFIG).unwrap();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"));
     command.current_dir(dir);
     for name in CI_AND_SERVER_VARS {

@@ -398,6 +398,7 @@ fn embedded(work: &std::path::Path) -> assert_cmd::Command {
         .env_remove("OCTOPUS_URL")
         .env_remove("FERRY_API_KEY")
         .env("FERRY_CI", "none")
+        .env("FERRY_EMBEDDED", "1")
         .args(["--data", "data"])
         .timeout(std::time::Duration::from_secs(60));
     command
@@ -553,6 +554,7 @@ fn sigint_during_a_wait_on_the_embedded_server_lets_the_deployment_finish() {
         .env_remove("FERRY_SERVER")
         .env_remove("OCTOPUS_URL")
         .env("FERRY_CI", "none")
+        .env("FERRY_EMBEDDED", "1")
         .args([
             "--data",
             "data",
