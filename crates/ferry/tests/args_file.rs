@@ -43,8 +43,11 @@ fn a_hostile_release_note_stays_one_argument() {
     ]);
     std::fs::write(dir.path().join("args.json"), args.to_string()).unwrap();
     // Project Hello without packages, so the release can be created on the embedded server.
-    std::fs::write(dir.path().join("ferry.toml"), "[[environments]]\nname = \"Development\"\n\n[[projects]]\nname = \"Hello\"\n")
-        .unwrap();
+    std::fs::write(
+        dir.path().join("ferry.toml"),
+        "[[environments]]\nname = \"Development\"\n\n[[projects]]\nname = \"Hello\"\n",
+    )
+    .unwrap();
     let output = ferry(dir.path()).args(["--args-file", "args.json"]).output().unwrap();
     // Had the note been split, `--server` would conflict with `--embedded` (exit 2).
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

@@ -367,7 +367,10 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         for version in &acked.releases {
             assert!(release_versions.contains(version), "run {run}: acknowledged release {version} is there");
         }
-        let tasks = flow::wait_for_tasks(&client, Duration::from_secs(30));
+        // Deployments of one project to one environment run one at a time, 0.4 s each: the
+        // wait grows with the releases (each queues an automatic deployment) this run made.
+        let queued_work = Duration::from_secs_f64(0.5 * acked.releases.len() as f64);
+        let tasks = flow::wait_for_tasks(&client, Duration::from_secs(30) + queued_work);
         for task in &tasks {
             let state = text(task, "State");
             assert!(
