@@ -500,6 +500,9 @@ section "Safety on every adapter: no server in CI, hostile arguments, masking"
 # and start no embedded server, unless the adapter's embedded input asks for it.
 safe=$work/safety
 mkdir -p "$safe/bin" "$safe/gh" "$safe/az" "$safe/bb"
+# The embedded server creates releases only of declared projects (only `ship` makes one on first use).
+no_server_config=$'[[environments]]\nname = "Development"\n\n[[projects]]\nname = "NoServer"\n'
+for dir in gh az bb; do printf '%s' "$no_server_config" > "$safe/$dir/ferry.toml"; done
 ln -sf "$real_ferry" "$safe/bin/ferry"
 gh_workspace=$safe/gh
 PATH="$safe/bin:$PATH" gh_action actions/release project=NoServer version=1.0.0
@@ -790,6 +793,8 @@ expect "FerryCreateRelease with an OctopusEndpoint connection: the release is on
 section "  Jenkins (steps in the Groovy harness, sh really runs)"
 jk_workspace=$work/jenkins-e2e
 init_repo "$jk_workspace" JkShip
+# For the no-server check's `embedded: true` release (ferry.toml is read only by the embedded server).
+printf '%s' "$no_server_config" > "$jk_workspace/ferry.toml"
 if command -v groovy >/dev/null 2>&1; then
     count_jenkins "$(E2E_SERVER=$server E2E_FERRY=$real_ferry E2E_DOWNLOAD_URL=$download_url E2E_RELEASES_URL=$releases_url \
         FERRY_CACHE_DIR="$work/jenkins-agent-cache" \

@@ -207,7 +207,7 @@ check "live: the followed page ends with the final state and the last line" \
     sh -c "grep -q 'finished live' '$work/live.html' && grep -q 'state-success' '$work/live.html' && ! grep -q 'data-follow' '$work/live.html'"
 
 # The embedded server: the dashboard link `ferry ship` prints works while the command runs.
-(cd "$work/app" && "$ferry" --config "$work/ferry.toml" --data "$work/embedded" --ci none ship --project "Slow Ship" \
+(cd "$work/app" && "$ferry" --config "$work/ferry.toml" --data "$work/embedded" --ci none --embedded ship --project "Slow Ship" \
     --id SlowShip --version 1.0.0 --base-path "$work/app" --out-folder "$work/out2" >"$work/embedded.out" 2>"$work/embedded.err") &
 ship_pid=$!
 pids+=("$ship_pid")
