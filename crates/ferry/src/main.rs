@@ -2,16 +2,17 @@
 //! each command to its module under `commands/`. All real work lives in the library crates.
 
 mod cli;
+mod command_tree;
 mod commands;
 mod context;
 mod exit;
+mod help_examples;
+mod version_flag;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match command_tree::parse() {
         Ok(cli) => cli,
         Err(err) => {
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
@@ -46,6 +47,9 @@ fn main() -> ExitCode {
             Ok(ctx) => ctx,
             Err(err) => return fail_without_context(&err, json),
         };
+        for warning in version_flag::take_warnings() {
+            ctx.warn(&warning);
+        }
         let failure = commands::run(&ctx, cli.command).await.err().map(|err| exit::report(&err, Some(&ctx)));
         ctx.finish_json(failure.as_ref());
         failure.map_or(exit::ExitStatus::Success, |failure| failure.status)
