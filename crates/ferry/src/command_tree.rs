@@ -163,6 +163,11 @@ mod tests {
                 lines.len()
             );
             for line in lines {
+                // The help is wrapped at 100 columns; a wrapped example cannot be pasted.
+                assert!(
+                    line.len() + "  ferry ".len() <= 98,
+                    "example too wide to stay on one line: ferry {line}"
+                );
                 let argv = std::iter::once("ferry").chain(line.split_whitespace());
                 let parsed = parse_from(argv);
                 assert!(parsed.is_ok(), "example `ferry {line}` does not parse: {}", parsed.unwrap_err());

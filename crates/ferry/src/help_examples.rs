@@ -8,11 +8,11 @@ Examples:
   # Zip a folder as package Hello 1.0.0 (written to ./Hello.1.0.0.zip)
   ferry package create --id Hello --version 1.0.0 --base-path publish
 
-  # A NuGet package with metadata, into a folder of its own
-  ferry package create --id MyCompany.Web --version 2.3.0-beta.4 --format nupkg --base-path publish --author MyCompany --out-folder dist
+  # A NuGet package of the current folder, into ./dist
+  ferry package create --id Web --version 2.3.0-beta.4 --format nupkg --out-folder dist
 
-  # A tar.gz of selected files, the version computed from git
-  ferry package create --id api --version auto --format tar.gz --base-path build --include bin/** --exclude **/*.pdb";
+  # A tar.gz of the bin folder, the version computed from git
+  ferry package create --id api --version auto --format tar.gz --include bin/**";
 
 pub const PACKAGE_PUSH: &str = "\
 Examples:
@@ -22,8 +22,8 @@ Examples:
   # Push several, keeping packages that exist already
   ferry package push dist/Hello.1.0.0.zip dist/Hello.Lib.1.0.0.zip --if-exists ignore
 
-  # Octopus's spelling, against an explicit server
-  ferry --server https://deploy.example.com package push Hello.1.0.0.zip --overwrite-mode OverwriteExisting";
+  # Replace what is there, on an explicit server
+  ferry --server https://deploy.example.com package push Hello.1.0.0.zip --if-exists overwrite";
 
 pub const BUILD_INFO_CREATE: &str = "\
 Examples:
@@ -33,8 +33,8 @@ Examples:
   # Print it on stdout, the version computed from git
   ferry build-info create --package-id Hello --version auto --file -
 
-  # Commits since a tag, with Jira links
-  ferry build-info create --package-id Hello --version 1.0.0 --since v0.9.0 --work-item-url https://jira.example.com/browse/{id}";
+  # The commits since tag v0.9.0
+  ferry build-info create --package-id Hello --version 1.0.0 --since v0.9.0";
 
 pub const BUILD_INFO_PUSH: &str = "\
 Examples:
@@ -44,8 +44,8 @@ Examples:
   # Push a file written earlier by `ferry build-info create`
   ferry build-info push --package-id Hello --version 1.0.0 --file buildinfo.octopus.json
 
-  # Several packages of one build; replace what is there
-  ferry build-info push --package-id Hello --package-id Hello.Lib --version 1.0.0 --if-exists overwrite";
+  # Several packages of one build
+  ferry build-info push --package-id Hello --package-id Hello.Lib --version 1.0.0";
 
 pub const RELEASE_NOTES: &str = "\
 Examples:
@@ -100,15 +100,15 @@ Examples:
   ferry release deploy --project Hello --version latest --to Test --to Staging
 
   # A tenant, with a prompted variable
-  ferry release deploy --project Hello --version 1.0.0 --to Production --tenant Acme --variable Region=eu --wait --timeout 30m";
+  ferry release deploy --project Web --version 1.0.0 --to Prod --tenant Acme --variable Region=eu";
 
 pub const RELEASE_PROMOTE: &str = "\
 Examples:
   # What succeeded in Test goes to Production
   ferry release promote --project Hello --from Test --to Production --wait
 
-  # To two environments, cancelling what still runs after 20 minutes
-  ferry release promote --project Hello --from Staging --to Production --to DR --wait --timeout 20m --cancel-on-timeout";
+  # Cancel the deployment if it still runs after 20 minutes
+  ferry release promote --project Web --from Test --to DR --wait --timeout 20m --cancel-on-timeout";
 
 pub const RELEASE_ROLLBACK: &str = "\
 Examples:
@@ -134,8 +134,8 @@ Examples:
   # The version from the git tag (v1.4.0 is taken as 1.4.0), deployed to Test
   ferry ship --project Hello --id Hello --version v1.4.0 --base-path publish --to Test --wait
 
-  # Against the embedded server, with a ferry.toml of your own
-  ferry --config examples/ferry.toml --data target/example-data ship --project Hello --id Hello --version 1.0.0 --base-path examples/hello --wait";
+  # The embedded server with a configuration of your own; the current folder, version from git
+  ferry --config ci/ferry.toml --data .ferry-ci ship --project Hello --id Hello --version auto";
 
 pub const SERVER: &str = "\
 Examples:
