@@ -224,26 +224,21 @@ mod tests {
 
     #[test]
     fn a_leading_v_is_stripped_everywhere_a_version_is_taken() {
-        let cli = parse_from([
-            "ferry",
-            "release",
-            "deploy",
-            "--project",
-            "P",
-            "--version",
-            "v1.4.0",
-            "--to",
-            "Test",
-        ])
-        .unwrap();
-        let crate::cli::Command::Release(crate::cli::ReleaseCommand::Deploy(args)) = cli.command else {
-            panic!()
-        };
-        assert_eq!(args.version, "1.4.0");
-        let cli =
-            parse_from(["ferry", "ship", "--project", "P", "--id", "P", "--version", "v2.0.0"]).unwrap();
-        let crate::cli::Command::Ship(args) = cli.command else { panic!() };
-        assert_eq!(args.version, "2.0.0");
+        let cases: &[&[&str]] = &[
+            &["package", "create", "--id", "P", "--version", "v1.4.0"],
+            &["pack", "--id", "P", "--version", "v1.4.0"],
+            &["build-info", "create", "--version", "v1.4.0"],
+            &["build-info", "push", "--package-id", "P", "--version", "v1.4.0"],
+            &["release", "create", "--project", "P", "--version", "v1.4.0"],
+            &["release", "create", "--project", "P", "--package-version", "v1.4.0"],
+            &["release", "deploy", "--project", "P", "--version", "v1.4.0", "--to", "Test"],
+            &["ship", "--project", "P", "--id", "P", "--version", "v1.4.0"],
+        ];
+        for args in cases {
+            let cli = parse_from(std::iter::once(&"ferry").chain(args.iter())).unwrap();
+            let parsed = format!("{:?}", cli.command);
+            assert!(parsed.contains("\"1.4.0\"") && !parsed.contains("v1.4.0"), "{args:?}: {parsed}");
+        }
     }
 
     #[test]
