@@ -41,7 +41,7 @@ pub struct GlobalArgs {
     pub ci: CiChoice,
 
     /// Octopus Deploy (or `ferry server`) URL. Without one, Ferry runs its embedded server over
-    /// `--data`.
+    /// `--data` (in CI only with `--embedded`).
     ///
     /// [env: FERRY_SERVER, then OCTOPUS_URL]
     #[arg(long, global = true, help_heading = CLIENT_OPTIONS, value_name = "URL")]
@@ -66,6 +66,16 @@ pub struct GlobalArgs {
     /// Configuration file (environments, lifecycles, projects). Default: ./ferry.toml when present.
     #[arg(long, global = true, help_heading = EMBEDDED_SERVER_OPTIONS, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Read the arguments from FILE, a JSON array of strings in UTF-8 (first argument only; the CI
+    /// adapters use it so that no shell or Windows command-line parsing re-splits a value).
+    #[arg(long, help_heading = GLOBAL_OPTIONS, value_name = "FILE")]
+    pub args_file: Option<PathBuf>,
+
+    /// Use the embedded server (in-process, over `--data`) when no server is configured. Needed
+    /// in CI and whenever an API key or access token is set: there, no server is an error.
+    #[arg(long, global = true, help_heading = EMBEDDED_SERVER_OPTIONS, env = "FERRY_EMBEDDED", hide_env_values = true, value_parser = clap::builder::BoolishValueParser::new(), conflicts_with = "server")]
+    pub embedded: bool,
 
     /// Data directory of the embedded server. Default: ./.ferry
     #[arg(long, global = true, help_heading = EMBEDDED_SERVER_OPTIONS, value_name = "DIR", env = "FERRY_DATA", hide_env_values = true)]
@@ -123,6 +133,12 @@ pub enum CiChoice {
     Teamcity,
     /// CircleCI.
     Circleci,
+    /// AppVeyor.
+    Appveyor,
+    /// Atlassian Bamboo.
+    Bamboo,
+    /// Continua CI.
+    Continua,
     /// No CI system: plain output, no build context from the environment.
     None,
 }
@@ -212,6 +228,21 @@ pub enum Command {
 }
 
 /// `ferry package ...`
+impl Command {
+    /// The prompted variable values (`--variable NAME=VALUE`) the command was given: possible
+    /// secrets, masked in everything Ferry prints.
+    pub fn variable_values(&self) -> Vec<&str> {
+        let deploy = match self {
+            Command::Ship(args) => &args.deploy,
+            Command::Release(ReleaseCommand::Deploy(args)) => &args.deploy,
+            Command::Release(ReleaseCommand::Promote(args)) => &args.deploy,
+            Command::Release(ReleaseCommand::Rollback(args)) => &args.deploy,
+            _ => return Vec::new(),
+        };
+        deploy.variables.iter().map(|(_, value)| value.as_str()).collect()
+    }
+}
+
 #[derive(Debug, Subcommand)]
 #[expect(clippy::large_enum_variant, reason = "parsed once per process; boxing the flags would buy nothing")]
 pub enum PackageCommand {

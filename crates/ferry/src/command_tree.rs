@@ -8,9 +8,11 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command, VersionSubcommand};
 
-/// Options for reaching a server: meaningless to a command that never talks to one.
+/// Options for reaching a server (or choosing the embedded one): meaningless to a command that
+/// never talks to one, and to `ferry server` itself.
 pub const CLIENT_OPTIONS: &[&str] = &[
     "server",
+    "embedded",
     "api_key",
     "api_key_file",
     "space",
@@ -69,11 +71,6 @@ fn with_args_at(command: clap::Command, path: &[&str], args: &[clap::Arg]) -> cl
         None => command.args(args.iter().cloned()),
         Some((name, rest)) => command.mut_subcommand(name, |sub| with_args_at(sub, rest, args)),
     }
-}
-
-/// Parse the process's arguments.
-pub fn parse() -> Result<Cli, clap::Error> {
-    parse_from(std::env::args_os())
 }
 
 /// Parse `args` (the first is the program name).
