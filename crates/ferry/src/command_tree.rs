@@ -180,6 +180,7 @@ mod tests {
             &["ferry", "server", "--server", "http://x.test"][..],
             &["ferry", "--api-key", "API-X", "server"],
             &["ferry", "server", "--insecure"],
+            &["ferry", "--embedded", "server"],
         ] {
             let err = parse_from(argv).unwrap_err();
             assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict, "{argv:?}");
