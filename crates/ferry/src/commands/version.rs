@@ -1,4 +1,4 @@
-//! `ferry version`.
+//! `ferry version next` (and its old spelling `ferry version --FLAG`): a version computed from git.
 
 use std::path::Path;
 
@@ -51,7 +51,7 @@ pub(super) fn compute_version(
     compute(repo, label, build_number.as_deref(), jiff::Timestamp::now()).map_err(|err| {
         UserError::failure(format!("could not compute a version from git in {}: {err}", repo.display()))
             .hint(
-                "`ferry version` needs a git repository with at least one commit; pass --repo DIR to name it",
+                "`ferry version next` needs a git repository with at least one commit; pass --repo DIR to name it",
             )
             .into()
     })
