@@ -5,6 +5,7 @@ pub mod build_info;
 pub mod package_id;
 pub mod packaging;
 pub mod release_notes;
+pub mod task_state;
 pub mod temp_file;
 pub mod version;
 pub mod work_items;

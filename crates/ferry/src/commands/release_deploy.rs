@@ -1,7 +1,8 @@
 //! `ferry release deploy`, and the deploy-then-report step that promote, rollback and ship share.
 
-use ferry_octopus::model::{Project, Release};
-use ferry_octopus::{Client, CreatedDeployment, DeployRequest};
+use ferry_flow::DeploymentServer;
+use ferry_flow::model::{DeployRequest, Project, Release, StartedDeployment};
+use ferry_octopus::Client;
 
 use super::task_wait::{WaitSettings, Waited, join, markdown_table, table};
 use crate::cli::{DeployOptions, ReleaseDeployArgs};
@@ -15,21 +16,29 @@ pub async fn run(ctx: &Ctx, args: &ReleaseDeployArgs) -> anyhow::Result<()> {
         let client = &connection.client;
         let project = client.find_project(&args.project).await.map_err(client_error)?;
         let release = find_release(client, &project, &args.version).await?;
-        let results = deploy(ctx, client, &project, &release, &args.environments, &args.deploy).await?;
+        let results = deploy(
+            ctx,
+            client,
+            &Project::from(&project),
+            &Release::from(&release),
+            &args.environments,
+            &args.deploy,
+        )
+        .await?;
         anyhow::Ok((release, results))
     }
     .await;
     connection.close().await;
     let (release, results) = result?;
-    finish(ctx, &release, &results)
+    finish(ctx, &Release::from(&release), &results)
 }
 
 /// The release `version` of `project`, or its newest release for `latest`.
-pub(super) async fn find_release(
+async fn find_release(
     client: &Client,
-    project: &Project,
+    project: &ferry_octopus::model::Project,
     version: &str,
-) -> anyhow::Result<Release> {
+) -> anyhow::Result<ferry_octopus::model::Release> {
     if version.eq_ignore_ascii_case("latest") {
         let mut releases = client.releases(project).await.map_err(client_error)?;
         releases.sort_by(|a, b| ferry_octopus::compare_versions(&b.version, &a.version));
@@ -64,7 +73,7 @@ pub(super) async fn find_release(
 
 /// Deploy `release` to `environments`; with `--wait`, wait and stream logs. Returns one result
 /// per deployment (state = the task state when returning). Several environments with `--wait`
-/// are deployed one after the other (see [`in_order`]).
+/// are deployed one after the other (see [`ferry_flow::order::in_order`]).
 pub(super) async fn deploy(
     ctx: &Ctx,
     client: &Client,
@@ -72,58 +81,41 @@ pub(super) async fn deploy(
     release: &Release,
     environments: &[String],
     opts: &DeployOptions,
-) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
-    in_order(environments, opts.wait.wait, async |batch: &[String]| {
-        let environments = client.find_environments(batch).await.map_err(client_error)?;
-        let request = DeployRequest {
-            project: project.clone(),
-            release: release.clone(),
-            environments,
-            tenants: opts.tenants.clone(),
-            variables: opts.variables.clone(),
-        };
-        let created = client.deploy(&request).await.map_err(client_error)?;
-        for d in &created {
-            ctx.info(&format!(
-                "deploying {} {} to {} ({}, {})",
-                project.name, release.version, d.environment, d.deployment_id, d.task_id
-            ));
-        }
-        follow(ctx, client, created, opts).await
-    })
+) -> anyhow::Result<Vec<(StartedDeployment, Waited)>> {
+    ferry_flow::order::in_order(
+        environments,
+        opts.wait.wait,
+        async |batch: &[String]| {
+            let environments =
+                DeploymentServer::find_environments(client, batch).await.map_err(client_error)?;
+            let request = DeployRequest {
+                project: project.clone(),
+                release: release.clone(),
+                environments,
+                tenants: opts.tenants.clone(),
+                variables: opts.variables.clone(),
+            };
+            let created = DeploymentServer::deploy(client, &request).await.map_err(client_error)?;
+            for d in &created {
+                ctx.info(&format!(
+                    "deploying {} {} to {} ({}, {})",
+                    project.name, release.version, d.environment, d.deployment_id, d.task_id
+                ));
+            }
+            follow(ctx, client, created, opts).await
+        },
+        |(_, waited)| waited.state == "Success",
+    )
     .await
-}
-
-/// Deploy to `targets` with `deploy_batch`: all at once without `--wait`; with `--wait`, one
-/// environment after the other in the order given, so a lifecycle that wants Development before
-/// Test is satisfied, stopping at the first that does not succeed.
-pub(super) async fn in_order(
-    targets: &[String],
-    wait: bool,
-    mut deploy_batch: impl AsyncFnMut(&[String]) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>>,
-) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
-    if !wait || targets.len() <= 1 {
-        return deploy_batch(targets).await;
-    }
-    let mut results = Vec::new();
-    for target in targets {
-        let mut batch = deploy_batch(std::slice::from_ref(target)).await?;
-        let stop = batch.iter().any(|(_, waited)| waited.state != "Success");
-        results.append(&mut batch);
-        if stop {
-            break;
-        }
-    }
-    Ok(results)
 }
 
 /// Wait for (with `--wait`) or look once at the deployments' tasks.
 pub(super) async fn follow(
     ctx: &Ctx,
     client: &Client,
-    created: Vec<CreatedDeployment>,
+    created: Vec<StartedDeployment>,
     opts: &DeployOptions,
-) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
+) -> anyhow::Result<Vec<(StartedDeployment, Waited)>> {
     let tasks: Vec<(String, String)> =
         created.iter().map(|d| (d.environment.clone(), d.task_id.clone())).collect();
     // The embedded server's deployments run inside this process, which cannot exit before they
@@ -155,7 +147,7 @@ pub(super) async fn follow(
 /// `[{environment, releaseVersion, deploymentId, taskId, state, waitTimedOut}]`.
 pub(super) fn deployments_json(
     release: &Release,
-    results: &[(CreatedDeployment, Waited)],
+    results: &[(StartedDeployment, Waited)],
 ) -> serde_json::Value {
     serde_json::Value::Array(
         results
@@ -175,7 +167,7 @@ pub(super) fn deployments_json(
 }
 
 /// CI outputs for deployments.
-pub(super) fn set_outputs(ctx: &Ctx, results: &[(CreatedDeployment, Waited)]) {
+pub(super) fn set_outputs(ctx: &Ctx, results: &[(StartedDeployment, Waited)]) {
     ctx.set_output("deployment-ids", &join(results.iter().map(|(d, _)| d.deployment_id.as_str())));
     ctx.set_output("task-ids", &join(results.iter().map(|(d, _)| d.task_id.as_str())));
     ctx.set_output("environments", &join(results.iter().map(|(d, _)| d.environment.as_str())));
@@ -191,7 +183,7 @@ pub(super) fn state_cell(waited: &Waited) -> String {
 pub(super) fn finish(
     ctx: &Ctx,
     release: &Release,
-    results: &[(CreatedDeployment, Waited)],
+    results: &[(StartedDeployment, Waited)],
 ) -> anyhow::Result<()> {
     set_outputs(ctx, results);
     let headers = ["Environment", "Release", "State", "Deployment", "Task"];
