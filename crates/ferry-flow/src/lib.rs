@@ -10,6 +10,7 @@
 //! The binary turns the results into text, JSON and exit statuses.
 
 pub mod adoption;
+pub mod follow;
 pub mod lifecycle_guard;
 pub mod model;
 pub mod octopus;

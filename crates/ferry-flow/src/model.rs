@@ -52,6 +52,8 @@ pub struct Task {
     pub id: String,
     /// Its state.
     pub state: TaskState,
+    /// Whether it has ended, as the server says (Octopus's `IsCompleted`, else from the state).
+    pub completed: bool,
     /// What the task does, as the server describes it.
     pub description: String,
     /// How long it ran, as the server words it.

@@ -70,6 +70,7 @@ impl From<&octopus::Task> for Task {
         Task {
             id: task.id.clone(),
             state: TaskState::from(task.state.as_str()),
+            completed: task.completed(),
             description: task.description.clone(),
             duration: task.duration.clone(),
             error_message: task.error_message.clone(),

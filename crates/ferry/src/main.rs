@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod context;
 mod exit;
+mod reporter;
 
 use std::process::ExitCode;
 

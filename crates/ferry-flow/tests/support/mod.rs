@@ -36,6 +36,8 @@ pub struct MemoryServer {
     pub lifecycle: Option<Lifecycle>,
     /// Environment names of every `deploy` call, in call order.
     pub deploy_calls: RefCell<Vec<Vec<String>>>,
+    /// Task logs by task id.
+    pub logs: RefCell<std::collections::HashMap<String, String>>,
     /// The state new deployments' tasks get.
     pub new_task_state: Option<TaskState>,
 }
@@ -70,6 +72,7 @@ impl MemoryServer {
         });
         self.tasks.borrow_mut().push(Task {
             id: task_id,
+            completed: state.is_final(),
             state,
             description: String::new(),
             duration: None,
@@ -149,14 +152,15 @@ impl DeploymentServer for MemoryServer {
         self.tasks.borrow().iter().find(|t| t.id == id).cloned().ok_or_else(|| NotFound(id.to_owned()))
     }
 
-    async fn task_log(&self, _: &str) -> Result<String, NotFound> {
-        Ok(String::new())
+    async fn task_log(&self, id: &str) -> Result<String, NotFound> {
+        Ok(self.logs.borrow().get(id).cloned().unwrap_or_default())
     }
 
     async fn cancel_task(&self, id: &str) -> Result<(), NotFound> {
         let mut tasks = self.tasks.borrow_mut();
         let task = tasks.iter_mut().find(|t| t.id == id).ok_or_else(|| NotFound(id.to_owned()))?;
         task.state = TaskState::Canceled;
+        task.completed = true;
         Ok(())
     }
 
@@ -171,5 +175,5 @@ impl DeploymentServer for MemoryServer {
 
 /// Run a future to completion on a current-thread runtime.
 pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(future)
+    tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(future)
 }

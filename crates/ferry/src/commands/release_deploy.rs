@@ -1,10 +1,11 @@
 //! `ferry release deploy`, and the deploy-then-report step that promote, rollback and ship share.
 
 use ferry_flow::DeploymentServer;
-use ferry_flow::model::{DeployRequest, Project, Release, StartedDeployment};
+use ferry_flow::follow::{Followed, WaitSettings};
+use ferry_flow::model::{DeployRequest, Project, Release, StartedDeployment, TaskState};
 use ferry_octopus::Client;
 
-use super::task_wait::{WaitSettings, Waited, join, markdown_table, table};
+use super::task_wait::{join, markdown_table, table};
 use crate::cli::{DeployOptions, ReleaseDeployArgs};
 use crate::context::{Ctx, client_error};
 use crate::exit::UserError;
@@ -81,7 +82,7 @@ pub(super) async fn deploy(
     release: &Release,
     environments: &[String],
     opts: &DeployOptions,
-) -> anyhow::Result<Vec<(StartedDeployment, Waited)>> {
+) -> anyhow::Result<Vec<(StartedDeployment, Followed)>> {
     ferry_flow::order::in_order(
         environments,
         opts.wait.wait,
@@ -104,7 +105,7 @@ pub(super) async fn deploy(
             }
             follow(ctx, client, created, opts).await
         },
-        |(_, waited)| waited.state == "Success",
+        |(_, followed)| followed.state == TaskState::Success,
     )
     .await
 }
@@ -115,7 +116,7 @@ pub(super) async fn follow(
     client: &Client,
     created: Vec<StartedDeployment>,
     opts: &DeployOptions,
-) -> anyhow::Result<Vec<(StartedDeployment, Waited)>> {
+) -> anyhow::Result<Vec<(StartedDeployment, Followed)>> {
     let tasks: Vec<(String, String)> =
         created.iter().map(|d| (d.environment.clone(), d.task_id.clone())).collect();
     // The embedded server's deployments run inside this process, which cannot exit before they
@@ -136,8 +137,8 @@ pub(super) async fn follow(
     } else {
         let mut states = Vec::new();
         for (label, id) in &tasks {
-            let task = client.task(id).await.map_err(client_error)?;
-            states.push(Waited::looked_at(label, id, &task));
+            let task = DeploymentServer::task(client, id).await.map_err(client_error)?;
+            states.push(Followed::looked_at(label, id, &task));
         }
         states
     };
@@ -147,7 +148,7 @@ pub(super) async fn follow(
 /// `[{environment, releaseVersion, deploymentId, taskId, state, waitTimedOut}]`.
 pub(super) fn deployments_json(
     release: &Release,
-    results: &[(StartedDeployment, Waited)],
+    results: &[(StartedDeployment, Followed)],
 ) -> serde_json::Value {
     serde_json::Value::Array(
         results
@@ -158,7 +159,7 @@ pub(super) fn deployments_json(
                     "releaseVersion": release.version,
                     "deploymentId": d.deployment_id,
                     "taskId": d.task_id,
-                    "state": w.state,
+                    "state": w.state.as_str(),
                     "waitTimedOut": w.wait_timed_out,
                 })
             })
@@ -167,15 +168,19 @@ pub(super) fn deployments_json(
 }
 
 /// CI outputs for deployments.
-pub(super) fn set_outputs(ctx: &Ctx, results: &[(StartedDeployment, Waited)]) {
+pub(super) fn set_outputs(ctx: &Ctx, results: &[(StartedDeployment, Followed)]) {
     ctx.set_output("deployment-ids", &join(results.iter().map(|(d, _)| d.deployment_id.as_str())));
     ctx.set_output("task-ids", &join(results.iter().map(|(d, _)| d.task_id.as_str())));
     ctx.set_output("environments", &join(results.iter().map(|(d, _)| d.environment.as_str())));
 }
 
 /// The state column of a result: the task's state, marked when Ferry stopped waiting for it.
-pub(super) fn state_cell(waited: &Waited) -> String {
-    if waited.wait_timed_out { format!("{} (stopped waiting)", waited.state) } else { waited.state.clone() }
+pub(super) fn state_cell(waited: &Followed) -> String {
+    if waited.wait_timed_out {
+        format!("{} (stopped waiting)", waited.state)
+    } else {
+        waited.state.to_string()
+    }
 }
 
 /// Print the deployments of `release` (table or `{release: {releaseId, version}, deployments}`),
@@ -183,7 +188,7 @@ pub(super) fn state_cell(waited: &Waited) -> String {
 pub(super) fn finish(
     ctx: &Ctx,
     release: &Release,
-    results: &[(StartedDeployment, Waited)],
+    results: &[(StartedDeployment, Followed)],
 ) -> anyhow::Result<()> {
     set_outputs(ctx, results);
     let headers = ["Environment", "Release", "State", "Deployment", "Task"];
@@ -207,6 +212,6 @@ pub(super) fn finish(
             "deployments": deployments_json(release, results),
         }),
     );
-    let waited: Vec<Waited> = results.iter().map(|(_, w)| w.clone()).collect();
+    let waited: Vec<Followed> = results.iter().map(|(_, w)| w.clone()).collect();
     super::task_wait::fail_if_unsuccessful(&waited)
 }

@@ -5,11 +5,12 @@
 use ferry_core::packaging::PackOutcome;
 use ferry_flow::DeploymentServer;
 use ferry_flow::adoption::{self, EarlierDeployments};
+use ferry_flow::follow::Followed;
 use ferry_flow::lifecycle_guard::{self, Reach};
-use ferry_flow::model::{DeployRequest, Project, Release, StartedDeployment};
+use ferry_flow::model::{DeployRequest, Project, Release, StartedDeployment, TaskState};
 use ferry_octopus::Client;
 
-use super::task_wait::{Waited, markdown_table, table};
+use super::task_wait::{markdown_table, table};
 use crate::cli::{IfExists, ReleaseIfExists, ReleaseOptions, ShipArgs};
 use crate::context::{Ctx, FirstUseProject, client_error};
 use crate::exit::UserError;
@@ -55,7 +56,7 @@ struct Shipped {
     build_info: serde_json::Value,
     release: Release,
     release_json: serde_json::Value,
-    deployments: Vec<(StartedDeployment, Waited)>,
+    deployments: Vec<(StartedDeployment, Followed)>,
 }
 
 async fn publish(
@@ -186,7 +187,7 @@ async fn deploy_targets(
     earlier: EarlierDeployments,
     targets: &[String],
     args: &ShipArgs,
-) -> anyhow::Result<Vec<(StartedDeployment, Waited)>> {
+) -> anyhow::Result<Vec<(StartedDeployment, Followed)>> {
     if targets.is_empty() {
         ctx.info("the lifecycle has no automatic phase and no --to was given: nothing to deploy");
         return Ok(Vec::new());
@@ -195,7 +196,7 @@ async fn deploy_targets(
         targets,
         args.deploy.wait.wait,
         async |batch: &[String]| deploy_batch(ctx, client, project, release, earlier, batch, args).await,
-        |(_, waited)| waited.state == "Success",
+        |(_, followed)| followed.state == TaskState::Success,
     )
     .await
 }
@@ -209,7 +210,7 @@ async fn deploy_batch(
     earlier: EarlierDeployments,
     targets: &[String],
     args: &ShipArgs,
-) -> anyhow::Result<Vec<(StartedDeployment, Waited)>> {
+) -> anyhow::Result<Vec<(StartedDeployment, Followed)>> {
     let plan =
         adoption::plan_reuse(client, project, release, earlier, targets).await.map_err(client_error)?;
     // (An automatic deployment of a release created by this run was announced by release
@@ -315,6 +316,6 @@ fn report(
         "deployments": super::release_deploy::deployments_json(&shipped.release, &shipped.deployments),
     });
     ctx.print_result(&table(&["What", "Result", "Details"], &rows), &json);
-    let waited: Vec<Waited> = shipped.deployments.iter().map(|(_, w)| w.clone()).collect();
+    let waited: Vec<Followed> = shipped.deployments.iter().map(|(_, w)| w.clone()).collect();
     super::task_wait::fail_if_unsuccessful(&waited)
 }

@@ -1,69 +1,17 @@
 //! `ferry task wait`, and the waiting that deploy, promote, rollback and ship share: poll the
 //! tasks, stream new log lines as they appear, end with a per-task result.
 
-use std::time::{Duration, Instant};
-
+use ferry_flow::follow::{Followed, WaitSettings, follow_until_done};
 use ferry_octopus::Client;
 
 use crate::cli::TaskWaitArgs;
 use crate::context::{Ctx, client_error};
 use crate::exit::UserError;
 
-/// A task to wait for, with the label its log lines carry (an environment name, or the id).
-#[derive(Debug, Clone)]
-pub(super) struct Waited {
-    /// Label, e.g. the environment.
-    pub label: String,
-    /// `ServerTasks-N`.
-    pub task_id: String,
-    /// The task's own state: final, or the last seen when Ferry stopped waiting (`Executing`).
-    pub state: String,
-    /// Ferry stopped waiting (`--timeout`) before the task finished; it carries on on the server.
-    pub wait_timed_out: bool,
-    /// Why it failed.
-    pub error: Option<String>,
-    /// Human duration.
-    pub duration: Option<String>,
-    /// The task's description.
-    pub description: String,
-    /// The last lines of its log (kept for failures).
-    pub log_tail: Vec<String>,
-}
-
-impl Waited {
-    /// A task that was looked at without waiting: `state` is whatever it was then.
-    pub fn looked_at(label: &str, task_id: &str, task: &ferry_octopus::model::Task) -> Waited {
-        Waited {
-            label: label.to_owned(),
-            task_id: task_id.to_owned(),
-            state: task.state.clone(),
-            wait_timed_out: false,
-            error: task.error_message.clone().filter(|e| !e.is_empty()),
-            duration: task.duration.clone(),
-            description: task.description.clone(),
-            log_tail: Vec::new(),
-        }
-    }
-
-    /// Whether this counts against the command (exit 3): the task finished without success, or
-    /// Ferry gave up waiting for it. A task left running without `--wait` does not count.
-    pub fn unsuccessful(&self) -> bool {
-        self.wait_timed_out || matches!(self.state.as_str(), "Failed" | "Canceled" | "TimedOut")
-    }
-}
-
 /// The command that picks up the wait for the tasks Ferry stopped waiting for.
-pub(super) fn resume_command(results: &[Waited]) -> Option<String> {
+pub(super) fn resume_command(results: &[Followed]) -> Option<String> {
     let ids: Vec<&str> = results.iter().filter(|r| r.wait_timed_out).map(|r| r.task_id.as_str()).collect();
     (!ids.is_empty()).then(|| format!("ferry task wait {}", ids.join(" ")))
-}
-
-/// How to wait.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct WaitSettings {
-    pub timeout: Duration,
-    pub poll_interval: Duration,
-    pub cancel_on_timeout: bool,
 }
 
 /// Run the command.
@@ -83,7 +31,7 @@ pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
         .map(|r| {
             vec![
                 r.task_id.clone(),
-                r.state.clone(),
+                r.state.to_string(),
                 r.duration.clone().unwrap_or_default(),
                 r.description.clone(),
             ]
@@ -92,7 +40,7 @@ pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
     let json: Vec<serde_json::Value> = results
         .iter()
         .map(|r| {
-            serde_json::json!({"taskId": r.task_id, "state": r.state, "waitTimedOut": r.wait_timed_out,
+            serde_json::json!({"taskId": r.task_id, "state": r.state.as_str(), "waitTimedOut": r.wait_timed_out,
                 "description": r.description, "duration": r.duration, "errorMessage": r.error})
         })
         .collect();
@@ -105,8 +53,8 @@ pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
 }
 
 /// Exit 3 when any task finished unsuccessfully or was still running when Ferry stopped waiting.
-pub(super) fn fail_if_unsuccessful(results: &[Waited]) -> anyhow::Result<()> {
-    let failed: Vec<&Waited> = results.iter().filter(|r| r.unsuccessful()).collect();
+pub(super) fn fail_if_unsuccessful(results: &[Followed]) -> anyhow::Result<()> {
+    let failed: Vec<&Followed> = results.iter().filter(|r| r.unsuccessful()).collect();
     if failed.is_empty() {
         return Ok(());
     }
@@ -154,22 +102,10 @@ pub(super) async fn wait(
     client: &Client,
     tasks: &[(String, String)],
     settings: WaitSettings,
-) -> anyhow::Result<Vec<Waited>> {
-    let mut results: Vec<Waited> = tasks
-        .iter()
-        .map(|(label, id)| Waited {
-            label: label.clone(),
-            task_id: id.clone(),
-            state: "Queued".into(),
-            wait_timed_out: false,
-            error: None,
-            duration: None,
-            description: String::new(),
-            log_tail: Vec::new(),
-        })
-        .collect();
+) -> anyhow::Result<Vec<Followed>> {
+    let mut results: Vec<Followed> = tasks.iter().map(|(label, id)| Followed::queued(label, id)).collect();
     let finished = tokio::select! {
-        polled = poll_until_done(ctx, client, tasks, settings, &mut results) => Some(polled),
+        polled = follow_until_done(client, &mut results, settings, ctx) => Some(polled.map_err(client_error)),
         () = interrupt_signal() => None,
     };
     match finished {
@@ -195,11 +131,8 @@ async fn interrupt_signal() {
 }
 
 /// The error of a wait stopped by a signal: which tasks continue, and how to follow them.
-fn interrupted(ctx: &Ctx, results: &[Waited]) -> UserError {
-    let running: Vec<&Waited> = results
-        .iter()
-        .filter(|r| !matches!(r.state.as_str(), "Success" | "Failed" | "Canceled" | "TimedOut"))
-        .collect();
+fn interrupted(ctx: &Ctx, results: &[Followed]) -> UserError {
+    let running: Vec<&Followed> = results.iter().filter(|r| !r.state.is_final()).collect();
     let listed: Vec<String> =
         running.iter().map(|r| format!("{} ({}, {})", r.task_id, r.label, r.state)).collect();
     let mut err = UserError::interrupted(if running.is_empty() {
@@ -219,94 +152,6 @@ fn interrupted(ctx: &Ctx, results: &[Waited]) -> UserError {
         };
     }
     err
-}
-
-/// The polling behind [`wait`]: updates `results` in place until every task finished or the
-/// timeout passed.
-async fn poll_until_done(
-    ctx: &Ctx,
-    client: &Client,
-    tasks: &[(String, String)],
-    settings: WaitSettings,
-    results: &mut [Waited],
-) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let mut printed: Vec<usize> = vec![0; tasks.len()];
-    let mut done: Vec<bool> = vec![false; tasks.len()];
-    let several = tasks.len() > 1;
-    let mut delay = Duration::from_millis(100).min(settings.poll_interval);
-    loop {
-        for (index, result) in results.iter_mut().enumerate() {
-            if done[index] {
-                continue;
-            }
-            let task = client.task(&result.task_id).await.map_err(client_error)?;
-            // Read the log after the state, so a finished task's log is complete.
-            if let Ok(log) = client.task_raw_log(&result.task_id).await {
-                let lines: Vec<&str> = log.lines().collect();
-                for line in lines.iter().skip(printed[index]) {
-                    if several || tasks[index].0 != tasks[index].1 {
-                        ctx.info(&format!("[{}] {line}", result.label));
-                    } else {
-                        ctx.info(line);
-                    }
-                }
-                printed[index] = printed[index].max(lines.len());
-                result.log_tail = lines.iter().rev().take(20).rev().map(|l| (*l).to_owned()).collect();
-            }
-            result.state = task.state.clone();
-            result.description = task.description.clone();
-            result.duration = task.duration.clone();
-            result.error = task.error_message.clone().filter(|e| !e.is_empty());
-            if task.completed() {
-                done[index] = true;
-                ctx.info(&format!("{}: {} {}", result.label, result.task_id, task.state));
-            }
-        }
-        if done.iter().all(|d| *d) {
-            return Ok(());
-        }
-        if started.elapsed() >= settings.timeout {
-            for (index, result) in results.iter_mut().enumerate() {
-                if done[index] {
-                    continue;
-                }
-                if settings.cancel_on_timeout {
-                    match client.cancel_task(&result.task_id).await {
-                        Ok(()) => ctx.warn(&format!(
-                            "canceled {} ({}) after the timeout",
-                            result.task_id, result.label
-                        )),
-                        Err(err) => ctx.warn(&format!("could not cancel {}: {err}", result.task_id)),
-                    }
-                    // Report what the cancellation did, not what Ferry asked for.
-                    if let Ok(task) = client.task(&result.task_id).await {
-                        result.state = task.state;
-                    }
-                } else {
-                    ctx.warn(&format!(
-                        "stopped waiting for {} ({}) after {}s: it is still {} and keeps running on the server; follow it with: ferry task wait {}",
-                        result.task_id,
-                        result.label,
-                        settings.timeout.as_secs(),
-                        result.state,
-                        result.task_id
-                    ));
-                }
-                result.wait_timed_out = true;
-                result.error = Some(format!(
-                    "Ferry stopped waiting after {}s (--timeout); the task was {}",
-                    settings.timeout.as_secs(),
-                    result.state
-                ));
-            }
-            return Ok(());
-        }
-        // Poll quickly at first (most deployments are short), backing off to --poll-interval.
-        let left = settings.timeout.saturating_sub(started.elapsed());
-        tokio::time::sleep(delay.min(left).max(Duration::from_millis(20))).await;
-        delay = (delay * 2).min(settings.poll_interval);
-    }
 }
 
 /// Comma-separated list for CI outputs.
