@@ -1,6 +1,6 @@
 //! Which release `promote` takes from an environment, and which one `rollback` returns to.
 
-use ferry_octopus::compare_versions;
+use ferry_core::version::compare_text;
 
 use crate::DeploymentServer;
 use crate::model::{Deployment, Environment, Project, Release, TaskState};
@@ -40,7 +40,7 @@ pub async fn promotion_candidate<S: DeploymentServer>(
             releases.push(server.release(&deployment.release_id).await?);
         }
     }
-    releases.sort_by(|a, b| compare_versions(&b.version, &a.version));
+    releases.sort_by(|a, b| compare_text(&b.version, &a.version));
     Ok(releases.into_iter().next())
 }
 

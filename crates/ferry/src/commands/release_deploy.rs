@@ -1,5 +1,6 @@
 //! `ferry release deploy`, and the deploy-then-report step that promote, rollback and ship share.
 
+use ferry_core::version::compare_text;
 use ferry_flow::DeploymentServer;
 use ferry_flow::follow::{Followed, WaitSettings};
 use ferry_flow::model::{DeployRequest, Project, Release, StartedDeployment, TaskState};
@@ -42,7 +43,7 @@ async fn find_release(
 ) -> anyhow::Result<ferry_octopus::model::Release> {
     if version.eq_ignore_ascii_case("latest") {
         let mut releases = client.releases(project).await.map_err(client_error)?;
-        releases.sort_by(|a, b| ferry_octopus::compare_versions(&b.version, &a.version));
+        releases.sort_by(|a, b| compare_text(&b.version, &a.version));
         return releases.into_iter().next().ok_or_else(|| {
             UserError::failure(format!("project {} has no releases yet", project.name))
                 .hint(format!("create one: ferry release create --project {} --version 1.0.0", project.name))
@@ -53,7 +54,7 @@ async fn find_release(
         Some(release) => Ok(release),
         None => {
             let mut releases = client.releases(project).await.map_err(client_error)?;
-            releases.sort_by(|a, b| ferry_octopus::compare_versions(&b.version, &a.version));
+            releases.sort_by(|a, b| compare_text(&b.version, &a.version));
             let recent: Vec<&str> = releases.iter().take(5).map(|r| r.version.as_str()).collect();
             let mut err = UserError::failure(format!("project {} has no release {version}", project.name));
             err = if recent.is_empty() {
