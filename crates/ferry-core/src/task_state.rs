@@ -5,7 +5,8 @@ use std::fmt;
 /// Where a server task stands. The names are Octopus's, and they are part of Ferry's JSON
 /// contract (`state` in deployment and task results), so [`TaskState::as_str`] returns them
 /// unchanged; a state this version of Ferry does not know is kept as the server spelled it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(from = "String", into = "String")]
 pub enum TaskState {
     /// Waiting for the task runner.
     Queued,
@@ -72,6 +73,25 @@ impl From<&str> for TaskState {
     }
 }
 
+/// A task nobody has reported on yet is queued.
+impl Default for TaskState {
+    fn default() -> TaskState {
+        TaskState::Queued
+    }
+}
+
+impl From<String> for TaskState {
+    fn from(text: String) -> TaskState {
+        TaskState::from(text.as_str())
+    }
+}
+
+impl From<TaskState> for String {
+    fn from(state: TaskState) -> String {
+        state.as_str().to_owned()
+    }
+}
+
 impl fmt::Display for TaskState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -97,6 +117,13 @@ mod tests {
         assert_eq!(state, TaskState::Other("Paused".into()));
         assert_eq!(state.to_string(), "Paused");
         assert!(!state.is_final() && !state.is_unsuccessful() && !state.is_pending());
+    }
+
+    #[test]
+    fn the_wire_form_is_the_plain_name() {
+        let state: TaskState = serde_json::from_str("\"TimedOut\"").unwrap();
+        assert_eq!(state, TaskState::TimedOut);
+        assert_eq!(serde_json::to_string(&TaskState::Other("Paused".into())).unwrap(), "\"Paused\"");
     }
 
     #[test]

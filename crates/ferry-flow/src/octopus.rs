@@ -6,7 +6,6 @@ use ferry_octopus::{Client, OctopusError, model as octopus};
 use crate::DeploymentServer;
 use crate::model::{
     DeployRequest, Deployment, Environment, Lifecycle, Phase, Project, Release, StartedDeployment, Task,
-    TaskState,
 };
 
 impl From<&octopus::Project> for Project {
@@ -69,7 +68,7 @@ impl From<&octopus::Task> for Task {
     fn from(task: &octopus::Task) -> Task {
         Task {
             id: task.id.clone(),
-            state: TaskState::from(task.state.as_str()),
+            state: task.state.clone(),
             completed: task.completed(),
             description: task.description.clone(),
             duration: task.duration.clone(),
