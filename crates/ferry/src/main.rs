@@ -4,8 +4,11 @@
 mod cli;
 mod commands;
 mod context;
+mod deployments;
 mod exit;
+mod render;
 mod reporter;
+mod waiting;
 
 use std::process::ExitCode;
 

@@ -28,14 +28,14 @@ pub async fn run(ctx: &Ctx, args: &ReleasePromoteArgs) -> anyhow::Result<()> {
             args.environments.join(", ")
         ));
         let results =
-            super::release_deploy::deploy(ctx, client, &project, &release, &args.environments, &args.deploy)
+            crate::deployments::deploy(ctx, client, &project, &release, &args.environments, &args.deploy)
                 .await?;
         anyhow::Ok::<(Release, _)>((release, results))
     }
     .await;
     connection.close().await;
     let (release, results) = result?;
-    super::release_deploy::finish(ctx, &release, &results)
+    crate::deployments::finish(ctx, &release, &results)
 }
 
 /// No release of `project` has succeeded in `environment`: nothing to promote.

@@ -40,7 +40,7 @@ pub async fn run(ctx: &Ctx, args: &ReleaseRollbackArgs) -> anyhow::Result<()> {
             "rolling {} in {} back from {} to {}",
             project.name, environment.name, current.version, release.version
         ));
-        let results = super::release_deploy::deploy(
+        let results = crate::deployments::deploy(
             ctx,
             client,
             &project,
@@ -54,5 +54,5 @@ pub async fn run(ctx: &Ctx, args: &ReleaseRollbackArgs) -> anyhow::Result<()> {
     .await;
     connection.close().await;
     let (release, results) = result?;
-    super::release_deploy::finish(ctx, &release, &results)
+    crate::deployments::finish(ctx, &release, &results)
 }

@@ -10,10 +10,10 @@ use ferry_flow::lifecycle_guard::{self, Reach};
 use ferry_flow::model::{DeployRequest, Project, Release, StartedDeployment, TaskState};
 use ferry_octopus::Client;
 
-use super::task_wait::{markdown_table, table};
 use crate::cli::{IfExists, ReleaseIfExists, ReleaseOptions, ShipArgs};
 use crate::context::{Ctx, FirstUseProject, client_error};
 use crate::exit::UserError;
+use crate::render::{markdown_table, table};
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
@@ -249,7 +249,7 @@ async fn deploy_batch(
         all.extend(created);
     }
     adoption::sort_by_targets(&mut all, targets);
-    super::release_deploy::follow(ctx, client, all, &args.deploy).await
+    crate::deployments::follow(ctx, client, all, &args.deploy).await
 }
 
 fn report(
@@ -295,14 +295,14 @@ fn report(
     for (deployment, waited) in &shipped.deployments {
         rows.push(vec![
             deployment.environment.clone(),
-            super::release_deploy::state_cell(waited),
+            crate::deployments::state_cell(waited),
             format!("{}  {}", deployment.task_id, web(&format!("tasks/{}", deployment.task_id))),
         ]);
     }
     if shipped.deployments.is_empty() {
         rows.push(vec!["Deploy".into(), "none".into(), "no --to and no automatic phase".into()]);
     }
-    super::release_deploy::set_outputs(ctx, &shipped.deployments);
+    crate::deployments::set_outputs(ctx, &shipped.deployments);
     ctx.summary(&format!(
         "### Ferry ship: {} {}\n\n{}",
         args.project,
@@ -313,9 +313,9 @@ fn report(
         "package": super::package_create::json(package),
         "buildInformation": shipped.build_info,
         "release": shipped.release_json,
-        "deployments": super::release_deploy::deployments_json(&shipped.release, &shipped.deployments),
+        "deployments": crate::deployments::deployments_json(&shipped.release, &shipped.deployments),
     });
     ctx.print_result(&table(&["What", "Result", "Details"], &rows), &json);
     let waited: Vec<Followed> = shipped.deployments.iter().map(|(_, w)| w.clone()).collect();
-    super::task_wait::fail_if_unsuccessful(&waited)
+    crate::waiting::fail_if_unsuccessful(&waited)
 }
