@@ -2,6 +2,7 @@
 //! packaging (zip, nupkg, tar.gz), build information and release notes.
 
 pub mod build_info;
+pub mod duration;
 pub mod package_id;
 pub mod packaging;
 pub mod release_notes;
