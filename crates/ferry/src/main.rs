@@ -8,6 +8,7 @@ mod deployments;
 mod exit;
 mod render;
 mod reporter;
+mod versions;
 mod waiting;
 
 use std::process::ExitCode;

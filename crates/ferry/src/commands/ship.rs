@@ -17,7 +17,7 @@ use crate::render::{markdown_table, table};
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
-    let version = super::version::resolve(ctx, &args.version)?;
+    let version = crate::versions::resolve(ctx, &args.version)?;
     // 1. Package, into --out-folder when given, else into a temporary folder removed when this
     // function returns (after the push): the package is an intermediate here, and neither the work
     // tree nor the embedded server's data folder is the place for it. Packages are reproducible, so
