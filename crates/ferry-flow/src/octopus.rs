@@ -44,7 +44,8 @@ impl From<&octopus::Release> for Release {
     }
 }
 
-/// A deployment request reads the release's id and version only.
+/// The client needs a release's id and version only: without the server's links it uses the
+/// documented paths, relative to the server's base.
 fn octopus_release(release: &Release) -> octopus::Release {
     octopus::Release {
         id: release.id.clone(),
@@ -181,11 +182,8 @@ impl DeploymentServer for Client {
         }))
     }
 
-    /// Read through the release's own `Progression` link (a server under a path prefix needs it),
-    /// hence the release is read first.
     async fn progression(&self, release: &Release) -> Result<Vec<Phase>, OctopusError> {
-        let release = Client::release(self, &release.id).await?;
-        let progression = Client::progression(self, &release).await?;
+        let progression = Client::progression(self, &octopus_release(release)).await?;
         Ok(progression.phases.iter().map(|p| phase(p, true)).collect())
     }
 }

@@ -586,9 +586,13 @@ impl Client {
     /// The release's progress through its lifecycle.
     pub async fn progression(&self, release: &Release) -> Result<Progression, OctopusError> {
         let doing = format!("reading the lifecycle progression of release {}", release.version);
-        let path = release.links.get("Progression").cloned().unwrap_or_else(|| {
-            format!("/{}", self.space_path(&format!("releases/{}/progression", release.id)))
-        });
+        // Without the server's link, the path is relative to the base, so a virtual directory
+        // (https://host/octopus/) is kept.
+        let path = release
+            .links
+            .get("Progression")
+            .cloned()
+            .unwrap_or_else(|| self.space_path(&format!("releases/{}/progression", release.id)));
         self.get_json(&doing, &path).await
     }
 
