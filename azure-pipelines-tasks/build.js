@@ -82,9 +82,8 @@ function stageExtension() {
         const dependencies = ['azure-pipelines-task-lib'];
         if (task === 'FerryInstaller') {
             dependencies.push('azure-pipelines-tool-lib');
-            // The versions the installer may install, and their sha256 values: one source of
-            // truth, maintained by the release workflow in actions/setup.
-            fs.copyFileSync(path.join(repoRoot, 'actions', 'setup', 'checksums.txt'), path.join(to, 'checksums.txt'));
+            // The default version: one source of truth, maintained by the release workflow in
+            // actions/setup. (Checksums come from each release's published SHA256SUMS.)
             fs.copyFileSync(path.join(repoRoot, 'actions', 'setup', 'VERSION'), path.join(to, 'VERSION'));
         }
         copyDependencies(dependencies, to);

@@ -4,11 +4,14 @@
 #
 # Variables (see README.md and pipe.yml):
 #   COMMAND          ship (default) | package | push | build-info | create-release | deploy | promote
+#                    | wait (TASK_IDS: server tasks to wait for, e.g. from FERRY_TASK_IDS of a deploy)
 #   FERRY_SERVER     server URL (OCTOPUS_URL also works); FERRY_API_KEY (OCTOPUS_API_KEY);
 #   FERRY_SPACE      read by ferry from the environment: the key never reaches a command line.
 #   PROJECT, PACKAGE_ID, VERSION, RELEASE_VERSION, CHANNEL, FROM, FORMAT, BASE_PATH, OUT_FOLDER,
 #   IF_EXISTS, WAIT (default true), TIMEOUT, RELEASE_NOTES, RELEASE_NOTES_FILE, RELEASE_NOTES_AUTO,
 #   SINCE, MAX_COMMITS, DEEPEN, OVERWRITE, CA_CERT, INSECURE, DEBUG
+#   EMBEDDED         true: use ferry's embedded server when FERRY_SERVER is empty (a throwaway
+#                    server, for trying Ferry out); otherwise a missing server fails the pipe.
 #   Lists (YAML lists, which Bitbucket passes as NAME_COUNT + NAME_0..n, or newline-separated):
 #   ENVIRONMENTS, PACKAGES, PACKAGE_IDS, INCLUDE, EXCLUDE, VARIABLES (NAME=VALUE, split on the
 #   first `=`), RELEASE_PACKAGES (ID:VERSION), WORK_ITEMS, EXTRA_ARGS
@@ -120,6 +123,7 @@ push_value "" -o
 push_value "" json
 add_str CA_CERT --ca-cert
 add_bool INSECURE --insecure
+add_bool EMBEDDED --embedded
 add_bool DEBUG --verbose
 case "$COMMAND" in
     ship)
@@ -194,7 +198,15 @@ case "$COMMAND" in
         add_list ENVIRONMENTS --to
         deploy_options
         ;;
-    *) fail "COMMAND must be ship, package, push, build-info, create-release, deploy or promote, not '$COMMAND'" 2 ;;
+    wait | task-wait)
+        [ -n "$(list_items TASK_IDS)" ] || fail "variable TASK_IDS is required for COMMAND=$COMMAND" 2
+        push_value "" task
+        push_value "" wait
+        add_str TIMEOUT --timeout
+        add_bool CANCEL_ON_TIMEOUT --cancel-on-timeout
+        add_list TASK_IDS ""
+        ;;
+    *) fail "COMMAND must be ship, package, push, build-info, create-release, deploy, promote or wait, not '$COMMAND'" 2 ;;
 esac
 add_list EXTRA_ARGS ""
 
@@ -208,6 +220,13 @@ done
 [ -z "${FERRY_SERVER:-}" ] || export FERRY_SERVER
 [ -z "${FERRY_API_KEY:-}" ] || export FERRY_API_KEY
 [ -z "${FERRY_SPACE:-}" ] || export FERRY_SPACE
+
+# The clone belongs to another user than the pipe's container: without this, git refuses the
+# repository ("dubious ownership") and build information would have no commits.
+if [ -n "${BITBUCKET_CLONE_DIR:-}" ]; then
+    git config --global --add safe.directory "$BITBUCKET_CLONE_DIR" 2>/dev/null ||
+        red "warning: could not mark $BITBUCKET_CLONE_DIR as a safe git directory"
+fi
 
 ferry=${FERRY_BIN:-ferry}
 result_file=${RESULT_FILE:-ferry-result.json}

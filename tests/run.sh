@@ -29,6 +29,11 @@ fi
 export GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-Ferry Tests} GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL:-tests@ferry.invalid}
 export GIT_COMMITTER_NAME=${GIT_COMMITTER_NAME:-Ferry Tests} GIT_COMMITTER_EMAIL=${GIT_COMMITTER_EMAIL:-tests@ferry.invalid}
 
+# GitHub's published REST API description and recorded exchanges, the judges of the fake GitHub
+# that ferry-github's tests run against (exports FERRY_GITHUB_OPENAPI, FERRY_OCTOKIT_FIXTURES).
+# shellcheck source=tests/github/env.sh
+source tests/github/env.sh || exit 1
+
 passed=0
 failed=0
 failures=()

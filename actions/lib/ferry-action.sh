@@ -157,9 +157,29 @@ collect_options() {
     str work-item-keys --work-item-keys
 }
 
+# --flag NAME=VALUE for each `Name: Value` line (the Octopus actions' syntax; split on the first
+# colon, surrounding blanks trimmed, so URL values keep theirs).
+colon_pairs() {
+    local value name
+    lines_of "$1"
+    for value in ${lines[@]+"${lines[@]}"}; do
+        case "$value" in
+            *:*) ;;
+            *) die "input '$1': '$value' is not 'Name: Value' (split on the first ':')" ;;
+        esac
+        name=${value%%:*}
+        name="${name%"${name##*[![:space:]]}"}"
+        [ -n "$name" ] || die "input '$1': '$value' has no name before the first ':'"
+        value=${value#*:}
+        value="${value#"${value%%[![:space:]]*}"}"
+        argv+=("$2" "$name=$value")
+    done
+}
+
 deploy_options() {
     list tenant --tenant
     pairs variable --variable
+    colon_pairs variables --variable
     bool wait --wait
     str timeout --timeout
     bool cancel-on-timeout --cancel-on-timeout
@@ -222,6 +242,21 @@ case "$op" in
         list to --to
         deploy_options
         ;;
+    await-task)
+        require server-task-id
+        argv=(task wait)
+        # Octopus's await-task-action counts seconds; plain numbers get their unit here.
+        for name in timeout poll-interval; do
+            value=$(input "$name")
+            case "$value" in
+                *[!0-9]*) argv+=("--$name" "$value") ;;
+                ?*) argv+=("--$name" "${value}s") ;;
+            esac
+        done
+        bool cancel-on-timeout --cancel-on-timeout
+        lines_of server-task-id
+        argv+=("${lines[@]}")
+        ;;
     ship)
         require project id version
         argv=(ship)
@@ -235,7 +270,7 @@ case "$op" in
         collect_options
         deploy_options
         ;;
-    *) die "unknown operation '${op}' (package, push, build-info, release, deploy, promote, ship)" ;;
+    *) die "unknown operation '${op}' (package, push, build-info, release, deploy, promote, await-task, ship)" ;;
 esac
 
 # Global flags. Secrets and connection settings travel in the environment.
@@ -243,6 +278,7 @@ global=(-o json)
 str ca-cert --ca-cert
 str config --config
 bool insecure --insecure
+bool embedded --embedded
 [ "$(input verbose)" != true ] || global+=(-v)
 lines_of extra-args
 extra=(${lines[@]+"${lines[@]}"})
@@ -257,6 +293,20 @@ if [ -n "$api_key" ]; then
     export FERRY_API_KEY="$api_key"
 fi
 unset INPUT_API_KEY
+# Prompted variable values may be secrets: mask each value before anything is printed (the
+# command line echoed below shows them as ***). A value with a newline is masked line by line.
+if [ "${GITHUB_ACTIONS:-}" = true ]; then
+    for name in variable variables; do
+        lines_of "$name"
+        for pair in ${lines[@]+"${lines[@]}"}; do
+            if [ "$name" = variable ]; then pair=${pair#*=}; else pair=${pair#*:}; fi
+            pair="${pair#"${pair%%[![:space:]]*}"}"
+            while IFS= read -r part; do
+                [ -z "$part" ] || echo "::add-mask::$part"
+            done <<<"$pair"
+        done
+    done
+fi
 
 working_directory=$(input working-directory)
 [ -z "$working_directory" ] || cd "$working_directory"

@@ -4,17 +4,22 @@
 # logs go to stderr.
 #
 # Inputs (environment):
-#   INPUT_VERSION            a release version (1.2.3 or v1.2.3); empty: the version this action
-#                            was released with (./VERSION); `source`: build from this checkout
-#                            with cargo.
+#   INPUT_VERSION            `latest`, a range (`1`, `1.2`, `1.x`, `1.2.x`, `^1.2.3`, `~1.2.3`) resolved
+#                            against the release list, or an exact version (1.2.3 or v1.2.3);
+#                            empty: the version this action was released with (./VERSION);
+#                            `source`: build from this checkout with cargo.
 #   INPUT_PATH               use this existing binary (or a folder holding it) instead.
 #   INPUT_DOWNLOAD_BASE_URL  where release archives live (a mirror, GitHub Enterprise);
 #                            default https://github.com/ferry-deploy/ferry/releases/download.
+#   INPUT_CHECKSUMS_BASE_URL where each release's published SHA256SUMS is read from; default: the
+#                            project's own releases, so a mirror cannot vouch for its own files.
+#   INPUT_RELEASES_URL       the release list (GitHub's REST "list releases" JSON) for `latest`
+#                            and ranges; default the project's list on api.github.com.
+#   INPUT_GITHUB_TOKEN       sent to api.github.com only (raises its rate limit); optional.
 #   INPUT_CACHE              true (default): reuse/keep the binary in the runner tool cache.
-#   FERRY_CHECKSUMS_FILE    a checksums file to use instead of ./checksums.txt (mirrors, tests).
 #
-# Downloads are verified against the sha256 values committed in ./checksums.txt (the release
-# workflow adds each release's SHA256SUMS there). No GitHub API call is made, so no rate limits.
+# Every download is verified against the SHA256SUMS file published with its release; a version
+# without one, or an archive that does not match it, is refused.
 set -euo pipefail
 unset BASH_ENV ENV CDPATH
 
@@ -39,7 +44,10 @@ binary_path=$(trim "${INPUT_PATH:-}")
 base_url=$(trim "${INPUT_DOWNLOAD_BASE_URL:-}")
 base_url=${base_url:-https://github.com/ferry-deploy/ferry/releases/download}
 cache=$(lower "$(trim "${INPUT_CACHE:-true}")")
-checksums=${FERRY_CHECKSUMS_FILE:-$here/checksums.txt}
+checksums_base_url=$(trim "${INPUT_CHECKSUMS_BASE_URL:-}")
+checksums_base_url=${checksums_base_url:-https://github.com/ferry-deploy/ferry/releases/download}
+releases_url=$(trim "${INPUT_RELEASES_URL:-}")
+releases_url=${releases_url:-https://api.github.com/repos/ferry-deploy/ferry/releases?per_page=100}
 
 os=${RUNNER_OS:-$(uname -s)}
 arch=${RUNNER_ARCH:-$(uname -m)}
@@ -107,14 +115,80 @@ if [ "$(lower "$version")" = source ]; then
     publish "$target_dir/release/ferry$exe"
 fi
 
-# 3. A released archive, verified against the committed checksums.
+fetch() { # URL OUTPUT [curl options...]
+    local url=$1 output=$2
+    shift 2
+    # (curl retries transient failures only: a 404 is an answer, not a hiccup.)
+    curl --fail --silent --show-error --location --retry 5 --retry-delay 2 \
+        --connect-timeout 20 --max-time 600 --output "$output" "$@" "$url"
+}
+
+# The released versions X.Y.Z (no pre-releases, no drafts) in the release list, one per line.
+released_versions() { # FILE
+    # GitHub's list has "tag_name", then "draft" and "prerelease" for each release; nested objects
+    # (author, assets) have none of the three, so a scan in document order pairs them up.
+    grep -oE '"(tag_name|draft|prerelease)"[[:space:]]*:[[:space:]]*("[^"]*"|true|false)' "$1" |
+        sed -E 's/^"([a-z_]+)"[[:space:]]*:[[:space:]]*"?([^"]*)"?$/\1 \2/' |
+        awk '$1 == "tag_name" { tag = $2; draft = ""; next }
+             $1 == "draft" { draft = $2; next }
+             $1 == "prerelease" && tag != "" { if (draft != "true" && $2 != "true") print tag; tag = "" }' |
+        sed 's/^v//' | grep -E '^[0-9]+\.[0-9]+\.[0-9]+$' || true
+}
+
+# Whether VERSION (X.Y.Z) satisfies RANGE (latest, *, 1, 1.x, 1.2, 1.2.x, ^1.2.3, ~1.2.3).
+satisfies() { # VERSION RANGE
+    local major minor patch r want_major want_minor want_patch
+    IFS=. read -r major minor patch <<<"$1"
+    r=$2
+    case "$r" in latest | '*' | x) return 0 ;; esac
+    local op=""
+    case "$r" in '^'* | '~'*) op=${r:0:1} r=${r:1} ;; esac
+    r=${r#v}
+    IFS=. read -r want_major want_minor want_patch <<<"$r"
+    for part in want_minor want_patch; do [ "${!part:-x}" != '*' ] || printf -v "$part" x; done
+    [ "$major" = "$want_major" ] || return 1
+    case "$op" in
+        '^')
+            if [ "$want_major" != 0 ]; then
+                [ "${want_minor:-x}" = x ] || [ "$minor" -gt "$want_minor" ] ||
+                    { [ "$minor" -eq "$want_minor" ] && [ "$patch" -ge "${want_patch:-0}" ]; }
+            elif [ "${want_minor:-x}" = x ]; then return 0
+            elif [ "$want_minor" != 0 ]; then
+                [ "$minor" -eq "$want_minor" ] && [ "$patch" -ge "${want_patch:-0}" ]
+            else
+                [ "$minor" -eq 0 ] && { [ "${want_patch:-x}" = x ] || [ "$patch" -eq "$want_patch" ]; }
+            fi
+            ;;
+        '~') [ "${want_minor:-x}" = x ] || { [ "$minor" -eq "$want_minor" ] && [ "$patch" -ge "${want_patch:-0}" ]; } ;;
+        *) { [ "${want_minor:-x}" = x ] || [ "$minor" -eq "$want_minor" ]; } &&
+            { [ "${want_patch:-x}" = x ] || [ "$patch" -eq "$want_patch" ]; } ;;
+    esac
+}
+
+# 3. A released archive, verified against its release's published SHA256SUMS.
 if [ -z "$version" ]; then
     [ -f "$here/VERSION" ] || die "no version given and no VERSION file beside the action"
     version=$(trim "$(head -n 1 "$here/VERSION")")
 fi
 version=${version#v}
-[[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?$ ]] ||
-    die "version '$version' is not a release version like 1.2.3 (or 'source', or use 'path')"
+range_pattern='^(latest|\*|x|[~^]?[0-9]+(\.([0-9]+|x|\*))?(\.([0-9]+|x|\*))?)$'
+if ! [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?$ ]] || [[ "$version" =~ ^[~^] ]]; then
+    [[ "$version" =~ $range_pattern ]] ||
+        die "version '$version' is not a release version (1.2.3), 'latest' or a range (1, 1.2, 1.x, ^1.2.3, ~1.2.3); or use 'source' or 'path'"
+    list=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/ferry-releases.XXXXXX")
+    auth=()
+    case "$releases_url" in https://api.github.com/*) [ -z "${INPUT_GITHUB_TOKEN:-}" ] || auth=(--header "Authorization: Bearer $INPUT_GITHUB_TOKEN") ;; esac
+    fetch "$releases_url" "$list" --header 'Accept: application/vnd.github+json' ${auth[@]+"${auth[@]}"} ||
+        { rm -f "$list"; die "could not read the release list at $releases_url to resolve '$version' (pin an exact version, or set releases-url to a mirror)"; }
+    resolved=""
+    while IFS= read -r candidate; do
+        if satisfies "$candidate" "$version"; then resolved=$candidate; fi
+    done < <(released_versions "$list" | sort -t. -k1,1n -k2,2n -k3,3n)
+    rm -f "$list"
+    [ -n "$resolved" ] || die "no released version satisfies '$version' in $releases_url"
+    log "'$version' resolves to $resolved"
+    version=$resolved
+fi
 
 archive="ferry-$version-$target.$ext"
 cache_root=${RUNNER_TOOL_CACHE:-${HOME:-/tmp}/.cache/ferry-tools}
@@ -124,16 +198,16 @@ if [ "$cache" = true ] && [ -f "$cache_dir.complete" ] && [ -x "$cache_dir/ferry
     publish "$cache_dir/ferry$exe"
 fi
 
-[ -f "$checksums" ] || die "no checksums file at $checksums"
-expected=$(awk -v name="$archive" '$2 == name || $2 == "*" name {print $1; exit}' "$checksums")
-[ -n "$expected" ] || die "no sha256 for $archive in $(basename "$checksums"): this action only installs versions whose checksums it carries. Pin a newer action, use 'path', or 'version: source'."
-
 work=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/ferry-setup.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-url="$base_url/v$version/$archive"
+sums_url="${checksums_base_url%/}/v$version/SHA256SUMS"
+fetch "$sums_url" "$work/SHA256SUMS" ||
+    die "could not read $sums_url: every download is verified against the checksums published with its release"
+expected=$(awk -v name="$archive" '($2 == name || $2 == "*" name) && $1 ~ /^[0-9a-fA-F]+$/ && length($1) == 64 {print tolower($1); exit}' "$work/SHA256SUMS")
+[ -n "$expected" ] || die "the release's SHA256SUMS ($sums_url) lists no $archive"
+url="${base_url%/}/v$version/$archive"
 log "downloading $url"
-curl --fail --silent --show-error --location --retry 5 --retry-delay 2 --retry-all-errors \
-    --connect-timeout 20 --max-time 600 --output "$work/$archive" "$url" || die "download of $url failed"
+fetch "$url" "$work/$archive" || die "download of $url failed"
 actual=$(sha256_of "$work/$archive")
 if [ "$actual" != "$expected" ]; then
     die "checksum mismatch for $archive: expected $expected, got $actual (the download is not the released file)"

@@ -24,13 +24,28 @@ function lines(value) {
 }
 
 /**
+ * A multi-line input whose values may be secrets (prompted variables), read without the
+ * `##vso[task.debug]name=value` line tl.getInput writes for every input: that line would show
+ * the values before tl.setSecret can register them. Falls back to tl.getInput when the task
+ * library's vault is not there (the mock runner).
+ */
+function quietInput(name) {
+    const internal = require('azure-pipelines-task-lib/internal');
+    if (internal._vault && typeof internal._vault.retrieveSecret === 'function') {
+        return internal._vault.retrieveSecret('INPUT_' + internal._getVariableKey(name)) || '';
+    }
+    return tl.getInput(name, false) || '';
+}
+
+/**
  * Build the ferry argument vector for `spec` from the task's inputs.
  *
  * spec.command: e.g. ['release', 'deploy']
  * spec.inputs: [name, kind, flag] where kind is
  *   'string' (--flag VALUE when not empty), 'bool' (--flag when true),
  *   'list' (--flag VALUE per line), 'pairs' (--flag NAME=VALUE per line, split on the first '='),
- *   'files' (positional, one per line; globs are expanded with tl.findMatch).
+ *   'files' (positional, one per line; globs are expanded with tl.findMatch),
+ *   'ids' (positional, one per line or comma-separated).
  */
 function buildArgs(spec, getInput = tl.getInput, getBool = tl.getBoolInput) {
     const args = ['-o', 'json', ...spec.command];
@@ -39,7 +54,8 @@ function buildArgs(spec, getInput = tl.getInput, getBool = tl.getBoolInput) {
             if (getBool(name, false)) args.push(flag);
             continue;
         }
-        const value = (getInput(name, false) || '').trim();
+        const raw = kind === 'pairs' && getInput === tl.getInput ? quietInput(name) : getInput(name, false);
+        const value = (raw || '').trim();
         if (value === '') continue;
         switch (kind) {
             case 'string':
@@ -48,14 +64,33 @@ function buildArgs(spec, getInput = tl.getInput, getBool = tl.getBoolInput) {
             case 'list':
                 for (const line of lines(value)) args.push(flag, line);
                 break;
-            case 'pairs':
+            case 'names':
+                // One per line, or comma-separated (OctoTFS's older environment lists).
                 for (const line of lines(value)) {
+                    for (const item of line.split(',').map((part) => part.trim()).filter(Boolean)) args.push(flag, item);
+                }
+                break;
+            case 'pairs':
+                for (let line of lines(value)) {
+                    // NAME=VALUE, or OctoTFS's `Name: Value`: whichever separator comes first.
+                    const eq = line.indexOf('=');
+                    const colon = line.indexOf(':');
+                    if (colon > 0 && (eq < 0 || colon < eq)) {
+                        line = `${line.slice(0, colon).trim()}=${line.slice(colon + 1).trim()}`;
+                    }
                     const at = line.indexOf('=');
                     if (at <= 0) {
-                        throw new Error(`input '${name}': '${line}' is not NAME=VALUE (split on the first '=')`);
+                        throw new Error(`input '${name}': '${line}' is not NAME=VALUE or 'Name: Value' (split on the first separator)`);
                     }
+                    // Prompted variable values may be secrets: register each with the agent
+                    // so it is masked wherever it would appear (the [command] line included).
+                    if (line.length > at + 1) tl.setSecret(line.slice(at + 1));
                     args.push(flag, line);
                 }
+                break;
+            case 'ids':
+                // Positional ids, one per line or comma-separated (a previous task's output).
+                for (const line of lines(value)) args.push(...line.split(',').map((id) => id.trim()).filter(Boolean));
                 break;
             case 'files':
                 for (const line of lines(value)) {
@@ -78,7 +113,9 @@ function buildArgs(spec, getInput = tl.getInput, getBool = tl.getBoolInput) {
 /** The connection settings from the service connection (if any), as FERRY_* variables. */
 function connectionEnv() {
     const env = {};
-    const id = tl.getInput('ferryService', false);
+    // A Ferry connection, else an existing Octopus one (OctoTFS's OctopusEndpoint type: the same
+    // URL plus `apitoken` scheme).
+    const id = tl.getInput('ferryService', false) || tl.getInput('octopusService', false);
     if (id) {
         const url = tl.getEndpointUrl(id, false);
         const key = tl.getEndpointAuthorizationParameter(id, 'apitoken', false);
@@ -115,6 +152,9 @@ async function runFerryTask(spec) {
             args.splice(2, 0, '--insecure');
             delete env.FERRY_INSECURE;
         }
+        // Without a connection or FERRY_SERVER, ferry refuses to run in CI unless the embedded
+        // server is asked for by name (ferry prints which input to set).
+        if (tl.getBoolInput('embedded', false)) args.splice(2, 0, '--embedded');
         const caCert = tl.getInput('caCert', false);
         if (caCert) args.splice(2, 0, '--ca-cert', caCert);
         args.push(...lines(tl.getInput('additionalArguments', false)));

@@ -99,6 +99,50 @@ test('FerryDeploy fails the task when a deployment fails (exit 3)', async () => 
     assert.match(runner.stdout, /##vso\[task\.complete result=Failed;\]a deployment finished unsuccessfully/);
 });
 
+test('FerryWait waits for the task ids of a previous task (lines or commas) and fails on exit 3', async () => {
+    const command = `${FERRY} -o json task wait --timeout 5m ServerTasks-1 ServerTasks-2 ServerTasks-3`;
+    const runner = await runTask('FerryWait', {
+        endpoint,
+        inputs: { taskIds: 'ServerTasks-1,ServerTasks-2\nServerTasks-3', timeout: '5m', cancelOnTimeout: 'false' },
+        answers: answers(command, { code: 3, stdout: '{"tasks":[]}' }),
+    });
+    assert.ok(runner.ran(command), runner.stdout);
+    assert.ok(runner.failed);
+    assert.match(runner.stdout, /a deployment finished unsuccessfully/);
+});
+
+test('FerryDeploy with an Octopus (OctopusEndpoint) connection and OctoTFS input syntax', async () => {
+    const command = `${FERRY} -o json release deploy --project Hello --version 1.0.0 --to Development --to Test --variable Url=https://x.test:8443/a?b=c --variable Mode=fast`;
+    const runner = await runTask('FerryDeploy', {
+        inputs: {
+            octopusService: 'octo1',
+            project: 'Hello',
+            releaseVersion: '1.0.0',
+            environments: 'Development, Test',
+            variables: 'Url: https://x.test:8443/a?b=c\nMode=fast',
+        },
+        env: {
+            ENDPOINT_URL_octo1: 'http://127.0.0.1:8066/',
+            ENDPOINT_AUTH_octo1: JSON.stringify({ scheme: 'Token', parameters: { apitoken: KEY } }),
+            ENDPOINT_AUTH_SCHEME_octo1: 'Token',
+            ENDPOINT_AUTH_PARAMETER_octo1_APITOKEN: KEY,
+        },
+        answers: answers(command, { code: 0, stdout: deployJson }),
+    });
+    assert.ok(runner.ran(command), runner.stdout);
+    assert.ok(runner.succeeded, runner.stdout);
+    assert.ok(runner.stdout.includes(`##vso[task.setsecret]${KEY}`), 'the Octopus connection\'s API key is registered as a secret');
+});
+
+test('the tasks accept OctoTFS input names as aliases', () => {
+    const task = (name) => JSON.parse(fs.readFileSync(path.join(root, 'tasks', name, 'task.json'), 'utf8'));
+    const alias = (name, input) => task(name).inputs.find((i) => i.name === input).aliases || [];
+    assert.deepEqual(alias('FerryDeploy', 'octopusService'), ['OctoConnectedServiceName']);
+    assert.deepEqual(alias('FerryDeploy', 'releaseVersion'), ['ReleaseNumber']);
+    assert.deepEqual(alias('FerryCreateRelease', 'packageVersion'), ['DefaultPackageVersion']);
+    assert.equal(task('FerryDeploy').inputs.find((i) => i.name === 'octopusService').type, 'connectedService:OctopusEndpoint');
+});
+
 test('FerryDeploy rejects a variable line without NAME= before running ferry', async () => {
     const runner = await runTask('FerryDeploy', {
         endpoint,
@@ -107,7 +151,7 @@ test('FerryDeploy rejects a variable line without NAME= before running ferry', a
     });
     assert.equal(runner.invokedToolCount, 0);
     assert.ok(runner.failed);
-    assert.match(runner.stdout, /is not NAME=VALUE/);
+    assert.match(runner.stdout, /is not NAME=VALUE or 'Name: Value'/);
 });
 
 test('FerryShip maps package, release, deployment and build-information inputs', async () => {
@@ -182,14 +226,14 @@ test('FerryInstaller with useOnPath uses the ferry on PATH and sets its outputs'
     assert.ok(runner.stdout.includes(`##vso[task.setvariable variable=FERRY_BIN;isOutput=false;issecret=false;]${FERRY}`));
 });
 
-test('FerryInstaller refuses a version whose checksum it does not carry', async () => {
+test('FerryInstaller refuses a version whose published checksums it cannot read', async () => {
     const runner = await runTask('FerryInstaller', {
-        inputs: { version: '9.9.9' },
+        inputs: { version: '9.9.9', checksumsBaseUrl: 'http://127.0.0.1:9/unreachable' },
         env: { AGENT_TOOLSDIRECTORY: path.join(work, 'tools'), AGENT_TEMPDIRECTORY: path.join(work, 'tmp') },
         answers: {},
     });
     assert.ok(runner.failed);
-    assert.match(runner.stdout, /no sha256 for ferry-9\.9\.9-/);
+    assert.match(runner.stdout, /could not read http:\/\/127\.0\.0\.1:9\/unreachable\/v9\.9\.9\/SHA256SUMS/);
 });
 
 test('every task.json declares Node20_1 and Node24 handlers, grouped inputs and output variables', () => {

@@ -127,7 +127,7 @@ for i in $(seq "$runs"); do
   read -r s _ c < <(timed "$ferry" --ci none -q package create --id Corpus --version "1.0.$i" --base-path "$corpus" \
     --out-folder "$work/pack-out" --overwrite)
   pack_secs+=("$s"); pack_cpu+=("$c")
-  read -r s _ c < <(cd "$work" && timed env -u FERRY_SERVER -u OCTOPUS_URL "$ferry" --ci none -q --data "$work/ship-data" \
+  read -r s _ c < <(cd "$work" && timed env -u FERRY_SERVER -u OCTOPUS_URL "$ferry" --ci none -q --embedded --data "$work/ship-data" \
     ship --project Corpus --id Corpus --version "1.0.$i" --base-path "$corpus" --out-folder "$work/ship-out" --wait --repo "$root")
   ship_secs+=("$s"); ship_cpu+=("$c")
   echo "ship run $i: package create ${pack_secs[-1]}s, ship ${ship_secs[-1]}s" >&2

@@ -1,13 +1,13 @@
 //! The server's archive validation and safe extraction, in process: the first byte picks the
 //! format (zip, nupkg, tar.gz, tar), the rest is the file. Neither may panic, and extraction
 //! never writes outside its target directory (no file, no link resolving outside) nor past its
-//! size limit.
+//! size limit, and what validation accepts extracts.
 #![no_main]
 
 use std::path::Path;
 
 use ferry_core::package_id::PackageFormat;
-use ferry_server::archive::{ExtractLimits, extract, validate};
+use ferry_server::archive::{ArchiveError, ExtractLimits, extract, validate};
 use libfuzzer_sys::fuzz_target;
 
 const FORMATS: [PackageFormat; 4] =
@@ -35,8 +35,23 @@ fuzz_target!(|data: &[u8]| {
     let valid = validate(&archive, format, "Fuzz", &version).is_ok();
     let target = root.path().join("out");
     let limits = ExtractLimits { max_bytes: 4 << 20, max_ratio: 200, max_entries: 2000 };
-    let _ = extract(&archive, format, &target, limits);
-    let _ = valid;
+    let extracted = extract(&archive, format, &target, limits);
+    // Upload validation and extraction share one plan: what validation accepted extracts, unless
+    // this target's lower size limits stop it or a zip entry's content is damaged (validation
+    // reads a zip's names and links, not its content).
+    if valid {
+        assert!(
+            matches!(
+                extracted,
+                Ok(())
+                    | Err(ArchiveError::TooLarge(_)
+                        | ArchiveError::RatioTooHigh(_)
+                        | ArchiveError::TooManyEntries(_)
+                        | ArchiveError::CorruptEntry(_))
+            ),
+            "accepted at upload, then {extracted:?}"
+        );
+    }
     let mut all = Vec::new();
     walk(root.path(), &mut all);
     let canonical_target = target.canonicalize().unwrap_or(target.clone());

@@ -55,6 +55,7 @@ Closure currentEnv = {
 }
 
 binding.env = envMap
+binding.currentEnv = currentEnv // the environment withEnv/withCredentials built, for stand-in steps
 binding.currentBuild = [result: null, number: 1, description: null]
 binding.shCalls = shCalls
 binding.stepLog = log
@@ -68,7 +69,11 @@ binding.readFile = { Object spec ->
     File f = new File(path).isAbsolute() ? new File(path) : new File(workspace, path)
     f.getText('UTF-8')
 }
-binding.writeFile = { Map spec -> new File(workspace, spec.file.toString()).setText(spec.text.toString(), 'UTF-8') }
+binding.writeFile = { Map spec ->
+    String path = spec.file.toString()
+    File f = new File(path).isAbsolute() ? new File(path) : new File(workspace, path)
+    f.setText(spec.text.toString(), spec.encoding ?: 'UTF-8')
+}
 binding.libraryResource = { String path -> new File(library, "resources/${path}").getText('UTF-8') }
 binding.withEnv = { List vars, Closure body ->
     Map layer = [:]

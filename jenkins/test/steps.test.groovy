@@ -4,6 +4,7 @@
 
 String stub = "${pwd()}/stub-ferry"
 writeFile(file: 'stub-ferry', text: '''#!/bin/sh
+if [ "${1:-}" = --args-file ]; then cp "$2" "$WORKSPACE/stub-args.json"; shift 2; fi
 for a in "$@"; do printf '%s\\n' "$a"; done > "$WORKSPACE/stub-args"
 printf '%s\\n' "${FERRY_API_KEY:-}" > "$WORKSPACE/stub-key"
 printf '%s\\n' "${FERRY_SERVER:-}" > "$WORKSPACE/stub-server"
@@ -11,9 +12,10 @@ if [ -n "${STUB_JSON:-}" ]; then printf '%s' "$STUB_JSON"; else printf '{"ok":tr
 exit "${STUB_EXIT:-0}"
 ''')
 sh('chmod +x stub-ferry')
-List stubArgs() { readFile('stub-args').readLines() }
+/** The arguments the stub got through --args-file (exactly: empty ones and newlines kept). */
+List stubArgs() { new groovy.json.JsonSlurper().parseText(readFile(file: 'stub-args.json', encoding: 'UTF-8')) }
 
-check('ferryDeploy maps its Map to flags; values travel by withEnv, the key by withCredentials') {
+check('ferryDeploy maps its Map to flags; values travel in the arguments file, the key by withCredentials') {
     shCalls.clear()
     def result = withEnv(['STUB_JSON={"deployments":[{"environment":"Development","deploymentId":"Deployments-1","taskId":"ServerTasks-1","state":"Success"}]}']) {
         ferryDeploy(ferry: stub, project: 'Hello World', version: '1.0.0', to: ['Development', 'Test'],
@@ -24,7 +26,7 @@ check('ferryDeploy maps its Map to flags; values travel by withEnv, the key by w
     assert result.deployments[0].state == 'Success'
     assert readFile('stub-key').trim() == System.getenv('FERRY_TEST_SECRET')
     assert readFile('stub-server').trim() == 'http://127.0.0.1:1'
-    Map call = shCalls.find { it.env.FERRY_ARGC }
+    Map call = shCalls.find { it.env.FERRY_ARGS }
     assert call.script == ferry.shScript(): 'the script is the constant one'
     assert !call.script.contains('Hello World') && !call.script.contains(System.getenv('FERRY_TEST_SECRET'))
     assert !stepLog.any { it.contains(System.getenv('FERRY_TEST_SECRET')) }: 'the key is never logged'
@@ -85,8 +87,103 @@ check('ferryInstall with usePath takes ferry from PATH and sets env.FERRY_BIN') 
         }
     }
     env.remove('FERRY_BIN')
+    env.remove(ferryInstall.nodeBinVariable(env.NODE_NAME))
 }
 
-check('ferryInstall refuses a version whose checksum the library does not carry') {
-    try { ferryInstall(version: '9.9.9'); assert false } catch (e) { assert e.message.contains('no sha256 for ferry-9.9.9-') }
+check('ferryInstall refuses a version whose published checksums it cannot read') {
+    try { ferryInstall(version: '9.9.9', checksumsBaseUrl: 'http://127.0.0.1:9/unreachable'); assert false } catch (e) {
+        assert e.message.contains('could not read http://127.0.0.1:9/unreachable/v9.9.9/SHA256SUMS')
+    }
+}
+
+check('ferryInstall resolves latest and ranges like the other installers (drafts and pre-releases skipped)') {
+    String list = '''[{"tag_name":"v2.1.0-rc.1","draft":false,"prerelease":true},{"tag_name":"v1.4.0","draft":true,"prerelease":false},
+        {"tag_name":"v2.0.0","draft":false,"prerelease":false},{"tag_name":"v1.3.0","draft":false,"prerelease":false},
+        {"tag_name":"v1.2.3","draft":false,"prerelease":false},{"tag_name":"v0.2.5","draft":false,"prerelease":false}]'''
+    Map cases = [latest: '2.0.0', '1': '1.3.0', '1.x': '1.3.0', '^1.2': '1.3.0', '~1.2.0': '1.2.3', '1.2': '1.2.3', '^0.2.3': '0.2.5', '^0.3.0': null, '3': null]
+    cases.each { range, expected -> assert ferryInstall.resolveVersion(list, range) == expected: range }
+}
+
+check('ferryInstall: the Windows install script forces TLS 1.2 and installs with one rename') {
+    String script = ferryInstall.installBat()
+    assert script.contains('[Net.SecurityProtocolType]::Tls12')
+    assert script.contains('Get-FileHash -Algorithm SHA256') && script.contains('Move-Item $ready $dir')
+    assert !script.contains('ferry-9') && (script =~ '[$]env:([A-Z0-9_]+)').collect { it[1] }.toSet() ==
+        ['FERRY_CACHE_DIR', 'LOCALAPPDATA', 'FERRY_SUBDIR', 'FERRY_ARCHIVE', 'FERRY_URL', 'FERRY_SHA256'].toSet()
+}
+
+// Values that a shell or Windows' command-line parsing would re-split: each must reach ferry as
+// one argument, unchanged (a release note must never become `--server https://evil`).
+List hostile = ['x" --server "https://evil', '', '$(touch pwned)', '`touch pwned`', '%PATH%', '!PATH!', 'a\nb', "it's", 'C:\\dir\\', 'Grüße ✓']
+
+check('hostile values reach ferry exactly, through the arguments file, which is then removed') {
+    shCalls.clear()
+    ferry(ferry: stub, command: ['release', 'create', '--project', 'Hello'] + hostile.collect { ['--release-notes', it] }.flatten())
+    assert stubArgs() == ['-o', 'json', 'release', 'create', '--project', 'Hello'] + hostile.collect { ['--release-notes', it] }.flatten()
+    assert !fileExists('pwned')
+    Map call = shCalls.find { it.env.FERRY_ARGS }
+    assert call.script == ferry.shScript()
+    assert !new File(call.env.FERRY_ARGS).exists(): 'the arguments file is removed after the run'
+    assert !call.env.any { k, v -> hostile.findAll { it.size() > 3 }.any { h -> v.contains(h) } }: 'no value travels in the environment'
+    ferryDeploy(ferry: stub, project: 'Hello', version: '1.0.0', to: 'Development', variables: [Note: hostile[0], Empty: ''])
+    assert stubArgs()[10..13] == ['--variable', 'Note=' + hostile[0], '--variable', 'Empty=']
+}
+
+check('Windows agents: bat runs a constant script and ferry gets the same arguments file') {
+    // No cmd.exe here: this checks the argument construction for `bat` as a unit (the script is
+    // constant, expands only Ferry's own paths, and the file holds the exact JSON array).
+    def savedIsUnix = binding.isUnix
+    def savedBat = binding.bat
+    Map seen = [:]
+    binding.isUnix = { -> false }
+    binding.bat = { Map spec ->
+        seen.script = spec.script
+        seen.args = new groovy.json.JsonSlurper().parseText(new File(currentEnv().FERRY_ARGS).getText('UTF-8'))
+        return 0
+    }
+    try {
+        ferry(ferry: 'C:\\tools\\ferry.exe', command: ['release', 'create', '--project', 'Hello', '--release-notes', hostile[0], '--channel', ''])
+    } finally {
+        binding.isUnix = savedIsUnix
+        binding.bat = savedBat
+    }
+    assert seen.script == ferry.batScript()
+    assert (seen.script =~ /%([A-Z_]+)%/).collect { it[1] }.toSet() == ['FERRY_BIN', 'FERRY_ARGS', 'FERRY_OUT', 'FERRY_STATUS', 'ERRORLEVEL'].toSet()
+    assert seen.args == ['-o', 'json', 'release', 'create', '--project', 'Hello', '--release-notes', hostile[0], '--channel', '']
+}
+
+check('the JSON result is decoded as UTF-8') {
+    def result = withEnv(['STUB_JSON={"note":"Grüße ✓"}']) { ferry(ferry: stub, command: ['version']) }
+    assert result.note == 'Grüße ✓'
+}
+
+check('embedded: true asks for the embedded server explicitly') {
+    ferryCreateRelease(ferry: stub, project: 'Hello', version: '1.0.0', embedded: true)
+    assert stubArgs()[0..2] == ['-o', 'json', '--embedded']
+}
+
+check('ferryWait waits for the given tasks') {
+    ferryWait(ferry: stub, taskIds: ['ServerTasks-1', 'ServerTasks-2'], timeout: '5m', cancelOnTimeout: true)
+    assert stubArgs() == ['-o', 'json', 'task', 'wait', '--timeout', '5m', '--cancel-on-timeout', 'ServerTasks-1', 'ServerTasks-2']
+}
+
+check('octopusCreateRelease and octopusDeployRelease take the octopusdeploy plugin\'s parameters') {
+    shCalls.clear()
+    env.FERRY_SERVER_ferry_api_key = 'http://127.0.0.1:2' // a global property, as Jenkins' env shows it
+    withEnv(['STUB_JSON={"version":"1.2.3","deployments":[{"taskId":"ServerTasks-9"}]}']) {
+        def release = octopusCreateRelease(ferry: stub, serverId: 'ferry-api-key', spaceId: 'Spaces-2', toolId: 'octocli', project: 'Hello',
+            releaseVersion: '1.2.3', packageConfigs: [[packageName: 'Hello', packageReferenceName: '', packageVersion: '1.2.3']],
+            deployThisRelease: true, environment: 'Test', variables: 'Url: https://x.test:8443/a\nMode: fast',
+            waitForDeployment: true, deploymentTimeout: '00:10:00', cancelOnTimeout: true)
+        assert release.deployments[0].taskId == 'ServerTasks-9'
+        List calls = shCalls.findAll { it.env.FERRY_ARGS }
+        assert calls.size() == 2
+        assert calls.every { it.env.FERRY_SERVER == 'http://127.0.0.1:2' && it.env.FERRY_SPACE == 'Spaces-2' }
+        assert stubArgs() == ['-o', 'json', 'release', 'deploy', '--project', 'Hello', '--version', '1.2.3', '--to', 'Test',
+            '--variable', 'Url=https://x.test:8443/a', '--variable', 'Mode=fast', '--wait', '--timeout', '600s', '--cancel-on-timeout']
+        assert readFile('stub-key').trim() == System.getenv('FERRY_TEST_SECRET'): 'the API key comes from the credential named by serverId'
+        octopusPushPackage(ferry: stub, serverId: 'ferry-api-key', packagePaths: 'out/Hello.1.2.3.zip', overwriteMode: 'IgnoreIfExists')
+        assert stubArgs() == ['-o', 'json', 'package', 'push', '--if-exists', 'ignore', 'out/Hello.1.2.3.zip']
+    }
+    env.remove('FERRY_SERVER_ferry_api_key')
 }

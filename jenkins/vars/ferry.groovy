@@ -1,42 +1,59 @@
 // Shared by every Ferry step (ferryPackage, ferryPush, ...): turns a step's Map of arguments into
 // a ferry argument list and runs the binary on the agent.
 //
-// How values reach the binary: every argument becomes an environment variable (FERRY_ARG_0, ...)
-// set with withEnv, and a constant, single-quoted shell script rebuilds the argument list from
-// them. No value is ever interpolated into a shell string, so quotes, spaces, `$` and `;` in
-// values are harmless. The API key comes from withCredentials as FERRY_API_KEY (masked by
-// Jenkins) and never appears on a command line.
+// How values reach the binary: the argument list is written as a JSON array (UTF-8) to a file
+// in the build's temporary folder and the binary reads it with `ferry --args-file FILE`. The
+// scripts run by `sh` and `bat` are constants that name only that file, so no shell or
+// command-line parser ever re-splits a value: quotes, spaces, `$(...)`, backticks, `%VAR%`,
+// newlines and empty values arrive exactly as given, on Linux and Windows agents alike (Windows
+// PowerShell 5.1 does not escape embedded quotes when it starts a program, which is why the
+// arguments no longer travel through it). The API key comes from withCredentials as
+// FERRY_API_KEY (masked by Jenkins) and never appears on a command line or in the file.
 //
 // Also usable directly for commands without a dedicated step:
 //   def result = ferry(command: ['task', 'wait', 'ServerTasks-12'], server: '...', credentialsId: 'ferry-api-key')
 
-/** The POSIX shell script run by `sh`: rebuilds "$@" from FERRY_ARGC/FERRY_ARG_n, runs ferry. */
+/**
+ * The POSIX shell script run by `sh`: ferry reads its arguments from $FERRY_ARGS, which is then
+ * removed (prompted variable values may be secrets).
+ */
 String shScript() {
     return '''set +x
-set --
-i=0
-while [ "$i" -lt "$FERRY_ARGC" ]; do
-  eval "set -- \\"\\$@\\" \\"\\$FERRY_ARG_$i\\""
-  i=$((i + 1))
-done
 status=0
-"$FERRY_BIN" "$@" >"$FERRY_OUT" || status=$?
+"$FERRY_BIN" --args-file "$FERRY_ARGS" >"$FERRY_OUT" || status=$?
+rm -f "$FERRY_ARGS"
 cat "$FERRY_OUT"
 exit "$status"
 '''
 }
 
-/** The same for `bat` (Windows agents), through PowerShell reading the same variables. */
+/** The same for `bat` (Windows agents): cmd expands only the three paths Ferry chose. */
 String batScript() {
     return '''@echo off
-powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "$a = @(); for ($i = 0; $i -lt [int]$env:FERRY_ARGC; $i++) { $a += [Environment]::GetEnvironmentVariable('FERRY_ARG_' + $i) }; $out = & $env:FERRY_BIN @a | Out-String; $code = $LASTEXITCODE; [IO.File]::WriteAllText($env:FERRY_OUT, $out); Write-Output $out; exit $code"
+"%FERRY_BIN%" --args-file "%FERRY_ARGS%" > "%FERRY_OUT%"
+set FERRY_STATUS=%ERRORLEVEL%
+del /q "%FERRY_ARGS%" 2>nul
+type "%FERRY_OUT%"
+exit /b %FERRY_STATUS%
 '''
+}
+
+/** The arguments file's text: a JSON array of strings. */
+@NonCPS
+String argsJson(List argv) {
+    return groovy.json.JsonOutput.toJson(argv.collect { it == null ? '' : it.toString() })
 }
 
 /** Generic step: run `ferry <command...>` with the common options (see ferry.txt). */
 def call(Map args = [:]) {
     required(args, ['command'], 'ferry')
-    return run(args, asList(args.command), 'ferry')
+    return run(args, exactList(args.command), 'ferry')
+}
+
+/** A List given as one is passed exactly (empty arguments kept); a String as asList. */
+@NonCPS
+List exactList(value) {
+    return value instanceof Collection ? value.collect { it == null ? '' : it.toString() } : asList(value)
 }
 
 /** Fail the step when one of `keys` is missing or empty, or a NAME=VALUE entry has no name. */
@@ -145,7 +162,8 @@ List deployOptions(Map args) {
 /** The global flags every step accepts. */
 @NonCPS
 List globalOptions(Map args) {
-    return flag(args, 'caCert', '--ca-cert') + bool(args, 'insecure', '--insecure') + flag(args, 'config', '--config') +
+    return flag(args, 'caCert', '--ca-cert') + bool(args, 'insecure', '--insecure') + bool(args, 'embedded', '--embedded') +
+        flag(args, 'config', '--config') +
         flag(args, 'data', '--data') + bool(args, 'verbose', '--verbose')
 }
 
@@ -173,13 +191,16 @@ def parseJson(String text) {
  * exit 3 means a deployment finished unsuccessfully.
  */
 def run(Map args, List argv, String step) {
-    List all = ['-o', 'json'] + globalOptions(args) + argv + asList(args.extraArgs)
-    String bin = args.ferry ?: env.FERRY_BIN ?: (isUnix() ? 'ferry' : 'ferry.exe')
-    String out = "${pwd(tmp: true)}/ferry-${step}-${java.util.UUID.randomUUID()}.json"
-    List vars = ["FERRY_BIN=${bin}", "FERRY_OUT=${out}", "FERRY_ARGC=${all.size()}"]
-    for (int i = 0; i < all.size(); i++) {
-        vars << "FERRY_ARG_${i}=${all[i]}"
-    }
+    List all = ['-o', 'json'] + globalOptions(args) + argv + exactList(args.extraArgs)
+    // The binary ferryInstall put on this node (parallel branches may run on other nodes), else
+    // FERRY_BIN, else ferry on PATH.
+    String bin = args.ferry ?: env[ferryInstall.nodeBinVariable(env.NODE_NAME)] ?: env.FERRY_BIN ?: (isUnix() ? 'ferry' : 'ferry.exe')
+    // One unique pair of files per call: parallel branches on one agent never share them.
+    String base = "${pwd(tmp: true)}/ferry-${step}-${java.util.UUID.randomUUID()}"
+    String out = "${base}.json"
+    String argsFile = "${base}.args.json"
+    writeFile(file: argsFile, text: argsJson(all), encoding: 'UTF-8')
+    List vars = ["FERRY_BIN=${bin}", "FERRY_OUT=${out}", "FERRY_ARGS=${argsFile}"]
     if (args.server) {
         vars << "FERRY_SERVER=${args.server}"
     }
@@ -204,7 +225,7 @@ def run(Map args, List argv, String step) {
     } else {
         body()
     }
-    String text = fileExists(out) ? readFile(out) : ''
+    String text = fileExists(out) ? readFile(file: out, encoding: 'UTF-8') : ''
     def result = null
     if (text.trim()) {
         try {

@@ -7,6 +7,10 @@
 # Azure FerryInstaller, Jenkins ferryInstall) against archives served on loopback, and a check
 # that every flag the adapters pass exists in the binary's CLI.
 #
+# Safety on every adapter (real binary and stub): no server in CI fails with exit 2 unless the
+# embedded server is asked for; hostile values reach ferry as one argument each; a prompted
+# variable's value is masked before it appears in any adapter's log.
+#
 # End-to-end: starts `ferry server` on a free loopback port with an API key, a temporary --data
 # and a config (environments Development and Test, one project per adapter, one whose deploy
 # fails), then runs each adapter against it exactly as its CI would (the composite actions'
@@ -14,7 +18,8 @@
 # steps in the harness, the Bitbucket pipe.sh with BITBUCKET_* variables), and asserts the
 # published packages, build information, releases and deployments through the server's REST API
 # and each CI's outputs ($GITHUB_OUTPUT parsed back, ##vso lines, the returned Groovy maps,
-# the pipe's outputs.env).
+# the pipe's outputs.env); then an Octopus-style workflow with only its uses: lines changed, the
+# AppVeyor/Bamboo/Continua CI examples and the TeamCity meta-runner.
 #
 # The binary: $FERRY_BIN (tests/run.sh sets target/debug/ferry), else target/release/ferry when
 # present, else target/debug/ferry.
@@ -51,6 +56,12 @@ expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "expected: $3"$'\n'"a
 expect_match() { if printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1"; else bad "$1" "no match for /$3/ in:"$'\n'"$(printf '%s' "$2" | tail -n 20)"; fi; }
 section() { echo "$*"; }
 
+# PyYAML reads the example CI files (AppVeyor, Bamboo, the Octopus workflow); the checks that
+# need it fail when it cannot be installed.
+python3 -c 'import yaml' 2>/dev/null ||
+    python3 -m pip install --quiet --disable-pip-version-check pyyaml >>"$log" 2>&1 ||
+    echo "warning: could not install PyYAML (pip); the example checks will fail" >&2
+
 export JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java 2>/dev/null || echo /usr/bin/java)")")")}
 export GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-Ferry Tests} GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL:-tests@ferry.invalid}
 export GIT_COMMITTER_NAME=${GIT_COMMITTER_NAME:-Ferry Tests} GIT_COMMITTER_EMAIL=${GIT_COMMITTER_EMAIL:-tests@ferry.invalid}
@@ -68,14 +79,14 @@ fi
 
 # ------------------------------------------------------------------------------------------------
 section "CLI contract: every flag the adapters pass exists in ferry's --help"
-help_text=$(for cmd in "package create" "package push" "build-info push" "release create" "release deploy" \
+help_text=$(for cmd in "" "package create" "package push" "build-info push" "release create" "release deploy" \
     "release promote" "ship" "task wait"; do
     # shellcheck disable=SC2086 # the command words split on purpose
     "$real_ferry" $cmd --help 2>&1
 done)
-# (Command lines only: comments and ferryInstall's curl options are not ferry flags.)
+# (Command lines only: comments, ferryInstall's curl options and pipe.sh's git config are not ferry flags.)
 adapter_flags=$(cat actions/lib/ferry-action.sh azure-pipelines-tasks/src/common.js azure-pipelines-tasks/tasks/*/index.js \
-    jenkins/vars/ferry.groovy jenkins/vars/ferry[A-HJ-Z]*.groovy bitbucket/pipe.sh | grep -vE '^\s*(#|//|\*)' |
+    jenkins/vars/ferry.groovy jenkins/vars/ferry[A-HJ-Z]*.groovy bitbucket/pipe.sh | grep -vE '^\s*(#|//|\*)|git config' |
     grep -oE "['\" (]--[a-z][a-z0-9-]+" | sed "s/^.//" | sort -u)
 missing=""
 for flag in $adapter_flags; do
@@ -139,12 +150,20 @@ cat >"$stub" <<'EOF'
 for a in "$@"; do printf '%s\n' "$a"; done >"$STUB_DIR/args"
 printf '%s\n' "${FERRY_API_KEY:-}" >"$STUB_DIR/key"
 printf '%s\n' "${FERRY_SERVER:-}" >"$STUB_DIR/server"
+# Every argument exactly (newlines and empty ones too), as JSON; through --args-file if given.
+if [ "${1:-}" = --args-file ]; then cp "$2" "$STUB_DIR/args.json"; else
+    python3 -c 'import json, os, sys; json.dump(sys.argv[1:], open(os.environ["STUB_DIR"] + "/args.json", "w", encoding="utf-8"), ensure_ascii=False)' "$@"
+fi
 case "${1:-}" in --version) echo "ferry 0.1.0"; exit 0 ;; esac
 printf '%s' '{"stub":true}'
 exit "${STUB_EXIT:-0}"
 EOF
 chmod +x "$stub"
 export STUB_DIR=$work/stub
+# args_json: the stub's arguments as one JSON line, for comparison.
+args_json() { python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1], encoding="utf-8")), ensure_ascii=False))' "$STUB_DIR/args.json"; }
+# expected_json ARG...: the same form for the expected arguments.
+expected_json() { python3 -c 'import json, sys; print(json.dumps(sys.argv[1:], ensure_ascii=False))' "$@"; }
 
 # gh_action ACTION_DIR NAME=VALUE... : runs the action the way the runner runs a composite action:
 # inputs get action.yml's defaults, each step's env: block maps them to INPUT_* variables, and
@@ -164,7 +183,7 @@ text = open(sys.argv[1]).read()
 given = dict(arg.split('=', 1) for arg in sys.argv[2:])
 inputs_block = text.split('\ninputs:\n', 1)[1].split('\noutputs:\n', 1)[0]
 defaults = {}
-for name, body in re.findall(r'^  ([a-z][a-z0-9-]*):\n((?:    .*\n)+)', inputs_block, re.M):
+for name, body in re.findall(r'^  ([a-z][a-z0-9_-]*):\n((?:    .*\n)+)', inputs_block, re.M):
     m = re.search(r"^    default: '((?:[^']|'')*)'", body, re.M)
     defaults[name] = m.group(1).replace("''", "'") if m else ''
 values = {**defaults, **given}
@@ -172,10 +191,25 @@ unknown = set(given) - set(defaults)
 if unknown:
     sys.exit(f'unknown inputs {sorted(unknown)} for {sys.argv[1]}')
 steps = text.split('\n  steps:\n', 1)[1]
-env = re.findall(r'^        ([A-Z0-9_]+): \$\{\{ inputs\.([a-z0-9-]+) \}\}$', steps, re.M)
+env = re.findall(r'^        ([A-Z0-9_]+): \$\{\{ (.+) \}\}$', steps, re.M)
 run = re.search(r'^      run: (.*)$', steps, re.M).group(1)
-for var, name in env:
-    print(f'export {var}={shlex.quote(values[name])}')
+def evaluate(expr):
+    # The expression forms the actions use, evaluated as GitHub does: `a || b` is the first
+    # non-empty alternative; `(inputs.x == 'true' && 'lit')` is 'lit' when x is 'true'; 'lit'.
+    for alternative in expr.split(' || '):
+        alternative = alternative.strip()
+        m = re.fullmatch(r"\(inputs\.([a-z0-9_-]+) == '([^']*)' && '([^']*)'\)", alternative)
+        if m:
+            value = m.group(3) if values[m.group(1)] == m.group(2) else ''
+        elif alternative.startswith("'"):
+            value = alternative.strip("'")
+        else:
+            value = values[re.fullmatch(r'inputs\.([a-z0-9_-]+)', alternative).group(1)]
+        if value:
+            return value
+    return ''
+for var, expr in env:
+    print(f'export {var}={shlex.quote(evaluate(expr))}')
 print('RUN=' + shlex.quote(run))
 PY
 ) || { gh_status=99; gh_stdout="bad action.yml or inputs: $spec"; return; }
@@ -188,10 +222,10 @@ PY
     gh_status=$?
     printf '== gh_action %s %s (exit %s)\n%s\n' "$action" "$*" "$gh_status" "$gh_stdout" >>"$log"
 }
-# gh_output NAME: the value of output NAME in $gh_out_file (name=value or name<<DELIM form).
-gh_output() {
-    python3 - "$gh_out_file" "$1" <<'PY'
-import sys
+# gh_outputs: every output in $gh_out_file (name=value or name<<DELIM form) as one JSON object.
+gh_outputs() {
+    python3 - "$gh_out_file" <<'PY'
+import json, sys
 lines = open(sys.argv[1]).read().split('\n')
 out, i = {}, 0
 while i < len(lines):
@@ -206,9 +240,11 @@ while i < len(lines):
         name, value = line.split('=', 1)
         out[name] = value
     i += 1
-print(out.get(sys.argv[2], ''), end='')
+print(json.dumps(out))
 PY
 }
+# gh_output NAME: the value of output NAME in $gh_out_file.
+gh_output() { gh_outputs | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], ""), end="")' "$1"; }
 mkdir -p "$work/runner-temp"
 gh_workspace=$work/gh-unit
 mkdir -p "$gh_workspace"
@@ -229,6 +265,19 @@ PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello version=1.0.0 to=
 expect "deploy: a variable line without NAME= is rejected (exit 2)" "$gh_status" 2
 expect_match "deploy: ... with an annotation naming the input" "$gh_stdout" "::error title=ferry deploy::input 'variable': 'novalue' is not NAME=VALUE"
 
+rm -f "$STUB_DIR/args.json"
+PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello release_number=1.0.0 environments=$'Development\nTest' \
+    variables=$'Greeting: hello: world\nUrl:https://x.test:8443/a' api_key=API-OCTOALIAS0001
+expect "deploy (Octopus input names): release_number, environments, 'Name: Value' variables split on the first colon" "$(args_json)" \
+    "$(expected_json -o json release deploy --project Hello --version 1.0.0 --to Development --to Test --variable 'Greeting=hello: world' --variable Url=https://x.test:8443/a --wait)"
+expect "deploy (Octopus input names): api_key reaches ferry as FERRY_API_KEY" "$(cat "$STUB_DIR/key")" API-OCTOALIAS0001
+expect_match "deploy (Octopus input names): the API key is masked first" "$gh_stdout" '^::add-mask::API-OCTOALIAS0001'
+PATH="$work/stub:$PATH" gh_action actions/release project=Hello release_number=2.0.0 packages=$'Hello:2.0.0\nOther:1.0.0' ignore_existing=true
+expect "release (Octopus input names): release_number, packages, ignore_existing" "$(args_json)" \
+    "$(expected_json -o json release create --project Hello --version 2.0.0 --package Hello:2.0.0 --package Other:1.0.0 --if-exists ignore)"
+PATH="$work/stub:$PATH" gh_action actions/await-task server_task_id=ServerTasks-7 timeout_after=120 polling_interval=2
+expect "await-task (Octopus input names): seconds get their unit" "$(args_json)" \
+    "$(expected_json -o json task wait --timeout 120s --poll-interval 2s ServerTasks-7)"
 PATH="$work/stub:$PATH" gh_action actions/release project=Hello release-notes-auto=maybe
 expect "release: a non-boolean boolean input is rejected (exit 2)" "$gh_status" 2
 
@@ -259,15 +308,34 @@ section "Installers: GitHub setup, Azure FerryInstaller, Jenkins ferryInstall (a
 downloads=$work/downloads
 case "$(uname -m)" in aarch64 | arm64) arch=aarch64 ;; *) arch=x86_64 ;; esac
 case "$(uname -s)" in Darwin) triple=$arch-apple-darwin ;; *) triple=$arch-unknown-linux-musl ;; esac
-for version in 0.1.0-e2e 0.1.0-bad; do
-    mkdir -p "$downloads/v$version" "$work/archive/ferry-$version-$triple"
-    cp "$stub" "$work/archive/ferry-$version-$triple/ferry"
-    tar -czf "$downloads/v$version/ferry-$version-$triple.tar.gz" -C "$work/archive" "ferry-$version-$triple"
-done
-checksums=$work/checksums.txt
-(cd "$downloads/v0.1.0-e2e" && sha256sum "ferry-0.1.0-e2e-$triple.tar.gz") >"$checksums"
-# The -bad archive is listed with a wrong hash: the installers must refuse it.
-echo "0000000000000000000000000000000000000000000000000000000000000000  ferry-0.1.0-bad-$triple.tar.gz" >>"$checksums"
+# Releases on loopback, each with the SHA256SUMS published beside its archive, and a release list
+# in the shape of GitHub's REST "list releases" answer (pretty-printed, nested objects included).
+# 1.2.3, 1.3.0, 2.0.0 and 0.1.0-e2e are good. 1.4.0 is a draft and 2.1.0-rc.1 a pre-release: no
+# range and not `latest` may pick them. 0.1.0-bad's archive was swapped after its SHA256SUMS was
+# published (tampered). 7.7.7 has no SHA256SUMS.
+make_release() { # VERSION [tampered|unlisted]
+    local version=$1 dir=$downloads/v$1 name
+    name=ferry-$version-$triple
+    mkdir -p "$dir" "$work/archive/$name"
+    cp "$stub" "$work/archive/$name/ferry"
+    tar -czf "$dir/$name.tar.gz" -C "$work/archive" "$name"
+    (cd "$dir" && sha256sum "$name.tar.gz" >SHA256SUMS && echo "$(printf '0%.0s' $(seq 64))  ferry-$version-other-triple.zip" >>SHA256SUMS)
+    case "${2:-}" in
+        tampered) echo "# swapped" >>"$work/archive/$name/ferry" && tar -czf "$dir/$name.tar.gz" -C "$work/archive" "$name" ;;
+        unlisted) rm "$dir/SHA256SUMS" ;;
+    esac
+}
+for version in 0.1.0-e2e 1.2.3 1.3.0 1.4.0 2.0.0 2.1.0-rc.1; do make_release "$version"; done
+make_release 0.1.0-bad tampered
+make_release 7.7.7 unlisted
+python3 - "$downloads/releases.json" <<'PY'
+import json, sys
+releases = [("v2.1.0-rc.1", False, True), ("v1.4.0", True, False), ("v2.0.0", False, False), ("v1.3.0", False, False),
+            ("v1.2.3", False, False), ("v0.1.0-e2e", False, True), ("not-a-version", False, False)]
+json.dump([{"url": "https://api.example/releases/1", "tag_name": tag, "name": tag, "draft": draft, "prerelease": pre,
+            "author": {"login": "ferry", "type": "User"}, "assets": [{"name": "SHA256SUMS", "state": "uploaded"}]}
+           for tag, draft, pre in releases], open(sys.argv[1], "w"), indent=2)
+PY
 python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$downloads" >"$work/http.log" 2>&1 &
 pids+=($!)
 download_url=""
@@ -277,12 +345,14 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 [ -n "$download_url" ] || bad "the download server started" "$(cat "$work/http.log")"
-export FERRY_CHECKSUMS_FILE=$checksums
+releases_url=$download_url/releases.json
+# Every installer reads releases, archives and checksums from loopback.
+gh_loopback=(download-base-url="$download_url" checksums-base-url="$download_url" releases-url="$releases_url")
 
 gh_workspace=$work/gh-setup
 mkdir -p "$gh_workspace"
 : >"$work/gh-path"
-GITHUB_PATH=$work/gh-path gh_action actions/setup version=0.1.0-e2e download-base-url="$download_url"
+GITHUB_PATH=$work/gh-path gh_action actions/setup version=0.1.0-e2e "${gh_loopback[@]}"
 expect "setup: installs a verified archive" "$gh_status" 0
 expect "setup: output path is in the runner tool cache" "$(gh_output path)" "$work/runner-tool-cache/ferry/0.1.0-e2e/$arch/ferry"
 expect "setup: output version comes from the binary" "$(gh_output version)" 0.1.0
@@ -291,16 +361,37 @@ expect "setup: the tool cache is marked complete" "$(test -f "$work/runner-tool-
 gh_action actions/setup version=v0.1.0-e2e download-base-url=http://127.0.0.1:9/unreachable
 expect "setup: a second run is served from the tool cache (no download)" "$gh_status/$(gh_output path)" \
     "0/$work/runner-tool-cache/ferry/0.1.0-e2e/$arch/ferry"
-gh_action actions/setup version=0.1.0-bad download-base-url="$download_url"
-expect "setup: a checksum mismatch fails" "$gh_status" 1
+for case in latest:2.0.0 1:1.3.0 1.x:1.3.0 '^1.2:1.3.0' '~1.2.0:1.2.3' 1.2:1.2.3 '^1.3.0:1.3.0' 2:2.0.0; do
+    gh_action actions/setup version="${case%%:*}" "${gh_loopback[@]}"
+    expect "setup: version ${case%%:*} resolves to ${case#*:} (drafts and pre-releases skipped) and installs it" \
+        "$gh_status/$(gh_output path)" "0/$work/runner-tool-cache/ferry/${case#*:}/$arch/ferry"
+done
+gh_action actions/setup version=3 "${gh_loopback[@]}"
+expect_match "setup: a range no release satisfies is refused" "$gh_status $gh_stdout" "^1 .*no released version satisfies '3'"
+gh_action actions/setup version=0.1.0-bad "${gh_loopback[@]}"
+expect "setup: an archive that does not match its release's SHA256SUMS fails" "$gh_status" 1
 expect_match "setup: ... and says so" "$gh_stdout" 'checksum mismatch for ferry-0.1.0-bad'
-gh_action actions/setup version=7.7.7 download-base-url="$download_url"
-expect_match "setup: a version without a committed checksum is refused" "$gh_status $gh_stdout" '^1 .*no sha256 for ferry-7.7.7-'
+expect "setup: ... and installs nothing" "$(test -e "$work/runner-tool-cache/ferry/0.1.0-bad" && echo installed || echo none)" none
+gh_action actions/setup version=7.7.7 "${gh_loopback[@]}"
+expect "setup: a release without published checksums is refused" "$gh_status" 1
+expect_match "setup: ... and says so" "$gh_stdout" 'could not read http://127\.0\.0\.1:[0-9]+/v7\.7\.7/SHA256SUMS'
 gh_action actions/setup path="$work/stub"
 expect "setup: path uses an existing binary" "$gh_status/$(gh_output path)" "0/$work/stub/ferry"
-gh_action actions/setup
-expect_match "setup: the default version is the action's own (VERSION), verified against checksums" "$gh_stdout" \
-    "no sha256 for ferry-$(cat actions/setup/VERSION)-$triple"
+gh_action actions/setup "${gh_loopback[@]}"
+expect_match "setup: the default version is the action's own (VERSION)" "$gh_stdout" \
+    "/v$(cat actions/setup/VERSION)/SHA256SUMS"
+
+# The Bitbucket pipe image's install step (bitbucket/verify-install.sh, run by its Dockerfile)
+# against the same releases: the archive must match the release's SHA256SUMS.
+case "$arch" in x86_64) docker_arch=amd64 ;; *) docker_arch=arm64 ;; esac
+mkdir -p "$work/pipe-image"
+expect "pipe image: a verified archive installs" \
+    "$(sh bitbucket/verify-install.sh "$downloads/v1.2.3" 1.2.3 "$docker_arch" "$work/pipe-image" >>"$log" 2>&1; echo $?)/$(test -x "$work/pipe-image/ferry" && echo installed)" "0/installed"
+rm -f "$work/pipe-image/ferry"
+expect "pipe image: a tampered archive fails the image build" \
+    "$(sh bitbucket/verify-install.sh "$downloads/v0.1.0-bad" 0.1.0-bad "$docker_arch" "$work/pipe-image" >>"$log" 2>&1; echo $?)/$(test -e "$work/pipe-image/ferry" && echo installed)" "1/"
+expect "pipe image: an archive SHA256SUMS does not list fails the image build" \
+    "$(sh bitbucket/verify-install.sh "$downloads/v1.2.3" 1.3.0 "$docker_arch" "$work/pipe-image" 2>&1 | tail -n 1)" "verify-install: SHA256SUMS lists no ferry-1.3.0-$triple.tar.gz"
 
 # Azure FerryInstaller for real (no mocks): tool-lib download from loopback, verify, cache.
 node azure-pipelines-tasks/build.js --stage >>"$log" 2>&1 || bad "stage the Azure extension"
@@ -325,22 +416,32 @@ az_task() { # TASK NAME=VALUE... (inputs; ENV:NAME=VALUE for other environment v
 az_var() { grep -oE "##vso\[task\.setvariable variable=$1;[^]]*\].*" <<<"$az_stdout" | tail -n 1 | sed 's/^[^]]*\]//'; }
 az_workspace=$work/az
 mkdir -p "$az_workspace"
-az_task FerryInstaller version=0.1.0-e2e downloadBaseUrl="$download_url"
+az_loopback=(downloadBaseUrl="$download_url" checksumsBaseUrl="$download_url" releasesUrl="$releases_url")
+az_task FerryInstaller version=0.1.0-e2e "${az_loopback[@]}"
 expect_match "FerryInstaller: succeeds" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
 expect "FerryInstaller: output ferryPath is in the agent tool cache" "$(az_var ferryPath)" "$work/agent-tools/ferry/0.1.0-e2e/$arch/ferry"
 expect_match "FerryInstaller: prepends the tool to PATH" "$az_stdout" "##vso\[task\.prependpath\]$work/agent-tools/ferry/0.1.0-e2e/"
-az_task FerryInstaller version=0.1.0-bad downloadBaseUrl="$download_url"
-expect_match "FerryInstaller: a checksum mismatch fails the task" "$az_stdout" '##vso\[task\.complete result=Failed;\]checksum mismatch'
+for case in latest:2.0.0 '^1.2:1.3.0' '~1.2.0:1.2.3'; do
+    az_task FerryInstaller version="${case%%:*}" "${az_loopback[@]}"
+    expect "FerryInstaller: version ${case%%:*} resolves to ${case#*:} and installs it" "$(az_var ferryVersion)/$(az_var ferryPath)" \
+        "${case#*:}/$work/agent-tools/ferry/${case#*:}/$arch/ferry"
+done
+az_task FerryInstaller version=3 "${az_loopback[@]}"
+expect_match "FerryInstaller: a range no release satisfies fails" "$az_stdout" "##vso\[task\.complete result=Failed;\]no released version satisfies '3'"
+az_task FerryInstaller version=0.1.0-bad "${az_loopback[@]}"
+expect_match "FerryInstaller: a tampered archive (checksum mismatch) fails the task" "$az_stdout" '##vso\[task\.complete result=Failed;\]checksum mismatch'
+az_task FerryInstaller version=7.7.7 "${az_loopback[@]}"
+expect_match "FerryInstaller: a release without published checksums fails the task" "$az_stdout" '##vso\[task\.complete result=Failed;\]could not read .*/v7\.7\.7/SHA256SUMS'
 
 # ------------------------------------------------------------------------------------------------
-# The release workflow's last job: the pull request that adds a release's checksums to the
-# adapters. `gh` is a stub that answers the REST calls and records the files it is asked to write.
-section "Release: adapter-checksums-pr.sh (stub gh)"
+# The release workflow's last job: the pull request that makes a release the adapters' default
+# version. `gh` is a stub that answers the REST calls and records the files it is asked to write.
+section "Release: adapter-version-pr.sh (stub gh)"
 gh_stub=$work/gh-stub
 mkdir -p "$gh_stub/bin" "$gh_stub/put"
 cat >"$gh_stub/bin/gh" <<'GH'
 #!/usr/bin/env bash
-# Stub of the GitHub CLI for adapter-checksums-pr.sh.
+# Stub of the GitHub CLI for adapter-version-pr.sh.
 echo "$*" >>"$GH_STUB/calls"
 case "$1 $2" in
     "api repos/o/r") echo main ;;
@@ -361,23 +462,16 @@ case "$1 $2" in
 esac
 GH
 chmod +x "$gh_stub/bin/gh"
-{
-    echo "$(printf 'a%.0s' $(seq 64))  ferry-9.8.7-x86_64-unknown-linux-musl.tar.gz"
-    echo "$(printf 'b%.0s' $(seq 64))  ferry-9.8.7-x86_64-pc-windows-msvc.zip"
-} >"$gh_stub/SHA256SUMS"
 pr_out=$(cd "$root" && PATH="$gh_stub/bin:$PATH" GH_STUB=$gh_stub GH_REPO=o/r GITHUB_REF_NAME=v9.8.7 \
-    bash .github/scripts/adapter-checksums-pr.sh "$gh_stub/SHA256SUMS" 2>&1)
-expect "checksums PR: the script succeeds" "$?" 0
+    bash .github/scripts/adapter-version-pr.sh 2>&1)
+expect "version PR: the script succeeds" "$?" 0
 printf '%s\n' "$pr_out" >>"$log"
-expect "checksums PR: the GitHub action's checksums gain the release, comments kept" \
-    "$(cat "$gh_stub/put/actions/setup/checksums.txt" 2>/dev/null)" \
-    "$(grep '^#' actions/setup/checksums.txt; cat "$gh_stub/SHA256SUMS"; grep -v '^#' actions/setup/checksums.txt)"
-expect "checksums PR: Jenkins gets the same checksums" "$(cat "$gh_stub/put/jenkins/resources/ferry/checksums.txt" 2>/dev/null)" \
-    "$(cat "$gh_stub/put/actions/setup/checksums.txt" 2>/dev/null)"
-expect "checksums PR: the default version becomes the release" \
+expect "version PR: the default version becomes the release (GitHub action and Jenkins library)" \
     "$(cat "$gh_stub/put/actions/setup/VERSION" "$gh_stub/put/jenkins/resources/ferry/VERSION" 2>/dev/null | tr '\n' ' ')" "9.8.7 9.8.7 "
-expect_match "checksums PR: a pull request is opened from a new branch" "$(cat "$gh_stub/calls" 2>/dev/null)" \
-    'pr create --base main --head adapters/checksums-9.8.7'
+expect "version PR: no checksum file is written (installers read each release's SHA256SUMS)" \
+    "$(find "$gh_stub/put" -name 'checksums*' | wc -l)" 0
+expect_match "version PR: a pull request is opened from a new branch" "$(cat "$gh_stub/calls" 2>/dev/null)" \
+    'pr create --base main --head adapters/version-9.8.7'
 
 # ------------------------------------------------------------------------------------------------
 section "Bitbucket: pipe.sh against a stub ferry"
@@ -391,11 +485,85 @@ expect "pipe: variables become flags (YAML lists, NAME=VALUE, wait defaults to t
     "-o|json|release|deploy|--project|Hello World|--version|1.0.0|--to|Development|--to|Test|--variable|Url=https://x.test/a?b=c|--variable|Quote=it's \"\$HOME\" \`id\`|--wait|"
 expect "pipe: the API key reaches ferry in the environment" "$(cat "$STUB_DIR/key")" API-STUBKEY0002
 if grep -q 'https://x.test' <<<"$bb_out"; then bad "pipe: prompted variable values are hidden in the log"; else ok "pipe: prompted variable values are hidden in the log"; fi
+(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=wait TASK_IDS_COUNT=2 TASK_IDS_0=ServerTasks-1 TASK_IDS_1=ServerTasks-2 TIMEOUT=5m \
+    sh "$root/bitbucket/pipe.sh" >>"$log" 2>&1)
+expect "pipe: COMMAND=wait waits for TASK_IDS" "$(args_json)" "$(expected_json -o json task wait --timeout 5m ServerTasks-1 ServerTasks-2)"
 bb_out=$(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=deploy PROJECT=Hello sh "$root/bitbucket/pipe.sh" 2>&1)
 expect "pipe: a missing variable is exit 2" "$?" 2
 bb_out=$(cd "$bb_workspace" && env FERRY_BIN="$stub" STUB_EXIT=3 COMMAND=promote PROJECT=Hello FROM=Development ENVIRONMENTS=Test sh "$root/bitbucket/pipe.sh" 2>&1)
 expect "pipe: ferry's exit 3 is the pipe's exit 3" "$?" 3
 expect_match "pipe: ... with a failure line" "$bb_out" '✖ ferry promote: a deployment finished unsuccessfully'
+
+# ------------------------------------------------------------------------------------------------
+section "Safety on every adapter: no server in CI, hostile arguments, masking"
+# The real binary with no server: in a CI job it must refuse (exit 2) and name the setting to fix,
+# and start no embedded server, unless the adapter's embedded input asks for it.
+safe=$work/safety
+mkdir -p "$safe/bin" "$safe/gh" "$safe/az" "$safe/bb"
+ln -sf "$real_ferry" "$safe/bin/ferry"
+gh_workspace=$safe/gh
+PATH="$safe/bin:$PATH" gh_action actions/release project=NoServer version=1.0.0
+expect "GitHub: no server in CI fails the step with exit 2" "$gh_status" 2
+# shellcheck disable=SC2016 # backticks are text in the message
+expect_match "GitHub: ... naming the server input" "$gh_stdout" 'no server configured.*`server` input'
+expect "GitHub: ... and starts no embedded server" "$(test -e "$safe/gh/.ferry" && echo started || echo none)" none
+PATH="$safe/bin:$PATH" gh_action actions/release project=NoServer version=1.0.0 embedded=true
+expect "GitHub: embedded: true uses the embedded server" "$gh_status/$(gh_output release-version)" 0/1.0.0
+
+az_workspace=$safe/az
+az_task FerryCreateRelease project=NoServer releaseVersion=1.0.0 ENV:TF_BUILD=True "ENV:FERRY_BIN=$real_ferry"
+expect_match "Azure: no server connection in CI fails the task" "$az_stdout" '##vso\[task\.complete result=Failed;'
+expect_match "Azure: ... naming the ferryService input" "$az_stdout" 'no server configured.*ferryService'
+az_task FerryCreateRelease project=NoServer releaseVersion=1.0.0 embedded=true ENV:TF_BUILD=True "ENV:FERRY_BIN=$real_ferry"
+expect_match "Azure: embedded: true uses the embedded server" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
+
+bb_out=$(cd "$safe/bb" && env FERRY_BIN="$real_ferry" BITBUCKET_BUILD_NUMBER=5 CI=true COMMAND=create-release PROJECT=NoServer \
+    RELEASE_VERSION=1.0.0 sh "$root/bitbucket/pipe.sh" 2>&1)
+expect "Bitbucket: no FERRY_SERVER in Pipelines fails the pipe with exit 2" "$?" 2
+expect_match "Bitbucket: ... saying why" "$bb_out" 'no server configured: Ferry runs in BitBucket'
+expect_match "Bitbucket: ... naming the FERRY_SERVER variable" "$bb_out" 'hint: set the repository or deployment variable FERRY_SERVER'
+bb_out=$(cd "$safe/bb" && env FERRY_BIN="$real_ferry" BITBUCKET_BUILD_NUMBER=5 CI=true COMMAND=create-release PROJECT=NoServer \
+    RELEASE_VERSION=1.0.0 EMBEDDED=true sh "$root/bitbucket/pipe.sh" 2>&1)
+expect "Bitbucket: EMBEDDED=true uses the embedded server" "$?" 0
+# (Jenkins: tests/adapters/jenkins-e2e.groovy, with the real binary and JENKINS_URL set.)
+
+# Hostile values: each must reach ferry as one argument, unchanged, on every adapter. (Jenkins:
+# jenkins/test/steps.test.groovy, including the Windows `bat` path as a unit.)
+hostile_note=$'x" --server "https://evil $(touch pwned) `touch pwned` %PATH% !PATH! it\'s\nsecond line ✓'
+hostile_value=$'a"b\'c $(id) `id` %USERPROFILE% ^& | ; --server https://evil'
+gh_workspace=$safe/gh
+rm -f "$STUB_DIR/args.json"
+PATH="$work/stub:$PATH" gh_action actions/release project=Hello version=1.0.0 release-notes="$hostile_note"
+expect "GitHub: hostile release notes reach ferry as one argument" "$(args_json)" \
+    "$(expected_json -o json release create --project Hello --version 1.0.0 --release-notes "$hostile_note")"
+PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello version=1.0.0 to=Dev variable="Note=$hostile_value"
+expect "GitHub: a hostile variable value reaches ferry as one argument" "$(args_json)" \
+    "$(expected_json -o json release deploy --project Hello --version 1.0.0 --to Dev --variable "Note=$hostile_value" --wait)"
+az_task FerryCreateRelease project=Hello releaseVersion=1.0.0 releaseNotes="$hostile_note" "ENV:FERRY_BIN=$stub" "ENV:STUB_DIR=$STUB_DIR"
+expect "Azure: hostile release notes reach ferry as one argument" "$(args_json)" \
+    "$(expected_json -o json release create --project Hello --version 1.0.0 --release-notes "$hostile_note")"
+az_task FerryDeploy project=Hello releaseVersion=1.0.0 environments=Dev variables="Note=$hostile_value" "ENV:FERRY_BIN=$stub" "ENV:STUB_DIR=$STUB_DIR"
+expect "Azure: a hostile variable value reaches ferry as one argument" "$(args_json)" \
+    "$(expected_json -o json release deploy --project Hello --version 1.0.0 --to Dev --variable "Note=$hostile_value")"
+(cd "$safe/bb" && env FERRY_BIN="$stub" COMMAND=create-release PROJECT=Hello RELEASE_VERSION=1.0.0 RELEASE_NOTES="$hostile_note" \
+    VARIABLES="Note=$hostile_value" sh "$root/bitbucket/pipe.sh" >>"$log" 2>&1)
+expect "Bitbucket: hostile release notes reach ferry as one argument" "$(args_json)" \
+    "$(expected_json -o json release create --project Hello --version 1.0.0 --release-notes "$hostile_note")"
+expect "no adapter ran a command substitution" "$(find "$safe" "$root" -maxdepth 2 -name pwned | wc -l)" 0
+
+# Masking: a prompted variable's value may be a secret. Scan each adapter's log: the value must be
+# registered with the CI's masking before it appears anywhere else (GitHub ::add-mask::, Azure
+# ##vso[task.setsecret]), or never appear (Bitbucket, Jenkins: the command line shows NAME=***).
+secret_value='S3cret-Prompted-Value-7781'
+# first_line_with LOG VALUE: the first log line that contains VALUE.
+first_line_with() { grep -F -m 1 -- "$2" <<<"$1"; }
+PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello version=1.0.0 to=Dev variable="DbPassword=$secret_value"
+expect "GitHub masking: the first log line with the value is its ::add-mask::" "$(first_line_with "$gh_stdout" "$secret_value")" "::add-mask::$secret_value"
+az_task FerryDeploy project=Hello releaseVersion=1.0.0 environments=Dev variables="DbPassword=$secret_value" "ENV:FERRY_BIN=$stub" "ENV:STUB_DIR=$STUB_DIR"
+expect "Azure masking: the first log line with the value is its ##vso[task.setsecret]" "$(first_line_with "$az_stdout" "$secret_value")" "##vso[task.setsecret]$secret_value"
+bb_out=$(cd "$safe/bb" && env FERRY_BIN="$stub" COMMAND=deploy PROJECT=Hello RELEASE_VERSION=1.0.0 ENVIRONMENTS=Dev \
+    VARIABLES="DbPassword=$secret_value" sh "$root/bitbucket/pipe.sh" 2>&1)
+expect "Bitbucket masking: the value is not in the pipe's log" "$(first_line_with "$bb_out" "$secret_value")" ""
 
 # ------------------------------------------------------------------------------------------------
 section "End to end: ferry server on loopback"
@@ -421,7 +589,7 @@ name = "Test"
 environments = ["Test"]
 EOF
 # One project per adapter (its deploy succeeds) and one whose deploy always fails.
-for project in GhApp GhShip AzShip JkShip BbShip Broken; do
+for project in GhApp GhShip AzShip JkShip BbShip Hello Broken; do
     deploy=./deploy.sh
     [ "$project" != Broken ] || deploy=./fail.sh
     printf '\n[[projects]]\nname = "%s"\nlifecycle = "Default"\npackages = ["%s"]\ndeploy = "%s"\n' \
@@ -540,6 +708,45 @@ gh_action . project=Broken id=Broken version=1.0.0 base-path=site out-folder=out
 expect "ship: a failed deployment fails the step with exit 3" "$gh_status" 3
 expect_match "ship: ... with an error annotation" "$gh_stdout" '::error'
 expect_match "ship: ... and a step summary" "$(cat "$gh_summary_file")" '.'
+# An Octopus-style workflow with only its `uses:` lines changed (examples/workflows/octopus-drop-in.yml):
+# each Ferry step of the job runs with its `with:` values evaluated as the runner would
+# (vars, secrets, github.run_number, earlier steps' outputs, fromJson(...)[0].serverTaskId).
+section "  GitHub Actions: an Octopus workflow with only the uses: lines changed"
+gh_workspace=$work/gh-octopus
+init_repo "$gh_workspace" Hello
+(cd "$gh_workspace" && mkdir -p out && "$real_ferry" -q package create --id Hello --version 1.0.55 --base-path site --out-folder out >/dev/null)
+echo '{}' >"$work/octo-outputs.json"
+cat >"$work/octo-step.py" <<'PY'
+import json, re, sys, yaml
+workflow, index, outputs_file, server, key = sys.argv[1:6]
+steps = [s for s in yaml.safe_load(open(workflow))['jobs']['deploy']['steps']
+         if s.get('uses', '').startswith('ferry-deploy/ferry/actions/') and s['uses'].split('/')[3].split('@')[0] != 'setup']
+step = steps[int(index)]
+outputs = json.load(open(outputs_file))
+context = {'vars.OCTOPUS_URL': server, 'secrets.OCTOPUS_API_KEY': key, 'github.run_number': '55'}
+def expression(expr):
+    expr = expr.strip()
+    m = re.fullmatch(r'fromJson\(steps\.(\w+)\.outputs\.(\w+)\)\[(\d+)\]\.(\w+)', expr)
+    if m:
+        return str(json.loads(outputs[m.group(1)][m.group(2)])[int(m.group(3))][m.group(4)])
+    m = re.fullmatch(r'steps\.(\w+)\.outputs\.([\w-]+)', expr)
+    if m:
+        return outputs[m.group(1)][m.group(2)]
+    return context[expr]
+values = {name: re.sub(r'\$\{\{(.*?)\}\}', lambda m: expression(m.group(1)), str(value)) for name, value in step.get('with', {}).items()}
+sys.stdout.write('\0'.join(['actions/' + step['uses'].split('/')[3].split('@')[0], step.get('id', '')] + [f'{k}={v}' for k, v in values.items()]) + '\0')
+PY
+for index in 0 1 2 3; do
+    mapfile -d '' -t octo_step < <(python3 "$work/octo-step.py" examples/workflows/octopus-drop-in.yml "$index" "$work/octo-outputs.json" "$server" "$key")
+    gh_action "${octo_step[0]}" "${octo_step[@]:2}"
+    expect "Octopus workflow: ${octo_step[0]} (Octopus input names) succeeds" "$gh_status" 0
+    gh_outputs | python3 -c 'import json, sys; all = json.load(open(sys.argv[1])); all[sys.argv[2]] = json.load(sys.stdin); json.dump(all, open(sys.argv[1], "w"))' \
+        "$work/octo-outputs.json" "${octo_step[1]:-unnamed}"
+done
+expect "Octopus workflow: output release_number" "$(json 'd["release"]["release_number"]' <"$work/octo-outputs.json")" 1.0.55
+expect_match "Octopus workflow: output server_tasks is Octopus's JSON array" "$(json 'd["deploy"]["server_tasks"]' <"$work/octo-outputs.json")" \
+    '^\[\{"environmentName": ?"Development", ?"serverTaskId": ?"ServerTasks-[0-9]+"\}\]$'
+expect "Octopus workflow: Hello 1.0.55 is deployed to Development on the server" "$(deployment_state "$(server_release Hello 1.0.55)" "$dev_id")" Success
 unset GITHUB_SERVER_URL GITHUB_REPOSITORY GITHUB_RUN_ID GITHUB_RUN_NUMBER GITHUB_WORKFLOW GITHUB_EVENT_NAME GITHUB_REF GITHUB_REF_NAME GITHUB_REF_TYPE GITHUB_SHA
 
 # --- Azure Pipelines ---
@@ -571,13 +778,21 @@ expect "FerryPromote: deployed to Test on the server" "$(deployment_state "$(ser
 
 az_task FerryDeploy project=Broken releaseVersion=1.0.0 environments=Development wait=true "${az_conn[@]}"
 expect_match "FerryDeploy: a failed deployment fails the task" "$az_stdout" '##vso\[task\.complete result=Failed;\]a deployment finished unsuccessfully'
+# An existing Octopus Deploy service connection (OctoTFS's OctopusEndpoint type) works too.
+az_task FerryCreateRelease octopusService=octo-conn project=AzShip releaseVersion=1.0.9 "ENV:ENDPOINT_URL_octo-conn=$server/" \
+    "ENV:ENDPOINT_AUTH_octo-conn={\"parameters\":{\"apitoken\":\"$key\"},\"scheme\":\"Token\"}" "ENV:ENDPOINT_AUTH_SCHEME_octo-conn=Token" \
+    "ENV:ENDPOINT_AUTH_PARAMETER_octo-conn_APITOKEN=$key" ENV:TF_BUILD=True "ENV:FERRY_BIN=$real_ferry"
+expect_match "FerryCreateRelease with an OctopusEndpoint connection: succeeds" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
+expect "FerryCreateRelease with an OctopusEndpoint connection: OctoTFS's output release_number" "$(az_var release_number)" 1.0.9
+expect "FerryCreateRelease with an OctopusEndpoint connection: the release is on the server" "$(server_release AzShip 1.0.9 | cut -c1-9)" Releases-
 
 # --- Jenkins ---
 section "  Jenkins (steps in the Groovy harness, sh really runs)"
 jk_workspace=$work/jenkins-e2e
 init_repo "$jk_workspace" JkShip
 if command -v groovy >/dev/null 2>&1; then
-    count_jenkins "$(E2E_SERVER=$server E2E_FERRY=$real_ferry E2E_DOWNLOAD_URL=$download_url \
+    count_jenkins "$(E2E_SERVER=$server E2E_FERRY=$real_ferry E2E_DOWNLOAD_URL=$download_url E2E_RELEASES_URL=$releases_url \
+        FERRY_CACHE_DIR="$work/jenkins-agent-cache" \
         FERRY_TEST_CREDENTIALS="ferry-api-key=$key,wrong-key=API-WRONGKEY0000" \
         JENKINS_URL=https://jenkins.example.com/ BUILD_NUMBER=8 BUILD_URL=https://jenkins.example.com/job/ship/8/ JOB_NAME=ship \
         GIT_COMMIT="$(git -C "$jk_workspace" rev-parse HEAD)" GIT_BRANCH=origin/main \
@@ -592,7 +807,8 @@ section "  Bitbucket Pipelines (pipe.sh with BITBUCKET_* variables)"
 bb_workspace=$work/bb
 init_repo "$bb_workspace" BbShip
 shared=$work/bb-shared
-bb_env=(FERRY_BIN="$real_ferry" FERRY_SERVER="$server" FERRY_API_KEY="$key" BITBUCKET_BUILD_NUMBER=23 BITBUCKET_BRANCH=main
+mkdir -p "$work/bb-home"
+bb_env=(HOME="$work/bb-home" FERRY_BIN="$real_ferry" FERRY_SERVER="$server" FERRY_API_KEY="$key" BITBUCKET_BUILD_NUMBER=23 BITBUCKET_BRANCH=main
     "BITBUCKET_COMMIT=$(git -C "$bb_workspace" rev-parse HEAD)" BITBUCKET_REPO_FULL_NAME=ferry/example BITBUCKET_WORKSPACE=ferry
     BITBUCKET_REPO_SLUG=example BITBUCKET_CLONE_DIR="$bb_workspace" BITBUCKET_PIPE_SHARED_STORAGE_DIR="$shared" CI=true)
 bb_out=$(cd "$bb_workspace" && env "${bb_env[@]}" COMMAND=ship PROJECT=BbShip PACKAGE_ID=BbShip VERSION=1.0.0 BASE_PATH=site OUT_FOLDER=out \
@@ -600,6 +816,8 @@ bb_out=$(cd "$bb_workspace" && env "${bb_env[@]}" COMMAND=ship PROJECT=BbShip PA
 bb_status=$?
 printf '== pipe ship (exit %s)\n%s\n' "$bb_status" "$bb_out" >>"$log"
 expect "pipe ship: exit 0" "$bb_status" 0
+expect "pipe ship: the clone is a git safe.directory before build information is collected" \
+    "$(HOME=$work/bb-home git config --global --get-all safe.directory)" "$bb_workspace"
 expect_match "pipe ship: success line" "$bb_out" '✔ ferry ship succeeded'
 expect "pipe ship: result file" "$(json 'd["release"]["version"]' <"$bb_workspace/ferry-result.json" 2>/dev/null)" 1.0.0
 expect_match "pipe ship: outputs.env for later pipes" "$(cat "$shared/ferry/outputs.env" 2>/dev/null)" '^FERRY_RELEASE_VERSION="1\.0\.0"$'
@@ -611,6 +829,96 @@ expect "pipe promote: exit 0" "$?" 0
 expect "pipe promote: deployed to Test on the server" "$(deployment_state "$(server_release BbShip 1.0.0)" "$test_id")" Success
 bb_out=$(cd "$bb_workspace" && env "${bb_env[@]}" COMMAND=deploy PROJECT=Broken RELEASE_VERSION=1.0.0 ENVIRONMENTS=Development sh "$root/bitbucket/pipe.sh" 2>&1)
 expect "pipe deploy: a failed deployment is exit 3" "$?" 3
+
+# --- AppVeyor, Bamboo, Continua CI, TeamCity ---
+section "  AppVeyor, Bamboo and Continua CI examples, the TeamCity meta-runner (run as each CI runs them)"
+ex_workspace=$work/examples
+init_repo "$ex_workspace" Hello
+ex_commit=$(git -C "$ex_workspace" rev-parse HEAD)
+# build_info VERSION EXPR: EXPR over the build information of package Hello VERSION on the server.
+build_info() { api '/api/build-information?packageId=Hello' | json "[x for x in d['Items'] if x['PackageId']=='Hello' and x['Version']=='$1'][0]$2" 2>/dev/null; }
+
+# AppVeyor: the example's build_script and deploy_script `sh:` lines, in bash, with AppVeyor's variables.
+av_script=$(python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print("\n".join(e["sh"] for k in ("build_script", "deploy_script") for e in d[k]))' \
+    examples/appveyor/appveyor.yml)
+av_out=$(cd "$ex_workspace" && env -i PATH="$PATH" HOME="$HOME" FERRY_SERVER="$server" FERRY_API_KEY="$key" APPVEYOR=True CI=True \
+    APPVEYOR_URL=https://ci.appveyor.com APPVEYOR_ACCOUNT_NAME=ferry APPVEYOR_PROJECT_SLUG=hello APPVEYOR_BUILD_ID=5123 \
+    APPVEYOR_BUILD_NUMBER=31 APPVEYOR_BUILD_VERSION=1.0.31 APPVEYOR_REPO_PROVIDER=gitHub APPVEYOR_REPO_NAME=ferry-deploy/hello \
+    APPVEYOR_REPO_BRANCH=main APPVEYOR_REPO_COMMIT="$ex_commit" bash -euc "$av_script" 2>&1)
+av_status=$?
+printf '== appveyor example (exit %s)\n%s\n' "$av_status" "$av_out" >>"$log"
+expect "AppVeyor example: ships (exit 0)" "$av_status" 0
+expect "AppVeyor example: build information says AppVeyor" "$(build_info 1.0.31 "['BuildEnvironment']")" AppVeyor
+expect "AppVeyor example: the build link" "$(build_info 1.0.31 "['BuildUrl']")" https://ci.appveyor.com/project/ferry/hello/builds/5123
+expect "AppVeyor example: deployed to Development" "$(deployment_state "$(server_release Hello 1.0.31)" "$dev_id")" Success
+
+# Bamboo: the Specs' script task, with ${bamboo.buildNumber} substituted as Bamboo does, and the
+# variables Bamboo exports to scripts.
+# shellcheck disable=SC2016 # ${bamboo.buildNumber} is Bamboo's syntax, replaced in Python
+ba_script=$(python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print([t["script"] for t in d["Ship"]["tasks"] if "script" in t][0]["scripts"][0].replace("${bamboo.buildNumber}", "42"))' \
+    examples/bamboo/bamboo-specs.yaml)
+ba_out=$(cd "$ex_workspace" && env -i PATH="$PATH" HOME="$HOME" bamboo_agentId=131073 bamboo_buildKey=FERRY-HELLO-JOB1 bamboo_buildNumber=42 \
+    bamboo_buildResultsUrl=https://bamboo.example.com/browse/FERRY-HELLO-42 bamboo_planRepository_1_revision="$ex_commit" \
+    bamboo_planRepository_1_branchName=main bamboo_planRepository_1_repositoryUrl=https://bitbucket.example.com/scm/ferry/hello.git \
+    bamboo_ferry_server="$server" bamboo_ferry_password="$key" sh -c "$ba_script" 2>&1)
+ba_status=$?
+printf '== bamboo example (exit %s)\n%s\n' "$ba_status" "$ba_out" >>"$log"
+expect "Bamboo example: ships (exit 0)" "$ba_status" 0
+expect "Bamboo example: build information says Bamboo" "$(build_info 1.0.42 "['BuildEnvironment']")" Bamboo
+expect "Bamboo example: the build result link" "$(build_info 1.0.42 "['BuildUrl']")" https://bamboo.example.com/browse/FERRY-HELLO-42
+if grep -q "$key" <<<"$ba_out"; then bad "Bamboo example: the API key is not in the log"; else ok "Bamboo example: the API key is not in the log"; fi
+
+# Continua CI: the Execute Program action (ferry --args-file ferry-ship.json) with Continua's variables.
+cp examples/continua/ferry-ship.json "$ex_workspace/"
+co_out=$(cd "$ex_workspace" && env -i PATH="$PATH" HOME="$HOME" FERRY_SERVER="$server" FERRY_API_KEY="$key" \
+    "ContinuaCI.Version=1.9.2.100" "ContinuaCI.Build.BuildNumber=17" "ContinuaCI.Build.LatestChangeset.Revision=$ex_commit" \
+    "ContinuaCI.Build.LatestChangeset.Branch=main" "$real_ferry" --args-file ferry-ship.json 2>&1)
+co_status=$?
+printf '== continua example (exit %s)\n%s\n' "$co_status" "$co_out" >>"$log"
+expect "Continua CI example: ships (exit 0)" "$co_status" 0
+expect "Continua CI example: build information says Continua CI, with the build number" \
+    "$(api '/api/build-information?packageId=Hello' | json "sorted(x['BuildNumber'] for x in d['Items'] if x['PackageId']=='Hello' and x['BuildEnvironment']=='Continua CI')")" '["17"]'
+
+# TeamCity: the meta-runner parsed as XML; its script is constant (no %parameter% inside) and every
+# variable it reads is a declared env.* parameter; then it runs with the parameters as TeamCity
+# passes them (env.* as environment variables) on a simulated agent.
+tc_check=$(python3 - teamcity/ferry-ship.xml <<'PY'
+import re, sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+errors = []
+if root.tag != 'meta-runner' or not root.get('name'):
+    errors.append('root is not a named <meta-runner>')
+params = {p.get('name'): p.get('value') for p in root.findall('./settings/parameters/param')}
+runners = root.findall('./settings/build-runners/runner')
+if len(runners) != 1 or runners[0].get('type') != 'simpleRunner':
+    errors.append('expected one simpleRunner')
+script = {p.get('name'): (p.get('value') or p.text or '') for p in runners[0].findall('./parameters/param')}.get('script.content', '')
+if re.search(r'%[A-Za-z.]+%', script):
+    errors.append('the script contains %parameter% references')
+for name in sorted(set(re.findall(r'\$\{?(FERRY_[A-Z_]+)', script))):
+    if 'env.' + name not in params:
+        errors.append(f'the script reads {name}, which is no env.* parameter')
+if not all(name.startswith('env.') for name in params):
+    errors.append('a parameter is not an env.* parameter')
+if 'password' not in [p.get('spec', '').split()[0] for p in root.findall('./settings/parameters/param') if p.get('name') == 'env.FERRY_API_KEY'][0]:
+    errors.append('the API key is not a password parameter')
+print('\n'.join(errors) if errors else 'ok')
+print('=====')
+print(script)
+PY
+)
+expect "TeamCity meta-runner: valid XML, a constant script reading only declared env.* parameters" "$(sed '/^=====$/,$d' <<<"$tc_check")" ok
+tc_script=$(sed '1,/^=====$/d' <<<"$tc_check")
+tc_out=$(cd "$ex_workspace" && env -i PATH="$PATH" HOME="$HOME" TEAMCITY_VERSION=2025.03 BUILD_NUMBER=77 BUILD_VCS_NUMBER="$ex_commit" \
+    FERRY_SERVER="$server" FERRY_API_KEY="$key" FERRY_SHIP_PROJECT=Hello FERRY_SHIP_PACKAGE_ID=Hello FERRY_SHIP_VERSION=1.0.77 \
+    FERRY_SHIP_BASE_PATH=site FERRY_SHIP_ENVIRONMENTS=$'Development\n' FERRY_SHIP_IF_EXISTS=ignore FERRY_SHIP_BIN="$real_ferry" \
+    sh -c "$tc_script" 2>&1)
+tc_status=$?
+printf '== teamcity meta-runner (exit %s)\n%s\n' "$tc_status" "$tc_out" >>"$log"
+expect "TeamCity meta-runner: ships (exit 0)" "$tc_status" 0
+expect_match "TeamCity meta-runner: results as service messages" "$tc_out" "##teamcity\[setParameter name='ferry\.release-version' value='1\.0\.77'\]"
+expect "TeamCity meta-runner: build information says TeamCity" "$(build_info 1.0.77 "['BuildEnvironment']")" TeamCity
+expect "TeamCity meta-runner: deployed to Development" "$(deployment_state "$(server_release Hello 1.0.77)" "$dev_id")" Success
 
 echo "(details: ${log#"$root"/})"
 echo "adapters: $passed passed, $failed failed"

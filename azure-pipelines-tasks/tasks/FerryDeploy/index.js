@@ -7,7 +7,7 @@ runFerryTask({
     inputs: [
         ['project', 'string', '--project'],
         ['releaseVersion', 'string', '--version'],
-        ['environments', 'list', '--to'],
+        ['environments', 'names', '--to'],
         ...DEPLOY_INPUTS,
     ],
 });

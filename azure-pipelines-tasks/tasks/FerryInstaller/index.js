@@ -1,8 +1,8 @@
 'use strict';
-// Ferry: install. Downloads the release archive for the agent's OS and architecture, verifies it
-// against the sha256 values shipped in this task (checksums.txt, copied from actions/setup when
-// the extension is built: no API call, no rate limit), caches it in the agent tool cache and
-// prepends it to PATH. Or uses a ferry already on PATH.
+// Ferry: install. Resolves `latest` or a range against the release list, downloads the release
+// archive for the agent's OS and architecture, verifies it against the SHA256SUMS published with
+// that release, caches it in the agent tool cache and prepends it to PATH. Or uses a ferry
+// already on PATH.
 
 const crypto = require('crypto');
 const fs = require('fs');
@@ -27,6 +27,42 @@ function target() {
         default:
             throw new Error(`unsupported platform ${platform}`);
     }
+}
+
+const EXACT = /^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/;
+const RANGE = /^(latest|\*|x|([~^]?)(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?)$/;
+const DEFAULT_BASE = 'https://github.com/ferry-deploy/ferry/releases/download';
+const DEFAULT_RELEASES = 'https://api.github.com/repos/ferry-deploy/ferry/releases?per_page=100';
+
+/** Whether version [major, minor, patch] satisfies `range` (latest, *, 1, 1.x, 1.2, ^1.2.3, ~1.2.3). */
+function satisfies([major, minor, patch], range) {
+    const m = RANGE.exec(range);
+    if (!m) return false;
+    if (m[1] === 'latest' || m[1] === '*' || m[1] === 'x') return true;
+    const op = m[2];
+    const want = [m[3], m[4], m[5]].map((part) => (part === undefined || part === 'x' || part === '*' ? null : Number(part)));
+    if (major !== want[0]) return false;
+    const atLeast = (a, b) => a > want[1] || (a === want[1] && b >= (want[2] ?? 0));
+    if (op === '^') {
+        if (want[1] === null) return true;
+        if (want[0] !== 0) return atLeast(minor, patch);
+        if (want[1] !== 0) return minor === want[1] && patch >= (want[2] ?? 0);
+        return minor === 0 && (want[2] === null || patch === want[2]);
+    }
+    if (op === '~') return want[1] === null || (minor === want[1] && patch >= (want[2] ?? 0));
+    return (want[1] === null || minor === want[1]) && (want[2] === null || patch === want[2]);
+}
+
+/** The newest released version (no drafts, no pre-releases) of GitHub's release list satisfying `range`. */
+function resolveVersion(releases, range) {
+    const versions = releases
+        .filter((release) => !release.draft && !release.prerelease)
+        .map((release) => /^v?(\d+)\.(\d+)\.(\d+)$/.exec(String(release.tag_name)))
+        .filter(Boolean)
+        .map((m) => [Number(m[1]), Number(m[2]), Number(m[3])])
+        .filter((version) => satisfies(version, range))
+        .sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+    return versions.length ? versions[versions.length - 1].join('.') : null;
 }
 
 /** The sha256 for `archive` from a `sha256sum`-format file, or null. */
@@ -82,8 +118,21 @@ async function run() {
         let version = (tl.getInput('version', false) || '').trim();
         if (!version) version = fs.readFileSync(path.join(__dirname, 'VERSION'), 'utf8').trim();
         version = version.replace(/^v/, '');
-        if (!/^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/.test(version)) {
-            throw new Error(`version '${version}' is not a release version like 1.2.3`);
+        if (!EXACT.test(version)) {
+            if (!RANGE.test(version)) {
+                throw new Error(`version '${version}' is not a release version (1.2.3), 'latest' or a range (1, 1.2, 1.x, ^1.2.3, ~1.2.3)`);
+            }
+            const releasesUrl = (tl.getInput('releasesUrl', false) || '').trim() || DEFAULT_RELEASES;
+            let releases;
+            try {
+                releases = JSON.parse(fs.readFileSync(await toolLib.downloadTool(releasesUrl), 'utf8'));
+            } catch (error) {
+                throw new Error(`could not read the release list at ${releasesUrl} to resolve '${version}' (${error.message}); pin an exact version or set releasesUrl to a mirror`);
+            }
+            const resolved = resolveVersion(Array.isArray(releases) ? releases : [], version);
+            if (!resolved) throw new Error(`no released version satisfies '${version}' in ${releasesUrl}`);
+            console.log(`'${version}' resolves to ${resolved}`);
+            version = resolved;
         }
         const { target: triple, ext, exe, cpu } = target();
 
@@ -96,12 +145,17 @@ async function run() {
         }
 
         const archive = `ferry-${version}-${triple}.${ext}`;
-        const checksums = process.env.FERRY_CHECKSUMS_FILE || path.join(__dirname, 'checksums.txt');
-        const expected = expectedSha256(checksums, archive);
-        if (!expected) {
-            throw new Error(`no sha256 for ${archive} ships with this task: it installs only versions whose checksums it carries. Update the extension or pick a listed version.`);
+        const sumsBase = ((tl.getInput('checksumsBaseUrl', false) || '').trim() || DEFAULT_BASE).replace(/\/+$/, '');
+        const sumsUrl = `${sumsBase}/v${version}/SHA256SUMS`;
+        let sums;
+        try {
+            sums = await toolLib.downloadTool(sumsUrl);
+        } catch (error) {
+            throw new Error(`could not read ${sumsUrl} (${error.message}): every download is verified against the checksums published with its release`);
         }
-        const base = (tl.getInput('downloadBaseUrl', false) || 'https://github.com/ferry-deploy/ferry/releases/download').replace(/\/+$/, '');
+        const expected = expectedSha256(sums, archive);
+        if (!expected) throw new Error(`the release's SHA256SUMS (${sumsUrl}) lists no ${archive}`);
+        const base = ((tl.getInput('downloadBaseUrl', false) || '').trim() || DEFAULT_BASE).replace(/\/+$/, '');
         const url = `${base}/v${version}/${archive}`;
         console.log(`downloading ${url}`);
         const downloaded = await toolLib.downloadTool(url, archive);

@@ -7,7 +7,7 @@ runFerryTask({
     inputs: [
         ['project', 'string', '--project'],
         ['from', 'string', '--from'],
-        ['environments', 'list', '--to'],
+        ['environments', 'names', '--to'],
         ...DEPLOY_INPUTS,
     ],
 });

@@ -9,7 +9,7 @@ runFerryTask({
         ['packageId', 'string', '--id'],
         ['packageVersion', 'string', '--version'],
         ['channel', 'string', '--channel'],
-        ['environments', 'list', '--to'],
+        ['environments', 'names', '--to'],
         ['ifExists', 'string', '--if-exists'],
         ...PACK_INPUTS, ...DEPLOY_INPUTS, ...COLLECT_INPUTS,
     ],

@@ -150,6 +150,77 @@ impl BuildContext {
                 context.tag = get("CIRCLE_TAG");
                 context.branch = get("CIRCLE_BRANCH").or_else(|| context.tag.clone()).unwrap_or_default();
             }
+            // https://www.appveyor.com/docs/environment-variables/
+            CiSystem::AppVeyor => {
+                context.build_number = get("APPVEYOR_BUILD_NUMBER").unwrap_or_default();
+                if let (Some(account), Some(slug), Some(id)) =
+                    (get("APPVEYOR_ACCOUNT_NAME"), get("APPVEYOR_PROJECT_SLUG"), get("APPVEYOR_BUILD_ID"))
+                {
+                    let server = get("APPVEYOR_URL").unwrap_or_else(|| "https://ci.appveyor.com".into());
+                    context.build_url =
+                        format!("{}/project/{account}/{slug}/builds/{id}", server.trim_end_matches('/'));
+                }
+                // APPVEYOR_REPO_NAME is `owner/name` on the hosted providers it names.
+                if let Some(name) = get("APPVEYOR_REPO_NAME") {
+                    let host =
+                        match get("APPVEYOR_REPO_PROVIDER").unwrap_or_default().to_ascii_lowercase().as_str()
+                        {
+                            "github" => Some("https://github.com"),
+                            "bitbucket" => Some("https://bitbucket.org"),
+                            "gitlab" => Some("https://gitlab.com"),
+                            _ => None,
+                        };
+                    if let Some(host) = host {
+                        context.repository_url = format!("{host}/{name}");
+                    }
+                }
+                context.commit =
+                    first(&["APPVEYOR_PULL_REQUEST_HEAD_COMMIT", "APPVEYOR_REPO_COMMIT"]).unwrap_or_default();
+                context.pull_request = get("APPVEYOR_PULL_REQUEST_NUMBER");
+                if get("APPVEYOR_REPO_TAG").is_some_and(|tag| tag.eq_ignore_ascii_case("true")) {
+                    context.tag = get("APPVEYOR_REPO_TAG_NAME");
+                }
+                context.branch = first(&["APPVEYOR_PULL_REQUEST_HEAD_REPO_BRANCH", "APPVEYOR_REPO_BRANCH"])
+                    .or_else(|| context.tag.clone())
+                    .unwrap_or_default();
+            }
+            // https://confluence.atlassian.com/bamboo/bamboo-variables-289277087.html: plan
+            // repository variables exist per repository (`planRepository_1_…`, the first is the
+            // default) and, for the default one, without the number.
+            CiSystem::Bamboo => {
+                context.build_number = get("bamboo_buildNumber").unwrap_or_default();
+                context.build_url = get("bamboo_buildResultsUrl").unwrap_or_default();
+                context.repository_url = web_url(
+                    &first(&["bamboo_planRepository_1_repositoryUrl", "bamboo_planRepository_repositoryUrl"])
+                        .unwrap_or_default(),
+                );
+                context.commit =
+                    first(&["bamboo_planRepository_1_revision", "bamboo_planRepository_revision"])
+                        .unwrap_or_default();
+                context.previous_commit = first(&[
+                    "bamboo_planRepository_1_previousRevision",
+                    "bamboo_planRepository_previousRevision",
+                ]);
+                context.pull_request = get("bamboo_repository_pr_key");
+                context.branch = first(&[
+                    "bamboo_repository_pr_sourceBranch",
+                    "bamboo_planRepository_1_branchName",
+                    "bamboo_planRepository_branchName",
+                    "bamboo_planRepository_1_branch",
+                ])
+                .unwrap_or_default();
+            }
+            // Continua CI exports `ContinuaCI.Build.*` to actions (the names Cake's
+            // ContinuaCIBuildInfo reads). It exports no link to the build and no repository
+            // URL; git fills the repository from the clone's remote.
+            CiSystem::ContinuaCi => {
+                context.build_number = get("ContinuaCI.Build.BuildNumber").unwrap_or_default();
+                context.commit = get("ContinuaCI.Build.LatestChangeset.Revision").unwrap_or_default();
+                context.branch =
+                    first(&["ContinuaCI.Build.LatestChangeset.Branch", "ContinuaCI.Build.TriggeringBranch"])
+                        .map(|branch| strip_heads(&branch).to_owned())
+                        .unwrap_or_default();
+            }
             CiSystem::None => {}
         }
         context

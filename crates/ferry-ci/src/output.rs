@@ -110,7 +110,9 @@ pub fn output_for_env(
         )),
         // CircleCI sources $BASH_ENV at the start of every later step.
         CiSystem::CircleCi => Box::new(EnvFileOutput::bash_env(stream, path("BASH_ENV"))),
-        CiSystem::Jenkins | CiSystem::None => Box::new(PlainOutput),
+        CiSystem::Jenkins | CiSystem::AppVeyor | CiSystem::Bamboo | CiSystem::ContinuaCi | CiSystem::None => {
+            Box::new(PlainOutput)
+        }
     }
 }
 

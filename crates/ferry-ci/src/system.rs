@@ -19,6 +19,12 @@ pub enum CiSystem {
     TeamCity,
     /// CircleCI.
     CircleCi,
+    /// AppVeyor.
+    AppVeyor,
+    /// Atlassian Bamboo.
+    Bamboo,
+    /// Continua CI.
+    ContinuaCi,
     /// Not a CI system (a developer's machine, or detection turned off).
     None,
 }
@@ -41,6 +47,17 @@ impl CiSystem {
             CiSystem::TeamCity
         } else if set("CIRCLECI") {
             CiSystem::CircleCi
+        } else if set("APPVEYOR") {
+            // https://www.appveyor.com/docs/environment-variables/
+            CiSystem::AppVeyor
+        } else if set("bamboo_agentId") || set("bamboo_buildKey") {
+            // Bamboo exports its variables to script tasks as `bamboo_<name>`, dots as `_`:
+            // https://confluence.atlassian.com/bamboo/bamboo-variables-289277087.html
+            CiSystem::Bamboo
+        } else if set("ContinuaCI.Version") {
+            // Continua CI's agent exports `ContinuaCI.*` variables (the names Cake's and
+            // GitVersion's Continua CI support read).
+            CiSystem::ContinuaCi
         } else {
             CiSystem::None
         }
@@ -56,6 +73,9 @@ impl CiSystem {
             CiSystem::GitLab => "GitLab",
             CiSystem::TeamCity => "TeamCity",
             CiSystem::CircleCi => "CircleCI",
+            CiSystem::AppVeyor => "AppVeyor",
+            CiSystem::Bamboo => "Bamboo",
+            CiSystem::ContinuaCi => "Continua CI",
             CiSystem::None => "Ferry",
         }
     }
@@ -71,6 +91,9 @@ impl fmt::Display for CiSystem {
             CiSystem::GitLab => "gitlab",
             CiSystem::TeamCity => "teamcity",
             CiSystem::CircleCi => "circleci",
+            CiSystem::AppVeyor => "appveyor",
+            CiSystem::Bamboo => "bamboo",
+            CiSystem::ContinuaCi => "continua",
             CiSystem::None => "none",
         })
     }

@@ -231,3 +231,95 @@ fn build_information_carries_the_context() {
     assert_eq!(info.vcs_root, "https://github.com/o/r");
     assert_eq!(info.vcs_commit_number, "s");
 }
+
+/// AppVeyor, Bamboo and Continua CI, with the variables each documents (see src/context.rs).
+#[test]
+fn detects_appveyor_bamboo_and_continua_ci() {
+    let cases: Vec<(Vec<(&str, &str)>, Expected)> = vec![
+        (
+            vec![
+                ("APPVEYOR", "True"),
+                ("CI", "True"),
+                ("APPVEYOR_URL", "https://ci.appveyor.com"),
+                ("APPVEYOR_ACCOUNT_NAME", "ferry"),
+                ("APPVEYOR_PROJECT_SLUG", "hello"),
+                ("APPVEYOR_BUILD_ID", "51234"),
+                ("APPVEYOR_BUILD_NUMBER", "88"),
+                ("APPVEYOR_REPO_PROVIDER", "gitHub"),
+                ("APPVEYOR_REPO_NAME", "ferry-deploy/hello"),
+                ("APPVEYOR_REPO_BRANCH", "main"),
+                ("APPVEYOR_REPO_TAG", "false"),
+                ("APPVEYOR_REPO_TAG_NAME", "ignored-when-not-a-tag"),
+                ("APPVEYOR_REPO_COMMIT", "a1b2"),
+            ],
+            (
+                CiSystem::AppVeyor,
+                "88",
+                "https://ci.appveyor.com/project/ferry/hello/builds/51234",
+                "main",
+                None,
+                None,
+                "https://github.com/ferry-deploy/hello",
+                "a1b2",
+            ),
+        ),
+        (
+            vec![
+                ("APPVEYOR", "True"),
+                ("APPVEYOR_BUILD_NUMBER", "89"),
+                ("APPVEYOR_REPO_PROVIDER", "git"),
+                ("APPVEYOR_REPO_NAME", "somewhere/else"),
+                ("APPVEYOR_REPO_BRANCH", "main"),
+                ("APPVEYOR_PULL_REQUEST_NUMBER", "14"),
+                ("APPVEYOR_PULL_REQUEST_HEAD_REPO_BRANCH", "fix-it"),
+                ("APPVEYOR_PULL_REQUEST_HEAD_COMMIT", "prhead"),
+                ("APPVEYOR_REPO_COMMIT", "mergecommit"),
+            ],
+            (CiSystem::AppVeyor, "89", "", "fix-it", None, Some("14"), "", "prhead"),
+        ),
+        (
+            vec![
+                ("bamboo_agentId", "131073"),
+                ("bamboo_buildKey", "PROJ-PLAN-JOB1"),
+                ("bamboo_buildNumber", "42"),
+                ("bamboo_buildResultsUrl", "https://bamboo.example.com/browse/PROJ-PLAN-42"),
+                ("bamboo_planRepository_1_repositoryUrl", "git@bitbucket.example.com:team/hello.git"),
+                ("bamboo_planRepository_1_branchName", "release/1.0"),
+                ("bamboo_planRepository_1_revision", "c0ffee"),
+            ],
+            (
+                CiSystem::Bamboo,
+                "42",
+                "https://bamboo.example.com/browse/PROJ-PLAN-42",
+                "release/1.0",
+                None,
+                None,
+                "https://bitbucket.example.com/team/hello",
+                "c0ffee",
+            ),
+        ),
+        (
+            vec![
+                ("ContinuaCI.Version", "1.9.2.100"),
+                ("ContinuaCI.Build.Id", "310"),
+                ("ContinuaCI.Build.BuildNumber", "17"),
+                ("ContinuaCI.Build.TriggeringBranch", "feature/x"),
+                ("ContinuaCI.Build.LatestChangeset.Branch", "refs/heads/feature/x"),
+                ("ContinuaCI.Build.LatestChangeset.Revision", "d00d"),
+            ],
+            (CiSystem::ContinuaCi, "17", "", "feature/x", None, None, "", "d00d"),
+        ),
+    ];
+    for (env, (system, number, url, branch, tag, pr, repository, commit)) in cases {
+        let (detected, ctx) = context(&env);
+        assert_eq!(detected, system, "{env:?}");
+        assert_eq!(
+            (ctx.build_number.as_str(), ctx.build_url.as_str(), ctx.branch.as_str()),
+            (number, url, branch),
+            "{env:?}"
+        );
+        assert_eq!((ctx.tag.as_deref(), ctx.pull_request.as_deref()), (tag, pr), "{env:?}");
+        assert_eq!((ctx.repository_url.as_str(), ctx.commit.as_str()), (repository, commit), "{env:?}");
+        assert_eq!(ctx.environment, system.build_environment());
+    }
+}

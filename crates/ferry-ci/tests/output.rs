@@ -99,6 +99,18 @@ fn azure_uses_camel_case_variables_and_uploads_summaries() {
 }
 
 #[test]
+fn azure_keeps_octotfs_output_names_with_underscores() {
+    let (stream, buffer) = CommandStream::memory();
+    let ci = output_for_env(CiSystem::Azure, |_| None, stream);
+    ci.set_output("release_number", "1.0.9").unwrap();
+    ci.set_output("release-version", "1.0.9").unwrap();
+    let text = written(&buffer);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "##vso[task.setvariable variable=release_number;isOutput=true;issecret=false]1.0.9");
+    assert_eq!(lines[1], "##vso[task.setvariable variable=releaseVersion;isOutput=true;issecret=false]1.0.9");
+}
+
+#[test]
 fn teamcity_service_messages_escape_and_close_the_block_they_opened() {
     let (stream, buffer) = CommandStream::memory();
     let ci = output_for_env(CiSystem::TeamCity, |_| None, stream);

@@ -3,6 +3,7 @@
 
 pub mod build_info;
 pub mod duration;
+pub mod if_exists;
 pub mod package_id;
 pub mod packaging;
 pub mod release_notes;

@@ -38,6 +38,10 @@ pub struct ClientOptions {
     pub max_attempts: u32,
     /// First retry delay; doubles each time, with jitter, capped at 30 s.
     pub retry_base: Duration,
+    /// The longest wait a server's `Retry-After` can impose (default [`MAX_RETRY_AFTER`]):
+    /// `inf`, huge numbers and far-future dates wait this long; negative, NaN and unreadable
+    /// values are ignored (the client's own backoff applies); a date in the past means now.
+    pub max_retry_after: Duration,
     /// Upload progress display.
     pub progress: ProgressMode,
     /// Where retry notices go (default: `tracing` at warn level).
@@ -45,6 +49,13 @@ pub struct ClientOptions {
     /// Ignore proxy settings (for the in-process server on loopback).
     pub no_proxy: bool,
 }
+
+/// The default longest wait a server's `Retry-After` can impose: a bad or hostile header must
+/// not park a pipeline.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// The most pages one collection is read in (30 items a page by default: 300,000 items).
+const MAX_PAGES: usize = 10_000;
 
 /// Receives the client's notices (retries, recovered ambiguous failures) for the user.
 #[derive(Clone)]
@@ -77,6 +88,7 @@ impl ClientOptions {
             ci_name: "local".into(),
             max_attempts: 5,
             retry_base: Duration::from_millis(500),
+            max_retry_after: MAX_RETRY_AFTER,
             progress: ProgressMode::Auto,
             notifier: Notifier::default(),
             no_proxy: false,
@@ -251,9 +263,21 @@ impl Client {
         } else {
             self.base.join(path)
         };
-        joined.map_err(|err| {
+        let url = joined.map_err(|err| {
             OctopusError::new(ErrorKind::Usage, "building a request URL", format!("{path}: {err}"))
-        })
+        })?;
+        // Paths also come from the server's links: the API key goes to the configured server only.
+        if url.origin() != self.base.origin() {
+            return Err(OctopusError::new(
+                ErrorKind::InvalidResponse,
+                "following a link from the server",
+                format!(
+                    "the link `{path}` points to another server than {}; Ferry does not follow it",
+                    self.base
+                ),
+            ));
+        }
+        Ok(url)
     }
 
     pub(crate) fn key_hint(&self) -> String {
@@ -305,10 +329,11 @@ impl Client {
     }
 
     /// The delay before attempt `attempt + 1`: exponential with full jitter between half and
-    /// all of it, or the server's `Retry-After` when it gave one (capped at 60 s).
+    /// all of it, or the server's `Retry-After` when it gave one (capped at
+    /// [`ClientOptions::max_retry_after`]).
     pub(crate) fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         if let Some(after) = retry_after {
-            return after.min(Duration::from_secs(60));
+            return after.min(self.options.max_retry_after);
         }
         let base = self.options.retry_base.as_secs_f64() * 2f64.powi(attempt.saturating_sub(1) as i32);
         let capped = base.min(30.0);
@@ -348,15 +373,19 @@ impl Client {
     ) -> Result<Vec<T>, OctopusError> {
         let mut items = Vec::new();
         let mut next = Some(path.to_owned());
-        let mut pages = 0;
+        let mut visited = std::collections::HashSet::new();
         while let Some(path) = next.take() {
+            // A server whose `Page.Next` links loop would otherwise be paged forever.
+            if !visited.insert(path.clone()) || visited.len() > MAX_PAGES {
+                return Err(OctopusError::new(
+                    ErrorKind::InvalidResponse,
+                    doing,
+                    format!("the server's paging links loop or pass {MAX_PAGES} pages (at `{path}`)"),
+                ));
+            }
             let page: Page<T> = self.get_json(doing, &path).await?;
             items.extend(page.items);
-            pages += 1;
             next = page.links.get("Page.Next").filter(|link| !link.is_empty()).cloned();
-            if pages > 10_000 {
-                break;
-            }
         }
         Ok(items)
     }
@@ -401,42 +430,24 @@ pub(crate) async fn parse_json<T: DeserializeOwned>(
     })
 }
 
+/// The server's `Retry-After`: seconds (any number; `inf` and overflowing values saturate) or an
+/// HTTP date (a past date is zero). `None` for negative, NaN or unreadable values. Never panics:
+/// the value comes from the server. The caller caps it ([`ClientOptions::max_retry_after`]).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim().to_owned();
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+        if seconds.is_nan() || seconds < 0.0 {
+            return None;
+        }
+        return Some(Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX));
     }
-    // An HTTP date.
-    let when = httpdate_to_unix(&value)?;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
-    Some(Duration::from_secs(when.saturating_sub(now)))
-}
-
-/// Parse an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to Unix seconds.
-fn httpdate_to_unix(text: &str) -> Option<u64> {
-    let parts: Vec<&str> = text.split_whitespace().collect();
-    if parts.len() != 6 {
-        return None;
-    }
-    let day: i64 = parts[1].parse().ok()?;
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| *m == parts[2])? as i64
-        + 1;
-    let year: i64 = parts[3].parse().ok()?;
-    let hms: Vec<i64> = parts[4].split(':').filter_map(|p| p.parse().ok()).collect();
-    if hms.len() != 3 {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2]).ok()
+    let when = jiff::fmt::rfc2822::DateTimeParser::new().parse_timestamp(value).ok()?;
+    let ahead = when.duration_since(jiff::Timestamp::now());
+    Some(Duration::try_from(ahead).unwrap_or(if ahead.is_negative() {
+        Duration::ZERO
+    } else {
+        Duration::MAX
+    }))
 }
 
 fn normalise_base(server: &str) -> Result<Url, OctopusError> {
@@ -523,6 +534,33 @@ fn install_crypto_provider() {
 mod tests {
     use super::*;
 
+    fn parsed(value: &str) -> Option<Duration> {
+        let mut headers = HeaderMap::new();
+        headers.insert(reqwest::header::RETRY_AFTER, value.parse().unwrap());
+        retry_after(&headers)
+    }
+
+    #[test]
+    fn retry_after_from_a_hostile_server_never_panics_and_saturates() {
+        assert_eq!(parsed("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parsed("0.5"), Some(Duration::from_millis(500)));
+        for huge in ["inf", "Infinity", "1e30", "99999999999999999999999999", "1.8e308"] {
+            assert_eq!(parsed(huge), Some(Duration::MAX), "{huge}");
+        }
+        for ignored in ["-1", "-inf", "NaN", "soon", "", "Mon, 99 Foo 2020 99:99:99 GMT"] {
+            assert_eq!(parsed(ignored), None, "{ignored}");
+        }
+        assert_eq!(parsed("Thu, 01 Jan 1970 00:00:00 GMT"), Some(Duration::ZERO));
+        // Beyond the representable range (year 9999's last day) a date is unreadable, so ignored.
+        assert_eq!(parsed("Fri, 31 Dec 9999 23:59:59 GMT"), None);
+        let future = parsed("Wed, 01 Jan 9000 00:00:00 GMT").unwrap();
+        assert!(future > Duration::from_secs(100 * 365 * 86_400), "{future:?}");
+        let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(30);
+        let soon = jiff::fmt::rfc2822::DateTimePrinter::new().timestamp_to_rfc9110_string(&soon).unwrap();
+        let wait = parsed(&soon).unwrap();
+        assert!(wait > Duration::from_secs(25) && wait <= Duration::from_secs(30), "{soon}: {wait:?}");
+    }
+
     #[test]
     fn base_url_drops_api_suffix() {
         assert_eq!(normalise_base("http://h:1/api/").unwrap().as_str(), "http://h:1/");
@@ -533,6 +571,7 @@ mod tests {
 
     #[test]
     fn http_dates_parse() {
-        assert_eq!(httpdate_to_unix("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        let when = jiff::fmt::rfc2822::DateTimeParser::new().parse_timestamp("Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(when.unwrap().as_second(), 784_111_777);
     }
 }

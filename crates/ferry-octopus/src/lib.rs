@@ -19,7 +19,7 @@ mod upload;
 pub use api::{
     CreateRelease, CreatedDeployment, CreatedRelease, DeployRequest, OverwriteMode, StoredBuildInformation,
 };
-pub use client::{Client, ClientOptions, Notifier, Retry};
+pub use client::{Client, ClientOptions, MAX_RETRY_AFTER, Notifier, Retry};
 pub use error::{ErrorKind, OctopusError, close_names};
 pub use progress::ProgressMode;
 pub use upload::{PushOutcome, PushStatus, split_package_file_name};

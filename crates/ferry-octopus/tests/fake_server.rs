@@ -31,6 +31,8 @@ struct Fake {
     api_key: Mutex<String>,
     /// `Retry-After` sent with failures; "0" when empty.
     retry_after: Mutex<String>,
+    /// When set, the environments collection answers this body instead.
+    environments_body: Mutex<Option<String>>,
 }
 
 type S = State<Arc<Fake>>;
@@ -87,7 +89,10 @@ async fn projects(Query(query): Query<Vec<(String, String)>>) -> Response {
     }
 }
 
-async fn environments() -> Response {
+async fn environments(State(fake): S) -> Response {
+    if let Some(body) = fake.environments_body.lock().unwrap().clone() {
+        return ([("Content-Type", "application/json")], body).into_response();
+    }
     axum::Json(
         json!({"Items":[{"Id":"Environments-1","Name":"Development"},{"Id":"Environments-2","Name":"Test"},
         {"Id":"Environments-3","Name":"Production"}],"Links":{}}),
@@ -459,4 +464,83 @@ async fn a_release_without_links_is_read_under_the_servers_virtual_directory() {
     };
     let progression = client.progression(&release).await.unwrap();
     assert_eq!(progression.phases.len(), 2);
+}
+
+/// Whatever a server sends as `Retry-After`, the client neither panics nor waits past its
+/// maximum: `inf`, `1e30` and far-future dates wait the maximum, `-1`, NaN and nonsense fall back
+/// to the client's own backoff, a past date retries at once.
+#[tokio::test]
+async fn a_hostile_retry_after_is_clamped_or_ignored() {
+    let fake = Arc::new(Fake::default());
+    let url = start(fake.clone()).await;
+    let mut options = options(&url);
+    options.max_retry_after = Duration::from_millis(300);
+    let client = Client::connect(options).await.unwrap();
+    let project = client.find_project("Hello").await.unwrap();
+    let cases = [
+        ("inf", true),
+        ("1e30", true),
+        ("99999999999999999999999999999", true),
+        ("Wed, 01 Jan 9000 00:00:00 GMT", true),
+        ("-1", false),
+        ("NaN", false),
+        ("Thu, 01 Jan 1970 00:00:00 GMT", false),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", false),
+        ("Mon, 01 Jan 99999999999999 00:00:00 GMT", false),
+        ("Mon, 01 Jan 2020 99999999999999999:00:00 GMT", false),
+    ];
+    for (index, (value, waits_the_maximum)) in cases.into_iter().enumerate() {
+        *fake.retry_after.lock().unwrap() = value.into();
+        *fake.fail_next.lock().unwrap() = vec![503];
+        let started = std::time::Instant::now();
+        let version = format!("7.0.{index}");
+        client
+            .create_release(&CreateRelease {
+                project: project.clone(),
+                version: Some(version),
+                ..Default::default()
+            })
+            .await
+            .unwrap_or_else(|err| panic!("Retry-After: {value}: {err}"));
+        let waited = started.elapsed();
+        assert!(waited < Duration::from_secs(2), "Retry-After: {value}: waited {waited:?}");
+        if waits_the_maximum {
+            assert!(waited >= Duration::from_millis(290), "Retry-After: {value}: waited only {waited:?}");
+        } else {
+            assert!(waited < Duration::from_millis(290), "Retry-After: {value}: waited {waited:?}");
+        }
+    }
+}
+
+/// Answers that are valid HTTP but hostile JSON are errors naming what was being done, never a
+/// panic or an endless loop, and a link to another host is not followed (it would carry the key).
+#[tokio::test]
+async fn hostile_json_answers_are_errors() {
+    let fake = Arc::new(Fake::default());
+    let client = connect(&fake).await;
+    let bodies = [
+        r#"{"Items":[{"Id":1e999,"Name":"Development"}]}"#.to_owned(),
+        r#"{"Items":[{"Id":"Environments-1","Name":"Development","SortOrder":99999999999999999999999999}]}"#.to_owned(),
+        r#"{"Items":[{"Id":"Environments-1","Name":"Development"}],"Links":{"Page.Next":"/api/Spaces-1/environments"}}"#
+            .to_owned(),
+        r#"{"Items":[],"Links":{"Page.Next":"http://198.51.100.1:9/steal"}}"#.to_owned(),
+        format!(r#"{{"Items":{}}}"#, "[".repeat(10_000)),
+        r#"{"Items":[{"Id":"Environments-1","Name":"\ud800"}]}"#.to_owned(),
+        "{\"Items\":[".to_owned(),
+        "null".to_owned(),
+        "1e999999999".to_owned(),
+    ];
+    for body in bodies {
+        *fake.environments_body.lock().unwrap() = Some(body.clone());
+        let shown: String = body.chars().take(120).collect();
+        let result =
+            tokio::time::timeout(Duration::from_secs(20), client.find_environments(&["Development".into()]))
+                .await
+                .unwrap_or_else(|_| panic!("{shown}: no answer within 20 s (an endless loop?)"));
+        match result {
+            Err(err) => assert_eq!(err.kind, ErrorKind::InvalidResponse, "{shown}: {err}"),
+            // Tolerated fields may be ignored, but then the answer must be the real one.
+            Ok(found) => assert!(found.len() == 1 && found[0].name == "Development", "{shown}: {found:?}"),
+        }
+    }
 }

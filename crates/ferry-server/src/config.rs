@@ -30,9 +30,25 @@ pub struct Config {
     /// Channels (besides each project's implicit `Default` channel).
     #[serde(default)]
     pub channels: Vec<ChannelConfig>,
+    /// The web dashboard.
+    #[serde(default)]
+    pub dashboard: DashboardConfig,
     /// Directory the configuration was read from (relative deploy commands resolve against it).
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
+}
+
+/// `[dashboard]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardConfig {
+    /// No page offers a state-changing action (a wall display), as `--dashboard-read-only`.
+    #[serde(default)]
+    pub read_only: bool,
+    /// Keys that sign in to the dashboard read-only (they are not API keys). Any text of at
+    /// least 16 characters; keep them out of version control like API keys.
+    #[serde(default)]
+    pub keys: Vec<String>,
 }
 
 /// `[[environments]]`.
@@ -205,6 +221,15 @@ impl Config {
                     "api_keys: each key must be `API-` followed by upper-case letters and digits".into()
                 );
             }
+        }
+        if self.dashboard.keys.iter().any(|key| key.trim().chars().count() < 16) {
+            return Err(
+                "dashboard.keys: each key must be at least 16 characters, so that it cannot be guessed"
+                    .into(),
+            );
+        }
+        if self.dashboard.keys.iter().any(|key| self.api_keys.contains(key)) {
+            return Err("dashboard.keys: a read-only dashboard key must not also be an API key".into());
         }
         let mut envs = HashSet::new();
         for env in &self.environments {

@@ -8,13 +8,14 @@
 //! Modules, one job each: [`config`] (the file), `store` (SQLite), `feed` (package files),
 //! `archive` (checking and extracting packages), `lifecycle` and `channel` (rules), `deploy`
 //! (creating releases and deployments), `tasks` (the dispatcher running deploy commands),
-//! `api` (the routes), `auth`, `paging`, [`errors`].
+//! `api` (the routes), `dashboard` (the web pages under `/app`), `auth`, `paging`, [`errors`].
 
 mod api;
 pub mod archive;
 mod auth;
 pub mod channel;
 pub mod config;
+mod dashboard;
 mod deploy;
 pub mod errors;
 mod feed;

@@ -45,6 +45,12 @@ pub struct ServerOptions {
     pub require_keys_off_loopback: bool,
     /// How long [`RunningServer::shutdown`] lets running deployments finish before cancelling them.
     pub shutdown_grace: Duration,
+    /// The web dashboard offers no state-changing action (a wall display); `[dashboard]
+    /// read_only` in the configuration sets it too.
+    pub dashboard_read_only: bool,
+    /// Visitors who have not signed in see the dashboard read-only, even with API keys (the
+    /// CLI's in-process server: loopback only, its key made for the process and never shown).
+    pub dashboard_open_read_only: bool,
 }
 
 impl ServerOptions {
@@ -62,6 +68,8 @@ impl ServerOptions {
             tls: None,
             require_keys_off_loopback: true,
             shutdown_grace: Duration::from_secs(30),
+            dashboard_read_only: false,
+            dashboard_open_read_only: false,
         }
     }
 }
@@ -90,8 +98,16 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, ServerError>
         None => None,
     };
     let mut keys: Vec<String> = options.api_keys.clone();
+    let mut dashboard = crate::dashboard::DashboardOptions {
+        read_only: options.dashboard_read_only,
+        read_only_keys: Vec::new(),
+        open_read_only: options.dashboard_open_read_only,
+        secure_cookies: options.tls.is_some(),
+    };
     if let Some(config) = &config {
         keys.extend(config.api_keys.iter().cloned());
+        dashboard.read_only |= config.dashboard.read_only;
+        dashboard.read_only_keys = config.dashboard.keys.clone();
     }
     if let Some(bad) = keys.iter().find(|k| !is_valid_api_key(k)) {
         let shown: String = bad.chars().take(4).collect();
@@ -146,7 +162,10 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, ServerError>
     let local_addr =
         listener.local_addr().map_err(|err| ServerError::io("reading the socket address", err))?;
     let handle = Handle::new();
-    let app = crate::api::app(state.clone());
+    // The dashboard's pages first; everything else (the API, its JSON 404s) after.
+    let app = crate::dashboard::router(state.clone(), &dashboard)
+        .fallback_service(crate::api::app(state.clone()))
+        .into_make_service();
     let (scheme, serve) = match &options.tls {
         None => {
             let server = axum_server::from_tcp(listener)
@@ -177,6 +196,11 @@ impl RunningServer {
     /// Base URL, e.g. `http://127.0.0.1:41234`.
     pub fn url(&self) -> String {
         format!("{}://{}", self.scheme, self.local_addr)
+    }
+
+    /// The web dashboard's URL, e.g. `http://127.0.0.1:41234/app`.
+    pub fn dashboard_url(&self) -> String {
+        format!("{}/app", self.url())
     }
 
     /// The bound address.

@@ -32,9 +32,25 @@ pub fn next_increment(last: Option<&Version>) -> String {
     match last {
         None => "0.0.1".to_owned(),
         Some(v) if v.revision() > 0 => {
-            format!("{}.{}.{}.{}", v.major(), v.minor(), v.patch(), v.revision() + 1)
+            // u128: a client may have pushed a version whose part is u64::MAX.
+            format!("{}.{}.{}.{}", v.major(), v.minor(), v.patch(), u128::from(v.revision()) + 1)
         }
         Some(v) if v.is_prerelease() => format!("{}.{}.{}", v.major(), v.minor(), v.patch()),
-        Some(v) => format!("{}.{}.{}", v.major(), v.minor(), v.patch() + 1),
+        Some(v) => format!("{}.{}.{}", v.major(), v.minor(), u128::from(v.patch()) + 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_increment_of_the_largest_part_does_not_overflow() {
+        let max = u64::MAX;
+        let revision: Version = format!("1.2.3.{max}").parse().unwrap();
+        assert_eq!(next_increment(Some(&revision)), "1.2.3.18446744073709551616");
+        let patch: Version = format!("1.2.{max}").parse().unwrap();
+        assert_eq!(next_increment(Some(&patch)), "1.2.18446744073709551616");
+        assert_eq!(next_increment(Some(&"1.2.3".parse().unwrap())), "1.2.4");
     }
 }

@@ -8,9 +8,12 @@
 //! - [`http`]: a tiny blocking HTTP/1.1 client over `std::net` that can send anything, including
 //!   requests no well-behaved client library would (NUL bytes, `%2F`, broken multipart).
 //! - [`flow`]: the shared configuration, running `ferry`, making packages, reading state back.
+//! - [`github`]: a fake GitHub REST API (releases, assets, deployments) judged by GitHub's
+//!   published OpenAPI description.
 //! - [`rng`]: a seeded, dependency-free random number generator for reproducible fault plans.
 
 pub mod flow;
+pub mod github;
 pub mod http;
 pub mod proxy;
 pub mod rng;

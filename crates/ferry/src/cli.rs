@@ -39,7 +39,7 @@ pub struct GlobalArgs {
     pub ci: CiChoice,
 
     /// Octopus Deploy (or `ferry server`) URL. Env: FERRY_SERVER, then OCTOPUS_URL.
-    /// Without one, Ferry runs its embedded server over `--data`.
+    /// Without one, Ferry runs its embedded server over `--data` (in CI only with `--embedded`).
     #[arg(long, global = true, value_name = "URL")]
     pub server: Option<String>,
 
@@ -58,6 +58,16 @@ pub struct GlobalArgs {
     /// Configuration file (environments, lifecycles, projects). Default: ./ferry.toml when present.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Read the arguments from FILE, a JSON array of strings in UTF-8 (first argument only; the CI
+    /// adapters use it so that no shell or Windows command-line parsing re-splits a value).
+    #[arg(long, value_name = "FILE")]
+    pub args_file: Option<PathBuf>,
+
+    /// Use the embedded server (in-process, over `--data`) when no server is configured. Needed
+    /// in CI and whenever an API key or access token is set: there, no server is an error.
+    #[arg(long, global = true, env = "FERRY_EMBEDDED", value_parser = clap::builder::BoolishValueParser::new(), conflicts_with = "server")]
+    pub embedded: bool,
 
     /// Data directory of the embedded server. Env: FERRY_DATA. Default: ./.ferry
     #[arg(long, global = true, value_name = "DIR", env = "FERRY_DATA")]
@@ -108,6 +118,12 @@ pub enum CiChoice {
     Teamcity,
     /// CircleCI.
     Circleci,
+    /// AppVeyor.
+    Appveyor,
+    /// Atlassian Bamboo.
+    Bamboo,
+    /// Continua CI.
+    Continua,
     /// No CI system: plain output, no build context from the environment.
     None,
 }
@@ -186,6 +202,21 @@ pub enum Command {
 }
 
 /// `ferry package ...`
+impl Command {
+    /// The prompted variable values (`--variable NAME=VALUE`) the command was given: possible
+    /// secrets, masked in everything Ferry prints.
+    pub fn variable_values(&self) -> Vec<&str> {
+        let deploy = match self {
+            Command::Ship(args) => &args.deploy,
+            Command::Release(ReleaseCommand::Deploy(args)) => &args.deploy,
+            Command::Release(ReleaseCommand::Promote(args)) => &args.deploy,
+            Command::Release(ReleaseCommand::Rollback(args)) => &args.deploy,
+            _ => return Vec::new(),
+        };
+        deploy.variables.iter().map(|(_, value)| value.as_str()).collect()
+    }
+}
+
 #[derive(Debug, Subcommand)]
 #[expect(clippy::large_enum_variant, reason = "parsed once per process; boxing the flags would buy nothing")]
 pub enum PackageCommand {
@@ -606,6 +637,9 @@ pub struct ServerArgs {
     /// Time a deploy command may run before its task is TimedOut, e.g. 30m.
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
     pub deploy_timeout: std::time::Duration,
+    /// Serve the web dashboard without any action that changes something (a wall display).
+    #[arg(long)]
+    pub dashboard_read_only: bool,
 }
 
 /// The most commits `--max-commits` accepts: far more than any release note can use, and far from

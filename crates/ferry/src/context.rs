@@ -1,7 +1,9 @@
 //! What every command gets: the global flags, the CI system and its output, and printing that
 //! respects `--output`, `--quiet` and `--verbose`.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
+use std::sync::RwLock;
 
 use anyhow::Context as _;
 use ferry_ci::{CiOutput, CiSystem};
@@ -11,7 +13,8 @@ use crate::exit::{ExitStatus, Failure, UserError};
 
 /// Print one JSON document on stdout.
 pub fn print_json(document: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(document).unwrap_or_else(|_| document.to_string()));
+    let text = serde_json::to_string_pretty(document).unwrap_or_else(|_| document.to_string());
+    println!("{}", redact(&text));
 }
 
 /// `{"error": {message, hints, exitCode, kind}}`: the document of a command that failed.
@@ -33,7 +36,7 @@ pub fn init_logging(global: &GlobalArgs) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| RedactingStderr)
         .with_ansi(colours_on_stderr())
         .with_target(false)
         .try_init();
@@ -42,6 +45,61 @@ pub fn init_logging(global: &GlobalArgs) {
 fn colours_on_stderr() -> bool {
     use std::io::IsTerminal;
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
+
+/// Values Ferry never prints: the API key and prompted variable values. Process-wide because the
+/// `-v` log writer is set up before any command parses its flags.
+static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// Shorter values are not redacted in Ferry's own output (masking `1` or `on` would garble
+/// every line); they are still registered with the CI's masking.
+const MIN_REDACTED_LEN: usize = 3;
+
+/// Register `value` as a secret: replaced by `***` in every line Ferry prints from now on. Each
+/// line of a multi-line value is registered on its own (a log line holds one), and so is its
+/// JSON-escaped form (how it appears in `-o json` output).
+fn add_secret(value: &str) {
+    let mut secrets = SECRETS.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let lines = std::iter::once(value).chain(value.lines());
+    for line in lines.map(str::trim).filter(|line| line.chars().count() >= MIN_REDACTED_LEN) {
+        let escaped = serde_json::to_string(line).unwrap_or_default();
+        let escaped = escaped.trim_matches('"');
+        for form in [line, escaped] {
+            if !secrets.iter().any(|known| known == form) {
+                secrets.push(form.to_owned());
+            }
+        }
+    }
+    // Longest first, so that a secret containing another is replaced whole.
+    secrets.sort_by_key(|known| std::cmp::Reverse(known.len()));
+}
+
+/// `text` with every registered secret replaced by `***`.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    let secrets = SECRETS.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut text = Cow::Borrowed(text);
+    for secret in secrets.iter() {
+        if text.contains(secret.as_str()) {
+            text = Cow::Owned(text.replace(secret.as_str(), "***"));
+        }
+    }
+    text
+}
+
+/// Stderr for `tracing`: the formatter writes each event in one call, so each event is redacted
+/// whole.
+struct RedactingStderr;
+
+impl std::io::Write for RedactingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::Write::write_all(&mut std::io::stderr(), redact(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::Write::flush(&mut std::io::stderr())
+    }
 }
 
 /// The context a command runs in.
@@ -78,6 +136,9 @@ impl Ctx {
             CiChoice::Gitlab => CiSystem::GitLab,
             CiChoice::Teamcity => CiSystem::TeamCity,
             CiChoice::Circleci => CiSystem::CircleCi,
+            CiChoice::Appveyor => CiSystem::AppVeyor,
+            CiChoice::Bamboo => CiSystem::Bamboo,
+            CiChoice::Continua => CiSystem::ContinuaCi,
             CiChoice::None => CiSystem::None,
         };
         let ci: Box<dyn CiOutput> = ferry_ci::output_for(ci_system);
@@ -101,6 +162,7 @@ impl Ctx {
         };
         if let Some(key) = &api_key {
             let _ = ci.mask(key);
+            add_secret(key);
         }
         let ctx = Ctx {
             global,
@@ -151,10 +213,17 @@ impl Ctx {
         self.global.data.clone().unwrap_or_else(|| PathBuf::from(".ferry"))
     }
 
+    /// Treat `value` as a secret, like the API key: masked by the CI runner, and never printed
+    /// by Ferry (every line below passes through [`redact`]).
+    pub fn mask_secret(&self, value: &str) {
+        let _ = self.ci.mask(value);
+        add_secret(value);
+    }
+
     /// A progress or status line on stderr (silent with `--quiet`).
     pub fn info(&self, message: &str) {
         if !self.global.quiet {
-            eprintln!("{message}");
+            eprintln!("{}", redact(message));
         }
     }
 
@@ -162,7 +231,7 @@ impl Ctx {
     pub fn warn(&self, message: &str) {
         if !self.global.quiet {
             // Each emitter makes the message visible in its CI's log (PlainOutput prints it).
-            let _ = self.ci.warning(message);
+            let _ = self.ci.warning(&redact(message));
         }
     }
 
@@ -186,7 +255,7 @@ impl Ctx {
 
     /// An error on stderr and as a CI error annotation.
     pub fn error_annotation(&self, text: &str) {
-        let _ = self.ci.error(text, None);
+        let _ = self.ci.error(&redact(text), None);
     }
 
     /// Print a command's result on stdout: `text` in text mode at once; `json` in JSON mode when
@@ -195,7 +264,7 @@ impl Ctx {
         if self.json() {
             *self.json_result.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(json.clone());
         } else if !text.is_empty() {
-            println!("{text}");
+            println!("{}", redact(text));
         }
     }
 
@@ -276,7 +345,7 @@ impl Ctx {
         let quiet = self.global.quiet;
         options.notifier = ferry_octopus::Notifier(std::sync::Arc::new(move |message: &str| {
             if !quiet {
-                eprintln!("warning: {message}");
+                eprintln!("warning: {}", redact(message));
             }
         }));
         options.progress = if self.global.quiet {
@@ -299,9 +368,22 @@ impl Ctx {
             self.warn("--insecure: the server's TLS certificate is NOT verified; anyone on the network path can read the API key and change what is deployed");
         }
         if let Some(url) = self.server_url() {
+            if self.global.embedded {
+                return Err(UserError::usage(format!("--embedded (FERRY_EMBEDDED) and a server ({url}) are both given"))
+                    .hint("unset FERRY_EMBEDDED / `embedded` to use the server, or unset FERRY_SERVER and OCTOPUS_URL to use the embedded one")
+                    .into());
+            }
             let client =
                 ferry_octopus::Client::connect(self.client_options(&url)).await.map_err(client_error)?;
             return Ok(Connection { client, embedded: None });
+        }
+        if !self.global.embedded
+            && let Some(why) =
+                crate::server_choice::remote_expected(self.ci_system, self.api_key.is_some(), |name| {
+                    std::env::var(name).ok()
+                })
+        {
+            return Err(crate::server_choice::no_server_error(why).into());
         }
         let data = self.data_dir();
         let config = self.config_path();
@@ -311,6 +393,8 @@ impl Ctx {
         let key = ferry_server::generate_api_key()
             .map_err(|err| UserError::failure(format!("could not start the embedded server: {err}")))?;
         options.api_keys.push(key.clone());
+        // Nobody can type that key: the dashboard link printed below opens read-only.
+        options.dashboard_open_read_only = true;
         let running = ferry_server::start(options).await.map_err(|err| {
             anyhow::Error::new(
                 UserError::failure(format!(
@@ -321,10 +405,11 @@ impl Ctx {
             )
         })?;
         self.info(&format!(
-            "no --server given: using Ferry's embedded server over {}{} ({})",
+            "no --server given: using Ferry's embedded server over {}{} ({}; dashboard {} while this command runs)",
             data.display(),
             config.as_ref().map(|c| format!(" with {}", c.display())).unwrap_or_default(),
-            running.url()
+            running.url(),
+            running.dashboard_url()
         ));
         let mut options = self.client_options(&running.url());
         options.api_key = Some(key);
@@ -391,5 +476,20 @@ impl Connection {
             project.package_ids.join(", ")
         ));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_secrets_are_redacted_in_every_form() {
+        add_secret("first line of a secret\nsecond \"quoted\" line");
+        add_secret("ab");
+        let text =
+            "got first line of a secret, then second \"quoted\" line; json: second \\\"quoted\\\" line; ab";
+        assert_eq!(redact(text), "got ***, then ***; json: ***; ab");
+        assert!(matches!(redact("nothing secret"), Cow::Borrowed(_)));
     }
 }

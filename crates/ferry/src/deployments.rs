@@ -107,6 +107,13 @@ pub fn set_outputs(ctx: &Ctx, results: &[(StartedDeployment, Followed)]) {
     ctx.set_output("deployment-ids", &join(results.iter().map(|(d, _)| d.deployment_id.as_str())));
     ctx.set_output("task-ids", &join(results.iter().map(|(d, _)| d.task_id.as_str())));
     ctx.set_output("environments", &join(results.iter().map(|(d, _)| d.environment.as_str())));
+    // The Octopus deploy actions' output: `[{serverTaskId, environmentName}]` as JSON, so
+    // `fromJson(steps.x.outputs.server_tasks)[0].serverTaskId` keeps working.
+    let server_tasks: Vec<serde_json::Value> = results
+        .iter()
+        .map(|(d, _)| serde_json::json!({ "serverTaskId": d.task_id, "environmentName": d.environment }))
+        .collect();
+    ctx.set_output("server_tasks", &serde_json::Value::Array(server_tasks).to_string());
 }
 
 /// The state column of a result: the task's state, marked when Ferry stopped waiting for it.

@@ -175,7 +175,7 @@ pub fn report(err: &anyhow::Error, ctx: Option<&Ctx>) -> Failure {
     let text = failure.text(err);
     match ctx {
         Some(ctx) => ctx.error_annotation(&text),
-        None => eprintln!("{text}"),
+        None => eprintln!("{}", crate::context::redact(&text)),
     }
     failure
 }

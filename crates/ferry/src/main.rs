@@ -1,6 +1,7 @@
 //! `ferry`: the binary. It parses the command line, sets up logging and the CI context, and hands
 //! each command to its module under `commands/`. All real work lives in the library crates.
 
+mod args_file;
 mod cli;
 mod commands;
 mod context;
@@ -8,6 +9,7 @@ mod deployments;
 mod exit;
 mod render;
 mod reporter;
+mod server_choice;
 mod versions;
 mod waiting;
 
@@ -16,7 +18,14 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let args = match args_file::expand(std::env::args_os().collect()) {
+        Ok(args) => args,
+        Err(err) => {
+            let json = exit::json_requested(std::env::args_os());
+            return ExitCode::from(fail_without_context(&err.into(), json).code());
+        }
+    };
+    let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
@@ -32,6 +41,12 @@ fn main() -> ExitCode {
         }
     };
     let mut cli = cli;
+    if cli.global.args_file.is_some() {
+        let err = exit::UserError::usage(format!("{} must be the first argument", args_file::FLAG))
+            .hint("put every other argument in the file, or after `--args-file FILE`");
+        let json = cli.global.output == cli::OutputFormat::Json;
+        return ExitCode::from(fail_without_context(&err.into(), json).code());
+    }
     if matches!(cli.command, cli::Command::Server(_)) && cli.global.verbose == 0 && !cli.global.quiet {
         // A server logs its requests by default.
         cli.global.verbose = 1;
@@ -51,6 +66,9 @@ fn main() -> ExitCode {
             Ok(ctx) => ctx,
             Err(err) => return fail_without_context(&err, json),
         };
+        for value in cli.command.variable_values() {
+            ctx.mask_secret(value);
+        }
         let failure = commands::run(&ctx, cli.command).await.err().map(|err| exit::report(&err, Some(&ctx)));
         ctx.finish_json(failure.as_ref());
         failure.map_or(exit::ExitStatus::Success, |failure| failure.status)

@@ -28,6 +28,60 @@ fn seeds() -> Vec<u64> {
     (1..=runs(3, 20) as u64).collect()
 }
 
+/// What a fault suite saw, counted from the server's state after each run and never assumed: the
+/// README's "0 lost" and "0 duplicates" are these counts, printed before the checks on them.
+#[derive(Default)]
+struct Observed {
+    runs: u64,
+    faults: u64,
+    lost: u64,
+    duplicates: u64,
+    failures: Vec<String>,
+}
+
+impl Observed {
+    /// One object that must exist exactly once; `found` copies are on the server.
+    fn exactly_once(&mut self, what: String, found: usize) {
+        match found {
+            1 => {}
+            0 => {
+                self.lost += 1;
+                self.failures.push(format!("{what}: missing"));
+            }
+            n => {
+                self.duplicates += n as u64 - 1;
+                self.failures.push(format!("{what}: {n} copies"));
+            }
+        }
+    }
+
+    /// A stored object whose bytes are not the ones sent counts as lost.
+    fn intact(&mut self, what: String, intact: bool) {
+        if !intact {
+            self.lost += 1;
+            self.failures.push(format!("{what}: stored bytes differ"));
+        }
+    }
+
+    fn check(&mut self, ok: bool, failure: impl FnOnce() -> String) {
+        if !ok {
+            self.failures.push(failure());
+        }
+    }
+
+    /// Print the figures, then fail on anything observed wrong.
+    fn report(self, name: &str, extra: &[(&str, u64)]) {
+        let counted = [
+            ("runs", self.runs),
+            ("faults", self.faults),
+            ("data_lost", self.lost),
+            ("duplicates", self.duplicates),
+        ];
+        figures(name, &[&counted[..], extra].concat());
+        assert!(self.failures.is_empty(), "{name}: {:#?}", self.failures);
+    }
+}
+
 fn figures(name: &str, fields: &[(&str, u64)]) {
     let text: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
     println!("FIGURES {name}: {}", text.join(" "));
@@ -72,8 +126,7 @@ fn pushes_survive_resets_at_random_offsets() {
     let server = start_server(0.1);
     let client = server.client();
     let size = if long_mode() { 24 << 20 } else { 3 << 20 };
-    let mut faults = 0;
-    let mut runs_done = 0;
+    let mut seen = Observed::default();
     for seed in seeds() {
         let version = format!("1.0.{seed}");
         let (path, sha) = flow::make_package(&server.scratch(), "App", &version, size, seed);
@@ -89,28 +142,27 @@ fn pushes_survive_resets_at_random_offsets() {
         let proxy = FaultProxy::start(server.addr(), plan).unwrap();
         let output = ferry(&proxy.url(), Some(API_KEY), &["package", "push", path.to_str().unwrap()]);
         let stats = proxy.stop();
-        faults += stats.faults_fired;
-        runs_done += 1;
+        seen.faults += stats.faults_fired;
+        seen.runs += 1;
         let found = stored(&client, "App", &version);
         let log: Vec<_> = stats.log.iter().map(|(i, f)| format!("{} {} {:?}", i.method, i.path, f)).collect();
-        assert!(output.status.success(), "seed {seed}: push failed through {log:#?}\n{}", describe(&output));
-        assert_eq!(found.len(), 1, "seed {seed}: exactly one package App {version}: {found:?}");
-        assert_eq!(found[0].sha256, sha, "seed {seed}: recorded sha256");
-        assert_eq!(flow::downloaded_sha256(&client, &found[0].api_id), sha, "seed {seed}: stored bytes");
+        seen.check(output.status.success(), || {
+            format!("seed {seed}: push failed through {log:#?}\n{}", describe(&output))
+        });
+        seen.exactly_once(format!("seed {seed}: package App {version}"), found.len());
+        if let Some(package) = found.first() {
+            let intact = package.sha256 == sha && flow::downloaded_sha256(&client, &package.api_id) == sha;
+            seen.intact(format!("seed {seed}: package App {version}"), intact);
+        }
     }
-    let data_lost = 0;
-    figures(
-        "faults-push",
-        &[("runs", runs_done), ("faults", faults), ("bytes_each", size as u64), ("data_lost", data_lost)],
-    );
+    seen.report("faults-push", &[("bytes_each", size as u64)]);
 }
 
 #[test]
 fn release_create_and_deploy_with_lost_responses_duplicate_nothing() {
     let server = start_server(0.1);
     let client = server.client();
-    let mut faults = 0;
-    let mut runs_done = 0;
+    let mut seen = Observed::default();
     for seed in seeds() {
         let version = format!("2.0.{seed}");
         let (path, _) = flow::make_package(&server.scratch(), "App", &version, 2048, seed);
@@ -140,16 +192,12 @@ fn release_create_and_deploy_with_lost_responses_duplicate_nothing() {
             ]
             .concat(),
         );
-        assert!(create.status.success(), "seed {seed}: {}", describe(&create));
+        seen.check(create.status.success(), || format!("seed {seed}: {}", describe(&create)));
         let found = releases_of(&client, "App", &version);
-        assert_eq!(found.len(), 1, "seed {seed}: exactly one release {version}");
-        let release_id = text(&found[0], "Id");
+        seen.exactly_once(format!("seed {seed}: release {version}"), found.len());
+        let Some(release) = found.first() else { continue };
+        let release_id = text(release, "Id");
         flow::wait_for_tasks(&client, Duration::from_secs(20));
-        assert_eq!(
-            deployments_of(&client, &release_id, "Development").len(),
-            1,
-            "seed {seed}: one auto-deploy"
-        );
 
         let deploy = ferry(
             &url,
@@ -161,14 +209,17 @@ fn release_create_and_deploy_with_lost_responses_duplicate_nothing() {
             .concat(),
         );
         let stats = proxy.stop();
-        faults += stats.faults_fired;
-        runs_done += 1;
-        assert!(deploy.status.success(), "seed {seed}: {:?}\n{}", stats.log, describe(&deploy));
-        let test_deployments = deployments_of(&client, &release_id, "Test");
-        assert_eq!(test_deployments.len(), 1, "seed {seed}: exactly one deployment to Test");
-        assert_eq!(deployments_of(&client, &release_id, "Development").len(), 1, "seed {seed}");
+        seen.faults += stats.faults_fired;
+        seen.runs += 1;
+        seen.check(deploy.status.success(), || {
+            format!("seed {seed}: {:?}\n{}", stats.log, describe(&deploy))
+        });
+        for environment in ["Development", "Test"] {
+            let deployed = deployments_of(&client, &release_id, environment).len();
+            seen.exactly_once(format!("seed {seed}: deployment of {version} to {environment}"), deployed);
+        }
     }
-    figures("faults-release-deploy", &[("runs", runs_done), ("faults", faults), ("duplicates", 0)]);
+    seen.report("faults-release-deploy", &[]);
 }
 
 #[test]
@@ -393,12 +444,23 @@ fn concurrent_pushes_of_one_version_create_exactly_one() {
     let statuses: Vec<u16> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     let created = statuses.iter().filter(|s| **s == 201).count();
     let conflicts = statuses.iter().filter(|s| **s == 409).count();
-    assert_eq!((created, conflicts), (1, n - 1), "{statuses:?}");
     let found = stored(&client, "App", "7.7.7");
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0].sha256, sha);
-    assert_eq!(flow::downloaded_sha256(&client, &found[0].api_id), sha, "the stored file is intact");
-    figures("concurrent-push", &[("pushes", n as u64), ("created", 1), ("conflicts", conflicts as u64)]);
+    let intact = found
+        .iter()
+        .filter(|p| p.sha256 == sha && flow::downloaded_sha256(&client, &p.api_id) == sha)
+        .count();
+    figures(
+        "concurrent-push",
+        &[
+            ("pushes", n as u64),
+            ("created", created as u64),
+            ("conflicts", conflicts as u64),
+            ("stored", found.len() as u64),
+            ("intact", intact as u64),
+        ],
+    );
+    assert_eq!((created, conflicts), (1, n - 1), "{statuses:?}");
+    assert_eq!((found.len(), intact), (1, 1), "one package, its stored file intact");
 }
 
 #[test]
@@ -501,7 +563,7 @@ fn ship_through_random_faults_lands_exactly_once() {
     let app = server.scratch().join("app");
     std::fs::create_dir_all(&app).unwrap();
     std::fs::write(app.join("index.html"), "hello").unwrap();
-    let mut faults = 0;
+    let mut seen = Observed::default();
     let seeds: Vec<u64> = (100..100 + runs(2, 12) as u64).collect();
     for &seed in &seeds {
         let version = format!("6.0.{seed}");
@@ -528,22 +590,27 @@ fn ship_through_random_faults_lands_exactly_once() {
             ],
         );
         let stats = proxy.stop();
-        faults += stats.faults_fired;
+        seen.faults += stats.faults_fired;
+        seen.runs += 1;
         let log: Vec<_> = stats
             .log
             .iter()
             .filter(|(_, f)| *f != Fault::Pass)
             .map(|(i, f)| format!("{} {} {f:?}", i.method, i.path))
             .collect();
-        assert!(output.status.success(), "seed {seed}: faults {log:#?}\n{}", describe(&output));
-        assert_eq!(stored(&client, "App", &version).len(), 1, "seed {seed}: one package");
-        let found = releases_of(&client, "App", &version);
-        assert_eq!(found.len(), 1, "seed {seed}: one release");
-        assert_eq!(
-            deployments_of(&client, &text(&found[0], "Id"), "Development").len(),
-            1,
-            "seed {seed}: one deployment"
+        seen.check(output.status.success(), || {
+            format!("seed {seed}: faults {log:#?}\n{}", describe(&output))
+        });
+        seen.exactly_once(
+            format!("seed {seed}: package App {version}"),
+            stored(&client, "App", &version).len(),
         );
+        let found = releases_of(&client, "App", &version);
+        seen.exactly_once(format!("seed {seed}: release {version}"), found.len());
+        if let Some(release) = found.first() {
+            let deployed = deployments_of(&client, &text(release, "Id"), "Development").len();
+            seen.exactly_once(format!("seed {seed}: deployment of {version} to Development"), deployed);
+        }
     }
-    figures("faults-ship", &[("runs", seeds.len() as u64), ("faults", faults), ("duplicates", 0)]);
+    seen.report("faults-ship", &[]);
 }

@@ -461,6 +461,23 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// Packaging `app/` as Echo 1.0.0 and creating its release (the Echo deploy command prints its
+/// whole environment into the task log).
+const ECHO_SETUP: [&[&str]; 3] = [
+    &["package", "create", "--id", "Echo", "--version", "1.0.0", "--base-path", "app", "--out-folder", "out"],
+    &["package", "push", "out/Echo.1.0.0.zip"],
+    &["release", "create", "--project", "Echo", "--version", "1.0.0", "--package", "Echo:1.0.0"],
+];
+
+/// Every command that deploys (and streams task logs with `--wait`), after [`ECHO_SETUP`].
+const ECHO_DEPLOYS: [&[&str]; 5] = [
+    &["release", "deploy", "--project", "Echo", "--version", "1.0.0", "--to", "Development", "--wait"],
+    &["release", "deploy", "--project", "Echo", "--version", "1.0.0", "--to", "Test", "--wait"],
+    &["release", "promote", "--project", "Echo", "--from", "Test", "--to", "Production", "--wait"],
+    &["release", "rollback", "--project", "Echo", "--environment", "Production", "--wait"],
+    &["ship", "--project", "Echo", "--id", "Echo", "--version", "1.0.1", "--base-path", "app", "--wait"],
+];
+
 #[test]
 fn the_api_key_never_appears_in_any_output() {
     let server = start_server();
@@ -471,41 +488,27 @@ fn the_api_key_never_appears_in_any_output() {
     let out_file = work.join("github_output");
     let summary = work.join("github_summary");
     let url = server.url();
-    let commands: Vec<Vec<&str>> = vec![
-        vec![
-            "package",
-            "create",
-            "--id",
-            "Echo",
-            "--version",
-            "1.0.0",
-            "--base-path",
-            "app",
-            "--out-folder",
-            "out",
-        ],
-        vec!["package", "push", "out/Echo.1.0.0.zip"],
-        vec!["build-info", "push", "--package-id", "Echo", "--version", "1.0.0", "--file", "missing.json"],
-        vec!["release", "create", "--project", "Echo", "--version", "1.0.0", "--package", "Echo:1.0.0"],
-        vec!["release", "deploy", "--project", "Echo", "--version", "1.0.0", "--to", "Development", "--wait"],
-        vec!["release", "deploy", "--project", "Echo", "--version", "1.0.0", "--to", "Test", "--wait"],
-        vec!["release", "promote", "--project", "Echo", "--from", "Test", "--to", "Production", "--wait"],
-        vec!["release", "rollback", "--project", "Echo", "--environment", "Production", "--wait"],
-        vec!["task", "wait", "ServerTasks-1"],
-        vec![
-            "ship",
-            "--project",
-            "Echo",
-            "--id",
-            "Echo",
-            "--version",
-            "1.0.1",
-            "--base-path",
-            "app",
-            "--wait",
-        ],
-        vec!["release", "deploy", "--project", "Nope", "--version", "1.0.0", "--to", "Test"],
-    ];
+    let commands: Vec<&[&str]> =
+        [
+            &ECHO_SETUP[..2],
+            &[&[
+                "build-info",
+                "push",
+                "--package-id",
+                "Echo",
+                "--version",
+                "1.0.0",
+                "--file",
+                "missing.json",
+            ][..]],
+            &ECHO_SETUP[2..],
+            &ECHO_DEPLOYS[..],
+            &[
+                &["task", "wait", "ServerTasks-1"][..],
+                &["release", "deploy", "--project", "Nope", "--version", "1.0.0", "--to", "Test"],
+            ],
+        ]
+        .concat();
     let mut runs = 0;
     let mut scanned_bytes = 0usize;
     let mut leaks = Vec::new();
@@ -523,7 +526,7 @@ fn the_api_key_never_appears_in_any_output() {
             if json_output {
                 command.args(["-o", "json"]);
             }
-            let output = command.args(args).output().unwrap();
+            let output = command.args(*args).output().unwrap();
             runs += 1;
             // The mask goes to stderr (stdout is one JSON document with -o json); the runner
             // reads workflow commands from both streams. It must come before anything else.
@@ -591,6 +594,75 @@ fn the_api_key_never_appears_in_any_output() {
     assert!(mask_problems.is_empty(), "{mask_problems:#?}");
 }
 
+/// Prompted variable values (`--variable NAME=VALUE`) are secrets like the API key: with `-v`
+/// and `-vv`, in text and JSON, on GitHub Actions and on no CI, no line Ferry prints holds one
+/// (on GitHub each is registered with `::add-mask::` first).
+#[test]
+fn prompted_variable_values_never_appear_in_any_output() {
+    const VALUE: &str = "Prompted-S3cret-7f3a";
+    // The Echo deploy command prints its environment; the server's own environment holds the
+    // value, as a deploy script that echoes a prompted variable would print it in the task log
+    // that `--wait` streams to Ferry's output.
+    let server = ServerBuilder::new(env!("CARGO_BIN_EXE_ferry"))
+        .config(&flow::config(None, 0.05))
+        .api_key(API_KEY)
+        .env("ECHO_PROMPTED", VALUE)
+        .start()
+        .expect("ferry server starts");
+    let work = server.scratch();
+    fs::create_dir_all(work.join("app")).unwrap();
+    fs::write(work.join("app/index.txt"), "hello").unwrap();
+    let url = server.url();
+    for args in ECHO_SETUP {
+        let output = ferry_command(&url, Some(API_KEY)).current_dir(&work).args(args).output().unwrap();
+        assert!(output.status.success(), "ferry {}: {}", args.join(" "), describe(&output));
+    }
+    let variable = format!("Secret={VALUE}");
+    let (mut runs, mut scanned_bytes, mut leaks, mut unmasked) = (0, 0, Vec::new(), Vec::new());
+    for args in ECHO_DEPLOYS {
+        for (verbosity, on_github) in [("-v", false), ("-vv", true), ("-vv", false), ("-v", true)] {
+            let mut command = ferry_command(&url, Some(API_KEY));
+            command.current_dir(&work).arg(verbosity);
+            if on_github {
+                command.env("FERRY_CI", "github").env("GITHUB_ACTIONS", "true");
+            } else {
+                command.env("FERRY_CI", "none").env_remove("GITHUB_ACTIONS");
+            }
+            let output = command.args(args).args(["--variable", &variable]).output().unwrap();
+            runs += 1;
+            let what =
+                format!("ferry {verbosity} {}{}", args.join(" "), if on_github { " (GitHub)" } else { "" });
+            let (stdout, stderr) =
+                (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+            if on_github && !stderr.contains(&format!("::add-mask::{VALUE}")) {
+                unmasked.push(what.clone());
+            }
+            for text in [stdout, stderr] {
+                let printed: String = text.lines().filter(|l| !l.starts_with("::add-mask::")).collect();
+                scanned_bytes += printed.len();
+                if printed.contains(VALUE) {
+                    leaks.push(what.clone());
+                }
+            }
+        }
+    }
+    // The value really was in what Ferry streamed (else this test could not see a leak).
+    let client = server.client();
+    let in_task_logs = flow::tasks(&client)
+        .iter()
+        .filter(|task| {
+            client.get(&format!("/api/tasks/{}/raw", text(task, "Id"))).unwrap().text().contains(VALUE)
+        })
+        .count();
+    println!(
+        "FIGURES prompted-variables: commands={runs} bytes_scanned={scanned_bytes} task_logs_holding_it={in_task_logs} leaks={}",
+        leaks.len()
+    );
+    assert!(in_task_logs >= 5, "the deploy commands printed the value ({in_task_logs} task logs)");
+    assert!(leaks.is_empty(), "a prompted variable value appears in: {leaks:#?}");
+    assert!(unmasked.is_empty(), "not registered with ::add-mask:: in: {unmasked:#?}");
+}
+
 #[test]
 fn https_is_verified_with_ca_cert() {
     let dir = tempfile::tempdir().unwrap();
@@ -605,12 +677,15 @@ printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' 
 openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -out cert.pem -extfile leaf.ext
 "#;
     let generated = Command::new("sh").arg("-c").arg(script).current_dir(dir.path()).output();
+    // A missing openssl fails the test (tests/run.sh installs it): a skipped check is no pass.
     match generated {
         Ok(o) if o.status.success() => {}
-        _ => {
-            eprintln!("skipped: openssl cannot make certificates here");
-            return;
+        Ok(o) => {
+            panic!("openssl could not make the test certificates: {}", String::from_utf8_lossy(&o.stderr))
         }
+        Err(err) => panic!(
+            "cannot run sh/openssl to make the test certificates ({err}); tests/run.sh installs openssl"
+        ),
     }
     let server = ServerBuilder::new(env!("CARGO_BIN_EXE_ferry"))
         .config(&flow::config(None, 0.05))

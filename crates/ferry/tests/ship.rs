@@ -115,6 +115,7 @@ fn ship_with_the_embedded_server_deploys_the_example() {
     let output = assert_cmd::Command::new(ferry_bin())
         .current_dir(work.path())
         .env_remove("FERRY_SERVER")
+        .env("FERRY_EMBEDDED", "1")
         .env_remove("OCTOPUS_URL")
         .env_remove("FERRY_API_KEY")
         .env("FERRY_CI", "none")
@@ -137,6 +138,7 @@ fn ship_with_the_embedded_server_deploys_the_example() {
     assert_cmd::Command::new(ferry_bin())
         .current_dir(work.path())
         .env_remove("FERRY_SERVER")
+        .env("FERRY_EMBEDDED", "1")
         .env("FERRY_CI", "none")
         .env("FERRY_DEPLOY_ROOT", &deployed)
         .args(["--config", "ferry.toml", "--data", "data", "release", "deploy", "--project", "Hello"])
@@ -159,6 +161,7 @@ fn a_deployment_started_without_wait_finishes_before_the_embedded_server_stops()
     let output = assert_cmd::Command::new(ferry_bin())
         .current_dir(work.path())
         .env_remove("FERRY_SERVER")
+        .env("FERRY_EMBEDDED", "1")
         .env("FERRY_CI", "none")
         .args([
             "-o",
@@ -217,6 +220,16 @@ fn in_github_actions_ship_writes_step_outputs_and_a_summary_and_masks_the_key() 
         assert!(written.contains(name), "{name} missing from $GITHUB_OUTPUT:\n{written}");
     }
     assert!(written.contains("Development"), "{written}");
+    // The Octopus actions' output names too: release_number and server_tasks.
+    assert!(written.contains("release_number"), "{written}");
+    let server_tasks = written
+        .lines()
+        .find(|line| line.contains("serverTaskId"))
+        .map(|line| line.trim_start_matches("server_tasks="))
+        .unwrap_or_else(|| panic!("no server_tasks in $GITHUB_OUTPUT:\n{written}"));
+    let server_tasks: serde_json::Value = serde_json::from_str(server_tasks).unwrap();
+    assert_eq!(server_tasks[0]["environmentName"], "Development", "{server_tasks}");
+    assert!(server_tasks[0]["serverTaskId"].as_str().unwrap().starts_with("ServerTasks-"), "{server_tasks}");
     let markdown = std::fs::read_to_string(&summary).unwrap();
     assert!(markdown.contains("| Development | Success |"), "{markdown}");
     // The key is masked first, and appears nowhere else.
@@ -235,6 +248,7 @@ fn the_embedded_server_does_not_invent_projects_on_deploy() {
     assert_cmd::Command::new(ferry_bin())
         .current_dir(work.path())
         .env_remove("FERRY_SERVER")
+        .env("FERRY_EMBEDDED", "1")
         .env_remove("OCTOPUS_URL")
         .env("FERRY_CI", "none")
         .args([
@@ -297,6 +311,7 @@ fn the_embedded_server_is_reached_directly_despite_proxy_variables() {
     assert_cmd::Command::new(ferry_bin())
         .current_dir(work.path())
         .env_remove("FERRY_SERVER")
+        .env("FERRY_EMBEDDED", "1")
         .env_remove("OCTOPUS_URL")
         .env("FERRY_CI", "none")
         .env("HTTP_PROXY", "http://127.0.0.1:9")

@@ -86,12 +86,14 @@ impl CiOutput for AzureOutput {
     }
 }
 
-/// `package-path` → `packagePath`: Azure variable names allow no `-`.
+/// `package-path` → `packagePath`: Azure variable names allow no `-`. Names with `_` are left
+/// alone: they are OctoTFS's output names (`release_number`, `server_tasks`), kept for
+/// pipelines written for it.
 pub fn camel_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut upper = false;
     for c in name.chars() {
-        if c == '-' || c == '_' {
+        if c == '-' {
             upper = !out.is_empty();
         } else if upper {
             out.extend(c.to_uppercase());

@@ -117,8 +117,15 @@ pub async fn raw(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
 /// `POST tasks/{id}/cancel`: stops a queued or running task; a finished one is returned as is.
 pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     let task = find(&state, &id).await?;
+    let task = request_cancel(&state, task, "Cancel requested.").await?;
+    Ok(json(StatusCode::OK, resources::task(&task)))
+}
+
+/// Stop a queued or running task (logging `reason`), and give a running command a moment to stop
+/// so the answer usually shows the final state. A finished task is returned as is.
+pub async fn request_cancel(state: &AppState, task: Task, reason: &'static str) -> ApiResult<Task> {
     if task.is_completed() {
-        return Ok(json(StatusCode::OK, resources::task(&task)));
+        return Ok(task);
     }
     let signalled = state.tasks.cancel(&task.id);
     let key = task.id.clone();
@@ -135,16 +142,15 @@ pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> Ap
                     params![key, crate::store::now()],
                 )?;
             }
-            Task::append_log(c, &key, &[("Warning".into(), "Cancel requested.".into())])
+            Task::append_log(c, &key, &[("Warning".into(), reason.into())])
         })
         .await?;
-    // Give a running command a moment to stop so the answer usually shows the final state.
     for _ in 0..50 {
-        let current = find(&state, &task.id).await?;
+        let current = find(state, &task.id).await?;
         if current.is_completed() {
-            return Ok(json(StatusCode::OK, resources::task(&current)));
+            return Ok(current);
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    Ok(json(StatusCode::OK, resources::task(&find(&state, &task.id).await?)))
+    find(state, &task.id).await
 }

@@ -69,6 +69,11 @@ ALTER TABLE tasks ADD COLUMN pid_start TEXT;
     r#"
 CREATE INDEX tasks_state ON tasks(state);
 "#,
+    // 4: the dashboard's matrix asks for the newest deployment of each project to each
+    // environment; with this index each cell is one seek instead of a scan of every deployment.
+    r#"
+CREATE INDEX deployments_project_environment ON deployments(project_id, environment_id);
+"#,
 ];
 
 /// Bring the schema up to date.

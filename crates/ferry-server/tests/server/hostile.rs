@@ -133,6 +133,19 @@ async fn zip_slip_and_absolute_entries_are_refused_at_upload() {
 }
 
 #[tokio::test]
+async fn a_link_chain_that_escapes_is_refused_at_upload_naming_the_entry() {
+    // `a -> .`, `a/a/a/x -> ../../..`, `x/evil-marker.txt`: each link is harmless as text; followed
+    // in order they write three levels above the work folder.
+    let s = TestServer::start().await;
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/link-chain-escape.tar.gz");
+    let (status, body) = s.push("Hello.1.0.0.tar.gz", std::fs::read(fixture).unwrap(), "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["ErrorMessage"].as_str().unwrap_or_default().contains("`a/a/a/x`"), "{body}");
+    let (status, _) = s.get("/api/Spaces-1/packages/Hello.1.0.0").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a refused package is not stored");
+}
+
+#[tokio::test]
 async fn zip_bomb_is_not_extracted() {
     let s = TestServer::start().await;
     let zeros = vec![0u8; 64 << 20];
@@ -315,4 +328,160 @@ async fn random_requests_never_get_a_server_error() {
             assert!(body["ErrorMessage"].is_string(), "{path}: {status} {body}");
         }
     }
+}
+
+/// Raw bytes that are not ASCII, as a client may send them unencoded: UTF-8 of two, three and
+/// four bytes (one across the `Spaces-` prefix), and sequences that are not UTF-8 at all
+/// (a lone lead byte, an overlong `/`, bytes never valid in UTF-8).
+const RAW: [&[u8]; 7] = [
+    b"\xc3\xa9",
+    "\u{20ac}\u{1d11e}".as_bytes(),
+    b"Spaces\xc3\xa91",
+    b"\xff\xfe",
+    b"\xc3",
+    b"\xc0\xaf",
+    b"a\x80b",
+];
+
+/// Every route the app declares, read from its source so that a new route is covered too.
+fn declared_routes() -> Vec<(String, String)> {
+    let source = include_str!("../../src/api/mod.rs");
+    let mut routes = Vec::new();
+    for line in source.lines().map(str::trim) {
+        let Some(rest) = line.strip_prefix(".route(\"") else { continue };
+        let Some((path, handlers)) = rest.split_once('"') else { continue };
+        let path = path.replace(['{', '}'], "");
+        for method in ["get", "post"] {
+            if handlers.contains(&format!("{method}(")) {
+                routes.push((method.to_ascii_uppercase(), path.clone()));
+            }
+        }
+    }
+    assert!(routes.len() > 50, "the route list was not found in api/mod.rs: {routes:?}");
+    routes
+}
+
+/// One raw request: `extra` headers replace the defaults of the same name.
+fn raw_request(host: &str, method: &str, target: &[u8], key: &str, extra: &[(&[u8], &[u8])]) -> Vec<u8> {
+    let mut headers: Vec<(&[u8], &[u8])> = vec![
+        (b"Host", host.as_bytes()),
+        (b"Connection", b"close"),
+        (b"X-Octopus-ApiKey", key.as_bytes()),
+        (b"Content-Length", if method == "POST" { b"2" } else { b"0" }),
+    ];
+    for (name, value) in extra {
+        headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
+        headers.push((name, value));
+    }
+    let mut raw = [method.as_bytes(), b" ", target, b" HTTP/1.1\r\n"].concat();
+    for (name, value) in headers {
+        raw.extend_from_slice(&[name, b": ", value, b"\r\n"].concat());
+    }
+    raw.extend_from_slice(b"\r\n");
+    if method == "POST" {
+        raw.extend_from_slice(b"{}");
+    }
+    raw
+}
+
+/// The answer's status, which must not be a server error; a dropped connection fails.
+fn status_of(host: &str, raw: &[u8]) -> u16 {
+    let shown = String::from_utf8_lossy(raw).into_owned();
+    let answer = ferry_testkit::http::raw_exchange(host, raw)
+        .unwrap_or_else(|err| panic!("no answer ({err}; did the server die?) to:\n{shown}"));
+    let response =
+        ferry_testkit::http::parse_response(&answer).unwrap_or_else(|err| panic!("{err}: {shown}"));
+    assert!(response.status < 500, "{} for:\n{shown}\n{}", response.status, response.text());
+    response.status
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn raw_non_ascii_and_invalid_utf8_in_every_path_position_and_header() {
+    let s = TestServer::start().await;
+    let host = s.url.trim_start_matches("http://").to_owned();
+    let key = s.key.clone().unwrap_or_default();
+    let counted = tokio::task::spawn_blocking(move || {
+        let mut sent = 0;
+        for (method, path) in declared_routes() {
+            let segments: Vec<&str> = path.split('/').collect();
+            // Each segment in turn (`api` included), unscoped and under both space prefixes.
+            for position in 1..segments.len() {
+                for raw in RAW {
+                    let parts: Vec<&[u8]> = segments[1..]
+                        .iter()
+                        .enumerate()
+                        .map(|(index, segment)| if index + 1 == position { raw } else { segment.as_bytes() })
+                        .collect();
+                    let mut targets = vec![[b"/", parts.join(&b'/').as_slice()].concat()];
+                    if position >= 2 {
+                        for scope in [&b"/api/Spaces-1/"[..], b"/api/spaces/Default/"] {
+                            targets.push([scope, parts[1..].join(&b'/').as_slice()].concat());
+                        }
+                    }
+                    for target in targets {
+                        status_of(&host, &raw_request(&host, &method, &target, &key, &[]));
+                        sent += 1;
+                    }
+                }
+            }
+            // The query string too.
+            for raw in RAW {
+                let target = [path.as_bytes(), b"?skip=", raw, b"&take=1"].concat();
+                status_of(&host, &raw_request(&host, &method, &target, &key, &[]));
+                sent += 1;
+            }
+        }
+        // Every header the server or its layers read, and some it does not, with each value.
+        let headers: [&[u8]; 16] = [
+            b"Host",
+            b"X-Octopus-ApiKey",
+            b"Authorization",
+            b"Content-Type",
+            b"Accept",
+            b"X-Request-Id",
+            b"Cookie",
+            b"User-Agent",
+            b"Accept-Encoding",
+            b"If-None-Match",
+            b"Range",
+            b"Origin",
+            b"X-Forwarded-For",
+            b"Content-Length",
+            b"Transfer-Encoding",
+            b"X-\xc3\xa9-Name",
+        ];
+        for (method, path) in [
+            ("GET", "/api/Spaces-1/projects"),
+            ("GET", "/api/tasks/ServerTasks-1/raw"),
+            ("POST", "/api/Spaces-1/packages/raw"),
+            ("POST", "/api/releases/create/v1"),
+            ("GET", "/api"),
+        ] {
+            for name in headers {
+                for raw in RAW {
+                    status_of(&host, &raw_request(&host, method, path.as_bytes(), &key, &[(name, raw)]));
+                    sent += 1;
+                }
+            }
+        }
+        // The space itself.
+        for raw in RAW {
+            for scope in [&b"/api/"[..], b"/api/spaces/"] {
+                let target = [scope, raw, b"/projects"].concat();
+                status_of(&host, &raw_request(&host, "GET", &target, &key, &[]));
+                sent += 1;
+            }
+        }
+        // And a header whose name is not ASCII at all.
+        status_of(&host, &raw_request(&host, "GET", b"/api", &key, &[(b"\xc3\xa9\xff", b"1")]));
+        sent + 1
+    })
+    .await
+    .unwrap();
+    // Every request above was answered without a 5xx (status_of fails on one).
+    println!("FIGURES hostile-bytes: requests_answered={counted}");
+    assert!(counted > 1000, "only {counted} requests were sent");
+    // And the server still answers normally.
+    let (status, _) = s.get("/api/Spaces-1/projects").await;
+    assert_eq!(status, StatusCode::OK);
 }

@@ -105,6 +105,8 @@ pub(super) async fn create(
     }
     ctx.set_output("release-id", &created.release.id);
     ctx.set_output("release-version", &created.release.version);
+    // The Octopus create-release action's output name, so workflows written for it keep working.
+    ctx.set_output("release_number", &created.release.version);
     let packages = picked_packages(&created.release, opts);
     report_packages(ctx, &packages, &channel);
     let automatic = if created.existing {

@@ -26,6 +26,7 @@ pub async fn run(ctx: &Ctx, args: &ServerArgs) -> anyhow::Result<()> {
     options.deploy_timeout = args.deploy_timeout;
     options.api_keys = api_keys;
     options.require_keys_off_loopback = true;
+    options.dashboard_read_only = args.dashboard_read_only;
     options.tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(TlsFiles { cert: cert.clone(), key: key.clone() }),
         _ => None,
@@ -39,6 +40,7 @@ pub async fn run(ctx: &Ctx, args: &ServerArgs) -> anyhow::Result<()> {
         other => anyhow::Error::from(other),
     })?;
     eprintln!("listening on {}", running.url());
+    eprintln!("dashboard: {}", running.dashboard_url());
     ctx.info(&format!("data directory: {}", ctx.data_dir().display()));
     running.run_until_signal().await;
     Ok(())
