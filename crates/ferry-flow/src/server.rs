@@ -13,8 +13,8 @@ use crate::model::{
 /// fail with the server's "not found, did you mean" error; `find_release` returns `None` instead,
 /// because a missing release is a normal answer the flow decides on.
 ///
-/// Package and build-information uploads join this trait once `--if-exists` has one type in
-/// ferry-core (see the crate's README section); today the binary calls the client for them.
+/// Package and build-information uploads are not in this trait yet: they join it with ferry-core's
+/// `IfExists` as their one overwrite type; today the binary calls the client for them.
 #[allow(async_fn_in_trait)] // used through generics by the binary and tests, never boxed
 pub trait DeploymentServer {
     /// The server's error.
