@@ -6,10 +6,15 @@ mod cli;
 mod command_tree;
 mod commands;
 mod context;
+mod deployments;
 mod exit;
 mod help_examples;
+mod render;
+mod reporter;
 mod server_choice;
 mod version_flag;
+mod versions;
+mod waiting;
 
 use std::process::ExitCode;
 
