@@ -15,7 +15,7 @@ say() { printf '\n==> %s\n' "$*" >&2; }
 
 # --- tools the suites use -------------------------------------------------------------------
 need_apt=()
-for tool in unzip:unzip zip:zip pigz:pigz git:git python3:python3 node:nodejs npm:npm groovy:groovy shellcheck:shellcheck curl:curl openssl:openssl; do
+for tool in unzip:unzip zip:zip pigz:pigz git:git python3:python3 node:nodejs npm:npm groovy:groovy shellcheck:shellcheck curl:curl openssl:openssl zsh:zsh man:man-db; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need_apt+=("${tool#*:}")
 done
 [ -x /usr/bin/time ] || need_apt+=(time)

@@ -264,6 +264,46 @@ impl Ord for Version {
     }
 }
 
+/// Order two version texts as servers store them, which need not be valid [`Version`]s (a release
+/// version typed by hand, `1.0`, `v2`): numbers part by part (missing parts are 0, text that is
+/// not a number is 0), a pre-release below its release, pre-release identifiers by SemVer's rules,
+/// build metadata ignored. For texts that parse as [`Version`]s this is [`Version`]'s own ordering
+/// (a test holds them together), so Ferry has one version ordering, not two.
+pub fn compare_text(a: &str, b: &str) -> Ordering {
+    fn split(text: &str) -> (Vec<u64>, Option<&str>) {
+        let text = text.split('+').next().unwrap_or(text);
+        let (core, pre) = text.split_once('-').map_or((text, None), |(c, p)| (c, Some(p)));
+        let mut numbers: Vec<u64> = core.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+        while numbers.len() < 4 {
+            numbers.push(0);
+        }
+        (numbers, pre)
+    }
+    let (numbers_a, pre_a) = split(a);
+    let (numbers_b, pre_b) = split(b);
+    numbers_a.cmp(&numbers_b).then_with(|| match (pre_a, pre_b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(x), Some(y)) => {
+            let xs: Vec<&str> = x.split('.').collect();
+            let ys: Vec<&str> = y.split('.').collect();
+            for (p, q) in xs.iter().zip(&ys) {
+                let ord = match (p.parse::<u64>(), q.parse::<u64>()) {
+                    (Ok(m), Ok(n)) => m.cmp(&n),
+                    (Ok(_), Err(_)) => Ordering::Less,
+                    (Err(_), Ok(_)) => Ordering::Greater,
+                    _ => p.cmp(q),
+                };
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+            }
+            xs.len().cmp(&ys.len())
+        }
+    })
+}
+
 impl PartialOrd for Version {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
@@ -464,6 +504,15 @@ mod tests {
             })
     }
 
+    #[test]
+    fn texts_that_are_not_versions_still_compare_numerically() {
+        assert_eq!(compare_text("1.10.0", "1.9.0"), Ordering::Greater);
+        assert_eq!(compare_text("1.0", "1.0.0.0"), Ordering::Equal);
+        assert_eq!(compare_text("1.0.0-beta", "1.0.0"), Ordering::Less);
+        assert_eq!(compare_text("1.0.0-beta.2", "1.0.0-beta.10"), Ordering::Less);
+        assert_eq!(compare_text("v2", "1.0"), Ordering::Less);
+    }
+
     proptest! {
         #[test]
         fn ordering_is_a_total_order(a in version_text(), b in version_text(), c in version_text()) {
@@ -484,6 +533,11 @@ mod tests {
             if let (Some(sa), Some(sb)) = (a.to_semver(), b.to_semver()) {
                 prop_assert_eq!(a.cmp(&b), sa.cmp_precedence(&sb));
             }
+        }
+
+        #[test]
+        fn the_text_ordering_is_the_version_ordering(a in version_text(), b in version_text()) {
+            prop_assert_eq!(compare_text(&a, &b), v(&a).cmp(&v(&b)));
         }
 
         #[test]

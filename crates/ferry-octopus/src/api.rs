@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 use ferry_core::build_info::BuildInformation;
+use ferry_core::version::compare_text;
 use reqwest::Method;
 use serde::Serialize;
 use serde_json::json;
@@ -585,9 +586,13 @@ impl Client {
     /// The release's progress through its lifecycle.
     pub async fn progression(&self, release: &Release) -> Result<Progression, OctopusError> {
         let doing = format!("reading the lifecycle progression of release {}", release.version);
-        let path = release.links.get("Progression").cloned().unwrap_or_else(|| {
-            format!("/{}", self.space_path(&format!("releases/{}/progression", release.id)))
-        });
+        // Without the server's link, the path is relative to the base, so a virtual directory
+        // (https://host/octopus/) is kept.
+        let path = release
+            .links
+            .get("Progression")
+            .cloned()
+            .unwrap_or_else(|| self.space_path(&format!("releases/{}/progression", release.id)));
         self.get_json(&doing, &path).await
     }
 
@@ -703,7 +708,7 @@ impl Client {
     ) -> Result<Option<StoredBuildInformation>, OctopusError> {
         let mut all = self.build_informations(package_id, version).await?;
         if version.is_none() {
-            all.sort_by(|a, b| compare_versions(&b.version, &a.version));
+            all.sort_by(|a, b| compare_text(&b.version, &a.version));
         }
         Ok(all.into_iter().next())
     }
@@ -716,8 +721,8 @@ impl Client {
         version: &str,
     ) -> Result<Option<StoredBuildInformation>, OctopusError> {
         let mut all = self.build_informations(package_id, None).await?;
-        all.retain(|b| compare_versions(&b.version, version) == std::cmp::Ordering::Less);
-        all.sort_by(|a, b| compare_versions(&b.version, &a.version));
+        all.retain(|b| compare_text(&b.version, version) == std::cmp::Ordering::Less);
+        all.sort_by(|a, b| compare_text(&b.version, &a.version));
         Ok(all.into_iter().next())
     }
 
@@ -745,7 +750,7 @@ impl Client {
                 let same_package =
                     stored.package_id.is_empty() || stored.package_id.eq_ignore_ascii_case(package_id);
                 let same_version =
-                    version.is_none_or(|v| compare_versions(&stored.version, v) == std::cmp::Ordering::Equal);
+                    version.is_none_or(|v| compare_text(&stored.version, v) == std::cmp::Ordering::Equal);
                 (same_package && same_version).then_some(stored)
             })
             .collect())
@@ -803,54 +808,4 @@ pub(crate) fn encode_segment(text: &str) -> String {
 /// Percent-encode a query value.
 pub(crate) fn encode_query(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-/// Compare two version strings numerically part by part, a pre-release below its release.
-pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
-    fn split(v: &str) -> (Vec<u64>, Option<&str>) {
-        let v = v.split('+').next().unwrap_or(v);
-        let (core, pre) = v.split_once('-').map_or((v, None), |(c, p)| (c, Some(p)));
-        let mut numbers: Vec<u64> = core.split('.').map(|p| p.parse().unwrap_or(0)).collect();
-        while numbers.len() < 4 {
-            numbers.push(0);
-        }
-        (numbers, pre)
-    }
-    let (na, pa) = split(a);
-    let (nb, pb) = split(b);
-    na.cmp(&nb).then_with(|| match (pa, pb) {
-        (None, None) => std::cmp::Ordering::Equal,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (Some(x), Some(y)) => {
-            let xs: Vec<&str> = x.split('.').collect();
-            let ys: Vec<&str> = y.split('.').collect();
-            for (p, q) in xs.iter().zip(&ys) {
-                let ord = match (p.parse::<u64>(), q.parse::<u64>()) {
-                    (Ok(m), Ok(n)) => m.cmp(&n),
-                    (Ok(_), Err(_)) => std::cmp::Ordering::Less,
-                    (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
-                    _ => p.cmp(q),
-                };
-                if ord != std::cmp::Ordering::Equal {
-                    return ord;
-                }
-            }
-            xs.len().cmp(&ys.len())
-        }
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::cmp::Ordering;
-
-    #[test]
-    fn versions_compare_numerically() {
-        assert_eq!(compare_versions("1.10.0", "1.9.0"), Ordering::Greater);
-        assert_eq!(compare_versions("1.0", "1.0.0.0"), Ordering::Equal);
-        assert_eq!(compare_versions("1.0.0-beta", "1.0.0"), Ordering::Less);
-        assert_eq!(compare_versions("1.0.0-beta.2", "1.0.0-beta.10"), Ordering::Less);
-    }
 }

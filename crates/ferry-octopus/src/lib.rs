@@ -18,7 +18,6 @@ mod upload;
 
 pub use api::{
     CreateRelease, CreatedDeployment, CreatedRelease, DeployRequest, OverwriteMode, StoredBuildInformation,
-    compare_versions,
 };
 pub use client::{Client, ClientOptions, MAX_RETRY_AFTER, Notifier, Retry};
 pub use error::{ErrorKind, OctopusError, close_names};

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use ferry_core::task_state::TaskState;
 use serde::Deserialize;
 
 /// `GET /api`.
@@ -196,7 +197,7 @@ pub struct Task {
     pub description: String,
     /// Queued, Executing, Success, Failed, Canceled, TimedOut, Cancelling.
     #[serde(alias = "state")]
-    pub state: String,
+    pub state: TaskState,
     /// Whether it has finished.
     #[serde(alias = "isCompleted")]
     pub is_completed: Option<bool>,
@@ -217,13 +218,12 @@ pub struct Task {
 impl Task {
     /// Whether the task has reached a final state.
     pub fn completed(&self) -> bool {
-        let finished = matches!(self.state.as_str(), "Success" | "Failed" | "Canceled" | "TimedOut");
-        self.is_completed.unwrap_or(finished)
+        self.is_completed.unwrap_or(self.state.is_final())
     }
 
     /// Whether the task finished with Success.
     pub fn succeeded(&self) -> bool {
-        self.finished_successfully.unwrap_or(self.state == "Success")
+        self.finished_successfully.unwrap_or(self.state == TaskState::Success)
     }
 }
 

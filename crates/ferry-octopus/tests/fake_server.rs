@@ -210,6 +210,11 @@ async fn upload(State(fake): S, Query(query): Query<Vec<(String, String)>>, body
 }
 
 async fn start(fake: Arc<Fake>) -> String {
+    start_under("", fake).await
+}
+
+/// The fake served under `prefix` (a virtual directory such as `/octopus`, or empty).
+async fn start_under(prefix: &str, fake: Arc<Fake>) -> String {
     let app = Router::new()
         .route("/api", get(root))
         .route("/api/spaces/all", get(spaces))
@@ -225,10 +230,11 @@ async fn start(fake: Arc<Fake>) -> String {
         .route("/api/Spaces-1/packages/raw", post(upload))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(fake);
+    let app = if prefix.is_empty() { app } else { Router::new().nest(prefix, app) };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
+    format!("http://{addr}{prefix}")
 }
 
 fn options(url: &str) -> ClientOptions {
@@ -444,6 +450,20 @@ async fn retry_after_is_honoured() {
         .unwrap();
     assert!(started.elapsed() >= Duration::from_millis(950), "waited {:?}", started.elapsed());
     assert_eq!(fake.releases.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_release_without_links_is_read_under_the_servers_virtual_directory() {
+    let url = start_under("/octopus", Arc::new(Fake::default())).await;
+    let client = Client::connect(options(&url)).await.unwrap();
+    // A release known by id and version only (as the flow hands it back) has no Progression link.
+    let release = ferry_octopus::model::Release {
+        id: "Releases-1".into(),
+        version: "1.0.0".into(),
+        ..Default::default()
+    };
+    let progression = client.progression(&release).await.unwrap();
+    assert_eq!(progression.phases.len(), 2);
 }
 
 /// Whatever a server sends as `Retry-After`, the client neither panics nor waits past its

@@ -3,14 +3,20 @@
 
 mod args_file;
 mod cli;
+mod command_tree;
 mod commands;
 mod context;
+mod deployments;
 mod exit;
+mod help_examples;
+mod render;
+mod reporter;
 mod server_choice;
+mod version_flag;
+mod versions;
+mod waiting;
 
 use std::process::ExitCode;
-
-use clap::Parser;
 
 fn main() -> ExitCode {
     let args = match args_file::expand(std::env::args_os().collect()) {
@@ -20,7 +26,7 @@ fn main() -> ExitCode {
             return ExitCode::from(fail_without_context(&err.into(), json).code());
         }
     };
-    let cli = match cli::Cli::try_parse_from(args) {
+    let cli = match command_tree::parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
             // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
@@ -63,6 +69,9 @@ fn main() -> ExitCode {
         };
         for value in cli.command.variable_values() {
             ctx.mask_secret(value);
+        }
+        for warning in version_flag::take_warnings() {
+            ctx.warn(&warning);
         }
         let failure = commands::run(&ctx, cli.command).await.err().map(|err| exit::report(&err, Some(&ctx)));
         ctx.finish_json(failure.as_ref());

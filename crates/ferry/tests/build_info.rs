@@ -41,7 +41,7 @@ fn ferry(dir: &Path) -> Command {
 #[test]
 fn version_counts_commits_since_the_tag() {
     let dir = repo();
-    let out = ferry(dir.path()).args(["version", "--ci", "none"]).output().unwrap();
+    let out = ferry(dir.path()).args(["version", "next", "--ci", "none"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1.2.4-ci.2");
 

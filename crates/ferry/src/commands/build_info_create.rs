@@ -15,7 +15,7 @@ use crate::exit::UserError;
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &BuildInfoCreateArgs) -> anyhow::Result<()> {
-    let version = super::version::resolve(ctx, &args.version)?;
+    let version = crate::versions::resolve(ctx, &args.version)?;
     let info = collect(ctx, &args.collect, &args.package_ids, &version, None)?;
     let json = info.to_json();
     if args.file == Path::new("-") {

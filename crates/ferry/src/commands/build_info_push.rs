@@ -18,7 +18,7 @@ pub async fn run(ctx: &Ctx, args: &BuildInfoPushArgs) -> anyhow::Result<()> {
                 .hint("package ids are letters, digits, `_`, `-` and `.`, e.g. MyCompany.Web")
         })?;
     }
-    let version = super::version::resolve(ctx, &args.version)?;
+    let version = crate::versions::resolve(ctx, &args.version)?;
     let from_file = match &args.file {
         Some(file) => {
             let text = std::fs::read_to_string(file)

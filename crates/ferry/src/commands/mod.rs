@@ -3,6 +3,8 @@
 
 mod build_info_create;
 mod build_info_push;
+mod completions;
+mod man;
 mod package_create;
 mod package_push;
 mod release_create;
@@ -14,8 +16,9 @@ mod server;
 mod ship;
 mod task_wait;
 mod version;
+mod version_info;
 
-use crate::cli::{BuildInfoCommand, Command, PackageCommand, ReleaseCommand, TaskCommand};
+use crate::cli::{BuildInfoCommand, Command, PackageCommand, ReleaseCommand, TaskCommand, VersionSubcommand};
 use crate::context::Ctx;
 
 /// Run one command.
@@ -28,7 +31,10 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
         Command::BuildInfo(BuildInfoCommand::Create(args)) => build_info_create::run(ctx, &args).await,
         Command::BuildInfo(BuildInfoCommand::Push(args)) => build_info_push::run(ctx, &args).await,
         Command::ReleaseNotes(args) => release_notes::run(ctx, &args).await,
-        Command::Version(args) => version::run(ctx, &args).await,
+        Command::Version(args) => match args.next {
+            Some(VersionSubcommand::Next(args)) => version::run(ctx, &args).await,
+            None => version_info::run(ctx),
+        },
         Command::Release(ReleaseCommand::Create(args)) => release_create::run(ctx, &args).await,
         Command::Release(ReleaseCommand::Deploy(args)) => release_deploy::run(ctx, &args).await,
         Command::Release(ReleaseCommand::Promote(args)) => release_promote::run(ctx, &args).await,
@@ -36,5 +42,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
         Command::Task(TaskCommand::Wait(args)) => task_wait::run(ctx, &args).await,
         Command::Ship(args) => ship::run(ctx, &args).await,
         Command::Server(args) => server::run(ctx, &args).await,
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(ctx, &args),
     }
 }

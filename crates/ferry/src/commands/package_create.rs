@@ -49,7 +49,7 @@ pub async fn create(
         UserError::usage(format!("invalid value `{id}` for --id: {err}"))
             .hint("package ids are letters, digits, `_`, `-` and `.`, e.g. MyCompany.Web")
     })?;
-    let version = super::version::resolve(ctx, version)?;
+    let version = crate::versions::resolve(ctx, version)?;
     let release_notes = match (&pack.release_notes, &pack.release_notes_file) {
         (Some(text), _) => Some(text.clone()),
         (None, Some(file)) => Some(std::fs::read_to_string(file).map_err(|err| {

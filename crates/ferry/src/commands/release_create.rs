@@ -13,7 +13,7 @@ use crate::exit::UserError;
 pub async fn run(ctx: &Ctx, args: &ReleaseCreateArgs) -> anyhow::Result<()> {
     let version = match args.version.as_deref() {
         None => None,
-        Some(text) => Some(super::version::resolve(ctx, text)?.to_string()),
+        Some(text) => Some(crate::versions::resolve(ctx, text)?.to_string()),
     };
     for spec in &args.release.packages {
         check_package_spec(spec)?;

@@ -1,11 +1,12 @@
-//! `ferry release deploy`, and the deploy-then-report step that promote, rollback and ship share.
+//! `ferry release deploy`.
 
-use ferry_octopus::model::{Project, Release};
-use ferry_octopus::{Client, CreatedDeployment, DeployRequest};
+use ferry_core::version::compare_text;
+use ferry_flow::model::{Project, Release};
+use ferry_octopus::Client;
 
-use super::task_wait::{WaitSettings, Waited, join, markdown_table, table};
-use crate::cli::{DeployOptions, ReleaseDeployArgs};
+use crate::cli::ReleaseDeployArgs;
 use crate::context::{Ctx, client_error};
+use crate::deployments::{deploy, finish};
 use crate::exit::UserError;
 
 /// Run the command.
@@ -15,24 +16,32 @@ pub async fn run(ctx: &Ctx, args: &ReleaseDeployArgs) -> anyhow::Result<()> {
         let client = &connection.client;
         let project = client.find_project(&args.project).await.map_err(client_error)?;
         let release = find_release(client, &project, &args.version).await?;
-        let results = deploy(ctx, client, &project, &release, &args.environments, &args.deploy).await?;
+        let results = deploy(
+            ctx,
+            client,
+            &Project::from(&project),
+            &Release::from(&release),
+            &args.environments,
+            &args.deploy,
+        )
+        .await?;
         anyhow::Ok((release, results))
     }
     .await;
     connection.close().await;
     let (release, results) = result?;
-    finish(ctx, &release, &results)
+    finish(ctx, &Release::from(&release), &results)
 }
 
 /// The release `version` of `project`, or its newest release for `latest`.
-pub(super) async fn find_release(
+async fn find_release(
     client: &Client,
-    project: &Project,
+    project: &ferry_octopus::model::Project,
     version: &str,
-) -> anyhow::Result<Release> {
+) -> anyhow::Result<ferry_octopus::model::Release> {
     if version.eq_ignore_ascii_case("latest") {
         let mut releases = client.releases(project).await.map_err(client_error)?;
-        releases.sort_by(|a, b| ferry_octopus::compare_versions(&b.version, &a.version));
+        releases.sort_by(|a, b| compare_text(&b.version, &a.version));
         return releases.into_iter().next().ok_or_else(|| {
             UserError::failure(format!("project {} has no releases yet", project.name))
                 .hint(format!("create one: ferry release create --project {} --version 1.0.0", project.name))
@@ -43,7 +52,7 @@ pub(super) async fn find_release(
         Some(release) => Ok(release),
         None => {
             let mut releases = client.releases(project).await.map_err(client_error)?;
-            releases.sort_by(|a, b| ferry_octopus::compare_versions(&b.version, &a.version));
+            releases.sort_by(|a, b| compare_text(&b.version, &a.version));
             let recent: Vec<&str> = releases.iter().take(5).map(|r| r.version.as_str()).collect();
             let mut err = UserError::failure(format!("project {} has no release {version}", project.name));
             err = if recent.is_empty() {
@@ -60,168 +69,4 @@ pub(super) async fn find_release(
             Err(err.into())
         }
     }
-}
-
-/// Deploy `release` to `environments`; with `--wait`, wait and stream logs. Returns one result
-/// per deployment (state = the task state when returning). Several environments with `--wait`
-/// are deployed one after the other (see [`in_order`]).
-pub(super) async fn deploy(
-    ctx: &Ctx,
-    client: &Client,
-    project: &Project,
-    release: &Release,
-    environments: &[String],
-    opts: &DeployOptions,
-) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
-    in_order(environments, opts.wait.wait, async |batch: &[String]| {
-        let environments = client.find_environments(batch).await.map_err(client_error)?;
-        let request = DeployRequest {
-            project: project.clone(),
-            release: release.clone(),
-            environments,
-            tenants: opts.tenants.clone(),
-            variables: opts.variables.clone(),
-        };
-        let created = client.deploy(&request).await.map_err(client_error)?;
-        for d in &created {
-            ctx.info(&format!(
-                "deploying {} {} to {} ({}, {})",
-                project.name, release.version, d.environment, d.deployment_id, d.task_id
-            ));
-        }
-        follow(ctx, client, created, opts).await
-    })
-    .await
-}
-
-/// Deploy to `targets` with `deploy_batch`: all at once without `--wait`; with `--wait`, one
-/// environment after the other in the order given, so a lifecycle that wants Development before
-/// Test is satisfied, stopping at the first that does not succeed.
-pub(super) async fn in_order(
-    targets: &[String],
-    wait: bool,
-    mut deploy_batch: impl AsyncFnMut(&[String]) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>>,
-) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
-    if !wait || targets.len() <= 1 {
-        return deploy_batch(targets).await;
-    }
-    let mut results = Vec::new();
-    for target in targets {
-        let mut batch = deploy_batch(std::slice::from_ref(target)).await?;
-        let stop = batch.iter().any(|(_, waited)| waited.state != "Success");
-        results.append(&mut batch);
-        if stop {
-            break;
-        }
-    }
-    Ok(results)
-}
-
-/// Wait for (with `--wait`) or look once at the deployments' tasks.
-pub(super) async fn follow(
-    ctx: &Ctx,
-    client: &Client,
-    created: Vec<CreatedDeployment>,
-    opts: &DeployOptions,
-) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
-    let tasks: Vec<(String, String)> =
-        created.iter().map(|d| (d.environment.clone(), d.task_id.clone())).collect();
-    // The embedded server's deployments run inside this process, which cannot exit before they
-    // end: wait for them and report how they ended.
-    let wait = opts.wait.wait || (ctx.uses_embedded_server() && !created.is_empty());
-    if wait && !opts.wait.wait {
-        ctx.info(
-            "the embedded server runs deployments inside this process: waiting for them to finish (pass --server to use a server that keeps running)",
-        );
-    }
-    let waited = if wait {
-        let settings = WaitSettings {
-            timeout: opts.wait.timeout,
-            poll_interval: opts.wait.poll_interval,
-            cancel_on_timeout: opts.wait.cancel_on_timeout,
-        };
-        super::task_wait::wait(ctx, client, &tasks, settings).await?
-    } else {
-        let mut states = Vec::new();
-        for (label, id) in &tasks {
-            let task = client.task(id).await.map_err(client_error)?;
-            states.push(Waited::looked_at(label, id, &task));
-        }
-        states
-    };
-    Ok(created.into_iter().zip(waited).collect())
-}
-
-/// `[{environment, releaseVersion, deploymentId, taskId, state, waitTimedOut}]`.
-pub(super) fn deployments_json(
-    release: &Release,
-    results: &[(CreatedDeployment, Waited)],
-) -> serde_json::Value {
-    serde_json::Value::Array(
-        results
-            .iter()
-            .map(|(d, w)| {
-                serde_json::json!({
-                    "environment": d.environment,
-                    "releaseVersion": release.version,
-                    "deploymentId": d.deployment_id,
-                    "taskId": d.task_id,
-                    "state": w.state,
-                    "waitTimedOut": w.wait_timed_out,
-                })
-            })
-            .collect(),
-    )
-}
-
-/// CI outputs for deployments.
-pub(super) fn set_outputs(ctx: &Ctx, results: &[(CreatedDeployment, Waited)]) {
-    ctx.set_output("deployment-ids", &join(results.iter().map(|(d, _)| d.deployment_id.as_str())));
-    ctx.set_output("task-ids", &join(results.iter().map(|(d, _)| d.task_id.as_str())));
-    ctx.set_output("environments", &join(results.iter().map(|(d, _)| d.environment.as_str())));
-    // The Octopus deploy actions' output: `[{serverTaskId, environmentName}]` as JSON, so
-    // `fromJson(steps.x.outputs.server_tasks)[0].serverTaskId` keeps working.
-    let server_tasks: Vec<serde_json::Value> = results
-        .iter()
-        .map(|(d, _)| serde_json::json!({ "serverTaskId": d.task_id, "environmentName": d.environment }))
-        .collect();
-    ctx.set_output("server_tasks", &serde_json::Value::Array(server_tasks).to_string());
-}
-
-/// The state column of a result: the task's state, marked when Ferry stopped waiting for it.
-pub(super) fn state_cell(waited: &Waited) -> String {
-    if waited.wait_timed_out { format!("{} (stopped waiting)", waited.state) } else { waited.state.clone() }
-}
-
-/// Print the deployments of `release` (table or `{release: {releaseId, version}, deployments}`),
-/// write CI outputs and summary, exit 3 on an unsuccessful task or one Ferry stopped waiting for.
-pub(super) fn finish(
-    ctx: &Ctx,
-    release: &Release,
-    results: &[(CreatedDeployment, Waited)],
-) -> anyhow::Result<()> {
-    set_outputs(ctx, results);
-    let headers = ["Environment", "Release", "State", "Deployment", "Task"];
-    let rows: Vec<Vec<String>> = results
-        .iter()
-        .map(|(d, w)| {
-            vec![
-                d.environment.clone(),
-                release.version.clone(),
-                state_cell(w),
-                d.deployment_id.clone(),
-                d.task_id.clone(),
-            ]
-        })
-        .collect();
-    ctx.summary(&format!("### Ferry deployments\n\n{}", markdown_table(&headers, &rows)));
-    ctx.print_result(
-        &table(&headers, &rows),
-        &serde_json::json!({
-            "release": {"releaseId": release.id, "version": release.version},
-            "deployments": deployments_json(release, results),
-        }),
-    );
-    let waited: Vec<Waited> = results.iter().map(|(_, w)| w.clone()).collect();
-    super::task_wait::fail_if_unsuccessful(&waited)
 }

@@ -13,7 +13,7 @@ pub async fn run(ctx: &Ctx, args: &ReleaseNotesArgs) -> anyhow::Result<()> {
     let builds = if args.from_build_info.is_empty() {
         // The version only labels log messages here; compute it from the same repository.
         let repo = args.collect.repo.clone().unwrap_or_else(|| std::path::PathBuf::from("."));
-        let computed = super::version::compute_version(ctx, &repo, "ci", false)?;
+        let computed = crate::versions::compute_version(ctx, &repo, "ci", false)?;
         let version = computed.version.parse().map_err(|err| UserError::failure(format!("{err}")))?;
         vec![super::build_info_create::collect(ctx, &args.collect, &[], &version, None)?]
     } else {

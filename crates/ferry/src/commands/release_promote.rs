@@ -1,7 +1,7 @@
 //! `ferry release promote`: deploy the newest release that succeeded in one environment to others.
 
-use ferry_octopus::Client;
-use ferry_octopus::model::{Environment, Project, Release};
+use ferry_flow::model::{Environment, Project, Release};
+use ferry_flow::selection::promotion_candidate;
 
 use crate::cli::ReleasePromoteArgs;
 use crate::context::{Ctx, client_error};
@@ -12,10 +12,14 @@ pub async fn run(ctx: &Ctx, args: &ReleasePromoteArgs) -> anyhow::Result<()> {
     let connection = ctx.connect(None).await?;
     let result = async {
         let client = &connection.client;
-        let project = client.find_project(&args.project).await.map_err(client_error)?;
-        let from =
-            client.find_environments(std::slice::from_ref(&args.from)).await.map_err(client_error)?.remove(0);
-        let release = newest_successful(client, &project, &from).await?;
+        let project = Project::from(&client.find_project(&args.project).await.map_err(client_error)?);
+        let from = Environment::from(
+            &client.find_environments(std::slice::from_ref(&args.from)).await.map_err(client_error)?[0],
+        );
+        let release = promotion_candidate(client, &project, &from)
+            .await
+            .map_err(client_error)?
+            .ok_or_else(|| nothing_succeeded(&project, &from))?;
         ctx.info(&format!(
             "promoting {} {} from {} to {}",
             project.name,
@@ -24,55 +28,22 @@ pub async fn run(ctx: &Ctx, args: &ReleasePromoteArgs) -> anyhow::Result<()> {
             args.environments.join(", ")
         ));
         let results =
-            super::release_deploy::deploy(ctx, client, &project, &release, &args.environments, &args.deploy)
+            crate::deployments::deploy(ctx, client, &project, &release, &args.environments, &args.deploy)
                 .await?;
-        anyhow::Ok((release, results))
+        anyhow::Ok::<(Release, _)>((release, results))
     }
     .await;
     connection.close().await;
     let (release, results) = result?;
-    super::release_deploy::finish(ctx, &release, &results)
+    crate::deployments::finish(ctx, &release, &results)
 }
 
-/// Successful deployments of `project` to `environment`, newest first, with their releases.
-pub(super) async fn successful_deployments(
-    client: &Client,
-    project: &Project,
-    environment: &Environment,
-) -> anyhow::Result<Vec<(ferry_octopus::model::Deployment, String)>> {
-    let deployments = client.deployments(project, Some(environment)).await.map_err(client_error)?;
-    let mut out = Vec::new();
-    for deployment in deployments.into_iter().take(200) {
-        let task = client.task(&deployment.task_id).await.map_err(client_error)?;
-        out.push((deployment, task.state));
-    }
-    Ok(out)
-}
-
-/// The highest-versioned release with a successful deployment to `environment`.
-async fn newest_successful(
-    client: &Client,
-    project: &Project,
-    environment: &Environment,
-) -> anyhow::Result<Release> {
-    let deployments = successful_deployments(client, project, environment).await?;
-    let mut releases: Vec<Release> = Vec::new();
-    for (deployment, state) in deployments.iter().filter(|(_, s)| s == "Success") {
-        let _ = state;
-        if releases.iter().all(|r| r.id != deployment.release_id) {
-            releases.push(client.release(&deployment.release_id).await.map_err(client_error)?);
-        }
-    }
-    releases.sort_by(|a, b| ferry_octopus::compare_versions(&b.version, &a.version));
-    releases.into_iter().next().ok_or_else(|| {
-        UserError::failure(format!(
-            "no release of {} has succeeded in {} yet",
-            project.name, environment.name
-        ))
+/// No release of `project` has succeeded in `environment`: nothing to promote.
+fn nothing_succeeded(project: &Project, environment: &Environment) -> anyhow::Error {
+    UserError::failure(format!("no release of {} has succeeded in {} yet", project.name, environment.name))
         .hint(format!(
             "deploy one there first: ferry release deploy --project {} --version VERSION --to {} --wait",
             project.name, environment.name
         ))
         .into()
-    })
 }

@@ -2,20 +2,22 @@
 //! from the build information), deploy (to `--to`, or the lifecycle's automatic phase), wait, and
 //! one summary at the end.
 
-use std::collections::HashMap;
-
 use ferry_core::packaging::PackOutcome;
-use ferry_octopus::model::{ProgressionPhase, Project, Release};
-use ferry_octopus::{Client, CreatedDeployment};
+use ferry_flow::DeploymentServer;
+use ferry_flow::adoption::{self, EarlierDeployments};
+use ferry_flow::follow::Followed;
+use ferry_flow::lifecycle_guard::{self, Reach};
+use ferry_flow::model::{DeployRequest, Project, Release, StartedDeployment, TaskState};
+use ferry_octopus::Client;
 
-use super::task_wait::{Waited, markdown_table, table};
 use crate::cli::{IfExists, ReleaseIfExists, ReleaseOptions, ShipArgs};
 use crate::context::{Ctx, FirstUseProject, client_error};
 use crate::exit::UserError;
+use crate::render::{markdown_table, table};
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
-    let version = super::version::resolve(ctx, &args.version)?;
+    let version = crate::versions::resolve(ctx, &args.version)?;
     // 1. Package, into --out-folder when given, else into a temporary folder removed when this
     // function returns (after the push): the package is an intermediate here, and neither the work
     // tree nor the embedded server's data folder is the place for it. Packages are reproducible, so
@@ -54,7 +56,7 @@ struct Shipped {
     build_info: serde_json::Value,
     release: Release,
     release_json: serde_json::Value,
-    deployments: Vec<(CreatedDeployment, Waited)>,
+    deployments: Vec<(StartedDeployment, Followed)>,
 }
 
 async fn publish(
@@ -67,7 +69,7 @@ async fn publish(
 ) -> anyhow::Result<Shipped> {
     let project = client.find_project(&args.project).await.map_err(client_error)?;
     // 2. Before anything is written: can this run reach every --to environment?
-    check_lifecycle(client, &project, version, args).await?;
+    check_lifecycle(client, &Project::from(&project), version, args).await?;
     // 3. Push.
     let pushed =
         super::package_push::push_all(ctx, client, std::slice::from_ref(&package.path), args.if_exists)
@@ -105,30 +107,27 @@ async fn publish(
             .await?;
     // 6. Deploy: to --to, else where the lifecycle deploys automatically (the server may have
     // started those already when the release was created).
+    let release = Release::from(&created.release);
     let targets = if args.environments.is_empty() {
-        automatic_targets(client, &created.release).await?
+        adoption::automatic_targets(client, &release).await.map_err(client_error)?
     } else {
         args.environments.clone()
     };
     // An existing release whose package bytes were just replaced: its earlier deployments ran the
     // old bytes, so they are not adopted; the targets get new deployments of the changed content.
-    let earlier = match (created.existing, replaced) {
-        (false, _) => EarlierDeployments::Automatic,
-        (true, false) => EarlierDeployments::FromAnEarlierRun,
-        (true, true) => EarlierDeployments::OfReplacedBytes,
-    };
+    let earlier = EarlierDeployments::of(created.existing, replaced);
     if earlier == EarlierDeployments::OfReplacedBytes {
         ctx.info(&format!(
             "--if-exists overwrite replaced the bytes of {} {version}, which release {} already uses: deploying it again so no environment keeps running the old bytes",
-            package.package_id, created.release.version
+            package.package_id, release.version
         ));
     }
     let deployments =
-        deploy_targets(ctx, client, &project, &created.release, earlier, &targets, args).await?;
+        deploy_targets(ctx, client, &Project::from(&project), &release, earlier, &targets, args).await?;
     Ok(Shipped {
         push_status,
         build_info: super::build_info_push::result_json(&stored),
-        release: created.release,
+        release,
         release_json,
         deployments,
     })
@@ -144,125 +143,38 @@ async fn check_lifecycle(
     version: &str,
     args: &ShipArgs,
 ) -> anyhow::Result<()> {
-    if args.environments.is_empty()
-        || client.find_release(project, version).await.map_err(client_error)?.is_some()
-    {
-        return Ok(());
-    }
-    let targets = client.find_environments(&args.environments).await.map_err(client_error)?;
-    let channel = match &args.channel {
-        Some(name) => Some(client.find_channel(project, name).await.map_err(client_error)?),
-        None => client.channels(project).await.map_err(client_error)?.into_iter().find(|c| c.is_default),
-    };
-    let Some(lifecycle_id) = channel.and_then(|c| c.lifecycle_id).or_else(|| project.lifecycle_id.clone())
-    else {
-        return Ok(());
-    };
-    let lifecycle = client.lifecycle(&lifecycle_id).await.map_err(client_error)?;
-    let target_ids: Vec<String> = targets.iter().map(|e| e.id.clone()).collect();
-    let Some(blocked) = first_unreachable(&lifecycle.phases, &target_ids, args.deploy.wait.wait) else {
-        return Ok(());
-    };
-    let all = client.environments().await.map_err(client_error)?;
-    let name = |id: &str| all.iter().find(|e| e.id == id).map_or_else(|| id.to_owned(), |e| e.name.clone());
-    let target = name(&target_ids[blocked.target]);
-    if blocked.first.is_empty() {
-        return Err(UserError::failure(format!(
-            "{target} is not in lifecycle {} of {}: no release of it can be deployed there; nothing was pushed",
-            lifecycle.name, project.name
+    let reach = lifecycle_guard::check_new_release(
+        client,
+        project,
+        version,
+        args.channel.as_deref(),
+        &args.environments,
+        args.deploy.wait.wait,
+    )
+    .await
+    .map_err(client_error)?;
+    match reach {
+        Reach::Open => Ok(()),
+        Reach::NotInLifecycle { target, lifecycle } => Err(UserError::failure(format!(
+            "{target} is not in lifecycle {lifecycle} of {}: no release of it can be deployed there; nothing was pushed",
+            project.name
         ))
         .hint("name an environment of the lifecycle with --to, or add the environment to a phase of the lifecycle")
-        .into());
-    }
-    let first: Vec<String> = blocked.first.iter().map(|id| name(id)).collect();
-    let flags: Vec<String> = first.iter().chain([&target]).map(|env| format!("--to {env}")).collect();
-    Err(UserError::failure(format!(
-        "a new release of {} cannot be deployed to {target} by this run: lifecycle {} says it must first succeed in {}; nothing was pushed",
-        project.name,
-        lifecycle.name,
-        first.join(", ")
-    ))
-    .hint(format!(
-        "deploy through the phases in order in one run: {} --wait (ship follows a deployment the lifecycle starts by itself instead of deploying twice)",
-        flags.join(" ")
-    ))
-    .into())
-}
-
-/// A `--to` target the lifecycle does not let a new release reach in one run.
-#[derive(Debug, PartialEq, Eq)]
-struct Unreachable {
-    /// Index of the target in the `--to` order.
-    target: usize,
-    /// Environment ids that must succeed before it.
-    first: Vec<String>,
-}
-
-/// The first of `targets` (environment ids, in `--to` order) that a new release cannot reach:
-/// every environment of each non-optional phase before the target's first phase must have
-/// succeeded, and in one run only the targets deployed before it (`in_order`, i.e. `--wait`) have.
-/// An environment in no phase is unreachable (with nothing to deploy first), unless the lifecycle
-/// has no phases at all: then, as in Octopus, every environment is open.
-fn first_unreachable(phases: &[ProgressionPhase], targets: &[String], in_order: bool) -> Option<Unreachable> {
-    if phases.is_empty() {
-        return None;
-    }
-    let environments = |phase: &ProgressionPhase| -> Vec<String> {
-        phase.automatic_deployment_targets.iter().chain(&phase.optional_deployment_targets).cloned().collect()
-    };
-    for (index, target) in targets.iter().enumerate() {
-        let Some(position) = phases.iter().position(|p| environments(p).contains(target)) else {
-            return Some(Unreachable { target: index, first: Vec::new() });
-        };
-        let done = if in_order { &targets[..index] } else { &[][..] };
-        let first: Vec<String> = phases[..position]
-            .iter()
-            .filter(|p| !p.is_optional_phase)
-            .flat_map(environments)
-            .filter(|env| !done.contains(env))
-            .collect();
-        if !first.is_empty() {
-            return Some(Unreachable { target: index, first });
+        .into()),
+        Reach::AfterOthers { target, lifecycle, first } => {
+            let flags: Vec<String> = first.iter().chain([&target]).map(|env| format!("--to {env}")).collect();
+            Err(UserError::failure(format!(
+                "a new release of {} cannot be deployed to {target} by this run: lifecycle {lifecycle} says it must first succeed in {}; nothing was pushed",
+                project.name,
+                first.join(", ")
+            ))
+            .hint(format!(
+                "deploy through the phases in order in one run: {} --wait (ship follows a deployment the lifecycle starts by itself instead of deploying twice)",
+                flags.join(" ")
+            ))
+            .into())
         }
     }
-    None
-}
-
-/// What the deployments the release already has mean for this run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum EarlierDeployments {
-    /// The release was created by this run: they are the lifecycle's automatic deployments,
-    /// followed rather than repeated.
-    Automatic,
-    /// The release exists from an earlier run: those that did not fail are followed, not repeated.
-    FromAnEarlierRun,
-    /// The release exists, but this run replaced its package's bytes (`--if-exists overwrite`):
-    /// they ran the old bytes, so the targets are deployed again.
-    OfReplacedBytes,
-}
-
-/// Names of the environments of the lifecycle's automatic phases this release has entered.
-async fn automatic_targets(client: &Client, release: &Release) -> anyhow::Result<Vec<String>> {
-    let progression = client.progression(release).await.map_err(client_error)?;
-    let environments = client.environments().await.map_err(client_error)?;
-    let mut names = Vec::new();
-    for phase in progression
-        .phases
-        .iter()
-        .filter(|p| !p.progress.eq_ignore_ascii_case("Pending") && !p.is_optional_phase)
-    {
-        for id in &phase.automatic_deployment_targets {
-            let name = environments
-                .iter()
-                .find(|e| &e.id == id)
-                .map(|e| e.name.clone())
-                .unwrap_or_else(|| id.clone());
-            if !names.contains(&name) {
-                names.push(name);
-            }
-        }
-    }
-    Ok(names)
 }
 
 /// Deploy to each target unless this release already has a deployment there that did not fail
@@ -275,14 +187,17 @@ async fn deploy_targets(
     earlier: EarlierDeployments,
     targets: &[String],
     args: &ShipArgs,
-) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
+) -> anyhow::Result<Vec<(StartedDeployment, Followed)>> {
     if targets.is_empty() {
         ctx.info("the lifecycle has no automatic phase and no --to was given: nothing to deploy");
         return Ok(Vec::new());
     }
-    super::release_deploy::in_order(targets, args.deploy.wait.wait, async |batch: &[String]| {
-        deploy_batch(ctx, client, project, release, earlier, batch, args).await
-    })
+    ferry_flow::order::in_order(
+        targets,
+        args.deploy.wait.wait,
+        async |batch: &[String]| deploy_batch(ctx, client, project, release, earlier, batch, args).await,
+        |(_, followed)| followed.state == TaskState::Success,
+    )
     .await
 }
 
@@ -295,72 +210,46 @@ async fn deploy_batch(
     earlier: EarlierDeployments,
     targets: &[String],
     args: &ShipArgs,
-) -> anyhow::Result<Vec<(CreatedDeployment, Waited)>> {
-    let environments = client.find_environments(targets).await.map_err(client_error)?;
-    let existing = client.deployments(project, None).await.map_err(client_error)?;
-    // Newest first: the first of each environment is the latest.
-    let mut latest: HashMap<String, &ferry_octopus::model::Deployment> = HashMap::new();
-    for deployment in existing.iter().filter(|d| d.release_id == release.id) {
-        latest.entry(deployment.environment_id.clone()).or_insert(deployment);
-    }
-    let mut adopted = Vec::new();
-    let mut to_deploy = Vec::new();
-    for environment in &environments {
-        let reusable = match latest.get(&environment.id) {
-            Some(deployment) if earlier != EarlierDeployments::OfReplacedBytes => {
-                let task = client.task(&deployment.task_id).await.map_err(client_error)?;
-                (!matches!(task.state.as_str(), "Failed" | "Canceled" | "TimedOut"))
-                    .then_some((deployment, task))
-            }
-            _ => None,
-        };
-        match reusable {
-            Some((deployment, task)) => {
-                if earlier == EarlierDeployments::FromAnEarlierRun {
-                    ctx.info(&format!(
-                        "{} {} is already deployed to {} ({}, {}: {}); not deploying it again",
-                        project.name,
-                        release.version,
-                        environment.name,
-                        deployment.id,
-                        deployment.task_id,
-                        task.state
-                    ));
-                }
-                // (An automatic deployment of a release created by this run was announced by
-                // release creation already.)
-                adopted.push(CreatedDeployment {
-                    environment: environment.name.clone(),
-                    deployment_id: deployment.id.clone(),
-                    task_id: deployment.task_id.clone(),
-                });
-            }
-            None => to_deploy.push(environment.name.clone()),
+) -> anyhow::Result<Vec<(StartedDeployment, Followed)>> {
+    let plan =
+        adoption::plan_reuse(client, project, release, earlier, targets).await.map_err(client_error)?;
+    // (An automatic deployment of a release created by this run was announced by release
+    // creation already.)
+    if earlier == EarlierDeployments::FromAnEarlierRun {
+        for reused in &plan.reused {
+            ctx.info(&format!(
+                "{} {} is already deployed to {} ({}, {}: {}); not deploying it again",
+                project.name,
+                release.version,
+                reused.deployment.environment,
+                reused.deployment.deployment_id,
+                reused.deployment.task_id,
+                reused.state
+            ));
         }
     }
-    let mut created = Vec::new();
-    if !to_deploy.is_empty() {
-        let request = ferry_octopus::DeployRequest {
+    let mut all: Vec<StartedDeployment> = plan.reused.into_iter().map(|r| r.deployment).collect();
+    if !plan.to_deploy.is_empty() {
+        let request = DeployRequest {
             project: project.clone(),
             release: release.clone(),
-            environments: client.find_environments(&to_deploy).await.map_err(client_error)?,
+            environments: DeploymentServer::find_environments(client, &plan.to_deploy)
+                .await
+                .map_err(client_error)?,
             tenants: args.deploy.tenants.clone(),
             variables: args.deploy.variables.clone(),
         };
-        created = client.deploy(&request).await.map_err(client_error)?;
+        let created = DeploymentServer::deploy(client, &request).await.map_err(client_error)?;
         for d in &created {
             ctx.info(&format!(
                 "deploying {} {} to {} ({}, {})",
                 project.name, release.version, d.environment, d.deployment_id, d.task_id
             ));
         }
+        all.extend(created);
     }
-    let mut all = adopted;
-    all.extend(created);
-    all.sort_by_key(|d| {
-        targets.iter().position(|t| t.eq_ignore_ascii_case(&d.environment)).unwrap_or(usize::MAX)
-    });
-    super::release_deploy::follow(ctx, client, all, &args.deploy).await
+    adoption::sort_by_targets(&mut all, targets);
+    crate::deployments::follow(ctx, client, all, &args.deploy).await
 }
 
 fn report(
@@ -406,14 +295,14 @@ fn report(
     for (deployment, waited) in &shipped.deployments {
         rows.push(vec![
             deployment.environment.clone(),
-            super::release_deploy::state_cell(waited),
+            crate::deployments::state_cell(waited),
             format!("{}  {}", deployment.task_id, web(&format!("tasks/{}", deployment.task_id))),
         ]);
     }
     if shipped.deployments.is_empty() {
         rows.push(vec!["Deploy".into(), "none".into(), "no --to and no automatic phase".into()]);
     }
-    super::release_deploy::set_outputs(ctx, &shipped.deployments);
+    crate::deployments::set_outputs(ctx, &shipped.deployments);
     ctx.summary(&format!(
         "### Ferry ship: {} {}\n\n{}",
         args.project,
@@ -424,52 +313,9 @@ fn report(
         "package": super::package_create::json(package),
         "buildInformation": shipped.build_info,
         "release": shipped.release_json,
-        "deployments": super::release_deploy::deployments_json(&shipped.release, &shipped.deployments),
+        "deployments": crate::deployments::deployments_json(&shipped.release, &shipped.deployments),
     });
     ctx.print_result(&table(&["What", "Result", "Details"], &rows), &json);
-    let waited: Vec<Waited> = shipped.deployments.iter().map(|(_, w)| w.clone()).collect();
-    super::task_wait::fail_if_unsuccessful(&waited)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn phase(automatic: &[&str], optional: &[&str], is_optional_phase: bool) -> ProgressionPhase {
-        ProgressionPhase {
-            automatic_deployment_targets: automatic.iter().map(|s| (*s).to_owned()).collect(),
-            optional_deployment_targets: optional.iter().map(|s| (*s).to_owned()).collect(),
-            is_optional_phase,
-            ..ProgressionPhase::default()
-        }
-    }
-
-    fn ids(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| (*s).to_owned()).collect()
-    }
-
-    #[test]
-    fn a_new_release_reaches_later_phases_only_through_the_earlier_targets_of_the_same_run() {
-        let phases =
-            [phase(&["Dev"], &[], false), phase(&[], &["Test"], false), phase(&[], &["Prod"], false)];
-        let check = |targets: &[&str], wait: bool| first_unreachable(&phases, &ids(targets), wait);
-        assert_eq!(check(&["Dev"], false), None);
-        assert_eq!(check(&["Prod"], true), Some(Unreachable { target: 0, first: ids(&["Dev", "Test"]) }));
-        assert_eq!(check(&["Dev", "Test", "Prod"], true), None);
-        assert_eq!(check(&["Dev", "Prod"], true), Some(Unreachable { target: 1, first: ids(&["Test"]) }));
-        // Without --wait the targets are deployed at once: Dev has not succeeded when Test starts.
-        assert_eq!(check(&["Dev", "Test"], false), Some(Unreachable { target: 1, first: ids(&["Dev"]) }));
-        assert_eq!(check(&["Elsewhere"], true), Some(Unreachable { target: 0, first: Vec::new() }));
-    }
-
-    #[test]
-    fn a_lifecycle_without_phases_opens_every_environment() {
-        assert_eq!(first_unreachable(&[], &ids(&["Prod"]), false), None);
-    }
-
-    #[test]
-    fn optional_phases_do_not_block() {
-        let phases = [phase(&["Dev"], &[], true), phase(&[], &["Test"], false)];
-        assert_eq!(first_unreachable(&phases, &ids(&["Test"]), false), None);
-    }
+    let waited: Vec<Followed> = shipped.deployments.iter().map(|(_, w)| w.clone()).collect();
+    crate::waiting::fail_if_unsuccessful(&waited)
 }

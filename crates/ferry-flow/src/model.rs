@@ -1,0 +1,121 @@
+//! What the flow knows of a deployment server's objects: only the fields its decisions read, so
+//! a server that is not Octopus (GitHub Releases and Deployments) can supply them too.
+
+pub use ferry_core::task_state::TaskState;
+
+/// A project: on Octopus a project, on GitHub a repository.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Project {
+    /// The server's id (`Projects-1`).
+    pub id: String,
+    /// Display name, used in messages.
+    pub name: String,
+    /// The server's id of the lifecycle a release follows when its channel names none.
+    pub lifecycle_id: Option<String>,
+}
+
+/// An environment a release is deployed to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Environment {
+    /// The server's id (`Environments-1`); lifecycles name environments by id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// A release of a project: on GitHub, a tag.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Release {
+    /// The server's id (`Releases-1`).
+    pub id: String,
+    /// The release version as the server stores it.
+    pub version: String,
+}
+
+/// One deployment of a release to an environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deployment {
+    /// The server's id (`Deployments-1`).
+    pub id: String,
+    /// The release deployed.
+    pub release_id: String,
+    /// Where it was deployed.
+    pub environment_id: String,
+    /// The task that runs it: on GitHub, the deployment's statuses.
+    pub task_id: String,
+}
+
+/// Where a server task stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Task {
+    /// The server's id (`ServerTasks-1`).
+    pub id: String,
+    /// Its state.
+    pub state: TaskState,
+    /// Whether it has ended, as the server says (Octopus's `IsCompleted`, else from the state).
+    pub completed: bool,
+    /// What the task does, as the server describes it.
+    pub description: String,
+    /// How long it ran, as the server words it.
+    pub duration: Option<String>,
+    /// Why it failed, when the server says.
+    pub error_message: Option<String>,
+}
+
+/// A phase of a lifecycle, or of a release's progression through it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Phase {
+    /// The phase's name.
+    pub name: String,
+    /// Environment ids a release entering the phase is deployed to automatically.
+    pub automatic: Vec<String>,
+    /// Environment ids a release may be deployed to in the phase.
+    pub optional: Vec<String>,
+    /// An optional phase does not hold back the phases after it.
+    pub is_optional: bool,
+    /// In a release's progression: whether the release has entered the phase (on a lifecycle
+    /// read for a release that does not exist yet, false).
+    pub entered: bool,
+}
+
+impl Phase {
+    /// Every environment of the phase, automatic ones first.
+    pub fn environments(&self) -> impl Iterator<Item = &String> {
+        self.automatic.iter().chain(&self.optional)
+    }
+}
+
+/// The rules a release follows through environments.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// The lifecycle's name, used in messages.
+    pub name: String,
+    /// Its phases in order. None at all means every environment is open (as in Octopus).
+    pub phases: Vec<Phase>,
+}
+
+/// A deployment to start: one per environment (or per tenant in it).
+#[derive(Debug, Clone, Default)]
+pub struct DeployRequest {
+    /// The project.
+    pub project: Project,
+    /// The release to deploy.
+    pub release: Release,
+    /// Where to.
+    pub environments: Vec<Environment>,
+    /// Tenant names or ids; empty for untenanted.
+    pub tenants: Vec<String>,
+    /// Prompted variable values.
+    pub variables: Vec<(String, String)>,
+}
+
+/// A deployment the server started (or had started already, after a lost answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartedDeployment {
+    /// Environment name.
+    pub environment: String,
+    /// The deployment's id.
+    pub deployment_id: String,
+    /// The id of the task that runs it.
+    pub task_id: String,
+}

@@ -1,0 +1,179 @@
+//! An in-memory deployment server: the flow's rules are tested against it, without HTTP.
+
+// Each test binary uses a part of this module.
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::fmt;
+
+use ferry_flow::DeploymentServer;
+use ferry_flow::model::{
+    DeployRequest, Deployment, Environment, Lifecycle, Phase, Project, Release, StartedDeployment, Task,
+    TaskState,
+};
+
+/// What the in-memory server refuses with: the thing it could not find.
+#[derive(Debug)]
+pub struct NotFound(pub String);
+
+impl fmt::Display for NotFound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not found: {}", self.0)
+    }
+}
+
+impl std::error::Error for NotFound {}
+
+/// One project with its environments, releases, deployments (oldest first, as they happened) and
+/// tasks. The trait hands deployments out newest first, as servers do.
+#[derive(Default)]
+pub struct MemoryServer {
+    pub project: Project,
+    pub environments: Vec<Environment>,
+    pub releases: Vec<Release>,
+    pub deployments: RefCell<Vec<Deployment>>,
+    pub tasks: RefCell<Vec<Task>>,
+    pub lifecycle: Option<Lifecycle>,
+    /// Environment names of every `deploy` call, in call order.
+    pub deploy_calls: RefCell<Vec<Vec<String>>>,
+    /// Task logs by task id.
+    pub logs: RefCell<std::collections::HashMap<String, String>>,
+    /// The state new deployments' tasks get.
+    pub new_task_state: Option<TaskState>,
+}
+
+impl MemoryServer {
+    /// A project `App` with environments `names` (ids `Env-NAME`) and releases `versions`
+    /// (ids `Rel-VERSION`).
+    pub fn new(names: &[&str], versions: &[&str]) -> MemoryServer {
+        MemoryServer {
+            project: Project { id: "Projects-1".into(), name: "App".into(), lifecycle_id: None },
+            environments: names
+                .iter()
+                .map(|n| Environment { id: format!("Env-{n}"), name: (*n).to_owned() })
+                .collect(),
+            releases: versions
+                .iter()
+                .map(|v| Release { id: format!("Rel-{v}"), version: (*v).to_owned() })
+                .collect(),
+            ..MemoryServer::default()
+        }
+    }
+
+    /// Record a deployment of release `version` to `environment` whose task is in `state`.
+    pub fn deployed(&self, version: &str, environment: &str, state: TaskState) {
+        let number = self.deployments.borrow().len() + 1;
+        let task_id = format!("Task-{number}");
+        self.deployments.borrow_mut().push(Deployment {
+            id: format!("Dep-{number}"),
+            release_id: format!("Rel-{version}"),
+            environment_id: format!("Env-{environment}"),
+            task_id: task_id.clone(),
+        });
+        self.tasks.borrow_mut().push(Task {
+            id: task_id,
+            completed: state.is_final(),
+            state,
+            description: String::new(),
+            duration: None,
+            error_message: None,
+        });
+    }
+
+    pub fn environment(&self, name: &str) -> Environment {
+        self.environments.iter().find(|e| e.name == name).cloned().unwrap()
+    }
+}
+
+impl DeploymentServer for MemoryServer {
+    type Error = NotFound;
+
+    async fn find_project(&self, name: &str) -> Result<Project, NotFound> {
+        (self.project.name == name).then(|| self.project.clone()).ok_or_else(|| NotFound(name.to_owned()))
+    }
+
+    async fn environments(&self) -> Result<Vec<Environment>, NotFound> {
+        Ok(self.environments.clone())
+    }
+
+    async fn find_environments(&self, names: &[String]) -> Result<Vec<Environment>, NotFound> {
+        names
+            .iter()
+            .map(|n| {
+                self.environments.iter().find(|e| &e.name == n).cloned().ok_or_else(|| NotFound(n.clone()))
+            })
+            .collect()
+    }
+
+    async fn find_release(&self, _: &Project, version: &str) -> Result<Option<Release>, NotFound> {
+        Ok(self.releases.iter().find(|r| r.version == version).cloned())
+    }
+
+    async fn release(&self, id: &str) -> Result<Release, NotFound> {
+        self.releases.iter().find(|r| r.id == id).cloned().ok_or_else(|| NotFound(id.to_owned()))
+    }
+
+    async fn releases(&self, _: &Project) -> Result<Vec<Release>, NotFound> {
+        Ok(self.releases.clone())
+    }
+
+    async fn deployments(
+        &self,
+        _: &Project,
+        environment: Option<&Environment>,
+    ) -> Result<Vec<Deployment>, NotFound> {
+        let all = self.deployments.borrow();
+        Ok(all
+            .iter()
+            .rev()
+            .filter(|d| environment.is_none_or(|e| e.id == d.environment_id))
+            .cloned()
+            .collect())
+    }
+
+    async fn deploy(&self, request: &DeployRequest) -> Result<Vec<StartedDeployment>, NotFound> {
+        let names: Vec<String> = request.environments.iter().map(|e| e.name.clone()).collect();
+        self.deploy_calls.borrow_mut().push(names.clone());
+        let state = self.new_task_state.clone().unwrap_or(TaskState::Success);
+        let mut started = Vec::new();
+        for name in names {
+            self.deployed(&request.release.version, &name, state.clone());
+            let last = self.deployments.borrow().last().cloned().unwrap();
+            started.push(StartedDeployment {
+                environment: name,
+                deployment_id: last.id,
+                task_id: last.task_id,
+            });
+        }
+        Ok(started)
+    }
+
+    async fn task(&self, id: &str) -> Result<Task, NotFound> {
+        self.tasks.borrow().iter().find(|t| t.id == id).cloned().ok_or_else(|| NotFound(id.to_owned()))
+    }
+
+    async fn task_log(&self, id: &str) -> Result<String, NotFound> {
+        Ok(self.logs.borrow().get(id).cloned().unwrap_or_default())
+    }
+
+    async fn cancel_task(&self, id: &str) -> Result<(), NotFound> {
+        let mut tasks = self.tasks.borrow_mut();
+        let task = tasks.iter_mut().find(|t| t.id == id).ok_or_else(|| NotFound(id.to_owned()))?;
+        task.state = TaskState::Canceled;
+        task.completed = true;
+        Ok(())
+    }
+
+    async fn lifecycle(&self, _: &Project, _: Option<&str>) -> Result<Option<Lifecycle>, NotFound> {
+        Ok(self.lifecycle.clone())
+    }
+
+    async fn progression(&self, _: &Release) -> Result<Vec<Phase>, NotFound> {
+        Ok(self.lifecycle.as_ref().map(|l| l.phases.clone()).unwrap_or_default())
+    }
+}
+
+/// Run a future to completion on a current-thread runtime.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(future)
+}

@@ -1,0 +1,116 @@
+//! Waiting for server tasks in a terminal or CI job: the flow follows them; this adds what only a
+//! process can do (stop on SIGINT/SIGTERM) and the exit-3 verdict with its hints.
+
+use ferry_flow::follow::{Followed, WaitSettings, follow_until_done};
+use ferry_octopus::Client;
+
+use crate::context::{Ctx, client_error};
+use crate::exit::UserError;
+
+/// The command that picks up the wait for the tasks Ferry stopped waiting for.
+pub fn resume_command(results: &[Followed]) -> Option<String> {
+    let ids: Vec<&str> = results.iter().filter(|r| r.wait_timed_out).map(|r| r.task_id.as_str()).collect();
+    (!ids.is_empty()).then(|| format!("ferry task wait {}", ids.join(" ")))
+}
+
+/// Exit 3 when any task finished unsuccessfully or was still running when Ferry stopped waiting.
+pub fn fail_if_unsuccessful(results: &[Followed]) -> anyhow::Result<()> {
+    let failed: Vec<&Followed> = results.iter().filter(|r| r.unsuccessful()).collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let what: Vec<String> = failed
+        .iter()
+        .map(|r| {
+            let mut text = format!("{} ({}): {}", r.label, r.task_id, r.state);
+            if r.wait_timed_out {
+                text.push_str(" when Ferry stopped waiting");
+            }
+            if let Some(error) = r.error.as_ref().filter(|e| !e.is_empty()) {
+                text.push_str(&format!(" - {error}"));
+            }
+            text
+        })
+        .collect();
+    let mut err = UserError::task_unsuccessful(format!(
+        "{} of {} deployment task(s) did not succeed: {}",
+        failed.len(),
+        results.len(),
+        what.join("; ")
+    ));
+    for r in failed {
+        if !r.log_tail.is_empty() {
+            err = err.hint(format!(
+                "last lines of the log of {} ({}):\n    {}",
+                r.label,
+                r.task_id,
+                r.log_tail.join("\n    ")
+            ));
+        }
+    }
+    if let Some(command) = resume_command(results) {
+        err = err.hint(format!("they keep running on the server; follow them with: {command} (raise --timeout to wait longer next time)"));
+    }
+    Err(err.into())
+}
+
+/// Poll `tasks` ((label, task id)) until all finish or `timeout` passes, streaming new log lines
+/// on stderr as `[label] line`. SIGINT or SIGTERM stops the wait (exit 130) with the tasks that
+/// carry on and how to follow them; the command then closes its connection as usual, so the
+/// embedded server lets them finish before the process exits.
+pub async fn wait(
+    ctx: &Ctx,
+    client: &Client,
+    tasks: &[(String, String)],
+    settings: WaitSettings,
+) -> anyhow::Result<Vec<Followed>> {
+    let mut results: Vec<Followed> = tasks.iter().map(|(label, id)| Followed::queued(label, id)).collect();
+    let finished = tokio::select! {
+        polled = follow_until_done(client, &mut results, settings, ctx) => Some(polled.map_err(client_error)),
+        () = interrupt_signal() => None,
+    };
+    match finished {
+        Some(polled) => polled.map(|()| results),
+        None => Err(interrupted(ctx, &results).into()),
+    }
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM (a CI system canceling the job).
+async fn interrupt_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The error of a wait stopped by a signal: which tasks continue, and how to follow them.
+fn interrupted(ctx: &Ctx, results: &[Followed]) -> UserError {
+    let running: Vec<&Followed> = results.iter().filter(|r| !r.state.is_final()).collect();
+    let listed: Vec<String> =
+        running.iter().map(|r| format!("{} ({}, {})", r.task_id, r.label, r.state)).collect();
+    let mut err = UserError::interrupted(if running.is_empty() {
+        "interrupted while waiting; every task had finished".to_owned()
+    } else {
+        format!("interrupted: stopped waiting for {}; the tasks continue", listed.join(", "))
+    });
+    if !running.is_empty() {
+        let ids: Vec<&str> = running.iter().map(|r| r.task_id.as_str()).collect();
+        err = if ctx.uses_embedded_server() {
+            err.hint(format!(
+                "they run inside this process on the embedded server, which lets them finish before Ferry exits; see how they ended with: ferry task wait {}",
+                ids.join(" ")
+            ))
+        } else {
+            err.hint(format!("follow them with: ferry task wait {}", ids.join(" ")))
+        };
+    }
+    err
+}
