@@ -56,9 +56,46 @@ fn hash(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
-/// Middleware: 401 unless the request carries a valid key (the root document is public).
-pub async fn require_key(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Who made a request, as a task records it: the key by a fingerprint (never the key: the first
+/// 8 hex digits of its SHA-256) and the client by its User-Agent product, e.g.
+/// `API key 1a2b3c4d, ferry/0.1.0 (GitHub Actions)`. Put in the request's extensions by
+/// [`require_key`].
+#[derive(Debug, Clone)]
+pub struct Caller(pub String);
+
+/// Longest User-Agent kept in a [`Caller`]: enough for `ferry/<version> (<CI system>)` and the
+/// official clients' agents, not a place to store a request body.
+const MAX_AGENT_CHARS: usize = 80;
+
+impl Caller {
+    fn of(key: Option<&str>, headers: &axum::http::HeaderMap) -> Caller {
+        let who = match key {
+            Some(key) => {
+                let fingerprint: String =
+                    hash(key.trim()).iter().take(4).map(|b| format!("{b:02x}")).collect();
+                format!("API key {fingerprint}")
+            }
+            None => "anonymous (the server requires no API key)".to_owned(),
+        };
+        let agent: String = headers
+            .get(axum::http::header::USER_AGENT)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_AGENT_CHARS)
+            .collect();
+        let agent = agent.trim();
+        Caller(if agent.is_empty() { who } else { format!("{who}, {agent}") })
+    }
+}
+
+/// Middleware: 401 unless the request carries a valid key (the root document is public); the
+/// request goes on with its [`Caller`].
+pub async fn require_key(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     if !state.auth.enabled() || matches!(request.uri().path(), "/api" | "/api/") {
+        let caller = Caller::of(None, request.headers());
+        request.extensions_mut().insert(caller);
         return next.run(request).await;
     }
     let headers = request.headers();
@@ -73,7 +110,11 @@ pub async fn require_key(State(state): State<AppState>, request: Request, next: 
                 .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         });
     match key {
-        Some(key) if state.auth.accepts(key) => next.run(request).await,
+        Some(key) if state.auth.accepts(key) => {
+            let caller = Caller::of(Some(key), request.headers());
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
         _ => ApiError::new(
             StatusCode::UNAUTHORIZED,
             "You must be logged in to perform this action. Please provide a valid API key or log in again.",

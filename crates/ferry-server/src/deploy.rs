@@ -93,6 +93,7 @@ pub fn create_deployments(
     c: &Connection,
     release: &Release,
     environments: &[Environment],
+    started_by: &str,
 ) -> ApiResult<Vec<Deployment>> {
     let (lifecycle, progression, succeeded) = progression(c, release)?;
     let project = Project::get(c, &release.project_id)?;
@@ -127,8 +128,8 @@ pub fn create_deployments(
         let created = now();
         let description = format!("Deploy {} release {} to {}", project.name, release.version, env.name);
         c.execute(
-            "INSERT INTO tasks(id, name, description, state, arguments, project_id, environment_id, release_id, queue_time) \
-             VALUES (?1, 'Deploy', ?2, 'Queued', ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO tasks(id, name, description, state, arguments, project_id, environment_id, release_id, queue_time, started_by) \
+             VALUES (?1, 'Deploy', ?2, 'Queued', ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 task_id,
                 description,
@@ -136,7 +137,8 @@ pub fn create_deployments(
                 project.id,
                 env.id,
                 release.id,
-                created
+                created,
+                started_by
             ],
         )?;
         let name = format!("Deploy to {}", env.name);
@@ -177,7 +179,8 @@ pub fn auto_deploy(c: &Connection, release: &Release) -> ApiResult<Vec<String>> 
     if targets.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(create_deployments(c, release, &targets)?.into_iter().map(|d| d.task_id).collect())
+    let started_by = format!("the lifecycle's automatic deployment ({})", release.version);
+    Ok(create_deployments(c, release, &targets, &started_by)?.into_iter().map(|d| d.task_id).collect())
 }
 
 /// Create a release (or find the existing one), then deploy it automatically where the

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -12,6 +13,7 @@ use serde_json::{Value, json};
 use super::input::{Body, Query};
 use super::json;
 use super::resources::{self, space_base};
+use crate::auth::Caller;
 use crate::deploy::create_deployments;
 use crate::errors::{ApiError, ApiResult};
 use crate::paging::page;
@@ -37,7 +39,9 @@ async fn deploy(
     project: String,
     version: String,
     environments: Vec<String>,
+    caller: Option<Extension<Caller>>,
 ) -> ApiResult<Vec<Deployment>> {
+    let started_by = caller.map(|Extension(Caller(who))| who).unwrap_or_default();
     let deployments = state
         .store
         .tx(move |tx| {
@@ -65,7 +69,7 @@ async fn deploy(
             if !missing.is_empty() {
                 return Err(ApiError::validation(missing));
             }
-            create_deployments(tx, &release, &envs)
+            create_deployments(tx, &release, &envs, &started_by)
         })
         .await?;
     state.tasks.notify_queued();
@@ -87,6 +91,7 @@ fn required(field: &str, value: Option<String>) -> ApiResult<String> {
 /// `POST deployments/create/untenanted/v1` -> 200 `{DeploymentServerTasks}`.
 pub async fn create_untenanted(
     State(state): State<AppState>,
+    caller: Option<Extension<Caller>>,
     Body(body): Body<CreateV1>,
 ) -> ApiResult<Response> {
     let project = required("ProjectName", body.project_name)?;
@@ -97,7 +102,7 @@ pub async fn create_untenanted(
         )));
     }
     let environments = body.environment_names.unwrap_or_default();
-    let deployments = deploy(&state, project, version, environments).await?;
+    let deployments = deploy(&state, project, version, environments, caller).await?;
     Ok(json(StatusCode::OK, server_tasks(&deployments)))
 }
 
@@ -134,7 +139,11 @@ pub struct Legacy {
 }
 
 /// Legacy `POST deployments` -> 201 DeploymentResource with `TaskId`.
-pub async fn create_legacy(State(state): State<AppState>, Body(body): Body<Legacy>) -> ApiResult<Response> {
+pub async fn create_legacy(
+    State(state): State<AppState>,
+    caller: Option<Extension<Caller>>,
+    Body(body): Body<Legacy>,
+) -> ApiResult<Response> {
     let release_id = required("ReleaseId", body.release_id)?;
     let environment = required("EnvironmentId", body.environment_id)?;
     if body.tenant_id.is_some_and(|t| !t.is_empty()) {
@@ -149,7 +158,7 @@ pub async fn create_legacy(State(state): State<AppState>, Body(body): Body<Legac
             .ok_or_else(|| ApiError::bad_request(format!("The release '{release_id}' was not found.")))?;
         (release.project_id, release.version)
     };
-    let deployments = deploy(&state, project, version, vec![environment]).await?;
+    let deployments = deploy(&state, project, version, vec![environment], caller).await?;
     let deployment =
         deployments.into_iter().next().ok_or_else(|| ApiError::internal("no deployment created"))?;
     Ok(json(StatusCode::CREATED, resources::deployment(&deployment, None)))

@@ -41,13 +41,18 @@ pub async fn deploy(
     Form(form): Form<DeployForm>,
 ) -> PageResult {
     may_act(&viewer, &form.csrf)?;
+    let started_by = if viewer.signed_in {
+        "the dashboard (signed in with an API key)"
+    } else {
+        "the dashboard (no sign-in required)"
+    };
     let created = dashboard
         .app
         .store
         .tx(move |tx| {
             let Some(release) = Release::by_id(tx, &id)? else { return Ok(None) };
             let Some(environment) = Environment::find(tx, &form.environment)? else { return Ok(None) };
-            crate::deploy::create_deployments(tx, &release, &[environment]).map(Some)
+            crate::deploy::create_deployments(tx, &release, &[environment], started_by).map(Some)
         })
         .await?;
     let Some(created) = created else { return Err(PageError::not_found("such release or environment")) };

@@ -140,7 +140,12 @@ pub async fn page(
             dt { "Started" } dd { @match &task.start_time { Some(t) => (layout::time(t)), None => "not yet" } }
             dt { "Finished" } dd { @match &task.completed_time { Some(t) => (layout::time(t)), None => "not yet" } }
             dt { "Duration" } dd { (ran_for.unwrap_or_else(|| "—".into())) }
-            dt { "Started by" } dd.muted { "not recorded by this server" }
+            dt { "Started by" }
+            @if task.started_by.is_empty() {
+                dd.muted { "not recorded (queued before this server recorded it)" }
+            } @else {
+                dd #task-started-by { (task.started_by) }
+            }
         }
         @if !task.error_message.is_empty() {
             p.problem role="alert" { "✗ " (task.error_message) }

@@ -74,6 +74,10 @@ CREATE INDEX tasks_state ON tasks(state);
     r#"
 CREATE INDEX deployments_project_environment ON deployments(project_id, environment_id);
 "#,
+    // 5: who started a task (the dashboard's task page shows it); empty for tasks from before.
+    r#"
+ALTER TABLE tasks ADD COLUMN started_by TEXT NOT NULL DEFAULT '';
+"#,
 ];
 
 /// Bring the schema up to date.

@@ -206,6 +206,9 @@ pub struct Task {
     pub completed_time: Option<String>,
     /// Why it failed.
     pub error_message: String,
+    /// Who started it, as [`crate::auth::Caller`] describes a request (empty for tasks created
+    /// before the server recorded it).
+    pub started_by: String,
 }
 
 impl Task {
@@ -568,7 +571,7 @@ impl Deployment {
 
 impl Task {
     const COLS: &'static str = "id, name, description, state, arguments, project_id, environment_id, release_id, \
-                                queue_time, start_time, completed_time, error_message";
+                                queue_time, start_time, completed_time, error_message, started_by";
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Task {
             id: r.get(0)?,
@@ -583,6 +586,7 @@ impl Task {
             start_time: r.get(9)?,
             completed_time: r.get(10)?,
             error_message: r.get(11)?,
+            started_by: r.get(12)?,
         })
     }
     /// All, newest first.

@@ -478,3 +478,62 @@ async fn open_read_only_dashboard_needs_no_sign_in_but_offers_no_action() {
     assert_eq!(browser.get("/api/projects").await.status, StatusCode::UNAUTHORIZED, "the API keeps its key");
     server.shutdown().await;
 }
+
+/// The task page says who started each task: an API caller by its key's fingerprint (never the
+/// key) and its User-Agent, the lifecycle for an automatic deployment, the dashboard for its form.
+#[tokio::test]
+async fn task_page_says_who_started_it() {
+    use sha2::{Digest, Sha256};
+    let key = "API-WHOSTARTEDIT1";
+    let s = TestServer::with(Some(CONFIG), &[key]).await;
+    let (release, failed) = shipped(&s).await;
+    let fingerprint: String =
+        Sha256::digest(key.as_bytes()).iter().take(4).map(|b| format!("{b:02x}")).collect();
+
+    let mut browser = Browser::new(&s);
+    let form = browser.get("/app/signin?next=/app").await;
+    let csrf = form.csrf();
+    let signed = browser.post("/app/signin", &[("key", key), ("csrf", &csrf), ("next", "/app")]).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+
+    let page = browser.get(&format!("/app/tasks/{failed}")).await;
+    assert!(page.body.contains(&format!("API key {fingerprint}")), "{}", page.body);
+    assert!(!page.body.contains(key), "the key never appears in a page");
+
+    // The release's automatic deployment to Development was the first task.
+    let automatic = browser.get("/app/tasks/ServerTasks-1").await;
+    assert!(
+        automatic.body.contains("the lifecycle&#39;s automatic deployment (1.0.0)")
+            || automatic.body.contains("the lifecycle's automatic deployment (1.0.0)"),
+        "{}",
+        automatic.body
+    );
+
+    // An API client names itself by its User-Agent.
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/Spaces-1/deployments/create/untenanted/v1", s.url))
+        .header("X-Octopus-ApiKey", key)
+        .header("User-Agent", "ferry/9.9.9 (Tests)")
+        .json(
+            &json!({"ProjectName": "Hello", "ReleaseVersion": "1.0.0", "EnvironmentNames": ["Development"]}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let task = task_ids(&answer).remove(0);
+    let page = browser.get(&format!("/app/tasks/{task}")).await;
+    assert!(page.body.contains(&format!("API key {fingerprint}, ferry/9.9.9 (Tests)<")), "{}", page.body);
+
+    // The dashboard's own deploy form.
+    let csrf = browser.get(&format!("/app/releases/{release}")).await.csrf();
+    let development = s.env_id("Development").await;
+    let done = browser
+        .post(&format!("/app/releases/{release}/deploy"), &[("environment", &development), ("csrf", &csrf)])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = browser.get(done.location()).await;
+    assert!(page.body.contains("the dashboard (signed in with an API key)"), "{}", page.body);
+}
