@@ -280,7 +280,9 @@ struct Acked {
 
 #[test]
 fn sigkill_at_random_moments_loses_nothing_acknowledged() {
-    let mut server = start_server(0.4);
+    /// How long each of the Slow project's deployments runs.
+    const DEPLOY_SECONDS: f64 = 0.4;
+    let mut server = start_server(DEPLOY_SECONDS);
     // A package for the Slow project's releases (its deployments run a command when killed).
     let (slow_pkg, _) = flow::make_package(&server.scratch(), "Slow", "1.0.0", 1024, 1);
     let push = ferry(&server.url(), Some(API_KEY), &["package", "push", slow_pkg.to_str().unwrap()]);
@@ -367,9 +369,9 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         for version in &acked.releases {
             assert!(release_versions.contains(version), "run {run}: acknowledged release {version} is there");
         }
-        // Deployments of one project to one environment run one at a time, 0.4 s each: the
+        // Deployments of one project to one environment run one at a time, DEPLOY_SECONDS each: the
         // wait grows with the releases (each queues an automatic deployment) this run made.
-        let queued_work = Duration::from_secs_f64(0.5 * acked.releases.len() as f64);
+        let queued_work = Duration::from_secs_f64((DEPLOY_SECONDS + 0.1) * acked.releases.len() as f64);
         let tasks = flow::wait_for_tasks(&client, Duration::from_secs(30) + queued_work);
         for task in &tasks {
             let state = text(task, "State");
