@@ -1,5 +1,11 @@
-//! API keys: kept only as SHA-256 hashes and compared in constant time. Requests carry a key in
-//! `X-Octopus-ApiKey` or `Authorization: Bearer`. With no keys configured every request passes.
+//! API keys and access tokens: kept only as SHA-256 hashes. Requests carry a key in
+//! `X-Octopus-ApiKey` or `Authorization: Bearer`, and an access token (issued by the token
+//! exchange, see [`crate::oidc`]) in `Authorization: Bearer`. With no keys and no service accounts
+//! configured every request passes.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -9,22 +15,79 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::errors::{ApiError, ServerError};
+use crate::oidc::ServiceAccount;
 use crate::state::AppState;
 
-/// The accepted keys, hashed.
+/// How long an access token from the token exchange is accepted.
+pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// The accepted keys, hashed, and the access tokens issued so far.
 pub struct Auth {
     hashes: Vec<[u8; 32]>,
+    /// Whether service accounts are configured: they require credentials even without API keys.
+    service_accounts: bool,
+    /// Access tokens by the SHA-256 of the token. Kept in memory: they live an hour, and a
+    /// restarted server asks CI jobs to exchange their OIDC token again.
+    tokens: Mutex<HashMap<[u8; 32], IssuedToken>>,
+}
+
+struct IssuedToken {
+    account: ServiceAccount,
+    expires: Instant,
+}
+
+/// An access token just issued: shown to the caller once, then kept only as a hash.
+pub struct AccessToken {
+    /// The token.
+    pub token: String,
+    /// How long it is accepted.
+    pub lifetime: Duration,
 }
 
 impl Auth {
-    /// Hash the keys; the plain keys are not kept.
-    pub fn new(keys: &[String]) -> Auth {
-        Auth { hashes: keys.iter().map(|k| hash(k.trim())).collect() }
+    /// Hash the keys; the plain keys are not kept. `service_accounts`: whether any are
+    /// configured.
+    pub fn new(keys: &[String], service_accounts: bool) -> Auth {
+        Auth {
+            hashes: keys.iter().map(|k| hash(k.trim())).collect(),
+            service_accounts,
+            tokens: Mutex::new(HashMap::new()),
+        }
     }
 
-    /// Whether keys are required.
+    /// Whether credentials are required.
     pub fn enabled(&self) -> bool {
-        !self.hashes.is_empty()
+        !self.hashes.is_empty() || self.service_accounts
+    }
+
+    /// Issue an access token for `account`, accepted for [`ACCESS_TOKEN_LIFETIME`]: 256 bits from
+    /// the operating system's generator, as 64 hex digits. Expired tokens are forgotten here.
+    pub fn issue(&self, account: &ServiceAccount) -> Result<AccessToken, ServerError> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|err| {
+            ServerError::Other(format!(
+                "the operating system gave no random bytes for an access token: {err}"
+            ))
+        })?;
+        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let now = Instant::now();
+        let mut tokens = self.tokens.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        tokens.retain(|_, issued| issued.expires > now);
+        tokens.insert(
+            hash(&token),
+            IssuedToken { account: account.clone(), expires: now + ACCESS_TOKEN_LIFETIME },
+        );
+        Ok(AccessToken { token, lifetime: ACCESS_TOKEN_LIFETIME })
+    }
+
+    /// The service account of a current access token. A map lookup by hash: timing can at most
+    /// tell an attacker about hashes of tokens, which does not help guess a 256-bit token.
+    pub fn token_account(&self, token: &str) -> Option<ServiceAccount> {
+        let tokens = self.tokens.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        tokens
+            .get(&hash(token.trim()))
+            .filter(|issued| issued.expires > Instant::now())
+            .map(|issued| issued.account.clone())
     }
 
     /// Whether `key` is one of the keys. Compares against every hash without stopping early.
@@ -67,15 +130,25 @@ pub struct Caller(pub String);
 /// official clients' agents, not a place to store a request body.
 const MAX_AGENT_CHARS: usize = 80;
 
+/// Who a request's credential belongs to.
+enum Credential<'a> {
+    None,
+    ApiKey(&'a str),
+    ServiceAccount(ServiceAccount),
+}
+
 impl Caller {
-    fn of(key: Option<&str>, headers: &axum::http::HeaderMap) -> Caller {
-        let who = match key {
-            Some(key) => {
+    fn of(credential: Credential<'_>, headers: &axum::http::HeaderMap) -> Caller {
+        let who = match credential {
+            Credential::ApiKey(key) => {
                 let fingerprint: String =
                     hash(key.trim()).iter().take(4).map(|b| format!("{b:02x}")).collect();
                 format!("API key {fingerprint}")
             }
-            None => "anonymous (the server requires no API key)".to_owned(),
+            Credential::ServiceAccount(account) => {
+                format!("service account {} ({}) by OIDC", account.name, account.id)
+            }
+            Credential::None => "anonymous (the server requires no API key)".to_owned(),
         };
         let agent: String = headers
             .get(axum::http::header::USER_AGENT)
@@ -90,34 +163,37 @@ impl Caller {
     }
 }
 
-/// Middleware: 401 unless the request carries a valid key (the root document is public); the
-/// request goes on with its [`Caller`].
+/// Middleware: 401 unless the request carries a valid key or access token (the root document is
+/// public); the request goes on with its [`Caller`].
 pub async fn require_key(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     if !state.auth.enabled() || matches!(request.uri().path(), "/api" | "/api/") {
-        let caller = Caller::of(None, request.headers());
+        let caller = Caller::of(Credential::None, request.headers());
         request.extensions_mut().insert(caller);
         return next.run(request).await;
     }
     let headers = request.headers();
-    let key = headers
-        .get("x-octopus-apikey")
+    let api_key =
+        headers.get("x-octopus-apikey").and_then(|v| v.to_str().ok()).filter(|v| !v.trim().is_empty());
+    let bearer = headers
+        .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.trim().is_empty())
-        .or_else(|| {
-            headers
-                .get(axum::http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        });
-    match key {
-        Some(key) if state.auth.accepts(key) => {
-            let caller = Caller::of(Some(key), request.headers());
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    // Bearer carries an access token or (as some clients send it) an API key.
+    let credential = match (api_key, bearer) {
+        (Some(key), _) => state.auth.accepts(key).then_some(Credential::ApiKey(key)),
+        (None, Some(token)) if state.auth.accepts(token) => Some(Credential::ApiKey(token)),
+        (None, Some(token)) => state.auth.token_account(token).map(Credential::ServiceAccount),
+        (None, None) => None,
+    };
+    match credential {
+        Some(credential) => {
+            let caller = Caller::of(credential, request.headers());
             request.extensions_mut().insert(caller);
             next.run(request).await
         }
-        _ => ApiError::new(
+        None => ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "You must be logged in to perform this action. Please provide a valid API key or log in again.",
+            "You must be logged in to perform this action. Please provide a valid API key or access token, or log in again.",
         )
         .into_response(),
     }
@@ -129,10 +205,23 @@ mod tests {
 
     #[test]
     fn keys() {
-        let auth = Auth::new(&["API-ONE".into(), "API-TWO2".into()]);
+        let auth = Auth::new(&["API-ONE".into(), "API-TWO2".into()], false);
         assert!(auth.accepts("API-ONE") && auth.accepts("API-TWO2"));
         assert!(!auth.accepts("API-THREE") && !auth.accepts(""));
-        assert!(!Auth::new(&[]).enabled());
+        assert!(!Auth::new(&[], false).enabled());
+        assert!(Auth::new(&[], true).enabled(), "service accounts alone require credentials");
+    }
+
+    #[test]
+    fn issued_tokens_name_their_account_and_differ() {
+        let auth = Auth::new(&[], true);
+        let account = ServiceAccount { name: "CI".into(), id: "sa-1".into() };
+        let (one, two) = (auth.issue(&account).unwrap(), auth.issue(&account).unwrap());
+        assert_ne!(one.token, two.token);
+        assert_eq!(one.token.len(), 64);
+        assert_eq!(auth.token_account(&one.token), Some(account));
+        assert_eq!(auth.token_account("0".repeat(64).as_str()), None);
+        assert!(!auth.accepts(&one.token), "an access token is not an API key");
     }
 
     #[test]
@@ -141,6 +230,6 @@ mod tests {
         assert!(crate::config::is_valid_api_key(&one), "{one}");
         assert_eq!(one.len(), 36);
         assert_ne!(one, two);
-        assert!(Auth::new(std::slice::from_ref(&one)).accepts(&one));
+        assert!(Auth::new(std::slice::from_ref(&one), false).accepts(&one));
     }
 }

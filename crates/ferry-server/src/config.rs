@@ -1,4 +1,5 @@
-//! `ferry.toml`: what the server declares (environments, lifecycles, projects, channels, API keys),
+//! `ferry.toml`: what the server declares (environments, lifecycles, projects, channels, API keys,
+//! service accounts),
 //! parsed strictly (unknown keys are errors, so typos do not pass silently) and checked for
 //! references to names that do not exist. [`crate::store`] applies it idempotently at start.
 
@@ -33,6 +34,9 @@ pub struct Config {
     /// The web dashboard.
     #[serde(default)]
     pub dashboard: DashboardConfig,
+    /// Service accounts that CI jobs log in as with an OIDC token instead of an API key.
+    #[serde(default)]
+    pub service_accounts: Vec<ServiceAccountConfig>,
     /// Directory the configuration was read from (relative deploy commands resolve against it).
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
@@ -49,6 +53,143 @@ pub struct DashboardConfig {
     /// least 16 characters; keep them out of version control like API keys.
     #[serde(default)]
     pub keys: Vec<String>,
+}
+
+/// `[[service_accounts]]`: who a CI job becomes when it exchanges an OIDC token (see
+/// [`crate::oidc`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceAccountConfig {
+    /// Name, shown as who started a task.
+    pub name: String,
+    /// What a client names in the exchange (`--service-account-id`, the login action's
+    /// `service_account_id`), and the audience its OIDC token is requested for. Octopus uses a
+    /// GUID; any text without spaces works here.
+    pub id: String,
+    /// The OIDC identities allowed to act as this account; a token must match one.
+    pub identities: Vec<OidcIdentityConfig>,
+}
+
+/// `[[service_accounts.identities]]`: which tokens of which issuer are this account. Exactly one of
+/// `jwks_file` and `jwks_url` says where the issuer's public keys come from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "RawOidcIdentity")]
+pub struct OidcIdentityConfig {
+    /// The token's `iss`, compared exactly, e.g. `https://token.actions.githubusercontent.com`.
+    pub issuer: String,
+    /// The token's `aud` must contain this; default the service account's id, which is what the
+    /// official login action and Ferry request.
+    pub audience: Option<String>,
+    /// The token's `sub`, where `*` matches any run of characters, e.g.
+    /// `repo:acme/app:ref:refs/heads/main` or `repo:acme/app:environment:*`.
+    pub subject: SubjectPattern,
+    /// Where the issuer's keys come from.
+    pub jwks: JwksSource,
+}
+
+/// Where an issuer's public keys (a JSON Web Key Set) come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JwksSource {
+    /// A file, relative to the configuration's directory (for issuers the server cannot reach,
+    /// and for tests).
+    File(PathBuf),
+    /// An `http(s)` URL, fetched when first needed and cached (e.g.
+    /// `https://token.actions.githubusercontent.com/.well-known/jwks`).
+    Url(url::Url),
+}
+
+/// The identity as written; checked into [`OidcIdentityConfig`] while parsing, so that a mistake
+/// is reported with its line and column.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOidcIdentity {
+    issuer: String,
+    #[serde(default)]
+    audience: Option<String>,
+    subject: String,
+    #[serde(default)]
+    jwks_file: Option<PathBuf>,
+    #[serde(default)]
+    jwks_url: Option<String>,
+}
+
+impl TryFrom<RawOidcIdentity> for OidcIdentityConfig {
+    type Error = String;
+
+    fn try_from(raw: RawOidcIdentity) -> Result<Self, String> {
+        if raw.issuer.trim().is_empty() || raw.issuer.chars().any(char::is_whitespace) {
+            return Err(format!("issuer `{}` must be the token's `iss`, without spaces", raw.issuer));
+        }
+        if raw.audience.as_deref().is_some_and(|aud| aud.trim().is_empty()) {
+            return Err("audience must not be empty (leave it out to use the service account's id)".into());
+        }
+        let subject = SubjectPattern::parse(&raw.subject)?;
+        let jwks = match (raw.jwks_file, raw.jwks_url) {
+            (Some(file), None) => JwksSource::File(file),
+            (None, Some(url)) => {
+                let parsed = url::Url::parse(&url).map_err(|err| format!("jwks_url `{url}`: {err}"))?;
+                if !matches!(parsed.scheme(), "https" | "http") {
+                    return Err(format!("jwks_url `{url}` must be an http or https URL"));
+                }
+                JwksSource::Url(parsed)
+            }
+            (Some(_), Some(_)) => return Err("give jwks_file or jwks_url, not both".into()),
+            (None, None) => {
+                return Err(
+                    "the issuer's keys are needed: add jwks_file (a JWKS file) or jwks_url (e.g. the issuer's /.well-known/jwks)"
+                        .into(),
+                );
+            }
+        };
+        Ok(OidcIdentityConfig { issuer: raw.issuer, audience: raw.audience, subject, jwks })
+    }
+}
+
+/// A pattern for a token's `sub`: literal text where `*` matches any run of characters (also
+/// none, also `:`), as Octopus's OIDC subject patterns. No other character is special.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectPattern(String);
+
+impl SubjectPattern {
+    /// Check `text`: not empty, printable.
+    pub fn parse(text: &str) -> Result<SubjectPattern, String> {
+        if text.trim().is_empty() || text.chars().any(char::is_control) {
+            return Err(format!(
+                "subject `{text}` must be a pattern such as `repo:acme/app:ref:refs/heads/main` (`*` matches anything)"
+            ));
+        }
+        Ok(SubjectPattern(text.to_owned()))
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `subject` matches. Greedy matching with backtracking to the last `*` only, so the
+    /// time is linear in practice and never exponential however many `*` a pattern has.
+    pub fn matches(&self, subject: &str) -> bool {
+        let (pattern, text) = (self.0.as_bytes(), subject.as_bytes());
+        let (mut p, mut t) = (0, 0);
+        let mut last_star: Option<(usize, usize)> = None;
+        while t < text.len() {
+            if p < pattern.len() && pattern[p] == b'*' {
+                last_star = Some((p, t));
+                p += 1;
+            } else if p < pattern.len() && pattern[p] == text[t] {
+                p += 1;
+                t += 1;
+            } else if let Some((star, matched)) = last_star {
+                // Let the last `*` take one more character and try again from there.
+                p = star + 1;
+                t = matched + 1;
+                last_star = Some((star, matched + 1));
+            } else {
+                return false;
+            }
+        }
+        pattern[p..].iter().all(|&b| b == b'*')
+    }
 }
 
 /// `[[environments]]`.
@@ -230,6 +371,26 @@ impl Config {
         }
         if self.dashboard.keys.iter().any(|key| self.api_keys.contains(key)) {
             return Err("dashboard.keys: a read-only dashboard key must not also be an API key".into());
+        }
+        let mut account_ids = HashSet::new();
+        for account in &self.service_accounts {
+            check_name("service account", &account.name)?;
+            if account.id.trim().is_empty() || account.id.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(format!(
+                    "service account `{}`: id `{}` must be text without spaces",
+                    account.name, account.id
+                ));
+            }
+            if !account_ids.insert(account.id.to_lowercase()) {
+                return Err(format!("service account id `{}` is declared twice", account.id));
+            }
+            if account.identities.is_empty() {
+                return Err(format!(
+                    "service account `{}` has no identities: add [[service_accounts.identities]] with issuer, subject and jwks_file or jwks_url",
+                    account.name
+                ));
+            }
         }
         let mut envs = HashSet::new();
         for env in &self.environments {
@@ -467,5 +628,62 @@ rules = [{ tags = \"x\" }]
         .unwrap();
         let map = config.projects[0].deploy.as_ref().unwrap().to_map();
         assert_eq!(map["*"], "./any.sh");
+    }
+
+    const ACCOUNT: &str = r#"
+[[service_accounts]]
+name = "GitHub deployer"
+id = "sa-1"
+[[service_accounts.identities]]
+issuer = "https://token.actions.githubusercontent.com"
+subject = "repo:acme/app:ref:refs/heads/main"
+jwks_url = "https://token.actions.githubusercontent.com/.well-known/jwks"
+"#;
+
+    #[test]
+    fn service_accounts_parse_with_their_identities() {
+        let config = Config::parse(ACCOUNT).unwrap();
+        let identity = &config.service_accounts[0].identities[0];
+        assert_eq!(identity.subject.as_str(), "repo:acme/app:ref:refs/heads/main");
+        assert!(matches!(&identity.jwks, JwksSource::Url(url) if url.path() == "/.well-known/jwks"));
+        assert_eq!(identity.audience, None);
+    }
+
+    #[test]
+    fn service_account_mistakes_are_errors_with_their_line() {
+        let broken = |from: &str, to: &str| Config::parse(&ACCOUNT.replace(from, to)).unwrap_err();
+        let both = broken("jwks_url", "jwks_file = \"keys.json\"\njwks_url");
+        assert!(both.contains("not both") && both.contains("line 5"), "{both}");
+        let neither =
+            broken("jwks_url = \"https://token.actions.githubusercontent.com/.well-known/jwks\"", "");
+        assert!(neither.contains("jwks_file") && neither.contains("line 5"), "{neither}");
+        let scheme = broken("https://token.actions.githubusercontent.com/.well-known", "file:///etc");
+        assert!(scheme.contains("http or https"), "{scheme}");
+        let unknown = broken("subject =", "subjects =");
+        assert!(unknown.contains("subjects") && unknown.contains("line 7"), "{unknown}");
+        assert!(broken("id = \"sa-1\"", "id = \"sa 1\"").contains("without spaces"));
+        let none =
+            Config::parse("[[service_accounts]]\nname = \"A\"\nid = \"a\"\nidentities = []\n").unwrap_err();
+        assert!(none.contains("no identities"), "{none}");
+        let twice =
+            Config::parse(&format!("{ACCOUNT}{}", ACCOUNT.replace("GitHub deployer", "Other"))).unwrap_err();
+        assert!(twice.contains("declared twice"), "{twice}");
+    }
+
+    #[test]
+    fn subject_patterns_match_with_stars_only() {
+        let pattern = |text: &str| SubjectPattern::parse(text).unwrap();
+        assert!(pattern("repo:acme/app:ref:refs/heads/main").matches("repo:acme/app:ref:refs/heads/main"));
+        assert!(!pattern("repo:acme/app:ref:refs/heads/main").matches("repo:acme/app:ref:refs/heads/main2"));
+        assert!(!pattern("repo:acme/app:ref:refs/heads/main").matches("repo:acme/app:ref:refs/heads/mai"));
+        assert!(pattern("repo:acme/app:*").matches("repo:acme/app:environment:Production"));
+        assert!(pattern("repo:acme/*:ref:refs/heads/main").matches("repo:acme/app:ref:refs/heads/main"));
+        assert!(!pattern("repo:acme/*:ref:refs/heads/main").matches("repo:acme/app:pull_request"));
+        assert!(pattern("*").matches("") && pattern("a*b*c").matches("aXbYbZc"));
+        assert!(!pattern("a*b*c").matches("aXbYbZ"));
+        assert!(!pattern("repo:acme/app.*").matches("repo:acme/appX"), "dots are literal, not regex");
+        // Many stars against a long subject that almost matches finishes at once.
+        assert!(!pattern(&"*a".repeat(50)).matches(&"a".repeat(49)));
+        assert!(SubjectPattern::parse(" ").is_err());
     }
 }

@@ -8,7 +8,8 @@
 //! Modules, one job each: [`config`] (the file), `store` (SQLite), `feed` (package files),
 //! `archive` (checking and extracting packages), `lifecycle` and `channel` (rules), `deploy`
 //! (creating releases and deployments), `tasks` (the dispatcher running deploy commands),
-//! `api` (the routes), `dashboard` (the web pages under `/app`), `auth`, `paging`, [`errors`].
+//! `api` (the routes), `dashboard` (the web pages under `/app`), `auth`, [`oidc`] (service
+//! accounts and the token exchange), `paging`, [`errors`].
 
 mod api;
 pub mod archive;
@@ -21,6 +22,7 @@ pub mod errors;
 mod feed;
 mod lifecycle;
 mod lock;
+pub mod oidc;
 mod paging;
 mod server;
 mod state;

@@ -8,6 +8,7 @@ use axum_server::Handle;
 
 use crate::config::{Config, is_valid_api_key};
 use crate::errors::ServerError;
+use crate::oidc::ServiceAccounts;
 use crate::state::{AppState, Limits};
 use crate::store::Store;
 
@@ -104,6 +105,16 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, ServerError>
         open_read_only: options.dashboard_open_read_only,
         secure_cookies: options.tls.is_some(),
     };
+    let service_accounts = match &config {
+        Some(config) => {
+            let base_dir = config.base_dir.clone().unwrap_or_else(|| PathBuf::from("."));
+            ServiceAccounts::new(&config.service_accounts, &base_dir).map_err(|err| ServerError::Config {
+                path: options.config.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                message: format!("service_accounts: {err}"),
+            })?
+        }
+        None => ServiceAccounts::default(),
+    };
     if let Some(config) = &config {
         keys.extend(config.api_keys.iter().cloned());
         dashboard.read_only |= config.dashboard.read_only;
@@ -115,9 +126,13 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, ServerError>
             "an API key ({shown}…) is not `API-` followed by upper-case letters and digits"
         )));
     }
-    if options.require_keys_off_loopback && keys.is_empty() && !options.listen.ip().is_loopback() {
+    if options.require_keys_off_loopback
+        && keys.is_empty()
+        && !service_accounts.any()
+        && !options.listen.ip().is_loopback()
+    {
         return Err(ServerError::Options(format!(
-            "refusing to listen on {} without API keys: set api_keys in the configuration or FERRY_SERVER_API_KEYS, \
+            "refusing to listen on {} without API keys: set api_keys (or service_accounts) in the configuration or FERRY_SERVER_API_KEYS, \
              or listen on a loopback address",
             options.listen
         )));
@@ -152,7 +167,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, ServerError>
         max_json_bytes: options.max_json_bytes,
         deploy_timeout: options.deploy_timeout,
     };
-    let state = AppState::new(store, data_dir, limits, &keys, options.workers.max(1));
+    let state = AppState::new(store, data_dir, limits, &keys, service_accounts, options.workers.max(1));
     state.tasks.recover_interrupted(&state)?;
     state.tasks.start_dispatcher(&state);
 
@@ -165,6 +180,11 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, ServerError>
     // The dashboard's pages first; everything else (the API, its JSON 404s) after.
     let app = crate::dashboard::router(state.clone(), &dashboard)
         .fallback_service(crate::api::app(state.clone()))
+        .layer(axum::Extension(crate::api::token_exchange::Scheme(if options.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        })))
         .into_make_service();
     let (scheme, serve) = match &options.tls {
         None => {

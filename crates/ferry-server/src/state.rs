@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::Auth;
+use crate::oidc::ServiceAccounts;
 use crate::store::Store;
 use crate::tasks::TaskRunner;
 
@@ -32,8 +33,10 @@ pub struct Inner {
     pub data_dir: PathBuf,
     /// Limits.
     pub limits: Limits,
-    /// API keys (hashed).
+    /// API keys and access tokens (hashed).
     pub auth: Auth,
+    /// Service accounts that OIDC tokens are exchanged for.
+    pub service_accounts: ServiceAccounts,
     /// The deployment worker pool.
     pub tasks: TaskRunner,
     /// Stable id of this installation (derived from the data directory).
@@ -42,7 +45,14 @@ pub struct Inner {
 
 impl AppState {
     /// Build the state.
-    pub fn new(store: Store, data_dir: PathBuf, limits: Limits, keys: &[String], workers: usize) -> AppState {
+    pub fn new(
+        store: Store,
+        data_dir: PathBuf,
+        limits: Limits,
+        keys: &[String],
+        service_accounts: ServiceAccounts,
+        workers: usize,
+    ) -> AppState {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(data_dir.to_string_lossy().as_bytes());
         let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
@@ -52,7 +62,8 @@ impl AppState {
             store,
             data_dir,
             limits,
-            auth: Auth::new(keys),
+            auth: Auth::new(keys, service_accounts.any()),
+            service_accounts,
             tasks: TaskRunner::new(workers),
             installation_id,
         }))

@@ -10,11 +10,13 @@
 //! - [`flow`]: the shared configuration, running `ferry`, making packages, reading state back.
 //! - [`github`]: a fake GitHub REST API (releases, assets, deployments) judged by GitHub's
 //!   published OpenAPI description.
+//! - [`oidc`]: a test OIDC issuer (RSA and P-256 keys, their JWKS, JWTs signed by hand).
 //! - [`rng`]: a seeded, dependency-free random number generator for reproducible fault plans.
 
 pub mod flow;
 pub mod github;
 pub mod http;
+pub mod oidc;
 pub mod proxy;
 pub mod rng;
 pub mod server;

@@ -19,6 +19,7 @@ mod releases;
 pub mod resources;
 mod root;
 pub mod tasks;
+pub mod token_exchange;
 
 use axum::Router;
 use axum::body::Body;
@@ -113,10 +114,16 @@ pub fn app(state: AppState) -> Router {
         .merge(uploads)
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_key))
-        .with_state(state);
+        .with_state(state.clone());
     // Layers on this outer router run before the inner router matches, so the space rewrite
     // changes what the inner router sees.
+    let token_exchange = Router::new()
+        .route("/.well-known/openid-configuration", get(token_exchange::discovery))
+        .route(token_exchange::TOKEN_PATH, post(token_exchange::exchange))
+        .layer(DefaultBodyLimit::max(json_limit))
+        .with_state(state);
     Router::new()
+        .merge(token_exchange)
         .fallback_service(routes)
         .layer(axum::middleware::from_fn(json_errors))
         .layer(axum::middleware::from_fn(rewrite_space))

@@ -9,6 +9,7 @@ mod feed;
 mod go_cli;
 mod hostile;
 mod lifecycle;
+mod oidc;
 mod releases;
 mod restart;
 mod tasks;
