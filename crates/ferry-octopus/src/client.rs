@@ -18,10 +18,16 @@ use crate::progress::ProgressMode;
 pub struct ClientOptions {
     /// The server's base URL (with or without a trailing `/api`).
     pub server: String,
-    /// The API key, sent as `X-Octopus-ApiKey`.
+    /// The API key, sent as `X-Octopus-ApiKey`. It wins over `access_token` when both are set,
+    /// as in the Octopus CLI (OctopusDeploy/cli `pkg/apiclient/client_factory.go`); only one
+    /// credential is ever sent.
     pub api_key: Option<String>,
     /// Where the key came from (e.g. "FERRY_API_KEY"), named in 401 hints. Never the key itself.
     pub api_key_source: String,
+    /// An access token (from an OIDC login), sent as `Authorization: Bearer`.
+    pub access_token: Option<String>,
+    /// Where the access token came from (e.g. "OCTOPUS_ACCESS_TOKEN"), named in 401 hints.
+    pub access_token_source: String,
     /// Space name or id; `None` for the default space.
     pub space: Option<String>,
     /// Extra CA certificates (PEM) to trust.
@@ -80,6 +86,8 @@ impl ClientOptions {
             server: server.into(),
             api_key: None,
             api_key_source: "--api-key".into(),
+            access_token: None,
+            access_token_source: "OCTOPUS_ACCESS_TOKEN".into(),
             space: None,
             ca_cert: None,
             insecure: false,
@@ -120,13 +128,18 @@ pub enum Retry {
 impl Client {
     /// Build the HTTP client, read `GET /api`, and resolve the space.
     pub async fn connect(options: ClientOptions) -> Result<Client, OctopusError> {
-        let base = normalise_base(&options.server)?;
-        let http = build_http(&options)?;
-        let mut client =
-            Client { http, base, space_id: None, space_name: None, options, root: RootDocument::default() };
+        let mut client = Client::unconnected(options)?;
         client.root = client.discover().await?;
         client.resolve_space().await?;
         Ok(client)
+    }
+
+    /// A client that has not read the root document or resolved a space: for requests outside
+    /// the API (the OIDC token exchange).
+    pub(crate) fn unconnected(options: ClientOptions) -> Result<Client, OctopusError> {
+        let base = normalise_base(&options.server)?;
+        let http = build_http(&options)?;
+        Ok(Client { http, base, space_id: None, space_name: None, options, root: RootDocument::default() })
     }
 
     /// The server's base URL, e.g. `http://127.0.0.1:8065/`.
@@ -281,13 +294,17 @@ impl Client {
     }
 
     pub(crate) fn key_hint(&self) -> String {
-        match &self.options.api_key {
-            None => "the server wants an API key: set FERRY_API_KEY (or OCTOPUS_API_KEY), or pass --api-key-file FILE"
-                .to_owned(),
-            Some(_) => format!(
+        match (&self.options.api_key, &self.options.access_token) {
+            (Some(_), _) => format!(
                 "the API key from {} was refused: check that it is current and belongs to this server (keys look like API-XXXX)",
                 self.options.api_key_source
             ),
+            (None, Some(_)) => format!(
+                "the access token from {} was refused: access tokens expire (Octopus's after an hour); log in again, or use --service-account-id to exchange a fresh OIDC token in each job",
+                self.options.access_token_source
+            ),
+            (None, None) => "the server wants credentials: set FERRY_API_KEY (or OCTOPUS_API_KEY) or pass --api-key-file FILE; in GitHub Actions, --service-account-id ID logs in with OIDC"
+                .to_owned(),
         }
     }
 
@@ -483,6 +500,17 @@ fn build_http(options: &ClientOptions) -> Result<reqwest::Client, OctopusError> 
         })?;
         value.set_sensitive(true);
         headers.insert("X-Octopus-ApiKey", value);
+    } else if let Some(token) = &options.access_token {
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.trim())).map_err(|_| {
+            OctopusError::new(
+                ErrorKind::Usage,
+                doing,
+                "the access token contains characters a header cannot carry",
+            )
+            .hint(format!("check the token in {}", options.access_token_source))
+        })?;
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
     }
     let user_agent = format!("ferry/{} ({})", env!("CARGO_PKG_VERSION"), options.ci_name);
     let mut builder = reqwest::Client::builder()

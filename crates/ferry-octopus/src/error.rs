@@ -119,6 +119,9 @@ pub(crate) struct ErrorBody {
     pub error_message: Option<String>,
     #[serde(rename = "Errors", alias = "errors")]
     pub errors: Option<Vec<String>>,
+    /// RFC 8693 errors (`{error, error_description}`), which newer Octopus servers answer the
+    /// token exchange with (OctopusDeploy/login `src/login.ts` reads both shapes).
+    pub error_description: Option<String>,
 }
 
 /// Lifecycle refusals as Octopus words them (and Ferry's server).
@@ -133,7 +136,7 @@ pub(crate) fn is_lifecycle_refusal(text: &str) -> bool {
 /// Build the typed error for a non-2xx response.
 pub(crate) fn from_response(doing: &str, status: u16, body: &str, key_hint: &str) -> OctopusError {
     let parsed: ErrorBody = serde_json::from_str(body).unwrap_or_default();
-    let mut message = parsed.error_message.unwrap_or_default();
+    let mut message = parsed.error_message.or(parsed.error_description).unwrap_or_default();
     let errors = parsed.errors.unwrap_or_default();
     if message.is_empty() && errors.is_empty() {
         let trimmed = body.trim();

@@ -13,6 +13,7 @@ mod api;
 mod client;
 mod error;
 pub mod model;
+mod oidc;
 mod progress;
 mod upload;
 
@@ -21,5 +22,6 @@ pub use api::{
 };
 pub use client::{Client, ClientOptions, MAX_RETRY_AFTER, Notifier, Retry};
 pub use error::{ErrorKind, OctopusError, close_names};
+pub use oidc::{GithubIdTokenRequest, exchange_for_access_token, github_id_token};
 pub use progress::ProgressMode;
 pub use upload::{PushOutcome, PushStatus, split_package_file_name};

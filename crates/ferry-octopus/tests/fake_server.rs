@@ -29,6 +29,9 @@ struct Fake {
     uploads: Mutex<Vec<usize>>,
     user_agent: Mutex<String>,
     api_key: Mutex<String>,
+    authorization: Mutex<String>,
+    /// Bodies POSTed to the token endpoint.
+    exchanges: Mutex<Vec<Value>>,
     /// `Retry-After` sent with failures; "0" when empty.
     retry_after: Mutex<String>,
     /// When set, the environments collection answers this body instead.
@@ -58,7 +61,10 @@ async fn root(State(fake): S, headers: HeaderMap) -> Response {
 async fn spaces(State(fake): S, headers: HeaderMap) -> Response {
     let key = headers.get("x-octopus-apikey").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     *fake.api_key.lock().unwrap() = key.clone();
-    if key != "API-GOOD" {
+    let authorization =
+        headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    *fake.authorization.lock().unwrap() = authorization.clone();
+    if key != "API-GOOD" && authorization != "Bearer TOKEN-GOOD" {
         return (
             StatusCode::UNAUTHORIZED,
             axum::Json(json!({"ErrorMessage":"You must be logged in to perform this action."})),
@@ -209,6 +215,31 @@ async fn upload(State(fake): S, Query(query): Query<Vec<(String, String)>>, body
     (StatusCode::CREATED, axum::Json(json!({"PackageId":"Hello","Version":"1.0.0"}))).into_response()
 }
 
+/// As Octopus answers (OctopusDeploy/login `src/__tests__/login.spec.ts` fakes the same): the token
+/// endpoint's absolute URL.
+async fn openid_configuration(headers: HeaderMap) -> Response {
+    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    axum::Json(
+        json!({"issuer": format!("http://{host}"), "token_endpoint": format!("http://{host}/token/v1")}),
+    )
+    .into_response()
+}
+
+/// Issues `TOKEN-GOOD` for the token `JWT-GOOD`; anything else gets an RFC 8693 error, the shape
+/// newer Octopus servers answer with.
+async fn token_exchange(State(fake): S, body: axum::Json<Value>) -> Response {
+    fake.exchanges.lock().unwrap().push(body.0.clone());
+    if body.0["subject_token"] == "JWT-GOOD" {
+        axum::Json(json!({"access_token": "TOKEN-GOOD", "issued_token_type": "urn:ietf:params:oauth:token-type:access_token", "token_type": "Bearer", "expires_in": 3600})).into_response()
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"error": "invalid_grant", "error_description": "The subject does not match."})),
+        )
+            .into_response()
+    }
+}
+
 async fn start(fake: Arc<Fake>) -> String {
     start_under("", fake).await
 }
@@ -228,6 +259,8 @@ async fn start_under(prefix: &str, fake: Arc<Fake>) -> String {
         .route("/api/Spaces-1/deployments", get(deployments))
         .route("/api/Spaces-1/deployments/create/untenanted/v1", post(deploy))
         .route("/api/Spaces-1/packages/raw", post(upload))
+        .route("/.well-known/openid-configuration", get(openid_configuration))
+        .route("/token/v1", post(token_exchange))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(fake);
     let app = if prefix.is_empty() { app } else { Router::new().nest(prefix, app) };
@@ -259,6 +292,60 @@ async fn discovers_the_default_space_and_sends_identity_headers() {
     assert_eq!(client.space_id(), Some("Spaces-1"));
     assert_eq!(*fake.user_agent.lock().unwrap(), "ferry/0.1.0 (GitHub Actions)");
     assert_eq!(*fake.api_key.lock().unwrap(), "API-GOOD");
+}
+
+#[tokio::test]
+async fn an_access_token_goes_as_bearer_and_an_api_key_wins_over_it() {
+    let fake = Arc::new(Fake::default());
+    let url = start(fake.clone()).await;
+    let mut opts = options(&url);
+    opts.api_key = None;
+    opts.access_token = Some("TOKEN-GOOD".into());
+    Client::connect(opts.clone()).await.unwrap();
+    assert_eq!(*fake.authorization.lock().unwrap(), "Bearer TOKEN-GOOD");
+    assert_eq!(*fake.api_key.lock().unwrap(), "", "no API key header with an access token");
+    // Both set: only the API key is sent, as the Octopus CLI does.
+    opts.api_key = Some("API-GOOD".into());
+    Client::connect(opts.clone()).await.unwrap();
+    assert_eq!(*fake.api_key.lock().unwrap(), "API-GOOD");
+    assert_eq!(*fake.authorization.lock().unwrap(), "");
+    // A refused token says where it came from and that tokens expire.
+    opts.api_key = None;
+    opts.access_token = Some("TOKEN-OLD".into());
+    opts.access_token_source = "OCTOPUS_ACCESS_TOKEN".into();
+    let err = Client::connect(opts).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unauthorized);
+    assert!(
+        err.hints.iter().any(|hint| hint.contains("OCTOPUS_ACCESS_TOKEN") && hint.contains("expire")),
+        "{:?}",
+        err.hints
+    );
+}
+
+#[tokio::test]
+async fn the_token_exchange_sends_the_login_actions_request_and_reads_both_error_shapes() {
+    let fake = Arc::new(Fake::default());
+    let url = start(fake.clone()).await;
+    let mut opts = options(&url);
+    opts.api_key = None;
+    let token = ferry_octopus::exchange_for_access_token(&opts, "sa-1", "JWT-GOOD").await.unwrap();
+    assert_eq!(token, "TOKEN-GOOD");
+    // OctopusDeploy/login src/login.ts: exchangeOidcTokenForAccessToken.
+    assert_eq!(
+        fake.exchanges.lock().unwrap()[0],
+        json!({"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "audience": "sa-1",
+               "subject_token": "JWT-GOOD", "subject_token_type": "urn:ietf:params:oauth:token-type:jwt"})
+    );
+    let err = ferry_octopus::exchange_for_access_token(&opts, "sa-1", "JWT-BAD").await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unauthorized);
+    assert!(err.to_string().contains("The subject does not match."), "{err}");
+    assert!(
+        err.hints
+            .iter()
+            .any(|hint| hint.contains("issuer") && hint.contains("audience") && hint.contains("subject")),
+        "{:?}",
+        err.hints
+    );
 }
 
 #[tokio::test]

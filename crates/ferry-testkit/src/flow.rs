@@ -77,6 +77,11 @@ pub fn ferry_command(server: &str, api_key: Option<&str>) -> Command {
     for var in [
         "FERRY_API_KEY",
         "OCTOPUS_API_KEY",
+        "FERRY_ACCESS_TOKEN",
+        "OCTOPUS_ACCESS_TOKEN",
+        "OCTOPUS_SERVICE_ACCOUNT_ID",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
         "OCTOPUS_URL",
         "FERRY_SERVER",
         "FERRY_SPACE",

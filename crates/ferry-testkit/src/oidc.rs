@@ -138,3 +138,13 @@ pub fn now() -> i64 {
 fn encode_part(value: &Value) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap())
 }
+
+/// A `ferry.toml` block: service account `GitHub deployer` with `id`, trusting GitHub tokens
+/// whose subject matches `subject`, with keys from `jwks` (a `jwks_file = ...` or `jwks_url = ...`
+/// line).
+pub fn service_account_toml(id: &str, subject: &str, jwks: &str) -> String {
+    format!(
+        "[[service_accounts]]\nname = \"GitHub deployer\"\nid = \"{id}\"\n[[service_accounts.identities]]\n\
+         issuer = \"{GITHUB_ISSUER}\"\nsubject = \"{subject}\"\n{jwks}\n"
+    )
+}

@@ -58,6 +58,18 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = CLIENT_OPTIONS, value_name = "FILE", conflicts_with = "api_key")]
     pub api_key_file: Option<PathBuf>,
 
+    /// Read an access token (e.g. from an OIDC login) from this file (first line); sent as
+    /// `Authorization: Bearer`. An API key wins when both are set, as in the Octopus CLI.
+    ///
+    /// [env: FERRY_ACCESS_TOKEN, then OCTOPUS_ACCESS_TOKEN]
+    #[arg(long, global = true, help_heading = CLIENT_OPTIONS, value_name = "FILE")]
+    pub access_token_file: Option<PathBuf>,
+
+    /// Log in as this Octopus service account with the CI job's OIDC token instead of an API key
+    /// (GitHub Actions, with `permissions: id-token: write`).
+    #[arg(long, global = true, help_heading = CLIENT_OPTIONS, value_name = "ID", env = "OCTOPUS_SERVICE_ACCOUNT_ID", hide_env_values = true)]
+    pub service_account_id: Option<String>,
+
     /// Space name or id. Default: the server's default space.
     ///
     /// [env: FERRY_SPACE, then OCTOPUS_SPACE]

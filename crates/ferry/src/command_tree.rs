@@ -15,6 +15,8 @@ pub const CLIENT_OPTIONS: &[&str] = &[
     "embedded",
     "api_key",
     "api_key_file",
+    "access_token_file",
+    "service_account_id",
     "space",
     "ca_cert",
     "insecure",

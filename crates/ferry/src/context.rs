@@ -112,10 +112,29 @@ pub struct Ctx {
     pub ci: Box<dyn CiOutput>,
     api_key: Option<String>,
     api_key_source: String,
+    access_token: Option<String>,
+    access_token_source: String,
     embedded: std::sync::atomic::AtomicBool,
     /// Under `-o json`, the result document, printed once the command has ended (with the error
     /// added when it failed after producing a result, e.g. a deployment that failed).
     json_result: std::sync::Mutex<Option<serde_json::Value>>,
+}
+
+/// The access token from `--access-token-file` (first line), FERRY_ACCESS_TOKEN or
+/// OCTOPUS_ACCESS_TOKEN (what the official login action exports), with where it came from.
+fn read_access_token(global: &GlobalArgs) -> anyhow::Result<(Option<String>, String)> {
+    if let Some(file) = &global.access_token_file {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("reading the access token from {}", file.display()))?;
+        let token = text.lines().next().map(|line| line.trim().to_owned()).filter(|token| !token.is_empty());
+        return Ok((token, format!("--access-token-file {}", file.display())));
+    }
+    const NAMES: [&str; 2] = ["FERRY_ACCESS_TOKEN", "OCTOPUS_ACCESS_TOKEN"];
+    let source = NAMES
+        .into_iter()
+        .find(|name| std::env::var(name).is_ok_and(|v| !v.trim().is_empty()))
+        .unwrap_or(NAMES[0]);
+    Ok((env_first(&NAMES), source.to_owned()))
 }
 
 /// The first non-empty environment variable of `names`.
@@ -164,15 +183,43 @@ impl Ctx {
             let _ = ci.mask(key);
             add_secret(key);
         }
+        let (access_token, access_token_source) = read_access_token(&global)?;
+        if let Some(token) = &access_token {
+            let _ = ci.mask(token);
+            add_secret(token);
+        }
+        if global.service_account_id.as_deref().is_some_and(|id| !id.trim().is_empty()) {
+            let other = match (&api_key, &access_token) {
+                (Some(_), _) => Some(format!("an API key ({api_key_source})")),
+                (None, Some(_)) => Some(format!("an access token ({access_token_source})")),
+                (None, None) => None,
+            };
+            if let Some(other) = other {
+                // As the official login action: one way to log in, never a guess between two.
+                return Err(UserError::usage(format!(
+                    "--service-account-id (OCTOPUS_SERVICE_ACCOUNT_ID) and {other} are both set; Ferry logs in one way only"
+                ))
+                .hint("drop the API key or access token to log in with the job's OIDC token, or drop the service account id")
+                .into());
+            }
+        }
         let ctx = Ctx {
             global,
             ci_system,
             ci,
             api_key,
             api_key_source,
+            access_token,
+            access_token_source,
             embedded: Default::default(),
             json_result: Default::default(),
         };
+        if ctx.api_key.is_some() && ctx.access_token.is_some() {
+            ctx.warn(&format!(
+                "both an API key ({}) and an access token ({}) are set: Ferry sends only the API key, as the Octopus CLI does; unset one",
+                ctx.api_key_source, ctx.access_token_source
+            ));
+        }
         if ctx.global.api_key.is_some() {
             ctx.warn("--api-key on the command line can be seen by other processes; FERRY_API_KEY or --api-key-file are safer");
         }
@@ -316,6 +363,12 @@ pub fn client_error(err: ferry_octopus::OctopusError) -> anyhow::Error {
 }
 
 impl Ctx {
+    /// Whether credentials for a real server are set: an API key, an access token or a service
+    /// account to log in as.
+    fn has_credentials(&self) -> bool {
+        self.api_key.is_some() || self.access_token.is_some() || self.global.service_account_id.is_some()
+    }
+
     /// Whether the command runs against the in-process embedded server (whose deployments end
     /// with the process).
     pub fn uses_embedded_server(&self) -> bool {
@@ -327,6 +380,8 @@ impl Ctx {
         let mut options = ferry_octopus::ClientOptions::new(server);
         options.api_key = self.api_key().map(str::to_owned);
         options.api_key_source = self.api_key_source.clone();
+        options.access_token = self.access_token.clone();
+        options.access_token_source = self.access_token_source.clone();
         options.space = self.space();
         options.ca_cert = self.global.ca_cert.clone();
         options.insecure = self.global.insecure;
@@ -373,13 +428,19 @@ impl Ctx {
                     .hint("unset FERRY_EMBEDDED / `embedded` to use the server, or unset FERRY_SERVER and OCTOPUS_URL to use the embedded one")
                     .into());
             }
-            let client =
-                ferry_octopus::Client::connect(self.client_options(&url)).await.map_err(client_error)?;
+            let mut options = self.client_options(&url);
+            if let Some(id) =
+                self.global.service_account_id.as_deref().map(str::trim).filter(|id| !id.is_empty())
+            {
+                options.access_token = Some(crate::oidc_login::access_token(self, &url, id).await?);
+                options.access_token_source = format!("the OIDC login as service account {id}");
+            }
+            let client = ferry_octopus::Client::connect(options).await.map_err(client_error)?;
             return Ok(Connection { client, embedded: None });
         }
         if !self.global.embedded
             && let Some(why) =
-                crate::server_choice::remote_expected(self.ci_system, self.api_key.is_some(), |name| {
+                crate::server_choice::remote_expected(self.ci_system, self.has_credentials(), |name| {
                     std::env::var(name).ok()
                 })
         {
@@ -414,6 +475,7 @@ impl Ctx {
         let mut options = self.client_options(&running.url());
         options.api_key = Some(key);
         options.api_key_source = "the embedded server's per-process key".to_owned();
+        options.access_token = None;
         // HTTP(S)_PROXY must not capture the in-process server on loopback.
         options.no_proxy = true;
         let client = match ferry_octopus::Client::connect(options).await {

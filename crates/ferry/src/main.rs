@@ -9,6 +9,7 @@ mod context;
 mod deployments;
 mod exit;
 mod help_examples;
+mod oidc_login;
 mod render;
 mod reporter;
 mod server_choice;

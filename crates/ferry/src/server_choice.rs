@@ -22,10 +22,11 @@ pub enum RemoteExpected {
 }
 
 /// Decide whether running without a server must be refused. `var` looks up the environment;
-/// `has_api_key` says whether an API key came from a flag, a file or the environment.
+/// `has_credentials` says whether an API key, an access token or a service account id came from
+/// a flag, a file or the environment.
 pub fn remote_expected(
     ci_system: CiSystem,
-    has_api_key: bool,
+    has_credentials: bool,
     var: impl Fn(&str) -> Option<String>,
 ) -> Option<RemoteExpected> {
     let set = |name: &str| var(name).is_some_and(|value| !value.trim().is_empty());
@@ -38,7 +39,7 @@ pub fn remote_expected(
         Some(RemoteExpected::Ci(ci_system))
     } else if generic_ci {
         Some(RemoteExpected::GenericCi)
-    } else if has_api_key || set("FERRY_ACCESS_TOKEN") || set("OCTOPUS_ACCESS_TOKEN") {
+    } else if has_credentials || set("FERRY_ACCESS_TOKEN") || set("OCTOPUS_ACCESS_TOKEN") {
         Some(RemoteExpected::Credentials)
     } else {
         None

@@ -3,7 +3,9 @@
 //! that works as `Authorization: Bearer`; every way a token can be wrong is a 401 in Octopus's
 //! error shape, and grants nothing.
 
-use ferry_testkit::oidc::{GITHUB_ISSUER, TestIssuer, github_claims, jwks, now, unsigned};
+use ferry_testkit::oidc::{
+    GITHUB_ISSUER, TestIssuer, github_claims, jwks, now, service_account_toml, unsigned,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -14,17 +16,7 @@ const ACCOUNT_ID: &str = "e3b0c442-98fc-4c14-9afb-f4c8996fb924";
 /// [`CONFIG`] plus a service account trusting GitHub tokens of `acme/app` on any branch, with
 /// keys from `jwks_path`.
 fn config_with_account(jwks_source: &str) -> String {
-    format!(
-        r#"{CONFIG}
-[[service_accounts]]
-name = "GitHub deployer"
-id = "{ACCOUNT_ID}"
-[[service_accounts.identities]]
-issuer = "{GITHUB_ISSUER}"
-subject = "repo:acme/app:ref:refs/heads/*"
-{jwks_source}
-"#
-    )
+    format!("{CONFIG}\n{}", service_account_toml(ACCOUNT_ID, "repo:acme/app:ref:refs/heads/*", jwks_source))
 }
 
 struct Setup {
