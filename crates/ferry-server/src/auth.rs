@@ -225,6 +225,17 @@ mod tests {
     }
 
     #[test]
+    fn an_expired_access_token_is_refused_and_forgotten() {
+        let auth = Auth::new(&[], true);
+        let account = ServiceAccount { name: "CI".into(), id: "sa-1".into() };
+        let issued = auth.issue(&account).unwrap();
+        auth.tokens.lock().unwrap().values_mut().for_each(|token| token.expires = Instant::now());
+        assert_eq!(auth.token_account(&issued.token), None);
+        auth.issue(&account).unwrap();
+        assert_eq!(auth.tokens.lock().unwrap().len(), 1, "issuing forgets expired tokens");
+    }
+
+    #[test]
     fn generated_keys_are_valid_and_differ() {
         let (one, two) = (generate_api_key().unwrap(), generate_api_key().unwrap());
         assert!(crate::config::is_valid_api_key(&one), "{one}");

@@ -238,3 +238,47 @@ fn a_service_account_and_an_api_key_together_are_a_usage_error() {
         describe(&output)
     );
 }
+
+/// What the official login action leaves behind (`OCTOPUS_ACCESS_TOKEN`), and the same token in a
+/// file: Ferry sends it as `Authorization: Bearer` (the server accepts access tokens only there)
+/// and prints it nowhere.
+#[test]
+fn an_access_token_from_the_environment_or_a_file_is_used_and_never_printed() {
+    let keys = tempfile::tempdir().unwrap();
+    let issuer = TestIssuer::ec("github-1");
+    let server = server_trusting(&issuer, keys.path());
+    let exchange = serde_json::json!({
+        "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+        "audience": ACCOUNT_ID,
+        "subject_token": issuer.sign(&github_claims("acme/app", ACCOUNT_ID)),
+        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+    });
+    let answer = server.client().post_json("/token/v1", &exchange).unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let token = answer.json()["access_token"].as_str().unwrap().to_owned();
+    let token_file = keys.path().join("access-token");
+    std::fs::write(&token_file, format!("{token}\n")).unwrap();
+
+    let from_env = ferry_command(&server.url(), None)
+        .env("OCTOPUS_ACCESS_TOKEN", &token)
+        .args(["-vv", "release", "create", "--project", "Oidc", "--version", "1.0.0"])
+        .output()
+        .unwrap();
+    let from_file = ferry_command(&server.url(), None)
+        .arg("--access-token-file")
+        .arg(&token_file)
+        .args(["-vv", "release", "create", "--project", "Oidc", "--version", "1.0.1"])
+        .output()
+        .unwrap();
+    let wrong = ferry_command(&server.url(), None)
+        .env("FERRY_ACCESS_TOKEN", "0".repeat(64))
+        .args(["release", "create", "--project", "Oidc", "--version", "1.0.2"])
+        .output()
+        .unwrap();
+    for output in [&from_env, &from_file] {
+        assert!(output.status.success(), "{}", describe(output));
+        assert!(!describe(output).contains(&token), "the access token was printed: {}", describe(output));
+    }
+    assert_eq!(wrong.status.code(), Some(1), "{}", describe(&wrong));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("FERRY_ACCESS_TOKEN"), "{}", describe(&wrong));
+}
