@@ -124,3 +124,59 @@ fn parse(bytes: &[u8]) -> Result<JwkSet, String> {
     serde_json::from_slice(bytes)
         .map_err(|err| format!("not a JSON Web Key Set ({{\"keys\": [...]}}): {err}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn key_set(kids: &[&str]) -> serde_json::Value {
+        let keys: Vec<_> = kids
+            .iter()
+            .map(|kid| serde_json::json!({"kty": "EC", "crv": "P-256", "kid": kid, "x": "AA", "y": "AA"}))
+            .collect();
+        serde_json::json!({ "keys": keys })
+    }
+
+    /// A new key id is fetched again once the refetch floor has passed, and not before.
+    #[tokio::test]
+    async fn a_new_key_id_refetches_after_the_floor_only() {
+        let published = Arc::new(Mutex::new(key_set(&["a"])));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let app = {
+            let (published, fetches) = (published.clone(), fetches.clone());
+            axum::Router::new().route(
+                "/jwks",
+                axum::routing::get(move || {
+                    fetches.fetch_add(1, Ordering::SeqCst);
+                    let body = published.lock().unwrap().clone();
+                    async move { axum::Json(body) }
+                }),
+            )
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = url::Url::parse(&format!("http://{}/jwks", listener.local_addr().unwrap())).unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let source = KeySource::new("https://issuer", &JwksSource::Url(url), Path::new("."));
+
+        assert!(source.keys(Some("a")).await.unwrap().find("a").is_some());
+        assert!(source.keys(Some("a")).await.unwrap().find("a").is_some());
+        assert_eq!(fetches.load(Ordering::SeqCst), 1, "cached");
+
+        *published.lock().unwrap() = key_set(&["a", "b"]);
+        assert!(
+            source.keys(Some("b")).await.unwrap().find("b").is_none(),
+            "within the floor: the cached set"
+        );
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+
+        let Location::Url { cache, .. } = &source.location else { unreachable!() };
+        if let Some(cached) = cache.lock().unwrap().as_mut() {
+            cached.fetched = Instant::now().checked_sub(MIN_REFETCH + Duration::from_secs(1)).unwrap();
+        }
+        assert!(source.keys(Some("b")).await.unwrap().find("b").is_some(), "past the floor: fetched again");
+        assert!(source.keys(Some("b")).await.unwrap().find("b").is_some());
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+}
