@@ -446,6 +446,9 @@ impl Ctx {
         {
             return Err(crate::server_choice::no_server_error(why).into());
         }
+        if self.global.service_account_id.is_some() || self.access_token.is_some() {
+            self.warn("the embedded server has no service accounts: --service-account-id and the access token are not used");
+        }
         let data = self.data_dir();
         let config = self.config_path();
         let mut options = ferry_server::ServerOptions::embedded(data.clone(), config.clone());

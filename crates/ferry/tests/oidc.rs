@@ -282,3 +282,31 @@ fn an_access_token_from_the_environment_or_a_file_is_used_and_never_printed() {
     assert_eq!(wrong.status.code(), Some(1), "{}", describe(&wrong));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("FERRY_ACCESS_TOKEN"), "{}", describe(&wrong));
 }
+
+/// The embedded server has no service accounts: a service account id given anyway is not
+/// silently dropped.
+#[test]
+fn a_service_account_id_with_the_embedded_server_is_named_as_unused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("ferry.toml");
+    std::fs::write(&config, "[[projects]]\nname = \"Oidc\"\npackages = []\n").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("FERRY_CI", "none")
+        .env("OCTOPUS_SERVICE_ACCOUNT_ID", ACCOUNT_ID)
+        .arg("--embedded")
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .arg("--config")
+        .arg(&config)
+        .args(["release", "create", "--project", "Oidc", "--version", "1.0.0"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--service-account-id"),
+        "{}",
+        describe(&output)
+    );
+}
