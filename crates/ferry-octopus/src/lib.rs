@@ -14,6 +14,7 @@ mod client;
 mod error;
 pub mod model;
 mod progress;
+mod runbook;
 mod upload;
 
 pub use api::{
@@ -22,4 +23,5 @@ pub use api::{
 pub use client::{Client, ClientOptions, MAX_RETRY_AFTER, Notifier, Retry};
 pub use error::{ErrorKind, OctopusError, close_names};
 pub use progress::ProgressMode;
+pub use runbook::{RunbookRun, RunbookRunRequest};
 pub use upload::{PushOutcome, PushStatus, split_package_file_name};
