@@ -55,6 +55,8 @@ expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "expected: $3"$'\n'"a
 # expect_match NAME TEXT REGEX
 expect_match() { if printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1"; else bad "$1" "no match for /$3/ in:"$'\n'"$(printf '%s' "$2" | tail -n 20)"; fi; }
 section() { echo "$*"; }
+# first_line_with LOG VALUE: the first log line that contains VALUE.
+first_line_with() { grep -F -m 1 -- "$2" <<<"$1"; }
 
 # PyYAML reads the example CI files (AppVeyor, Bamboo, the Octopus workflow); the checks that
 # need it fail when it cannot be installed.
@@ -80,7 +82,7 @@ fi
 # ------------------------------------------------------------------------------------------------
 section "CLI contract: every flag the adapters pass exists in ferry's --help"
 help_text=$(for cmd in "" "package create" "package push" "build-info push" "release create" "release deploy" \
-    "release promote" "ship" "task wait"; do
+    "release promote" "ship" "task wait" "runbook run"; do
     # shellcheck disable=SC2086 # the command words split on purpose
     "$real_ferry" $cmd --help 2>&1
 done)
@@ -150,6 +152,7 @@ cat >"$stub" <<'EOF'
 for a in "$@"; do printf '%s\n' "$a"; done >"$STUB_DIR/args"
 printf '%s\n' "${FERRY_API_KEY:-}" >"$STUB_DIR/key"
 printf '%s\n' "${FERRY_SERVER:-}" >"$STUB_DIR/server"
+printf '%s\n' "${GITHUB_TOKEN:-}" >"$STUB_DIR/github_token"
 # Every argument exactly (newlines and empty ones too), as JSON; through --args-file if given.
 if [ "${1:-}" = --args-file ]; then cp "$2" "$STUB_DIR/args.json"; else
     python3 -c 'import json, os, sys; json.dump(sys.argv[1:], open(os.environ["STUB_DIR"] + "/args.json", "w", encoding="utf-8"), ensure_ascii=False)' "$@"
@@ -178,7 +181,7 @@ gh_action() {
     gh_summary_file=$(mktemp "$work/gh-summary.XXXXXX")
     local spec
     spec=$(python3 - "$dir/action.yml" "$@" <<'PY'
-import re, sys, shlex
+import os, re, sys, shlex
 text = open(sys.argv[1]).read()
 given = dict(arg.split('=', 1) for arg in sys.argv[2:])
 inputs_block = text.split('\ninputs:\n', 1)[1].split('\noutputs:\n', 1)[0]
@@ -186,6 +189,8 @@ defaults = {}
 for name, body in re.findall(r'^  ([a-z][a-z0-9_-]*):\n((?:    .*\n)+)', inputs_block, re.M):
     m = re.search(r"^    default: '((?:[^']|'')*)'", body, re.M)
     defaults[name] = m.group(1).replace("''", "'") if m else ''
+    # The runner's own expression in a default: the job's token (empty unless the test sets one).
+    defaults[name] = defaults[name].replace('${{ github.token }}', os.environ.get('GH_TEST_GITHUB_TOKEN', ''))
 values = {**defaults, **given}
 unknown = set(given) - set(defaults)
 if unknown:
@@ -302,6 +307,58 @@ expect "ship (actions/ship): every option group maps" "$(tr '\n' ' ' <"$STUB_DIR
     "-o json ship --project Hello --id Hello --version 1.2.3 --format zip --base-path site --include **/*.html --include *.css --out-folder . --if-exists ignore --to Development --since abc123 --deepen --wait --verbose "
 PATH="$work/stub:$PATH" gh_action . project=Hello id=Hello version=1.2.3
 expect "ship (root action.yml): runs the shared script from the repository root" "$(sed -n 3p "$STUB_DIR/args")" ship
+
+# Tenant tags, scheduling, guided failure, OIDC, and ship's release options (the flag contract of
+# issue 17: --tenant-tag, --deploy-at, --no-deploy-after, --guided-failure, --service-account-id,
+# --package, --git-ref, --git-commit, --release-notes-file).
+PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello version=1.0.0 to=Production tenant=$'Acme\nGlobex' \
+    tenant-tag=$'Region/EU\nTier/Gold' deploy-at=2026-12-01T22:00:00+01:00 no-deploy-after=2026-12-02T06:00:00+01:00 \
+    guided-failure=true service-account-id=4e0c9e29-2f5c-4b2c-8d0e-5a3c1f1d2b7a
+expect "deploy: tenants, tenant tags, deploy-at, no-deploy-after, guided failure, service account" "$(args_json)" \
+    "$(expected_json -o json release deploy --project Hello --version 1.0.0 --to Production --tenant Acme --tenant Globex \
+        --tenant-tag Region/EU --tenant-tag Tier/Gold --guided-failure --deploy-at 2026-12-01T22:00:00+01:00 \
+        --no-deploy-after 2026-12-02T06:00:00+01:00 --wait --service-account-id 4e0c9e29-2f5c-4b2c-8d0e-5a3c1f1d2b7a)"
+PATH="$work/stub:$PATH" gh_action actions/promote project=Hello from=Test environments=Production tenants=Acme \
+    tenant_tags=Region/EU deploy_at=2026-12-01T22:00:00Z deploy_at_expiry=2026-12-01T23:00:00Z use_guided_failure=true
+expect "promote (Octopus input names): tenants, tenant_tags, deploy_at, deploy_at_expiry, use_guided_failure" "$(args_json)" \
+    "$(expected_json -o json release promote --project Hello --from Test --to Production --tenant Acme --tenant-tag Region/EU \
+        --guided-failure --deploy-at 2026-12-01T22:00:00Z --no-deploy-after 2026-12-01T23:00:00Z --wait)"
+PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello version=1.0.0 to=Production guided-failure=sometimes
+expect "deploy: a guided-failure that is not a boolean is rejected (exit 2)" "$gh_status" 2
+GH_TEST_GITHUB_TOKEN=ghs_TESTTOKEN0001 PATH="$work/stub:$PATH" gh_action actions/ship project=Hello id=Hello version=1.2.3 \
+    package=$'Sidecar:2.0.0\nTools:1.1.0' git-ref=refs/heads/main git-commit=0123456789abcdef release-notes-file=notes.md
+expect "ship: more packages, git-ref, git-commit, release notes file" "$(args_json)" \
+    "$(expected_json -o json ship --project Hello --id Hello --version 1.2.3 --format zip --base-path . --out-folder . \
+        --release-notes-file notes.md --package Sidecar:2.0.0 --package Tools:1.1.0 --git-ref refs/heads/main \
+        --git-commit 0123456789abcdef --wait)"
+expect "ship: github-token (default: the job's token) reaches ferry as GITHUB_TOKEN" "$(cat "$STUB_DIR/github_token")" ghs_TESTTOKEN0001
+expect "ship: ... masked before anything is printed" "$(first_line_with "$gh_stdout" ghs_TESTTOKEN0001)" "::add-mask::ghs_TESTTOKEN0001"
+PATH="$work/stub:$PATH" gh_action actions/ship project=Hello id=Hello version=1.2.3 packages=Sidecar:2.0.0 git_ref=refs/tags/v1 \
+    git_commit=abc release_notes_file=n.md github-token=
+expect "ship (Octopus input names): packages, git_ref, git_commit, release_notes_file" "$(args_json)" \
+    "$(expected_json -o json ship --project Hello --id Hello --version 1.2.3 --format zip --base-path . --out-folder . \
+        --release-notes-file n.md --package Sidecar:2.0.0 --git-ref refs/tags/v1 --git-commit abc --wait)"
+expect "ship: an empty github-token exports no GITHUB_TOKEN" "$(cat "$STUB_DIR/github_token")" ""
+PATH="$work/stub:$PATH" gh_action actions/run-runbook project=Hello runbook='Restart web' environment=$'Production\nTest' \
+    tenant-tag=Region/EU variable=Reason=nightly guided-failure=true timeout=5m
+expect "run-runbook: runbook run with environments, tenant tags, variables, guided failure, wait by default" "$(args_json)" \
+    "$(expected_json -o json runbook run --project Hello --runbook 'Restart web' --environment Production --environment Test \
+        --tenant-tag Region/EU --variable Reason=nightly --guided-failure --wait --timeout 5m)"
+PATH="$work/stub:$PATH" gh_action actions/run-runbook project=Hello runbook=Backup environments=Production tenants=Acme \
+    variables='Reason: nightly: full' use_guided_failure=true wait=false
+expect "run-runbook (Octopus input names): environments, tenants, 'Name: Value' variables, use_guided_failure" "$(args_json)" \
+    "$(expected_json -o json runbook run --project Hello --runbook Backup --environment Production --tenant Acme \
+        --variable 'Reason=nightly: full' --guided-failure)"
+PATH="$work/stub:$PATH" gh_action actions/run-runbook project=Hello runbook=Backup
+expect "run-runbook: no environment is rejected (exit 2)" "$gh_status" 2
+# `**` recurses, and globs resolve in the step's working directory.
+# (Names that sort the same in every locale.)
+mkdir -p "$gh_workspace/app/dist/b" "$gh_workspace/app/dist/c/d" "$gh_workspace/dist"
+touch "$gh_workspace/app/dist/a.1.0.0.zip" "$gh_workspace/app/dist/b/b.1.0.0.zip" "$gh_workspace/app/dist/c/d/c.1.0.0.zip" \
+    "$gh_workspace/dist/outside.1.0.0.zip"
+PATH="$work/stub:$PATH" gh_action actions/push working-directory=app packages='dist/**/*.zip'
+expect "push: dist/**/*.zip recurses, relative to working-directory" "$(args_json)" \
+    "$(expected_json -o json package push dist/a.1.0.0.zip dist/b/b.1.0.0.zip dist/c/d/c.1.0.0.zip)"
 
 # ------------------------------------------------------------------------------------------------
 section "Installers: GitHub setup, Azure FerryInstaller, Jenkins ferryInstall (archives served on loopback)"
@@ -558,8 +615,6 @@ expect "no adapter ran a command substitution" "$(find "$safe" "$root" -maxdepth
 # registered with the CI's masking before it appears anywhere else (GitHub ::add-mask::, Azure
 # ##vso[task.setsecret]), or never appear (Bitbucket, Jenkins: the command line shows NAME=***).
 secret_value='S3cret-Prompted-Value-7781'
-# first_line_with LOG VALUE: the first log line that contains VALUE.
-first_line_with() { grep -F -m 1 -- "$2" <<<"$1"; }
 PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello version=1.0.0 to=Dev variable="DbPassword=$secret_value"
 expect "GitHub masking: the first log line with the value is its ::add-mask::" "$(first_line_with "$gh_stdout" "$secret_value")" "::add-mask::$secret_value"
 az_task FerryDeploy project=Hello releaseVersion=1.0.0 environments=Dev variables="DbPassword=$secret_value" "ENV:FERRY_BIN=$stub" "ENV:STUB_DIR=$STUB_DIR"
