@@ -137,7 +137,8 @@ count_jenkins() {
     fi
 }
 if command -v groovy >/dev/null 2>&1; then
-    count_jenkins "$(FERRY_TEST_SECRET=API-UNITSECRET0001 FERRY_TEST_CREDENTIALS=ferry-api-key=API-UNITSECRET0001 \
+    count_jenkins "$(FERRY_TEST_SECRET=API-UNITSECRET0001 \
+        FERRY_TEST_CREDENTIALS=ferry-api-key=API-UNITSECRET0001,octopus-user-pass=octo:API-USERPASS0001,octopus-access-token=ACCESS-TOKEN-0001 \
         jenkins_run "$work/jenkins-unit" jenkins/test/steps.test.groovy)"
 else
     bad "groovy is installed (tests/run.sh installs Debian's groovy)"
@@ -153,6 +154,7 @@ for a in "$@"; do printf '%s\n' "$a"; done >"$STUB_DIR/args"
 printf '%s\n' "${FERRY_API_KEY:-}" >"$STUB_DIR/key"
 printf '%s\n' "${FERRY_SERVER:-}" >"$STUB_DIR/server"
 printf '%s\n' "${GITHUB_TOKEN:-}" >"$STUB_DIR/github_token"
+printf '%s\n' "${OCTOPUS_ACCESS_TOKEN:-}" >"$STUB_DIR/access_token"
 # Every argument exactly (newlines and empty ones too), as JSON; through --args-file if given.
 if [ "${1:-}" = --args-file ]; then cp "$2" "$STUB_DIR/args.json"; else
     python3 -c 'import json, os, sys; json.dump(sys.argv[1:], open(os.environ["STUB_DIR"] + "/args.json", "w", encoding="utf-8"), ensure_ascii=False)' "$@"
@@ -471,6 +473,14 @@ az_task() { # TASK NAME=VALUE... (inputs; ENV:NAME=VALUE for other environment v
     printf '== az_task %s (exit %s)\n%s\n' "$task" "$az_status" "$az_stdout" >>"$log"
 }
 az_var() { grep -oE "##vso\[task\.setvariable variable=$1;[^]]*\].*" <<<"$az_stdout" | tail -n 1 | sed 's/^[^]]*\]//'; }
+# az_outputs_declared TASK: the output variables the last run set that TASK's task.json does not
+# declare in outputVariables ("none" when all are), so pipelines can reference each one.
+az_outputs_declared() {
+    grep -oE '##vso\[task\.setvariable variable=[^;]*;isOutput=true' <<<"$az_stdout" | sed 's/.*variable=//; s/;.*//' | sort -u |
+        python3 -c 'import json, sys; declared = {o["name"] for o in json.load(open(sys.argv[1]))["outputVariables"]}
+missing = [name for name in sys.stdin.read().split() if name not in declared]; print(" ".join(missing) or "none")' \
+            "azure-pipelines-tasks/tasks/$1/task.json"
+}
 az_workspace=$work/az
 mkdir -p "$az_workspace"
 az_loopback=(downloadBaseUrl="$download_url" checksumsBaseUrl="$download_url" releasesUrl="$releases_url")
@@ -622,6 +632,21 @@ expect "Azure masking: the first log line with the value is its ##vso[task.setse
 bb_out=$(cd "$safe/bb" && env FERRY_BIN="$stub" COMMAND=deploy PROJECT=Hello RELEASE_VERSION=1.0.0 ENVIRONMENTS=Dev \
     VARIABLES="DbPassword=$secret_value" sh "$root/bitbucket/pipe.sh" 2>&1)
 expect "Bitbucket masking: the value is not in the pipe's log" "$(first_line_with "$bb_out" "$secret_value")" ""
+
+# ------------------------------------------------------------------------------------------------
+section "Azure: access token, ** globs in the working directory (task shims for real, stub ferry)"
+access_token='eyJhbGciOiJSUzI1NiJ9.AZURE-ACCESS-TOKEN-7731'
+az_workspace=$safe/az
+az_task FerryWait taskIds=ServerTasks-1 accessToken="$access_token" "ENV:FERRY_BIN=$stub" "ENV:STUB_DIR=$STUB_DIR"
+expect "Azure: the accessToken input reaches ferry as OCTOPUS_ACCESS_TOKEN" "$(cat "$STUB_DIR/access_token")" "$access_token"
+expect "Azure: ... registered as a secret before it could appear" "$(first_line_with "$az_stdout" "$access_token")" "##vso[task.setsecret]$access_token"
+if grep -qF -- "$access_token" "$STUB_DIR/args"; then bad "Azure: the access token is not on the command line"; else ok "Azure: the access token is not on the command line"; fi
+mkdir -p "$az_workspace/app/dist/b" "$az_workspace/app/dist/c/d" "$az_workspace/dist"
+touch "$az_workspace/app/dist/a.1.0.0.zip" "$az_workspace/app/dist/b/b.1.0.0.zip" "$az_workspace/app/dist/c/d/c.1.0.0.zip" \
+    "$az_workspace/dist/outside.1.0.0.zip"
+az_task FerryPush workingDirectory="$az_workspace/app" packages='dist/**/*.zip' "ENV:FERRY_BIN=$stub" "ENV:STUB_DIR=$STUB_DIR"
+expect "Azure: dist/**/*.zip recurses, relative to workingDirectory" "$(args_json)" \
+    "$(expected_json -o json package push "$az_workspace/app/dist/a.1.0.0.zip" "$az_workspace/app/dist/b/b.1.0.0.zip" "$az_workspace/app/dist/c/d/c.1.0.0.zip")"
 
 # ------------------------------------------------------------------------------------------------
 section "End to end: ferry server on loopback"
@@ -829,10 +854,12 @@ expect "FerryShip: build information says Azure DevOps" \
     "$(api '/api/build-information?packageId=AzShip' | json "[x['BuildEnvironment'] for x in d['Items'] if x['PackageId']=='AzShip'][0]")" "Azure DevOps"
 if grep -E '^\[command\]' <<<"$az_stdout" | grep -q "$key"; then bad "FerryShip: the API key is not on the command line"; else ok "FerryShip: the API key is not on the command line"; fi
 expect_match "FerryShip: the API key is registered as a secret" "$az_stdout" "##vso\[task\.setsecret\]$key"
+expect "FerryShip: every output variable it set is declared in task.json" "$(az_outputs_declared FerryShip)" none
 
 az_task FerryPromote project=AzShip from=Development environments=Test wait=true "${az_conn[@]}"
 expect_match "FerryPromote: succeeds" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
 expect "FerryPromote: deployed to Test on the server" "$(deployment_state "$(server_release AzShip 1.0.0)" "$test_id")" Success
+expect "FerryPromote: every output variable it set is declared in task.json" "$(az_outputs_declared FerryPromote)" none
 
 az_task FerryDeploy project=Broken releaseVersion=1.0.0 environments=Development wait=true "${az_conn[@]}"
 expect_match "FerryDeploy: a failed deployment fails the task" "$az_stdout" '##vso\[task\.complete result=Failed;\]a deployment finished unsuccessfully'
@@ -843,6 +870,16 @@ az_task FerryCreateRelease octopusService=octo-conn project=AzShip releaseVersio
 expect_match "FerryCreateRelease with an OctopusEndpoint connection: succeeds" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
 expect "FerryCreateRelease with an OctopusEndpoint connection: OctoTFS's output release_number" "$(az_var release_number)" 1.0.9
 expect "FerryCreateRelease with an OctopusEndpoint connection: the release is on the server" "$(server_release AzShip 1.0.9 | cut -c1-9)" Releases-
+expect "FerryCreateRelease: every output variable it set is declared in task.json" "$(az_outputs_declared FerryCreateRelease)" none
+az_task FerryDeploy project=AzShip releaseVersion=1.0.9 environments=Development wait=true "${az_conn[@]}"
+expect_match "FerryDeploy: succeeds" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
+expect "FerryDeploy: every output variable it set is declared in task.json" "$(az_outputs_declared FerryDeploy)" none
+az_task FerryWait taskIds="$(az_var taskIds)" "${az_conn[@]}"
+expect_match "FerryWait: succeeds" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
+expect "FerryWait: every output variable it set is declared in task.json" "$(az_outputs_declared FerryWait)" none
+az_task FerryRunRunbook project=AzShip runbook=Backup environments=Development "${az_conn[@]}"
+expect_match "FerryRunRunbook against ferry server: fails the task as a usage error" "$az_stdout" '##vso\[task\.complete result=Failed;\]ferry rejected the inputs'
+expect_match "FerryRunRunbook against ferry server: ... saying runbooks need Octopus Deploy" "$az_stdout" 'Runbooks are not supported by `ferry server`'
 
 # --- Jenkins ---
 section "  Jenkins (steps in the Groovy harness, sh really runs)"
