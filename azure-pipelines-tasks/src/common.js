@@ -24,7 +24,7 @@ function lines(value) {
 }
 
 /**
- * A multi-line input whose values may be secrets (prompted variables), read without the
+ * An input whose value may be a secret (prompted variables, an access token), read without the
  * `##vso[task.debug]name=value` line tl.getInput writes for every input: that line would show
  * the values before tl.setSecret can register them. Falls back to tl.getInput when the task
  * library's vault is not there (the mock runner).
@@ -138,7 +138,7 @@ function connectionEnv() {
     const space = tl.getInput('space', false);
     if (space) env.FERRY_SPACE = space;
     // An Octopus access token (an OIDC login's, say) instead of an API key.
-    const accessToken = (tl.getInput('accessToken', false) || '').trim();
+    const accessToken = quietInput('accessToken').trim();
     if (accessToken) {
         tl.setSecret(accessToken);
         env.OCTOPUS_ACCESS_TOKEN = accessToken;

@@ -555,6 +555,33 @@ if grep -q 'https://x.test' <<<"$bb_out"; then bad "pipe: prompted variable valu
 (cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=wait TASK_IDS_COUNT=2 TASK_IDS_0=ServerTasks-1 TASK_IDS_1=ServerTasks-2 TIMEOUT=5m \
     sh "$root/bitbucket/pipe.sh" >>"$log" 2>&1)
 expect "pipe: COMMAND=wait waits for TASK_IDS" "$(args_json)" "$(expected_json -o json task wait --timeout 5m ServerTasks-1 ServerTasks-2)"
+(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=deploy PROJECT=Hello RELEASE_VERSION=1.0.0 ENVIRONMENTS=Production \
+    TENANTS=Acme TENANT_TAGS_COUNT=2 TENANT_TAGS_0=Region/EU TENANT_TAGS_1=Tier/Gold GUIDED_FAILURE=true \
+    DEPLOY_AT=2026-12-01T22:00:00+01:00 NO_DEPLOY_AFTER=2026-12-02T06:00:00+01:00 OCTOPUS_ACCESS_TOKEN=BB-ACCESS-TOKEN-0001 \
+    sh "$root/bitbucket/pipe.sh" >>"$log" 2>&1)
+expect "pipe: TENANTS, TENANT_TAGS, GUIDED_FAILURE, DEPLOY_AT, NO_DEPLOY_AFTER" "$(args_json)" \
+    "$(expected_json -o json release deploy --project Hello --version 1.0.0 --to Production --tenant Acme --tenant-tag Region/EU \
+        --tenant-tag Tier/Gold --guided-failure --deploy-at 2026-12-01T22:00:00+01:00 --no-deploy-after 2026-12-02T06:00:00+01:00 --wait)"
+expect "pipe: OCTOPUS_ACCESS_TOKEN reaches ferry in the environment" "$(cat "$STUB_DIR/access_token")" BB-ACCESS-TOKEN-0001
+(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=ship PROJECT=Hello PACKAGE_ID=Hello VERSION=1.2.3 WAIT=false \
+    RELEASE_PACKAGES=$'Sidecar:2.0.0\nTools:1.1.0' RELEASE_NOTES_FILE=notes.md GIT_REF=refs/heads/main GIT_COMMIT=0123abc \
+    sh "$root/bitbucket/pipe.sh" >>"$log" 2>&1)
+expect "pipe ship: RELEASE_PACKAGES, RELEASE_NOTES_FILE, GIT_REF, GIT_COMMIT" "$(args_json)" \
+    "$(expected_json -o json ship --project Hello --id Hello --version 1.2.3 --package Sidecar:2.0.0 --package Tools:1.1.0 \
+        --release-notes-file notes.md --git-ref refs/heads/main --git-commit 0123abc)"
+(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=runbook PROJECT=Hello RUNBOOK='Restart web' ENVIRONMENTS=Production \
+    TENANT_TAGS=Region/EU VARIABLES=Reason=nightly sh "$root/bitbucket/pipe.sh" >>"$log" 2>&1)
+expect "pipe: COMMAND=runbook runs the runbook and waits by default" "$(args_json)" \
+    "$(expected_json -o json runbook run --project Hello --runbook 'Restart web' --environment Production --tenant-tag Region/EU \
+        --variable Reason=nightly --wait)"
+mkdir -p "$bb_workspace/dist/b" "$bb_workspace/dist/c/d"
+touch "$bb_workspace/dist/a.1.0.0.zip" "$bb_workspace/dist/b/b.1.0.0.zip" "$bb_workspace/dist/c/d/c.1.0.0.zip" "$bb_workspace/dist/notes.txt"
+(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=push PACKAGES_COUNT=2 PACKAGES_0='dist/**/*.zip' PACKAGES_1=other/plain.1.0.0.zip \
+    sh "$root/bitbucket/pipe.sh" >>"$log" 2>&1)
+expect "pipe: PACKAGES dist/**/*.zip recurses in the clone; plain paths pass through" "$(args_json)" \
+    "$(expected_json -o json package push dist/a.1.0.0.zip dist/b/b.1.0.0.zip dist/c/d/c.1.0.0.zip other/plain.1.0.0.zip)"
+bb_out=$(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=push PACKAGES='nothing/**/*.zip' sh "$root/bitbucket/pipe.sh" 2>&1)
+expect "pipe: a glob matching nothing is exit 2" "$?" 2
 bb_out=$(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=deploy PROJECT=Hello sh "$root/bitbucket/pipe.sh" 2>&1)
 expect "pipe: a missing variable is exit 2" "$?" 2
 bb_out=$(cd "$bb_workspace" && env FERRY_BIN="$stub" STUB_EXIT=3 COMMAND=promote PROJECT=Hello FROM=Development ENVIRONMENTS=Test sh "$root/bitbucket/pipe.sh" 2>&1)
@@ -592,6 +619,8 @@ bb_out=$(cd "$safe/bb" && env FERRY_BIN="$real_ferry" BITBUCKET_BUILD_NUMBER=5 C
 expect "Bitbucket: no FERRY_SERVER in Pipelines fails the pipe with exit 2" "$?" 2
 expect_match "Bitbucket: ... saying why" "$bb_out" 'no server configured: Ferry runs in BitBucket'
 expect_match "Bitbucket: ... naming the FERRY_SERVER variable" "$bb_out" 'hint: set the repository or deployment variable FERRY_SERVER'
+if grep -q 'error: error:' <<<"$bb_out"; then bad "Bitbucket: the error is marked once (no 'error: error:')" "$bb_out"; else
+    ok "Bitbucket: the error is marked once (no 'error: error:')"; fi
 bb_out=$(cd "$safe/bb" && env FERRY_BIN="$real_ferry" BITBUCKET_BUILD_NUMBER=5 CI=true COMMAND=create-release PROJECT=NoServer \
     RELEASE_VERSION=1.0.0 EMBEDDED=true sh "$root/bitbucket/pipe.sh" 2>&1)
 expect "Bitbucket: EMBEDDED=true uses the embedded server" "$?" 0
@@ -879,6 +908,7 @@ expect_match "FerryWait: succeeds" "$az_stdout" '##vso\[task\.complete result=Su
 expect "FerryWait: every output variable it set is declared in task.json" "$(az_outputs_declared FerryWait)" none
 az_task FerryRunRunbook project=AzShip runbook=Backup environments=Development "${az_conn[@]}"
 expect_match "FerryRunRunbook against ferry server: fails the task as a usage error" "$az_stdout" '##vso\[task\.complete result=Failed;\]ferry rejected the inputs'
+# shellcheck disable=SC2016 # backticks are text in the message
 expect_match "FerryRunRunbook against ferry server: ... saying runbooks need Octopus Deploy" "$az_stdout" 'Runbooks are not supported by `ferry server`'
 
 # --- Jenkins ---
