@@ -142,10 +142,11 @@ test('the tasks accept OctoTFS input names as aliases', () => {
     assert.deepEqual(alias('FerryCreateRelease', 'packageVersion'), ['DefaultPackageVersion']);
     assert.equal(task('FerryDeploy').inputs.find((i) => i.name === 'octopusService').type, 'connectedService:OctopusEndpoint');
     for (const name of ['FerryDeploy', 'FerryPromote', 'FerryShip', 'FerryRunRunbook']) {
-        assert.deepEqual(alias(name, 'tenantTags'), ['TenantTags'], name);
+        // OctoTFS's TenantTags, Project, Runbook, Environments match without an alias (input
+        // names are case-insensitive); UseGuidedFailure differs.
+        assert.ok(task(name).inputs.find((i) => i.name === 'tenantTags'), name);
         assert.deepEqual(alias(name, 'guidedFailure'), ['UseGuidedFailure'], name);
     }
-    assert.deepEqual(alias('FerryRunRunbook', 'runbook'), ['Runbook']);
     // Every task that talks to a server takes an Octopus connection and an access token.
     for (const name of fs.readdirSync(path.join(root, 'tasks')).filter((t) => !['FerryInstaller', 'FerryPackage'].includes(t))) {
         assert.equal(task(name).inputs.find((i) => i.name === 'octopusService').type, 'connectedService:OctopusEndpoint', name);
