@@ -159,6 +159,8 @@ printf '%s\n' "${OCTOPUS_ACCESS_TOKEN:-}" >"$STUB_DIR/access_token"
 if [ "${1:-}" = --args-file ]; then cp "$2" "$STUB_DIR/args.json"; else
     python3 -c 'import json, os, sys; json.dump(sys.argv[1:], open(os.environ["STUB_DIR"] + "/args.json", "w", encoding="utf-8"), ensure_ascii=False)' "$@"
 fi
+# Every argument vector, one JSON line each, for the check that the real binary accepts them.
+{ cat "$STUB_DIR/args.json"; echo; } >>"$STUB_DIR/all-args.jsonl"
 case "${1:-}" in --version) echo "ferry 0.1.0"; exit 0 ;; esac
 printf '%s' '{"stub":true}'
 exit "${STUB_EXIT:-0}"
@@ -1046,6 +1048,31 @@ expect "TeamCity meta-runner: ships (exit 0)" "$tc_status" 0
 expect_match "TeamCity meta-runner: results as service messages" "$tc_out" "##teamcity\[setParameter name='ferry\.release-version' value='1\.0\.77'\]"
 expect "TeamCity meta-runner: build information says TeamCity" "$(build_info 1.0.77 "['BuildEnvironment']")" TeamCity
 expect "TeamCity meta-runner: deployed to Development" "$(deployment_state "$(server_release Hello 1.0.77)" "$dev_id")" Success
+
+# ------------------------------------------------------------------------------------------------
+section "CLI contract, per command: every argument vector an adapter handed the stub parses with the real ferry"
+# `--help` after the adapter's arguments: clap rejects an unknown flag of that command (exit 2)
+# before it gets to the help, so each command's flags are checked on that command.
+contract=$(python3 - "$real_ferry" "$STUB_DIR/all-args.jsonl" <<'PY'
+import json, subprocess, sys
+ferry, path = sys.argv[1:]
+seen, bad = set(), []
+for line in open(path, encoding='utf-8'):
+    if not line.strip():
+        continue
+    argv = json.loads(line)
+    if not argv or argv[0] == '--version' or json.dumps(argv) in seen:
+        continue
+    seen.add(json.dumps(argv))
+    run = subprocess.run([ferry, *argv, '--help'], capture_output=True, text=True)
+    if run.returncode != 0:
+        first = next((l for l in run.stderr.splitlines() if l.startswith('error:')), run.stderr.strip()[:200])
+        bad.append(f'{" ".join(argv[:4])} ...: {first}')
+print(f'{len(seen)} vectors')
+print('\n'.join(sorted(set(bad))) or 'none')
+PY
+)
+expect "the real ferry accepts the adapters' $(head -n 1 <<<"$contract")" "$(tail -n +2 <<<"$contract")" none
 
 echo "(details: ${log#"$root"/})"
 echo "adapters: $passed passed, $failed failed"
