@@ -494,7 +494,7 @@ pub enum ReleaseCommand {
     /// Deploy a release to environments.
     #[command(after_long_help = examples::RELEASE_DEPLOY)]
     Deploy(ReleaseDeployArgs),
-    /// Deploy the newest release that succeeded in one environment to others.
+    /// Deploy the release that is current in one environment to others.
     #[command(after_long_help = examples::RELEASE_PROMOTE)]
     Promote(ReleasePromoteArgs),
     /// Redeploy the release that succeeded in an environment before the current one.
@@ -608,9 +608,14 @@ pub struct ReleasePromoteArgs {
     /// Project name, slug or id.
     #[arg(long)]
     pub project: String,
-    /// Environment whose newest successful release is promoted.
+    /// Environment whose current release is promoted: the one its newest finished deployment
+    /// put there, when that deployment succeeded.
     #[arg(long, value_name = "ENV")]
     pub from: String,
+    /// Promote the newest release that succeeded in `--from`, even when a later deployment
+    /// there failed.
+    #[arg(long)]
+    pub latest_successful: bool,
     /// Environments to deploy to (repeatable).
     #[arg(long = "to", value_name = "ENV", required = true)]
     pub environments: Vec<String>,
