@@ -906,3 +906,35 @@ pub(crate) fn encode_segment(text: &str) -> String {
 pub(crate) fn encode_query(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deployment(id: &str, created: &str) -> Deployment {
+        Deployment { id: id.into(), created: Some(created.into()), ..Deployment::default() }
+    }
+
+    #[test]
+    fn deployments_are_ordered_by_instant_not_by_text() {
+        // Written in Sydney (+10:00, midnight UTC) and in London (+00:00, 01:00 UTC): the text
+        // of the first sorts later, the instant of the second is later.
+        let sydney = deployment("Deployments-9", "2025-01-01T10:00:00.000+10:00");
+        let london = deployment("Deployments-2", "2025-01-01T01:00:00.000+00:00");
+        // The night clocks went back in Berlin (2025-10-26): 02:30+02:00 is before 02:10+01:00.
+        let before_dst_end = deployment("Deployments-3", "2025-10-26T02:30:00+02:00");
+        let after_dst_end = deployment("Deployments-4", "2025-10-26T02:10:00+01:00");
+        let ordered = newest_first(vec![sydney, london, after_dst_end, before_dst_end]);
+        let ids: Vec<&str> = ordered.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["Deployments-4", "Deployments-3", "Deployments-2", "Deployments-9"]);
+    }
+
+    #[test]
+    fn deployments_without_a_readable_time_order_by_id() {
+        let ordered = newest_first(vec![
+            Deployment { id: "Deployments-2".into(), ..Deployment::default() },
+            Deployment { id: "Deployments-10".into(), ..Deployment::default() },
+        ]);
+        assert_eq!(ordered[0].id, "Deployments-10");
+    }
+}

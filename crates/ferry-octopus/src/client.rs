@@ -212,7 +212,12 @@ impl Client {
                 .iter()
                 .find(|s| s.name.eq_ignore_ascii_case(space))
                 .or_else(|| spaces.iter().find(|s| s.id.eq_ignore_ascii_case(space))),
-            None => spaces.iter().find(|s| s.is_default).or(spaces.first()),
+            // Without --space: the default space (as octo and Octopus.Client do), or the only
+            // space the key sees; never the first of several.
+            None => spaces.iter().find(|s| s.is_default).or(match spaces.as_slice() {
+                [only] => Some(only),
+                _ => None,
+            }),
         };
         match found {
             Some(space) => {
@@ -227,12 +232,18 @@ impl Client {
                     doing,
                     match &wanted {
                         Some(space) => format!("there is no space named {space}"),
-                        None => "the server has no default space".into(),
+                        None => format!(
+                            "the server has no default space, and the API key sees {} spaces: {}",
+                            names.len(),
+                            names.join(", ")
+                        ),
                     },
                 );
-                let close = error::close_names(wanted.as_deref().unwrap_or(""), names.iter().copied());
-                if !close.is_empty() {
-                    err = err.hint(format!("did you mean {}?", close.join(", ")));
+                if let Some(space) = &wanted {
+                    let close = error::close_names(space, names.iter().copied());
+                    if !close.is_empty() {
+                        err = err.hint(format!("did you mean {}?", close.join(", ")));
+                    }
                 }
                 Err(err.hint(format!(
                     "pass --space (FERRY_SPACE, OCTOPUS_SPACE) with one of: {}",

@@ -33,6 +33,8 @@ struct Fake {
     retry_after: Mutex<String>,
     /// When set, the environments collection answers this body instead.
     environments_body: Mutex<Option<String>>,
+    /// When set, `spaces/all` answers this list instead.
+    spaces_body: Mutex<Option<Value>>,
 }
 
 type S = State<Arc<Fake>>;
@@ -64,6 +66,9 @@ async fn spaces(State(fake): S, headers: HeaderMap) -> Response {
             axum::Json(json!({"ErrorMessage":"You must be logged in to perform this action."})),
         )
             .into_response();
+    }
+    if let Some(body) = fake.spaces_body.lock().unwrap().clone() {
+        return axum::Json(body).into_response();
     }
     axum::Json(json!([{"Id":"Spaces-1","Name":"Default","IsDefault":true},{"Id":"Spaces-2","Name":"Other","IsDefault":false}]))
         .into_response()
@@ -146,15 +151,35 @@ async fn create_release(State(fake): S, body: axum::Json<Value>) -> Response {
     (StatusCode::CREATED, axum::Json(json!({"ReleaseId":id,"ReleaseVersion":version}))).into_response()
 }
 
+fn deployment_json(id: &str, release: &str, environment: &str) -> Value {
+    json!({"Id":id,"ReleaseId":release,"EnvironmentId":environment,"ProjectId":"Projects-1",
+        "TaskId":format!("ServerTasks-{}", &id[12..])})
+}
+
 async fn deployments(State(fake): S) -> Response {
     let items: Vec<Value> = fake
         .deployments
         .lock()
         .unwrap()
         .iter()
-        .map(|(id, release, env)| {
-            json!({"Id":id,"ReleaseId":release,"EnvironmentId":env,"ProjectId":"Projects-1","TaskId":format!("ServerTasks-{}", &id[12..])})
-        })
+        .map(|(id, release, env)| deployment_json(id, release, env))
+        .collect();
+    axum::Json(json!({"Items":items,"Links":{}})).into_response()
+}
+
+/// `releases/{id}/deployments`: the release's own deployments, newest first.
+async fn release_deployments(
+    State(fake): S,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let items: Vec<Value> = fake
+        .deployments
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .filter(|(_, release, _)| *release == id)
+        .map(|(id, release, env)| deployment_json(id, release, env))
         .collect();
     axum::Json(json!({"Items":items,"Links":{}})).into_response()
 }
@@ -224,6 +249,7 @@ async fn start_under(prefix: &str, fake: Arc<Fake>) -> String {
         .route("/api/Spaces-1/projects/{project}/releases/{version}", get(release_by_version))
         .route("/api/Spaces-1/releases/{id}", get(release_by_id))
         .route("/api/Spaces-1/releases/{id}/progression", get(progression))
+        .route("/api/Spaces-1/releases/{id}/deployments", get(release_deployments))
         .route("/api/Spaces-1/releases/create/v1", post(create_release))
         .route("/api/Spaces-1/deployments", get(deployments))
         .route("/api/Spaces-1/deployments/create/untenanted/v1", post(deploy))
@@ -274,6 +300,22 @@ async fn a_space_is_found_by_name_or_id_and_an_unknown_one_lists_the_names() {
     let err = Client::connect(opts).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound);
     assert!(err.hints.iter().any(|h| h.contains("did you mean Default")), "{:?}", err.hints);
+}
+
+#[tokio::test]
+async fn without_a_default_space_several_spaces_are_listed_never_the_first_picked() {
+    let fake = Arc::new(Fake::default());
+    *fake.spaces_body.lock().unwrap() = Some(json!([{"Id":"Spaces-1","Name":"Alpha","IsDefault":false},
+        {"Id":"Spaces-2","Name":"Beta","IsDefault":false}]));
+    let url = start(fake.clone()).await;
+    let err = Client::connect(options(&url)).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound);
+    assert!(err.to_string().contains("no default space"), "{err}");
+    assert!(err.to_string().contains("Alpha, Beta"), "{err}");
+    assert!(err.hints.iter().any(|h| h.contains("--space")), "{:?}", err.hints);
+    // The only space the key sees is used, default or not.
+    *fake.spaces_body.lock().unwrap() = Some(json!([{"Id":"Spaces-2","Name":"Beta","IsDefault":false}]));
+    assert_eq!(Client::connect(options(&url)).await.unwrap().space_id(), Some("Spaces-2"));
 }
 
 #[tokio::test]
