@@ -663,7 +663,7 @@ impl Client {
     pub async fn task_raw_log(&self, id: &str) -> Result<String, OctopusError> {
         let doing = format!("reading the log of task {id}");
         let url = self.url(&self.space_path(&format!("tasks/{id}/raw")))?;
-        let response = self.send(&doing, Retry::Safe, || self.http.get(url.clone())).await?;
+        let response = self.send(&doing, Retry::Read, || self.http.get(url.clone())).await?;
         response.text().await.map_err(|err| error::from_reqwest(&doing, &err))
     }
 

@@ -111,7 +111,11 @@ pub struct Client {
 /// Whether a request may be repeated after a transient failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retry {
-    /// Reads and writes that are safe to repeat.
+    /// A GET: repeated after transient failures and after a 500 as well, which Octopus answers
+    /// for passing troubles (a database timeout, a deadlock) and which a read cannot make worse.
+    Read,
+    /// Writes that are safe to repeat: transient failures only (a 500 after a write may mean
+    /// the write happened).
     Safe,
     /// Never repeat (the caller checks what happened instead).
     Never,
@@ -164,7 +168,7 @@ impl Client {
     async fn discover(&self) -> Result<RootDocument, OctopusError> {
         let doing = format!("connecting to {}", self.server_url());
         let url = self.url("api")?;
-        let response = self.send(&doing, Retry::Safe, || self.http.get(url.clone())).await;
+        let response = self.send(&doing, Retry::Read, || self.http.get(url.clone())).await;
         let not_octopus = |detail: String| {
             OctopusError::new(
                 ErrorKind::NotOctopus,
@@ -303,12 +307,13 @@ impl Client {
     }
 
     /// Send a request built by `build` (called again for each attempt), retrying transient
-    /// failures when `retry` is [`Retry::Safe`]. Non-2xx statuses become typed errors.
+    /// failures unless `retry` is [`Retry::Never`] (and a 500 too for [`Retry::Read`]). Non-2xx
+    /// statuses become typed errors.
     pub(crate) async fn send<F>(&self, doing: &str, retry: Retry, build: F) -> Result<Response, OctopusError>
     where
         F: Fn() -> RequestBuilder,
     {
-        let attempts = if retry == Retry::Safe { self.options.max_attempts.max(1) } else { 1 };
+        let attempts = if retry == Retry::Never { 1 } else { self.options.max_attempts.max(1) };
         let mut attempt = 1;
         loop {
             let result = build().send().await;
@@ -324,7 +329,8 @@ impl Client {
                 }
                 Err(err) => error::from_reqwest(doing, &err),
             };
-            if !error.is_transient() || attempt >= attempts {
+            let repeatable = error.is_transient() || (retry == Retry::Read && error.status == Some(500));
+            if !repeatable || attempt >= attempts {
                 return Err(error);
             }
             let delay = self.backoff(attempt, error.retry_after);
@@ -359,7 +365,7 @@ impl Client {
         path: &str,
     ) -> Result<T, OctopusError> {
         let url = self.url(path)?;
-        let response = self.send(doing, Retry::Safe, || self.http.get(url.clone())).await?;
+        let response = self.send(doing, Retry::Read, || self.http.get(url.clone())).await?;
         parse_json(doing, response).await
     }
 

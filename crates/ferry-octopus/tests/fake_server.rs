@@ -95,6 +95,9 @@ async fn projects(Query(query): Query<Vec<(String, String)>>) -> Response {
 }
 
 async fn environments(State(fake): S) -> Response {
+    if let Some(status) = take_failure(&fake) {
+        return busy(&fake, status);
+    }
     if let Some(body) = fake.environments_body.lock().unwrap().clone() {
         return ([("Content-Type", "application/json")], body).into_response();
     }
@@ -372,6 +375,23 @@ async fn projects_are_found_across_pages_with_close_names_when_missing() {
     assert!(err.hints.iter().any(|h| h.contains("did you mean Hello")), "{:?}", err.hints);
     let err = client.find_environments(&["Prod".into()]).await.unwrap_err();
     assert!(err.hints.iter().any(|h| h.contains("Production")), "{:?}", err.hints);
+}
+
+#[tokio::test]
+async fn reads_are_retried_after_a_500_and_writes_are_not() {
+    let fake = Arc::new(Fake::default());
+    let client = connect(&fake).await;
+    *fake.fail_next.lock().unwrap() = vec![500, 500];
+    let found = client.find_environments(&["Test".into()]).await.unwrap();
+    assert_eq!(found[0].id, "Environments-2");
+    assert!(fake.fail_next.lock().unwrap().is_empty(), "both 500s were answered to GETs");
+    // A 500 after a POST may mean the release was created: no blind second POST.
+    *fake.fail_next.lock().unwrap() = vec![500];
+    let project = client.find_project("Hello").await.unwrap();
+    let request = CreateRelease { project, version: Some("3.0.0".into()), ..CreateRelease::default() };
+    let err = client.create_release(&request).await.unwrap_err();
+    assert_eq!((err.kind, err.status), (ErrorKind::Server, Some(500)));
+    assert_eq!(fake.release_posts.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
