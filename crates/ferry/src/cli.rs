@@ -521,8 +521,9 @@ pub struct ReleaseOptions {
     /// Channel name. Default: chosen by the server.
     #[arg(long)]
     pub channel: Option<String>,
-    /// Package version for a step: `ID:VERSION`, `STEP:VERSION` or `STEP:REF:VERSION` (repeatable).
-    #[arg(long = "package", value_name = "SPEC")]
+    /// Package version for a step: `ID:VERSION`, `STEP:VERSION` or `STEP:REF:VERSION` (repeatable;
+    /// `=` and `/` separate too, as in octo; `\:` is a literal colon).
+    #[arg(long = "package", value_name = "SPEC", value_parser = parse_package_spec)]
     pub packages: Vec<String>,
     /// Version for every package not given with `--package`.
     #[arg(long, value_name = "VERSION", value_parser = parse_version_flag)]
@@ -728,6 +729,14 @@ pub struct ServerArgs {
 /// The most commits `--max-commits` accepts: far more than any release note can use, and far from
 /// the counts that would overflow.
 pub const MOST_COMMITS: u64 = 1_000_000;
+
+/// A `--package` value in any form the official CLIs accept, passed on in the canonical
+/// `:`-separated form (one parser: ferry-core's `PackageSpec`).
+pub fn parse_package_spec(text: &str) -> Result<String, String> {
+    text.parse::<ferry_core::package_spec::PackageSpec>()
+        .map(|spec| spec.to_string())
+        .map_err(|err| err.to_string())
+}
 
 /// Parse `NAME=VALUE`, splitting on the first `=` only (values may contain `=` and `:`).
 pub fn parse_name_value(text: &str) -> Result<(String, String), String> {

@@ -529,3 +529,30 @@ fn a_lifecycle_refusal_while_the_earlier_phase_is_running_hints_at_waiting_not_d
     assert!(hints.iter().any(|h| h.contains(&format!("ferry task wait {task}"))), "{stderr}");
     assert!(!hints.iter().any(|h| h.contains("ferry release deploy")), "no second deployment: {stderr}");
 }
+
+#[test]
+fn package_versions_take_the_delimiters_octo_accepts() {
+    let server = Server::start();
+    for version in ["1.0.0", "1.1.0"] {
+        let package = make_package(server.path(), "Hello", version);
+        server.ferry().args(["package", "push"]).arg(&package).assert().success();
+    }
+    for (spec, version) in [("Hello=1.0.0", "1.0.0"), ("hello/1.1.0", "1.1.0")] {
+        let output = server
+            .ferry()
+            .args(["-o", "json", "release", "create", "--project", "Hello", "--version", version])
+            .args(["--package", spec])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{spec}: {}", String::from_utf8_lossy(&output.stderr));
+        let json = json_of(&output);
+        assert_eq!(json["packages"][0]["version"], version, "{spec}: {json}");
+        assert_eq!(json["packages"][0]["pickedBy"], "--package", "{spec}: {json}");
+    }
+    server
+        .ferry()
+        .args(["release", "create", "--project", "Hello", "--version", "2.0.0", "--package", "Hello"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a package version"));
+}
