@@ -289,6 +289,7 @@ impl Client {
         if !request.packages.is_empty() {
             body["Packages"] = json!(request.packages);
         }
+        self.require_executions_api(&doing, "releases/create/v1")?;
         let path = self.space_path("releases/create/v1");
         let attempts = self.options.max_attempts.max(1);
         let mut attempt = 1;
@@ -500,6 +501,7 @@ impl Client {
             }
         }
         for (envs, body, route) in calls {
+            self.require_executions_api(doing, route)?;
             let (_, answer): (_, serde_json::Value) =
                 self.send_json(doing, Method::POST, &self.space_path(route), &body, Retry::Never).await?;
             let tasks: Vec<DeploymentServerTask> = answer

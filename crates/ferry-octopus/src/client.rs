@@ -54,6 +54,21 @@ pub struct ClientOptions {
 /// not park a pipeline.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
+/// The first Octopus version with the executions API routes Ferry uses: api-client.ts gates
+/// `releases/create/v1` and `deployments/create/(un)tenanted/v1` on it
+/// (OctopusDeploy/api-client.ts `src/features/projects/releases/releaseRepository.ts` and
+/// `.../deployments/deploymentRepository.ts`, `ensureServerVersionAtLeast`, at f0635e0e). The Go
+/// CLI and go-octopusdeploy (at 94e7c32e and 6b6d8bdf) check no version.
+pub const EXECUTIONS_API_SINCE: (u64, u64, u64) = (2022, 3, 5512);
+
+/// `YEAR.MINOR.BUILD` from an Octopus version such as `2022.3.5512` or `2023.1.9626-rc1`.
+fn release_triple(version: &str) -> Option<(u64, u64, u64)> {
+    let core = version.trim().split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(|part| part.parse::<u64>().ok());
+    let triple = (parts.next()??, parts.next()??, parts.next()??);
+    Some(triple)
+}
+
 /// The most pages one collection is read in (30 items a page by default: 300,000 items).
 const MAX_PAGES: usize = 10_000;
 
@@ -146,6 +161,29 @@ impl Client {
     /// Tell the user something through the configured notifier.
     pub(crate) fn notify(&self, message: &str) {
         (self.options.notifier.0)(message);
+    }
+
+    /// Refuse a route of the executions API (`releases/create/v1`, `deployments/create/*/v1`)
+    /// on a server whose `/api` `Version` is older than [`EXECUTIONS_API_SINCE`], instead of
+    /// sending it and reporting a misleading 404. A server whose version is missing or not
+    /// `YEAR.MINOR.BUILD` is not refused: Ferry cannot tell, and a local Octopus build reports
+    /// `0.0.0`, which api-client.ts also lets through.
+    pub(crate) fn require_executions_api(&self, doing: &str, route: &str) -> Result<(), OctopusError> {
+        let Some(version) = self.root.version.as_deref() else { return Ok(()) };
+        let Some(found) = release_triple(version) else { return Ok(()) };
+        if found == (0, 0, 0) || found >= EXECUTIONS_API_SINCE {
+            return Ok(());
+        }
+        let (year, minor, build) = EXECUTIONS_API_SINCE;
+        let since = format!("{year}.{minor}.{build}");
+        Err(OctopusError::new(
+            ErrorKind::Unsupported,
+            doing,
+            format!("{} runs Octopus {version}, which predates the executions API route `{route}` (added in {since})", self.server_url()),
+        )
+        .hint(format!(
+            "upgrade the Octopus server to {since} or later, or use a client that takes the older route (POST /api/SPACE/releases and /api/SPACE/deployments, as `octo create-release` and `octo deploy-release` do)"
+        )))
     }
 
     /// The options the client was built with.
@@ -576,6 +614,15 @@ mod tests {
         let soon = jiff::fmt::rfc2822::DateTimePrinter::new().timestamp_to_rfc9110_string(&soon).unwrap();
         let wait = parsed(&soon).unwrap();
         assert!(wait > Duration::from_secs(25) && wait <= Duration::from_secs(30), "{soon}: {wait:?}");
+    }
+
+    #[test]
+    fn octopus_versions_are_read_as_numbers() {
+        assert_eq!(release_triple("2022.3.5512"), Some((2022, 3, 5512)));
+        assert_eq!(release_triple("2023.1.9626-rc1"), Some((2023, 1, 9626)));
+        assert!(release_triple("2022.3.10000") > release_triple("2022.3.5512"), "not compared as text");
+        assert_eq!(release_triple("2020.5"), None);
+        assert_eq!(release_triple("local"), None);
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub enum ErrorKind {
     InvalidResponse,
     /// The caller asked for something that cannot work (e.g. a bad URL).
     Usage,
+    /// The server is older than the API a request needs.
+    Unsupported,
 }
 
 /// An error from the Octopus API client.

@@ -35,6 +35,8 @@ struct Fake {
     environments_body: Mutex<Option<String>>,
     /// When set, `spaces/all` answers this list instead.
     spaces_body: Mutex<Option<Value>>,
+    /// When set, the root document's `Version`.
+    server_version: Mutex<Option<String>>,
 }
 
 type S = State<Arc<Fake>>;
@@ -53,7 +55,8 @@ fn busy(fake: &Fake, status: StatusCode) -> Response {
 async fn root(State(fake): S, headers: HeaderMap) -> Response {
     *fake.user_agent.lock().unwrap() =
         headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    axum::Json(json!({"Application":"Octopus Deploy","Version":"2025.2.1000","ApiVersion":"3.0.0","Links":{"Self":"/api"}}))
+    let version = fake.server_version.lock().unwrap().clone().unwrap_or_else(|| "2025.2.1000".into());
+    axum::Json(json!({"Application":"Octopus Deploy","Version":version,"ApiVersion":"3.0.0","Links":{"Self":"/api"}}))
         .into_response()
 }
 
@@ -392,6 +395,41 @@ async fn reads_are_retried_after_a_500_and_writes_are_not() {
     let err = client.create_release(&request).await.unwrap_err();
     assert_eq!((err.kind, err.status), (ErrorKind::Server, Some(500)));
     assert_eq!(fake.release_posts.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_server_older_than_the_executions_api_is_refused_before_sending() {
+    let fake = Arc::new(Fake::default());
+    *fake.server_version.lock().unwrap() = Some("2022.2.8000".into());
+    let client = connect(&fake).await;
+    let project = client.find_project("Hello").await.unwrap();
+    let request =
+        CreateRelease { project: project.clone(), version: Some("1.0.0".into()), ..Default::default() };
+    let err = client.create_release(&request).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unsupported);
+    assert!(err.to_string().contains("2022.2.8000") && err.to_string().contains("2022.3.5512"), "{err}");
+    assert!(err.hints.iter().any(|h| h.contains("upgrade") && h.contains("older route")), "{:?}", err.hints);
+    assert_eq!(fake.release_posts.load(Ordering::SeqCst), 0, "nothing was sent");
+    let release = ferry_octopus::model::Release {
+        id: "Releases-1".into(),
+        version: "1.0.0".into(),
+        ..Default::default()
+    };
+    let environments = client.find_environments(&["Development".into()]).await.unwrap();
+    let err = client
+        .deploy(&DeployRequest { project, release, environments, ..Default::default() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unsupported);
+    assert_eq!(fake.deploy_posts.load(Ordering::SeqCst), 0);
+    // The first version with the routes, and a local build (0.0.0), are let through.
+    for (n, version) in ["2022.3.5512", "0.0.0-local"].into_iter().enumerate() {
+        *fake.server_version.lock().unwrap() = Some(version.into());
+        let client = connect(&fake).await;
+        let project = client.find_project("Hello").await.unwrap();
+        let request = CreateRelease { project, version: Some(format!("1.0.{n}")), ..Default::default() };
+        client.create_release(&request).await.unwrap_or_else(|err| panic!("{version}: {err}"));
+    }
 }
 
 #[tokio::test]
