@@ -14,7 +14,9 @@ use axum::body::Bytes;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use ferry_octopus::model::Release;
-use ferry_octopus::{Client, ClientOptions, CreateRelease, DeployRequest, ProgressMode};
+use ferry_octopus::{
+    Client, ClientOptions, CreateRelease, DeployRequest, ErrorKind, OverwriteMode, ProgressMode, PushStatus,
+};
 use serde_json::{Value, json};
 
 /// One recorded request and its answer.
@@ -25,6 +27,8 @@ struct Exchange {
     path: String,
     query: serde_json::Map<String, Value>,
     body: Option<Value>,
+    /// For an upload: the part's field name, file name and content.
+    multipart: Option<Value>,
     status: u16,
     answer: Value,
 }
@@ -38,6 +42,7 @@ impl Exchange {
             path: request["path"].as_str().unwrap().to_owned(),
             query: request["query"].as_object().cloned().unwrap_or_default(),
             body: request.get("body").cloned(),
+            multipart: request.get("multipart").cloned(),
             status: value["response"]["status"].as_u64().unwrap() as u16,
             answer: value["response"]["body"].clone(),
         }
@@ -50,6 +55,7 @@ impl Exchange {
             path: path.into(),
             query: Default::default(),
             body: None,
+            multipart: None,
             status: 200,
             answer,
         }
@@ -114,6 +120,16 @@ async fn answer(state: axum::extract::State<Arc<Replay>>, method: Method, uri: U
             let sent = pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
             if sent != value.as_str() {
                 problems.push(format!("query {key}: recorded {value}, sent {sent:?}"));
+            }
+        }
+        if let Some(part) = &exchange.multipart {
+            let sent = String::from_utf8_lossy(&body);
+            let field = format!("name=\"{}\"", part["field"].as_str().unwrap());
+            let file = format!("filename=\"{}\"", part["filename"].as_str().unwrap());
+            for expected in [field.as_str(), file.as_str(), part["content"].as_str().unwrap()] {
+                if !sent.contains(expected) {
+                    problems.push(format!("the multipart body lacks {expected}"));
+                }
             }
         }
         if let Some(recorded) = &exchange.body {
@@ -240,5 +256,21 @@ async fn release_create_minimal_as_the_go_cli_records_it() {
     let created =
         client.create_release(&CreateRelease { project, ..CreateRelease::default() }).await.unwrap();
     assert_eq!((created.release.id.as_str(), created.release.version.as_str()), ("Releases-999", "1.2.3"));
+    assert_replayed(&replay, name);
+}
+
+#[tokio::test]
+async fn package_upload_as_the_go_cli_records_it() {
+    let name = "go-cli-package-upload.json";
+    let (replay, client, operation) = replay(name).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(operation["file"].as_str().unwrap());
+    std::fs::write(&file, operation["content"].as_str().unwrap()).unwrap();
+    let pushed = client.push_package(&file, OverwriteMode::FailIfExists).await.unwrap();
+    assert_eq!((pushed.package_id.as_str(), pushed.version.as_str()), ("test", "1.0"));
+    assert_eq!(pushed.status, PushStatus::Created, "201 is a stored package");
+    let err = client.push_package(&file, OverwriteMode::FailIfExists).await.unwrap_err();
+    assert_eq!((err.kind, err.status), (ErrorKind::Validation, Some(400)));
+    assert!(err.to_string().contains("the package is not gluten-free"), "{err}");
     assert_replayed(&replay, name);
 }
