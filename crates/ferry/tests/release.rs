@@ -556,3 +556,46 @@ fn package_versions_take_the_delimiters_octo_accepts() {
         .code(2)
         .stderr(predicate::str::contains("is not a package version"));
 }
+
+#[test]
+fn promote_refuses_a_current_release_that_failed_and_latest_successful_takes_the_one_before() {
+    let server = Server::start_with(&config(
+        r#"
+[[projects]]
+name = "Flaky"
+packages = ["Flaky"]
+deploy = "test \"$FERRY_RELEASE_VERSION\" != 2.0.0"
+"#,
+    ));
+    release(&server, "Flaky", "Flaky", "1.0.0");
+    assert_eq!(deploy(&server, "Flaky", "1.0.0", "Development").0, 0);
+    release(&server, "Flaky", "Flaky", "2.0.0");
+    assert_eq!(deploy(&server, "Flaky", "2.0.0", "Development").0, 3, "2.0.0 fails in Development");
+
+    server
+        .ferry()
+        .args(["release", "promote", "--project", "Flaky", "--from", "Development", "--to", "Test"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("current release of Flaky in Development is 2.0.0"))
+        .stderr(predicate::str::contains("--latest-successful"));
+    let output = server
+        .ferry()
+        .args([
+            "-o",
+            "json",
+            "release",
+            "promote",
+            "--project",
+            "Flaky",
+            "--from",
+            "Development",
+            "--to",
+            "Test",
+        ])
+        .args(["--latest-successful", "--wait", "--poll-interval", "200ms"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(json_of(&output)["release"]["version"], "1.0.0");
+}
