@@ -581,18 +581,7 @@ deploy = "test \"$FERRY_RELEASE_VERSION\" != 2.0.0"
         .stderr(predicate::str::contains("--latest-successful"));
     let output = server
         .ferry()
-        .args([
-            "-o",
-            "json",
-            "release",
-            "promote",
-            "--project",
-            "Flaky",
-            "--from",
-            "Development",
-            "--to",
-            "Test",
-        ])
+        .args("-o json release promote --project Flaky --from Development --to Test".split(' '))
         .args(["--latest-successful", "--wait", "--poll-interval", "200ms"])
         .output()
         .unwrap();
