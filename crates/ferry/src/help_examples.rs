@@ -104,8 +104,11 @@ Examples:
 
 pub const RELEASE_PROMOTE: &str = "\
 Examples:
-  # What succeeded in Test goes to Production
+  # The release running in Test goes to Production
   ferry release promote --project Hello --from Test --to Production --wait
+
+  # Test's last deployment failed: promote the newest release that succeeded there
+  ferry release promote --project Hello --from Test --to Production --latest-successful
 
   # Cancel the deployment if it still runs after 20 minutes
   ferry release promote --project Web --from Test --to DR --wait --timeout 20m --cancel-on-timeout";
