@@ -15,6 +15,7 @@ mod error;
 pub mod model;
 mod oidc;
 mod progress;
+mod runbook;
 mod upload;
 
 pub use api::{
@@ -24,4 +25,5 @@ pub use client::{Client, ClientOptions, MAX_RETRY_AFTER, Notifier, Retry};
 pub use error::{ErrorKind, OctopusError, close_names};
 pub use oidc::{GithubIdTokenRequest, exchange_for_access_token, github_id_token};
 pub use progress::ProgressMode;
+pub use runbook::{RunbookRun, RunbookRunRequest};
 pub use upload::{PushOutcome, PushStatus, split_package_file_name};

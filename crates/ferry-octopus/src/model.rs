@@ -16,6 +16,8 @@ pub struct RootDocument {
     pub version: Option<String>,
     /// "3.0.0".
     pub api_version: Option<String>,
+    /// "Ferry" when the server is `ferry server` (Octopus Deploy sends its host name or none).
+    pub server_name: Option<String>,
     /// Link templates.
     pub links: HashMap<String, String>,
 }
@@ -325,4 +327,11 @@ pub struct ReleaseTemplate {
     /// The next version the project's strategy proposes.
     #[serde(alias = "nextVersionIncrement")]
     pub next_version_increment: Option<String>,
+}
+
+/// An Octopus timestamp (`2025-01-01T10:00:00.000+10:00`, or with `Z`) as an instant, so times
+/// written with different offsets (or either side of a DST change) order correctly. `None` when
+/// unreadable.
+pub fn parse_time(text: &str) -> Option<jiff::Timestamp> {
+    text.trim().parse::<jiff::Timestamp>().ok()
 }

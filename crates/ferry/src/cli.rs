@@ -226,6 +226,9 @@ pub enum Command {
     /// Server tasks.
     #[command(subcommand)]
     Task(TaskCommand),
+    /// Run runbooks (Octopus Deploy servers; `ferry server` has none).
+    #[command(subcommand)]
+    Runbook(RunbookCommand),
     /// The whole pipeline step: package, push, build information, release, deploy, wait.
     #[command(after_long_help = examples::SHIP)]
     Ship(ShipArgs),
@@ -250,6 +253,9 @@ impl Command {
             Command::Release(ReleaseCommand::Deploy(args)) => &args.deploy,
             Command::Release(ReleaseCommand::Promote(args)) => &args.deploy,
             Command::Release(ReleaseCommand::Rollback(args)) => &args.deploy,
+            Command::Runbook(RunbookCommand::Run(args)) => {
+                return args.variables.iter().map(|(_, value)| value.as_str()).collect();
+            }
             _ => return Vec::new(),
         };
         deploy.variables.iter().map(|(_, value)| value.as_str()).collect()
@@ -506,7 +512,7 @@ pub enum ReleaseCommand {
     /// Deploy a release to environments.
     #[command(after_long_help = examples::RELEASE_DEPLOY)]
     Deploy(ReleaseDeployArgs),
-    /// Deploy the newest release that succeeded in one environment to others.
+    /// Deploy the release that is current in one environment to others.
     #[command(after_long_help = examples::RELEASE_PROMOTE)]
     Promote(ReleasePromoteArgs),
     /// Redeploy the release that succeeded in an environment before the current one.
@@ -533,8 +539,9 @@ pub struct ReleaseOptions {
     /// Channel name. Default: chosen by the server.
     #[arg(long)]
     pub channel: Option<String>,
-    /// Package version for a step: `ID:VERSION`, `STEP:VERSION` or `STEP:REF:VERSION` (repeatable).
-    #[arg(long = "package", value_name = "SPEC")]
+    /// Package version for a step: `ID:VERSION`, `STEP:VERSION` or `STEP:REF:VERSION` (repeatable;
+    /// `=` and `/` separate too, as in octo; `\:` is a literal colon).
+    #[arg(long = "package", value_name = "SPEC", value_parser = parse_package_spec)]
     pub packages: Vec<String>,
     /// Version for every package not given with `--package`.
     #[arg(long, value_name = "VERSION", value_parser = parse_version_flag)]
@@ -620,9 +627,14 @@ pub struct ReleasePromoteArgs {
     /// Project name, slug or id.
     #[arg(long)]
     pub project: String,
-    /// Environment whose newest successful release is promoted.
+    /// Environment whose current release is promoted: the one its newest finished deployment
+    /// put there, when that deployment succeeded.
     #[arg(long, value_name = "ENV")]
     pub from: String,
+    /// Promote the newest release that succeeded in `--from`, even when a later deployment
+    /// there failed.
+    #[arg(long)]
+    pub latest_successful: bool,
     /// Environments to deploy to (repeatable).
     #[arg(long = "to", value_name = "ENV", required = true)]
     pub environments: Vec<String>,
@@ -666,6 +678,42 @@ pub struct TaskWaitArgs {
     /// How often to poll the server, e.g. 1s, 500ms.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
     pub poll_interval: std::time::Duration,
+}
+
+/// `ferry runbook ...`
+#[derive(Debug, Subcommand)]
+pub enum RunbookCommand {
+    /// Run a project's published runbook in environments, optionally waiting for it.
+    #[command(after_long_help = examples::RUNBOOK_RUN)]
+    Run(RunbookRunArgs),
+}
+
+/// Flags of `ferry runbook run`.
+#[derive(Debug, Args, Clone)]
+pub struct RunbookRunArgs {
+    /// Project name or id.
+    #[arg(long)]
+    pub project: String,
+    /// Runbook name.
+    #[arg(long)]
+    pub runbook: String,
+    /// Environments to run in (repeatable).
+    #[arg(long = "environment", value_name = "ENV", required = true)]
+    pub environments: Vec<String>,
+    /// Tenant name or id (repeatable).
+    #[arg(long = "tenant", value_name = "TENANT")]
+    pub tenants: Vec<String>,
+    /// Tenant tag, `TAG-SET/TAG`: run for every tenant that has it (repeatable).
+    #[arg(long = "tenant-tag", value_name = "SET/TAG")]
+    pub tenant_tags: Vec<String>,
+    /// Prompted variable value, `NAME=VALUE` (split on the first `=`; repeatable).
+    #[arg(long = "variable", value_name = "NAME=VALUE", value_parser = parse_name_value)]
+    pub variables: Vec<(String, String)>,
+    /// Pause for a person on a failure (guided failure) instead of failing the run.
+    #[arg(long)]
+    pub guided_failure: bool,
+    #[command(flatten)]
+    pub wait: WaitOptions,
 }
 
 /// Flags of `ferry ship`.
@@ -735,6 +783,14 @@ pub struct ServerArgs {
 /// The most commits `--max-commits` accepts: far more than any release note can use, and far from
 /// the counts that would overflow.
 pub const MOST_COMMITS: u64 = 1_000_000;
+
+/// A `--package` value in any form the official CLIs accept, passed on in the canonical
+/// `:`-separated form (one parser: ferry-core's `PackageSpec`).
+pub fn parse_package_spec(text: &str) -> Result<String, String> {
+    text.parse::<ferry_core::package_spec::PackageSpec>()
+        .map(|spec| spec.to_string())
+        .map_err(|err| err.to_string())
+}
 
 /// Parse `NAME=VALUE`, splitting on the first `=` only (values may contain `=` and `:`).
 pub fn parse_name_value(text: &str) -> Result<(String, String), String> {

@@ -12,13 +12,16 @@ mod release_deploy;
 mod release_notes;
 mod release_promote;
 mod release_rollback;
+mod runbook_run;
 mod server;
 mod ship;
 mod task_wait;
 mod version;
 mod version_info;
 
-use crate::cli::{BuildInfoCommand, Command, PackageCommand, ReleaseCommand, TaskCommand, VersionSubcommand};
+use crate::cli::{
+    BuildInfoCommand, Command, PackageCommand, ReleaseCommand, RunbookCommand, TaskCommand, VersionSubcommand,
+};
 use crate::context::Ctx;
 
 /// Run one command.
@@ -40,6 +43,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
         Command::Release(ReleaseCommand::Promote(args)) => release_promote::run(ctx, &args).await,
         Command::Release(ReleaseCommand::Rollback(args)) => release_rollback::run(ctx, &args).await,
         Command::Task(TaskCommand::Wait(args)) => task_wait::run(ctx, &args).await,
+        Command::Runbook(RunbookCommand::Run(args)) => runbook_run::run(ctx, &args).await,
         Command::Ship(args) => ship::run(ctx, &args).await,
         Command::Server(args) => server::run(ctx, &args).await,
         Command::Completions(args) => completions::run(&args),
