@@ -33,6 +33,7 @@ pub async fn deploy(
                 environments,
                 tenants: opts.tenants.clone(),
                 variables: opts.variables.clone(),
+                options: opts.deployment_options(),
             };
             let created = DeploymentServer::deploy(client, &request).await.map_err(client_error)?;
             for d in &created {

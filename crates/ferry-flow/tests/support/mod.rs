@@ -77,6 +77,7 @@ impl MemoryServer {
             description: String::new(),
             duration: None,
             error_message: None,
+            has_pending_interruptions: false,
         });
     }
 
