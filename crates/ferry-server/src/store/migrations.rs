@@ -78,6 +78,12 @@ CREATE INDEX deployments_project_environment ON deployments(project_id, environm
     r#"
 ALTER TABLE tasks ADD COLUMN started_by TEXT NOT NULL DEFAULT '';
 "#,
+    // 6: deployment options a request asked for and this server honours (skipped steps, prompted
+    // variables; JSON), and the latest time a scheduled task may start (`QueueTimeExpiry`).
+    r#"
+ALTER TABLE deployments ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE tasks ADD COLUMN queue_time_expiry TEXT;
+"#,
 ];
 
 /// Bring the schema up to date.

@@ -177,6 +177,8 @@ pub struct Deployment {
     pub name: String,
     /// Time.
     pub created: String,
+    /// The request's options this server honours.
+    pub settings: crate::deploy_options::DeploymentSettings,
 }
 
 /// A server task.
@@ -209,6 +211,9 @@ pub struct Task {
     /// Who started it, as [`crate::auth::Caller`] describes a request (empty for tasks created
     /// before the server recorded it).
     pub started_by: String,
+    /// The latest time it may start (`QueueTimeExpiry`); a scheduled task still queued then
+    /// times out.
+    pub queue_time_expiry: Option<String>,
 }
 
 impl Task {
@@ -523,7 +528,7 @@ impl Release {
 
 impl Deployment {
     const COLS: &'static str =
-        "id, release_id, environment_id, project_id, channel_id, task_id, name, created";
+        "id, release_id, environment_id, project_id, channel_id, task_id, name, created, settings";
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Deployment {
             id: r.get(0)?,
@@ -534,6 +539,7 @@ impl Deployment {
             task_id: r.get(5)?,
             name: r.get(6)?,
             created: r.get(7)?,
+            settings: json_col(r.get(8)?)?,
         })
     }
     /// All, newest first.
@@ -571,7 +577,7 @@ impl Deployment {
 
 impl Task {
     const COLS: &'static str = "id, name, description, state, arguments, project_id, environment_id, release_id, \
-                                queue_time, start_time, completed_time, error_message, started_by";
+                                queue_time, start_time, completed_time, error_message, started_by, queue_time_expiry";
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Task {
             id: r.get(0)?,
@@ -587,6 +593,7 @@ impl Task {
             completed_time: r.get(10)?,
             error_message: r.get(11)?,
             started_by: r.get(12)?,
+            queue_time_expiry: r.get(13)?,
         })
     }
     /// All, newest first.

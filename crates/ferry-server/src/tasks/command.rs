@@ -76,7 +76,35 @@ async fn run_in(
         ("FERRY_RELEASE_ID".into(), context.release.id.clone()),
         ("FERRY_WORK_DIR".into(), work.display().to_string()),
     ];
+    for (name, value) in &context.deployment.settings.variables {
+        variables.push((format!("FERRY_VARIABLE_{}", variable_suffix(name)), value.clone()));
+    }
+    let skip = &context.deployment.settings.skip_steps;
+    let mut notes: Vec<(String, String)> = skip
+        .iter()
+        .filter(|name| !context.release.selected.iter().any(|s| s.step.eq_ignore_ascii_case(name)))
+        .map(|name| {
+            (
+                "Warning".to_owned(),
+                format!("SkipStepNames: no step is named '{name}'; nothing was skipped for it."),
+            )
+        })
+        .collect();
+    if context.deployment.settings.force_package_download {
+        notes.push((
+            "Info".to_owned(),
+            "ForcePackageDownload: packages are extracted afresh for every deployment.".to_owned(),
+        ));
+    }
+    if !notes.is_empty() {
+        log(state, task_id, notes).await?;
+    }
     for selected in &context.release.selected {
+        if skip.iter().any(|name| selected.step.eq_ignore_ascii_case(name)) {
+            let line = format!("Skipping step {}: it was named in SkipStepNames.", selected.step);
+            log(state, task_id, vec![("Info".into(), line)]).await?;
+            continue;
+        }
         let (id, key) =
             (selected.package_id.clone(), versions::key_of(&selected.version).unwrap_or_default());
         let package = state.store.call(move |c| Package::find(c, &id, &key)).await?.ok_or_else(|| {

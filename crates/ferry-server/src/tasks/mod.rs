@@ -194,10 +194,23 @@ async fn dispatch(state: &AppState) -> ApiResult<()> {
         return Ok(());
     }
     let queued = state.store.call(|c| Task::in_state(c, "Queued")).await?;
+    let now = jiff::Timestamp::now();
+    // Times are parsed, never compared as text: a client may have written any offset.
+    let at = |text: Option<&str>| text.and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let (expired, queued): (Vec<Task>, Vec<Task>) = queued
+        .into_iter()
+        .partition(|task| at(task.queue_time_expiry.as_deref()).is_some_and(|end| end <= now));
+    if !expired.is_empty() {
+        time_out_unstarted(state, expired).await?;
+    }
     let runner = &state.tasks;
     let mut running = runner.running.lock().unwrap_or_else(|p| p.into_inner());
     let mut busy: HashSet<String> = running.values().map(|task| task.lane.clone()).collect();
     for task in queued {
+        // Scheduled for later (`RunAt`): the dispatcher's poll finds it when its time comes.
+        if at(Some(&task.queue_time)).is_some_and(|start| start > now) {
+            continue;
+        }
         if running.len() >= runner.workers {
             break;
         }
@@ -211,6 +224,30 @@ async fn dispatch(state: &AppState) -> ApiResult<()> {
         running.insert(task.id, RunningTask { token, lane, handle: Some(handle) });
     }
     Ok(())
+}
+
+/// Time out queued tasks whose `QueueTimeExpiry` passed before they started, as Octopus does with
+/// a deployment's `NoRunAfter`.
+async fn time_out_unstarted(state: &AppState, tasks: Vec<Task>) -> ApiResult<()> {
+    state
+        .store
+        .tx(move |tx| {
+            for task in &tasks {
+                let message = format!(
+                    "The task did not start before {}, the latest time it was allowed to start (NoRunAfter).",
+                    task.queue_time_expiry.as_deref().unwrap_or_default()
+                );
+                let changed = tx.execute(
+                    "UPDATE tasks SET state = 'TimedOut', error_message = ?2, completed_time = ?3 WHERE id = ?1 AND state = 'Queued'",
+                    params![task.id, message, now()],
+                )?;
+                if changed > 0 {
+                    Task::append_log(tx, &task.id, &[("Error".into(), message)])?;
+                }
+            }
+            Ok(())
+        })
+        .await
 }
 
 /// Everything a deployment task needs.
