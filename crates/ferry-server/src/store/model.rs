@@ -631,22 +631,10 @@ impl Task {
             |r| Ok(LogLine { seq: r.get(0)?, at: r.get(1)?, category: r.get(2)?, message: r.get(3)? }),
         )
     }
-    /// Append log lines. Call it inside a transaction: on a bare connection every line would be
-    /// its own commit (and fsync).
+    /// Append lines to the task's own log (not a step's). Call it inside a transaction: on a
+    /// bare connection every line would be its own commit (and fsync).
     pub fn append_log(c: &Connection, id: &str, lines: &[(String, String)]) -> ApiResult<()> {
-        let mut seq: i64 =
-            c.query_row("SELECT COALESCE(MAX(seq), 0) FROM task_logs WHERE task_id = ?1", [id], |r| {
-                r.get(0)
-            })?;
-        let at = super::now();
-        let mut stmt = c.prepare_cached(
-            "INSERT INTO task_logs(task_id, seq, at, category, message) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        for (category, message) in lines {
-            seq += 1;
-            stmt.execute(params![id, seq, at, category, message])?;
-        }
-        Ok(())
+        crate::tasks::activity::append(c, id, None, lines)
     }
 }
 

@@ -5,6 +5,7 @@
 //! Cancel stops a running deploy command; tasks left Executing when the server stopped are
 //! failed at the next start.
 
+pub mod activity;
 pub mod command;
 
 use std::collections::{HashMap, HashSet};
@@ -285,6 +286,7 @@ async fn run(state: AppState, task_id: String, token: CancellationToken) {
                 lines.push(("Error".to_owned(), outcome.error.clone()));
             }
             Task::append_log(tx, &id, &lines)?;
+            activity::finish(tx, &id, outcome.state)?;
             tx.execute(
                 "UPDATE tasks SET state = ?2, error_message = ?3, completed_time = ?4, \
                  start_time = COALESCE(start_time, ?4) WHERE id = ?1",
@@ -332,7 +334,10 @@ async fn execute(state: &AppState, task_id: &str, token: &CancellationToken) -> 
             let environment =
                 Environment::find(tx, &deployment.environment_id)?.ok_or_else(|| missing("environment"))?;
             Task::append_log(tx, &id, &[("Info".into(), format!("Executing: {}", task.description))])?;
-            Ok(Some(DeployContext { task, deployment, release, project, environment }))
+            let context = DeployContext { task, deployment, release, project, environment };
+            let has_command = context.project.deploy_command(&context.environment.name).is_some();
+            activity::plan_steps(tx, &id, &command::step_names(&context, has_command))?;
+            Ok(Some(context))
         })
         .await?;
     let Some(context) = context else {
