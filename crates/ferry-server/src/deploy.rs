@@ -48,8 +48,6 @@ pub struct ReleaseOutcome {
     pub release: Release,
     /// Whether it existed already (IgnoreIfAlreadyExists).
     pub existing: bool,
-    /// Tasks created (Queued) by automatic deployment; the dispatcher starts them.
-    pub tasks: Vec<String>,
 }
 
 /// The lifecycle a release follows: its channel's, else its project's.
@@ -225,8 +223,8 @@ pub fn auto_deploy(c: &Connection, release: &Release) -> ApiResult<Vec<String>> 
     Ok(create_deployments(c, release, &targets, &started_by)?.into_iter().map(|d| d.task_id).collect())
 }
 
-/// Create a release (or find the existing one), then deploy it automatically where the
-/// lifecycle says so.
+/// Create a release (or find the existing one). Its automatic deployments are not created here:
+/// as on Octopus, they are queued after the answer (see `api::releases`).
 pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<ReleaseOutcome> {
     let project = Project::find(c, &request.project)?
         .ok_or_else(|| ApiError::bad_request(format!("The project '{}' was not found.", request.project)))?;
@@ -238,7 +236,7 @@ pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<Rel
         && let Some(existing) = Release::find(c, &project.id, &versions::key(version))?
     {
         if request.ignore_if_exists {
-            return Ok(ReleaseOutcome { release: existing, existing: true, tasks: Vec::new() });
+            return Ok(ReleaseOutcome { release: existing, existing: true });
         }
         return Err(ApiError::bad_request(format!(
             "A release with the version {version} already exists for the project '{}'.",
@@ -291,7 +289,7 @@ pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<Rel
     let key = versions::key(&version);
     if let Some(existing) = Release::find(c, &project.id, &key)? {
         if request.ignore_if_exists {
-            return Ok(ReleaseOutcome { release: existing, existing: true, tasks: Vec::new() });
+            return Ok(ReleaseOutcome { release: existing, existing: true });
         }
         return Err(ApiError::bad_request(format!(
             "A release with the version {version} already exists for the project '{}'.",
@@ -329,8 +327,7 @@ pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<Rel
             release.ignore_channel_rules
         ],
     )?;
-    let tasks = auto_deploy(c, &release)?;
-    Ok(ReleaseOutcome { release, existing: false, tasks })
+    Ok(ReleaseOutcome { release, existing: false })
 }
 
 /// The next version for a channel: the highest release of the channel (else of the project)

@@ -770,6 +770,10 @@ pub struct ServerArgs {
     /// Serve the web dashboard without any action that changes something (a wall display).
     #[arg(long)]
     pub dashboard_read_only: bool,
+    /// Pause between answering a release request and queuing its automatic deployments. Octopus
+    /// queues them a moment after its answer; this reproduces a slow one (for tests of clients).
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration, hide = true)]
+    pub automatic_deployment_delay: std::time::Duration,
 }
 
 /// The most commits `--max-commits` accepts: far more than any release note can use, and far from

@@ -34,6 +34,9 @@ pub struct TaskRunner {
     wake: Notify,
     /// Stops the dispatcher (shutdown).
     stopping: CancellationToken,
+    /// Automatic deployments being queued after a release's answer: a shutdown waits for them,
+    /// so a release answered just before it still gets its deployments.
+    queuing: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 /// A task started in this process.
@@ -77,6 +80,7 @@ impl TaskRunner {
             running: Mutex::new(HashMap::new()),
             wake: Notify::new(),
             stopping: CancellationToken::new(),
+            queuing: Mutex::new(Vec::new()),
         }
     }
 
@@ -135,6 +139,14 @@ impl TaskRunner {
         self.wake.notify_one();
     }
 
+    /// Remember a job that queues tasks (a release's automatic deployments), for the shutdown to
+    /// wait for.
+    pub fn track_queuing(&self, job: tokio::task::JoinHandle<()>) {
+        let mut jobs = self.queuing.lock().unwrap_or_else(|p| p.into_inner());
+        jobs.retain(|j| !j.is_finished());
+        jobs.push(job);
+    }
+
     /// Ask a task to stop. Returns false when it is not running in this process.
     pub fn cancel(&self, task_id: &str) -> bool {
         let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
@@ -156,6 +168,10 @@ impl TaskRunner {
     /// for running tasks, then cancel the rest and wait a little more. Tasks still queued stay
     /// queued for the next start.
     pub async fn shutdown(&self, state: &AppState, grace: Duration) {
+        let queuing: Vec<_> = self.queuing.lock().unwrap_or_else(|p| p.into_inner()).drain(..).collect();
+        for job in queuing {
+            let _ = tokio::time::timeout(grace, job).await;
+        }
         if let Err(err) = dispatch(state).await {
             tracing::warn!(error = %err, "could not start queued tasks before shutting down");
         }

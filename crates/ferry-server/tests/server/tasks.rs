@@ -142,9 +142,7 @@ async fn relative_deploy_scripts_resolve_next_to_the_configuration() {
     // Default lifecycle without configuration: Development is automatic.
     let (status, created) = s.create_release("Scripted", "1.0.0").await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let (_, deployments) =
-        s.get(&format!("/api/releases/{}/deployments", created["ReleaseId"].as_str().unwrap())).await;
-    let task = deployments["Items"][0]["TaskId"].as_str().unwrap().to_owned();
+    let task = s.automatic_task(created["ReleaseId"].as_str().unwrap()).await;
     let done = s.wait_task(&task).await;
     assert_eq!(done["State"], "Success", "{done}");
     let (_, raw) = s.get_text(&format!("/api/tasks/{task}/raw")).await;
