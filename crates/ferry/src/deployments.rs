@@ -97,6 +97,7 @@ pub fn deployments_json(release: &Release, results: &[(StartedDeployment, Follow
                     "taskId": d.task_id,
                     "state": w.state.as_str(),
                     "waitTimedOut": w.wait_timed_out,
+                    "waitingFor": crate::waiting::waiting_for_json(w),
                 })
             })
             .collect(),

@@ -17,6 +17,24 @@ pub fn resume_command(results: &[Followed]) -> Option<String> {
     (!ids.is_empty()).then(|| format!("ferry task wait {}", ids.join(" ")))
 }
 
+/// What a task waits for a person to answer (`waitingFor` in JSON results): each interruption's
+/// question, kind and the page to answer it on; empty when it waits for nobody.
+pub fn waiting_for_json(followed: &Followed) -> serde_json::Value {
+    serde_json::Value::Array(
+        followed
+            .waiting_for
+            .iter()
+            .map(|i| {
+                serde_json::json!({
+                    "title": i.title,
+                    "kind": if i.guided_failure { "guidedFailure" } else { "manualIntervention" },
+                    "link": i.web_link,
+                })
+            })
+            .collect(),
+    )
+}
+
 /// Exit 3 when any task finished unsuccessfully, was still running when Ferry stopped waiting, or
 /// waits for a person (a manual intervention or guided failure).
 pub fn fail_if_unsuccessful(results: &[Followed]) -> anyhow::Result<()> {
