@@ -224,7 +224,12 @@ async fn stop_waiting<S: DeploymentServer>(
 #[derive(Default)]
 struct LogFollower {
     cursor: ActivityCursor,
-    /// Lines of the plain log shown so far (servers without an activity tree).
+    /// The server has no activity tree for this task (it said so, or its first answer was an
+    /// error): the plain log is followed instead, by line count.
+    plain: bool,
+    /// A tree was read once: a later error is passing, not a reason to switch logs.
+    tree_seen: bool,
+    /// Lines of the plain log shown so far.
     plain_shown: usize,
     /// The last lines shown, for a failure's report.
     recent: std::collections::VecDeque<String>,
@@ -234,26 +239,10 @@ impl LogFollower {
     /// Lines not shown before. A log that cannot be read is not worth failing the wait for: the
     /// state still tells the outcome.
     async fn new_lines<S: DeploymentServer>(&mut self, server: &S, task_id: &str) -> Vec<String> {
-        let lines = match server.task_activity(task_id, self.cursor.tail()).await {
-            Ok(Some(tree)) => match self.cursor.look(&tree, self.cursor.tail()) {
-                Look::New(lines) => lines.iter().map(|l| l.render()).collect(),
-                Look::TailTooShort => match server.task_activity(task_id, None).await {
-                    Ok(Some(tree)) => match self.cursor.look(&tree, None) {
-                        Look::New(lines) => lines.iter().map(|l| l.render()).collect(),
-                        Look::TailTooShort => Vec::new(),
-                    },
-                    _ => Vec::new(),
-                },
-            },
-            Ok(None) => match server.task_log(task_id).await {
-                Ok(log) => {
-                    let lines: Vec<String> = log.lines().skip(self.plain_shown).map(str::to_owned).collect();
-                    self.plain_shown += lines.len();
-                    lines
-                }
-                Err(_) => Vec::new(),
-            },
-            Err(_) => Vec::new(),
+        let lines = if self.plain {
+            self.plain_lines(server, task_id).await
+        } else {
+            self.tree_lines(server, task_id).await
         };
         for line in &lines {
             if self.recent.len() == LOG_TAIL {
@@ -262,6 +251,43 @@ impl LogFollower {
             self.recent.push_back(line.clone());
         }
         lines
+    }
+
+    async fn tree_lines<S: DeploymentServer>(&mut self, server: &S, task_id: &str) -> Vec<String> {
+        let mut tail = self.cursor.tail();
+        // At most twice: a tail too short for what is new is followed by one read of everything.
+        for _ in 0..2 {
+            match server.task_activity(task_id, tail).await {
+                Ok(Some(tree)) => {
+                    self.tree_seen = true;
+                    match self.cursor.look(&tree, tail) {
+                        Look::New(lines) => return lines.iter().map(|l| l.render()).collect(),
+                        Look::TailTooShort => tail = None,
+                    }
+                }
+                Ok(None) => {
+                    self.plain = true;
+                    return self.plain_lines(server, task_id).await;
+                }
+                Err(_) if !self.tree_seen => {
+                    self.plain = true;
+                    return self.plain_lines(server, task_id).await;
+                }
+                Err(_) => return Vec::new(),
+            }
+        }
+        Vec::new()
+    }
+
+    async fn plain_lines<S: DeploymentServer>(&mut self, server: &S, task_id: &str) -> Vec<String> {
+        match server.task_log(task_id).await {
+            Ok(log) => {
+                let lines: Vec<String> = log.lines().skip(self.plain_shown).map(str::to_owned).collect();
+                self.plain_shown += lines.len();
+                lines
+            }
+            Err(_) => Vec::new(),
+        }
     }
 
     fn tail(&self) -> Vec<String> {

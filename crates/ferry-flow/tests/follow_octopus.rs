@@ -45,6 +45,8 @@ struct Fake {
     interruption_queries: Mutex<Vec<String>>,
     /// The task waits for a manual intervention instead of running the script.
     intervention: bool,
+    /// `details` answers 404 (a server without it): the raw log is all there is.
+    no_tree: bool,
 }
 
 type S = State<Arc<Fake>>;
@@ -86,7 +88,11 @@ fn node<'a>(root: &'a mut Value, path: &[&str]) -> &'a mut Value {
     here
 }
 
-async fn details(State(fake): S, RawQuery(query): RawQuery) -> impl IntoResponse {
+async fn details(State(fake): S, RawQuery(query): RawQuery) -> axum::response::Response {
+    if fake.no_tree {
+        return (axum::http::StatusCode::NOT_FOUND, axum::Json(json!({"ErrorMessage": "not found"})))
+            .into_response();
+    }
     let query = query.unwrap_or_default();
     fake.detail_queries.lock().unwrap().push(query.clone());
     let tail: Option<usize> =
@@ -112,6 +118,11 @@ async fn details(State(fake): S, RawQuery(query): RawQuery) -> impl IntoResponse
     }
     axum::Json(json!({"Task": task_json(&fake), "ActivityLogs": [root], "PhysicalLogSize": 1000,
         "Progress": {"ProgressPercentage": 50, "EstimatedTimeRemaining": null}, "Links": {}}))
+    .into_response()
+}
+
+async fn raw() -> &'static str {
+    "line one\nline two\n"
 }
 
 async fn interruptions(State(fake): S, RawQuery(query): RawQuery) -> impl IntoResponse {
@@ -137,6 +148,7 @@ async fn start(fake: Arc<Fake>) -> Client {
         .route("/api/spaces/all", get(|| async { axum::Json(json!([{"Id":"Spaces-1","Name":"Default","IsDefault":true}])) }))
         .route("/api/Spaces-1/tasks/{id}", get(task))
         .route("/api/Spaces-1/tasks/{id}/details", get(details))
+        .route("/api/Spaces-1/tasks/{id}/raw", get(raw))
         .route("/api/Spaces-1/interruptions", get(interruptions))
         .with_state(fake);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -234,4 +246,15 @@ async fn a_task_waiting_for_a_manual_intervention_ends_the_wait_with_the_link_to
     let queries: HashMap<String, usize> =
         fake.interruption_queries.lock().unwrap().iter().map(|q| (q.clone(), 1)).collect();
     assert!(queries.contains_key("regarding=ServerTasks-7&pendingOnly=true"), "{queries:?}");
+}
+
+#[tokio::test]
+async fn a_server_without_details_is_followed_through_the_raw_log() {
+    let fake = Arc::new(Fake { no_tree: true, ..Fake::default() });
+    let client = start(fake.clone()).await;
+    let mut results = vec![Followed::queued("Production", "ServerTasks-7")];
+    let recorder = Recorder::default();
+    follow_until_done(&client, &mut results, settings(), &recorder).await.unwrap();
+    assert_eq!(*recorder.lines.lock().unwrap(), ["line one", "line two"], "each line once");
+    assert_eq!(results[0].state.as_str(), "Success");
 }
