@@ -193,8 +193,16 @@ check "screenshot: release" screenshot "$shots/release.png" "$dashboard/releases
 
 # A running task's page follows it live: opened while the deploy command sleeps, the page the
 # browser ends with (after the server-sent `end` event reloads it) shows the final state.
-live_task=$(curl -s -X POST "$url/api/Spaces-1/releases/create/v1" -H 'content-type: application/json' \
-    -d '{"projectName": "Live", "releaseVersion": "1.0.0"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["AutomaticallyDeployedTaskIds"][0])')
+# The lifecycle's automatic deployment is queued after the answer (as on Octopus): look for it.
+live_release=$(curl -s -X POST "$url/api/Spaces-1/releases/create/v1" -H 'content-type: application/json' \
+    -d '{"projectName": "Live", "releaseVersion": "1.0.0"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["ReleaseId"])')
+live_task=""
+for _ in $(seq 1 50); do
+    live_task=$(curl -s "$url/api/Spaces-1/releases/$live_release/deployments" \
+        | python3 -c 'import json, sys; items = json.load(sys.stdin)["Items"]; print(items[0]["TaskId"] if items else "")')
+    [ -n "$live_task" ] && break
+    sleep 0.1
+done
 live_state=""
 for _ in $(seq 1 50); do
     live_state=$(curl -s "$url/api/tasks/$live_task" | python3 -c 'import json, sys; print(json.load(sys.stdin)["State"])')

@@ -118,3 +118,38 @@ pub async fn automatic_targets<S: DeploymentServer>(
     }
     Ok(names)
 }
+
+/// How long a run that created a release looks for the lifecycle's automatic deployments of it
+/// before deciding to deploy itself. Octopus queues them after answering the create request
+/// (usually within a second); a run that looked once, at once, would deploy a second time.
+pub const AUTOMATIC_DEPLOYMENT_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The pause between two looks for automatic deployments.
+const AUTOMATIC_DEPLOYMENT_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Wait up to `window` until `release` has a deployment to each of `environments` (names of the
+/// automatic targets the run cares about); returns those found, newest first. Stops at once when
+/// there is nothing to wait for.
+pub async fn await_automatic_deployments<S: DeploymentServer>(
+    server: &S,
+    project: &Project,
+    release: &Release,
+    environments: &[String],
+    window: std::time::Duration,
+) -> Result<Vec<Deployment>, S::Error> {
+    let wanted = server.find_environments(environments).await?;
+    let started = std::time::Instant::now();
+    loop {
+        let found: Vec<Deployment> = server
+            .deployments(project, None)
+            .await?
+            .into_iter()
+            .filter(|d| d.release_id == release.id)
+            .collect();
+        let all_there = wanted.iter().all(|e| found.iter().any(|d| d.environment_id == e.id));
+        if all_there || started.elapsed() >= window {
+            return Ok(found);
+        }
+        tokio::time::sleep(AUTOMATIC_DEPLOYMENT_POLL.min(window.saturating_sub(started.elapsed()))).await;
+    }
+}

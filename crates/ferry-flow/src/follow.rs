@@ -5,7 +5,8 @@
 use std::time::{Duration, Instant};
 
 use crate::DeploymentServer;
-use crate::model::{Task, TaskState};
+use crate::activity_log::{ActivityCursor, Look};
+use crate::model::{Interruption, Task, TaskState};
 
 /// How many of a task's last log lines a result keeps (shown for failures).
 const LOG_TAIL: usize = 20;
@@ -40,6 +41,9 @@ pub struct Followed {
     pub description: String,
     /// The last lines of its log (kept for failures).
     pub log_tail: Vec<String>,
+    /// Ferry stopped waiting because the task waits for a person (a manual intervention or
+    /// guided failure): what it asks and where to answer.
+    pub waiting_for: Vec<Interruption>,
 }
 
 impl Followed {
@@ -54,6 +58,7 @@ impl Followed {
             duration: None,
             description: String::new(),
             log_tail: Vec::new(),
+            waiting_for: Vec::new(),
         }
     }
 
@@ -72,10 +77,11 @@ impl Followed {
         self.error = task.error_message.clone().filter(|e| !e.is_empty());
     }
 
-    /// Whether this counts against the run: the task finished without success, or Ferry gave up
-    /// waiting for it. A task left running without waiting does not count.
+    /// Whether this counts against the run: the task finished without success, Ferry gave up
+    /// waiting for it, or it waits for a person. A task left running without waiting does not
+    /// count.
     pub fn unsuccessful(&self) -> bool {
-        self.wait_timed_out || self.state.is_unsuccessful()
+        self.wait_timed_out || !self.waiting_for.is_empty() || self.state.is_unsuccessful()
     }
 }
 
@@ -107,6 +113,12 @@ pub enum FollowEvent<'a> {
         /// The server's error.
         error: &'a (dyn std::error::Error + 'a),
     },
+    /// The task waits for a person (`waiting_for` says what and where): Ferry stops waiting for
+    /// it rather than waiting out the timeout.
+    WaitingForPerson {
+        /// The task.
+        task: &'a Followed,
+    },
     /// The timeout passed: Ferry stops waiting and the task keeps running on the server.
     StoppedWaiting {
         /// The task, with the state it was last seen in.
@@ -133,7 +145,7 @@ pub async fn follow_until_done<S: DeploymentServer>(
     reporter: &impl FollowReporter,
 ) -> Result<(), S::Error> {
     let started = Instant::now();
-    let mut printed: Vec<usize> = vec![0; results.len()];
+    let mut logs: Vec<LogFollower> = results.iter().map(|_| LogFollower::default()).collect();
     let mut done: Vec<bool> = vec![false; results.len()];
     let several = results.len() > 1;
     let mut delay = Duration::from_millis(100).min(settings.poll_interval);
@@ -143,21 +155,23 @@ pub async fn follow_until_done<S: DeploymentServer>(
                 continue;
             }
             let task = server.task(&result.task_id).await?;
-            // Read the log after the state, so a finished task's log is complete. A log that
-            // cannot be read is not worth failing the wait for: the state still tells the outcome.
-            if let Ok(log) = server.task_log(&result.task_id).await {
-                let lines: Vec<&str> = log.lines().collect();
-                let label = (several || result.label != result.task_id).then_some(result.label.as_str());
-                for line in lines.iter().skip(printed[index]) {
-                    reporter.report(FollowEvent::LogLine { label, line });
-                }
-                printed[index] = printed[index].max(lines.len());
-                result.log_tail = lines.iter().rev().take(LOG_TAIL).rev().map(|l| (*l).to_owned()).collect();
+            // Read the log after the state, so a finished task's log is complete.
+            let label = (several || result.label != result.task_id).then_some(result.label.as_str());
+            for line in logs[index].new_lines(server, &result.task_id).await {
+                reporter.report(FollowEvent::LogLine { label, line: &line });
             }
+            result.log_tail = logs[index].tail();
             result.update(&task);
             if task.completed {
                 done[index] = true;
                 reporter.report(FollowEvent::Finished { task: result });
+            } else if task.has_pending_interruptions {
+                // Waiting out the timeout would only cancel a task a person is about to answer.
+                result.waiting_for = server.pending_interruptions(&task).await?;
+                if !result.waiting_for.is_empty() {
+                    done[index] = true;
+                    reporter.report(FollowEvent::WaitingForPerson { task: result });
+                }
             }
         }
         if done.iter().all(|d| *d) {
@@ -203,4 +217,80 @@ async fn stop_waiting<S: DeploymentServer>(
         settings.timeout.as_secs(),
         result.state
     ));
+}
+
+/// One task's log as followed so far: through its activity tree when the server has one, else
+/// through the plain log by line count.
+#[derive(Default)]
+struct LogFollower {
+    cursor: ActivityCursor,
+    /// The server has no activity tree for this task (it said so, or its first answer was an
+    /// error): the plain log is followed instead, by line count.
+    plain: bool,
+    /// A tree was read once: a later error is passing, not a reason to switch logs.
+    tree_seen: bool,
+    /// Lines of the plain log shown so far.
+    plain_shown: usize,
+    /// The last lines shown, for a failure's report.
+    recent: std::collections::VecDeque<String>,
+}
+
+impl LogFollower {
+    /// Lines not shown before. A log that cannot be read is not worth failing the wait for: the
+    /// state still tells the outcome.
+    async fn new_lines<S: DeploymentServer>(&mut self, server: &S, task_id: &str) -> Vec<String> {
+        let lines = if self.plain {
+            self.plain_lines(server, task_id).await
+        } else {
+            self.tree_lines(server, task_id).await
+        };
+        for line in &lines {
+            if self.recent.len() == LOG_TAIL {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(line.clone());
+        }
+        lines
+    }
+
+    async fn tree_lines<S: DeploymentServer>(&mut self, server: &S, task_id: &str) -> Vec<String> {
+        let mut tail = self.cursor.tail();
+        // At most twice: a tail too short for what is new is followed by one read of everything.
+        for _ in 0..2 {
+            match server.task_activity(task_id, tail).await {
+                Ok(Some(tree)) => {
+                    self.tree_seen = true;
+                    match self.cursor.look(&tree, tail) {
+                        Look::New(lines) => return lines.iter().map(|l| l.render()).collect(),
+                        Look::TailTooShort => tail = None,
+                    }
+                }
+                Ok(None) => {
+                    self.plain = true;
+                    return self.plain_lines(server, task_id).await;
+                }
+                Err(_) if !self.tree_seen => {
+                    self.plain = true;
+                    return self.plain_lines(server, task_id).await;
+                }
+                Err(_) => return Vec::new(),
+            }
+        }
+        Vec::new()
+    }
+
+    async fn plain_lines<S: DeploymentServer>(&mut self, server: &S, task_id: &str) -> Vec<String> {
+        match server.task_log(task_id).await {
+            Ok(log) => {
+                let lines: Vec<String> = log.lines().skip(self.plain_shown).map(str::to_owned).collect();
+                self.plain_shown += lines.len();
+                lines
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn tail(&self) -> Vec<String> {
+        self.recent.iter().cloned().collect()
+    }
 }

@@ -9,6 +9,7 @@
 //! The flow decides and returns typed results; it never prints and never chooses an exit code.
 //! The binary turns the results into text, JSON and exit statuses.
 
+pub mod activity_log;
 pub mod adoption;
 pub mod follow;
 pub mod lifecycle_guard;

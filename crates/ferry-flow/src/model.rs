@@ -60,6 +60,47 @@ pub struct Task {
     pub duration: Option<String>,
     /// Why it failed, when the server says.
     pub error_message: Option<String>,
+    /// It waits for a person (a manual intervention or guided failure); Octopus's
+    /// `HasPendingInterruptions`.
+    pub has_pending_interruptions: bool,
+}
+
+/// One activity of a task's log: the task, a step, or a step on one target. Children of a step
+/// run in parallel.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Activity {
+    /// Unique within the task.
+    pub id: String,
+    /// E.g. "Step 1: Deploy Hello" or a target's name.
+    pub name: String,
+    /// Nested activities.
+    pub children: Vec<Activity>,
+    /// Its own lines, oldest first (only the last ones when fetched with a tail).
+    pub lines: Vec<ActivityLine>,
+}
+
+/// One line of an activity's log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActivityLine {
+    /// Info, Warning, Error, ...
+    pub category: String,
+    /// The text.
+    pub text: String,
+    /// Increases along the activity's log, telling new lines from seen ones; `None` when the
+    /// server does not number them (then lines are counted, and never fetched with a tail).
+    pub number: Option<u64>,
+}
+
+/// What a task waiting for a person asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interruption {
+    /// What it asks, e.g. "Approve the production deployment".
+    pub title: String,
+    /// Guided failure (a step failed and the task asks what to do) rather than a manual
+    /// intervention.
+    pub guided_failure: bool,
+    /// Where a person answers it (the task's page).
+    pub web_link: String,
 }
 
 /// A phase of a lifecycle, or of a release's progression through it.
@@ -107,6 +148,8 @@ pub struct DeployRequest {
     pub tenants: Vec<String>,
     /// Prompted variable values.
     pub variables: Vec<(String, String)>,
+    /// Tenant tags, machines, skipped steps, schedule, guided failure.
+    pub options: ferry_core::deploy_options::DeploymentOptions,
 }
 
 /// A deployment the server started (or had started already, after a lost answer).

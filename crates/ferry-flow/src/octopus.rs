@@ -5,7 +5,8 @@ use ferry_octopus::{Client, OctopusError, model as octopus};
 
 use crate::DeploymentServer;
 use crate::model::{
-    DeployRequest, Deployment, Environment, Lifecycle, Phase, Project, Release, StartedDeployment, Task,
+    Activity, ActivityLine, DeployRequest, Deployment, Environment, Interruption, Lifecycle, Phase, Project,
+    Release, StartedDeployment, Task,
 };
 
 impl From<&octopus::Project> for Project {
@@ -74,6 +75,26 @@ impl From<&octopus::Task> for Task {
             description: task.description.clone(),
             duration: task.duration.clone(),
             error_message: task.error_message.clone(),
+            has_pending_interruptions: task.has_pending_interruptions,
+        }
+    }
+}
+
+impl From<&octopus::Activity> for Activity {
+    fn from(activity: &octopus::Activity) -> Activity {
+        Activity {
+            id: activity.id.clone(),
+            name: activity.name.clone(),
+            children: activity.children.iter().map(Activity::from).collect(),
+            lines: activity
+                .log_elements
+                .iter()
+                .map(|e| ActivityLine {
+                    category: e.category.clone(),
+                    text: e.message_text.clone(),
+                    number: e.number,
+                })
+                .collect(),
         }
     }
 }
@@ -169,6 +190,7 @@ impl DeploymentServer for Client {
             environments: request.environments.iter().map(octopus_environment).collect(),
             tenants: request.tenants.clone(),
             variables: request.variables.clone(),
+            options: request.options.clone(),
         };
         Ok(Client::deploy(self, &request).await?.into_iter().map(StartedDeployment::from).collect())
     }
@@ -179,6 +201,29 @@ impl DeploymentServer for Client {
 
     async fn task_log(&self, id: &str) -> Result<String, OctopusError> {
         Client::task_raw_log(self, id).await
+    }
+
+    async fn task_activity(
+        &self,
+        id: &str,
+        tail: Option<usize>,
+    ) -> Result<Option<Vec<Activity>>, OctopusError> {
+        let details = Client::task_details(self, id, tail).await?;
+        Ok(Some(details.activity_logs.iter().map(Activity::from).collect()))
+    }
+
+    async fn pending_interruptions(&self, task: &Task) -> Result<Vec<Interruption>, OctopusError> {
+        let web_link =
+            self.web_link(&format!("app#/{}/tasks/{}", self.space_id().unwrap_or("Spaces-1"), task.id));
+        Ok(Client::pending_interruptions(self, &task.id)
+            .await?
+            .iter()
+            .map(|i| Interruption {
+                title: i.title.clone(),
+                guided_failure: i.is_guided_failure(),
+                web_link: web_link.clone(),
+            })
+            .collect())
     }
 
     async fn cancel_task(&self, id: &str) -> Result<(), OctopusError> {

@@ -1,7 +1,8 @@
 //! The one trait the flow talks to.
 
 use crate::model::{
-    DeployRequest, Deployment, Environment, Lifecycle, Phase, Project, Release, StartedDeployment, Task,
+    Activity, DeployRequest, Deployment, Environment, Interruption, Lifecycle, Phase, Project, Release,
+    StartedDeployment, Task,
 };
 
 /// A server that holds releases and runs deployments of them: Octopus (and `ferry server`), or
@@ -89,6 +90,23 @@ pub trait DeploymentServer {
 
     /// A task's log so far, as plain lines.
     async fn task_log(&self, id: &str) -> Result<String, Self::Error>;
+
+    /// A task's log as its activity tree, with only the last `tail` lines of each activity when
+    /// given; `None` when the server keeps no tree (the follower then reads [`Self::task_log`]).
+    async fn task_activity(
+        &self,
+        id: &str,
+        tail: Option<usize>,
+    ) -> Result<Option<Vec<Activity>>, Self::Error> {
+        let _ = (id, tail);
+        Ok(None)
+    }
+
+    /// What a task with pending interruptions waits for (none on a server without them).
+    async fn pending_interruptions(&self, task: &Task) -> Result<Vec<Interruption>, Self::Error> {
+        let _ = task;
+        Ok(Vec::new())
+    }
 
     /// Ask the server to cancel a task.
     async fn cancel_task(&self, id: &str) -> Result<(), Self::Error>;

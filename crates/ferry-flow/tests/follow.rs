@@ -21,6 +21,7 @@ impl FollowReporter for Recorder {
             FollowEvent::Canceled { task } => format!("canceled {}", task.task_id),
             FollowEvent::CancelFailed { task, error } => format!("cancel failed {} {error}", task.task_id),
             FollowEvent::StoppedWaiting { task, .. } => format!("stopped {} {}", task.task_id, task.state),
+            FollowEvent::WaitingForPerson { task } => format!("waiting {}", task.task_id),
         };
         self.0.borrow_mut().push(line);
     }

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 use ferry_core::build_info::BuildInformation;
+use ferry_core::deploy_options::DeploymentOptions;
 use ferry_core::version::compare_text;
 use reqwest::Method;
 use serde::Serialize;
@@ -14,8 +15,8 @@ use serde_json::json;
 use crate::client::{Client, Retry};
 use crate::error::{self, ErrorKind, OctopusError};
 use crate::model::{
-    Channel, Deployment, DeploymentServerTask, Environment, Lifecycle, PackageResource, Page, Progression,
-    Project, Release, ReleaseTemplate, Task,
+    Channel, Deployment, DeploymentServerTask, Environment, Interruption, Lifecycle, PackageResource, Page,
+    Progression, Project, Release, ReleaseTemplate, Task, TaskDetails,
 };
 
 /// What the server does with something that exists already (`overwriteMode`).
@@ -84,6 +85,15 @@ pub struct DeployRequest {
     pub tenants: Vec<String>,
     /// Prompted variable values.
     pub variables: Vec<(String, String)>,
+    /// Tenant tags, machines, skipped steps, schedule, guided failure.
+    pub options: DeploymentOptions,
+}
+
+impl DeployRequest {
+    /// Tenanted when tenants or tenant tags are named, as the Go CLI decides.
+    pub fn is_tenanted(&self) -> bool {
+        !self.tenants.is_empty() || !self.options.tenant_tags.is_empty()
+    }
 }
 
 /// One deployment created by [`Client::deploy`].
@@ -433,25 +443,36 @@ impl Client {
                     tokio::time::sleep(delay).await;
                     let now = self.release_deployments(&request.release).await?;
                     let known: HashSet<String> = created.iter().map(|c| c.deployment_id.clone()).collect();
+                    // An environment's call creates all its deployments at once: one untenanted, or
+                    // one per tenant. Every new one there came from the lost attempt, so all are
+                    // adopted before the environment leaves `remaining`.
+                    let mut adopted: HashSet<String> = HashSet::new();
                     for deployment in now.iter().filter(|d| {
                         d.release_id == request.release.id
                             && !before.contains(&d.id)
                             && !known.contains(&d.id)
                     }) {
-                        if let Some(index) = remaining.iter().position(|e| e.id == deployment.environment_id)
+                        if let Some(environment) =
+                            remaining.iter().find(|e| e.id == deployment.environment_id)
                         {
-                            let environment = remaining.remove(index);
+                            adopted.insert(environment.id.clone());
+                            let tenant = deployment
+                                .tenant_id
+                                .as_deref()
+                                .map(|t| format!(" for {t}"))
+                                .unwrap_or_default();
                             self.notify(&format!(
-                                "{doing}: the earlier attempt had created {} to {}; not deploying it again",
+                                "{doing}: the earlier attempt had created {} to {}{tenant}; not deploying it again",
                                 deployment.id, environment.name
                             ));
                             created.push(CreatedDeployment {
-                                environment: environment.name,
+                                environment: environment.name.clone(),
                                 deployment_id: deployment.id.clone(),
                                 task_id: deployment.task_id.clone(),
                             });
                         }
                     }
+                    remaining.retain(|e| !adopted.contains(&e.id));
                     attempt += 1;
                 }
                 Err(err) if err.kind == ErrorKind::LifecycleRefused => {
@@ -473,22 +494,10 @@ impl Client {
         environments: &[Environment],
         doing: &str,
     ) -> Result<Vec<CreatedDeployment>, OctopusError> {
-        let variables: serde_json::Map<String, serde_json::Value> =
-            request.variables.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
         let mut created = Vec::new();
         let mut calls: Vec<(Vec<&Environment>, serde_json::Value, &str)> = Vec::new();
-        let base = json!({
-            "SpaceId": self.space_id,
-            "SpaceIdOrName": self.space_id,
-            "ProjectName": request.project.name,
-            "ReleaseVersion": request.release.version,
-            "ForcePackageDownload": false,
-            "ForcePackageRedeployment": false,
-            "UpdateVariableSnapshot": false,
-            "UseGuidedFailure": null,
-            "Variables": variables,
-        });
-        if request.tenants.is_empty() {
+        let base = crate::execution::body(self.space_id.as_deref(), request);
+        if !request.is_tenanted() {
             let mut body = base.clone();
             body["EnvironmentNames"] = json!(environments.iter().map(|e| &e.name).collect::<Vec<_>>());
             calls.push((environments.iter().collect(), body, "deployments/create/untenanted/v1"));
@@ -496,7 +505,12 @@ impl Client {
             for environment in environments {
                 let mut body = base.clone();
                 body["EnvironmentName"] = json!(environment.name);
-                body["Tenants"] = json!(request.tenants);
+                if !request.tenants.is_empty() {
+                    body["Tenants"] = json!(request.tenants);
+                }
+                if !request.options.tenant_tags.is_empty() {
+                    body["TenantTags"] = json!(request.options.tenant_tags);
+                }
                 calls.push((vec![environment], body, "deployments/create/tenanted/v1"));
             }
         }
@@ -659,6 +673,24 @@ impl Client {
                 })
             })
             .collect()
+    }
+
+    /// A task with its activity tree; `tail` keeps only the last lines of each activity.
+    pub async fn task_details(&self, id: &str, tail: Option<usize>) -> Result<TaskDetails, OctopusError> {
+        let mut path = self.space_path(&format!("tasks/{id}/details?verbose=false"));
+        if let Some(tail) = tail {
+            path.push_str(&format!("&tail={tail}"));
+        }
+        self.get_json(&format!("reading the log of task {id}"), &path).await
+    }
+
+    /// The task's interruptions still waiting for an answer.
+    pub async fn pending_interruptions(&self, task_id: &str) -> Result<Vec<Interruption>, OctopusError> {
+        let doing = format!("reading what task {task_id} waits for");
+        let path = self.space_path(&format!("interruptions?regarding={task_id}&pendingOnly=true"));
+        let mut all: Vec<Interruption> = self.get_all(&doing, &path).await?;
+        all.retain(|i| i.is_pending);
+        Ok(all)
     }
 
     /// A task's raw log.

@@ -12,6 +12,7 @@
 mod api;
 mod client;
 mod error;
+mod execution;
 pub mod model;
 mod oidc;
 mod progress;

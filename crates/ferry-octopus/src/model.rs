@@ -215,6 +215,106 @@ pub struct Task {
     /// Task arguments (`DeploymentId`, ...).
     #[serde(alias = "arguments")]
     pub arguments: HashMap<String, serde_json::Value>,
+    /// The task waits for a person: a manual intervention or guided failure (it stays
+    /// `Executing` meanwhile).
+    #[serde(alias = "hasPendingInterruptions")]
+    pub has_pending_interruptions: bool,
+    /// Links; `Web` is the task's page.
+    #[serde(alias = "links")]
+    pub links: HashMap<String, String>,
+}
+
+/// `GET tasks/{id}/details`: the task and its activity tree (go-octopusdeploy
+/// `pkg/tasks/task_detail.go`, api-client.ts `serverTaskDetails.ts`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TaskDetails {
+    /// The task.
+    #[serde(alias = "task")]
+    pub task: Task,
+    /// The root activities (one for a deployment: the task), each with nested children.
+    #[serde(alias = "activityLogs")]
+    pub activity_logs: Vec<Activity>,
+}
+
+/// One activity of a task: the task itself, a step, or a step on one deployment target. Children
+/// of a step run in parallel, so their log elements interleave in time.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Activity {
+    /// Unique within the task.
+    #[serde(alias = "id")]
+    pub id: String,
+    /// E.g. "Step 2: Deploy a Package", or a target's name.
+    #[serde(alias = "name")]
+    pub name: String,
+    /// Pending, Running, Success, Failed, Skipped, SuccessWithWarning, Canceled.
+    #[serde(alias = "status")]
+    pub status: String,
+    /// Nested activities.
+    #[serde(alias = "children")]
+    pub children: Vec<Activity>,
+    /// The activity's own log lines, oldest first (with `tail`, only the last ones).
+    #[serde(alias = "logElements")]
+    pub log_elements: Vec<LogElement>,
+}
+
+/// One log line of an activity.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LogElement {
+    /// Trace, Verbose, Info, Highlight, Wait, Gap, Alert, Warning, Error, Fatal, Planned, Updated,
+    /// Finished, Abandoned.
+    #[serde(alias = "category")]
+    pub category: String,
+    /// When it was logged.
+    #[serde(alias = "occurredAt")]
+    pub occurred_at: Option<String>,
+    /// The line.
+    #[serde(alias = "messageText")]
+    pub message_text: String,
+    /// Its number: increases along the activity's log, so it tells new lines from seen ones.
+    #[serde(alias = "number")]
+    pub number: Option<u64>,
+}
+
+/// A manual intervention or guided-failure prompt (`GET interruptions?regarding=`; OctopusClients
+/// `InterruptionResource`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Interruption {
+    /// `Interruptions-N`.
+    #[serde(alias = "id")]
+    pub id: String,
+    /// What it asks, e.g. "Approve the production deployment".
+    #[serde(alias = "title")]
+    pub title: String,
+    /// Not answered yet.
+    #[serde(alias = "isPending")]
+    pub is_pending: bool,
+    /// The task it holds.
+    #[serde(alias = "taskId")]
+    pub task_id: Option<String>,
+    /// The form to answer: `Result` (Proceed/Abort) for a manual intervention, `Guidance`
+    /// (Retry/Ignore/Fail/Exclude) for guided failure.
+    #[serde(alias = "form")]
+    pub form: InterruptionForm,
+}
+
+/// An interruption's form.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct InterruptionForm {
+    /// Field name -> value; the names say which kind of interruption it is.
+    #[serde(alias = "values")]
+    pub values: HashMap<String, serde_json::Value>,
+}
+
+impl Interruption {
+    /// Guided failure asks for `Guidance`; a manual intervention for a `Result`.
+    pub fn is_guided_failure(&self) -> bool {
+        self.form.values.keys().any(|k| k.eq_ignore_ascii_case("Guidance"))
+    }
 }
 
 impl Task {

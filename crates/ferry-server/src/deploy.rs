@@ -7,12 +7,13 @@ use ferry_core::version::Version;
 use rusqlite::{Connection, params};
 
 use crate::channel::{check_rules, prerelease_allowed};
+use crate::deploy_options::{DeploymentSettings, Schedule};
 use crate::errors::{ApiError, ApiResult};
 use crate::lifecycle::Progression;
 use crate::store::model::{
     Channel, Deployment, Environment, Lifecycle, Package, Project, Release, SelectedPackage, Task,
 };
-use crate::store::{next_id, now};
+use crate::store::{format_time, next_id, now};
 use crate::versions;
 
 /// A request to create a release, from any of the endpoints.
@@ -47,8 +48,6 @@ pub struct ReleaseOutcome {
     pub release: Release,
     /// Whether it existed already (IgnoreIfAlreadyExists).
     pub existing: bool,
-    /// Tasks created (Queued) by automatic deployment; the dispatcher starts them.
-    pub tasks: Vec<String>,
 }
 
 /// The lifecycle a release follows: its channel's, else its project's.
@@ -95,6 +94,26 @@ pub fn create_deployments(
     environments: &[Environment],
     started_by: &str,
 ) -> ApiResult<Vec<Deployment>> {
+    create_scheduled_deployments(
+        c,
+        release,
+        environments,
+        started_by,
+        &DeploymentSettings::default(),
+        Schedule::default(),
+    )
+}
+
+/// [`create_deployments`] with a request's options: kept with each deployment, and the schedule
+/// on its task.
+pub fn create_scheduled_deployments(
+    c: &Connection,
+    release: &Release,
+    environments: &[Environment],
+    started_by: &str,
+    settings: &DeploymentSettings,
+    schedule: Schedule,
+) -> ApiResult<Vec<Deployment>> {
     let (lifecycle, progression, succeeded) = progression(c, release)?;
     let project = Project::get(c, &release.project_id)?;
     let mut errors = Vec::new();
@@ -126,10 +145,12 @@ pub fn create_deployments(
         let task_id = next_id(c, "ServerTasks")?;
         let deployment_id = next_id(c, "Deployments")?;
         let created = now();
+        let queue_time = schedule.run_at.map(format_time).unwrap_or_else(|| created.clone());
+        let expiry = schedule.no_run_after.map(format_time);
         let description = format!("Deploy {} release {} to {}", project.name, release.version, env.name);
         c.execute(
-            "INSERT INTO tasks(id, name, description, state, arguments, project_id, environment_id, release_id, queue_time, started_by) \
-             VALUES (?1, 'Deploy', ?2, 'Queued', ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO tasks(id, name, description, state, arguments, project_id, environment_id, release_id, queue_time, started_by, queue_time_expiry) \
+             VALUES (?1, 'Deploy', ?2, 'Queued', ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 task_id,
                 description,
@@ -137,17 +158,35 @@ pub fn create_deployments(
                 project.id,
                 env.id,
                 release.id,
-                created,
-                started_by
+                queue_time,
+                started_by,
+                expiry
             ],
         )?;
         let name = format!("Deploy to {}", env.name);
         c.execute(
-            "INSERT INTO deployments(id, release_id, environment_id, project_id, channel_id, task_id, name, created) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![deployment_id, release.id, env.id, project.id, release.channel_id, task_id, name, created],
+            "INSERT INTO deployments(id, release_id, environment_id, project_id, channel_id, task_id, name, created, settings) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                deployment_id,
+                release.id,
+                env.id,
+                project.id,
+                release.channel_id,
+                task_id,
+                name,
+                created,
+                serde_json::to_string(settings).map_err(ApiError::internal)?
+            ],
         )?;
-        Task::append_log(c, &task_id, &[("Info".into(), format!("Queued: {description}"))])?;
+        let mut queued = vec![("Info".to_owned(), format!("Queued: {description}"))];
+        if let Some(at) = schedule.run_at {
+            queued.push((
+                "Info".to_owned(),
+                format!("Scheduled: it starts no earlier than {}", format_time(at)),
+            ));
+        }
+        Task::append_log(c, &task_id, &queued)?;
         out.push(Deployment {
             id: deployment_id,
             release_id: release.id.clone(),
@@ -157,6 +196,7 @@ pub fn create_deployments(
             task_id,
             name,
             created,
+            settings: settings.clone(),
         });
     }
     Ok(out)
@@ -183,8 +223,8 @@ pub fn auto_deploy(c: &Connection, release: &Release) -> ApiResult<Vec<String>> 
     Ok(create_deployments(c, release, &targets, &started_by)?.into_iter().map(|d| d.task_id).collect())
 }
 
-/// Create a release (or find the existing one), then deploy it automatically where the
-/// lifecycle says so.
+/// Create a release (or find the existing one). Its automatic deployments are not created here:
+/// as on Octopus, they are queued after the answer (see `api::releases`).
 pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<ReleaseOutcome> {
     let project = Project::find(c, &request.project)?
         .ok_or_else(|| ApiError::bad_request(format!("The project '{}' was not found.", request.project)))?;
@@ -196,7 +236,7 @@ pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<Rel
         && let Some(existing) = Release::find(c, &project.id, &versions::key(version))?
     {
         if request.ignore_if_exists {
-            return Ok(ReleaseOutcome { release: existing, existing: true, tasks: Vec::new() });
+            return Ok(ReleaseOutcome { release: existing, existing: true });
         }
         return Err(ApiError::bad_request(format!(
             "A release with the version {version} already exists for the project '{}'.",
@@ -249,7 +289,7 @@ pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<Rel
     let key = versions::key(&version);
     if let Some(existing) = Release::find(c, &project.id, &key)? {
         if request.ignore_if_exists {
-            return Ok(ReleaseOutcome { release: existing, existing: true, tasks: Vec::new() });
+            return Ok(ReleaseOutcome { release: existing, existing: true });
         }
         return Err(ApiError::bad_request(format!(
             "A release with the version {version} already exists for the project '{}'.",
@@ -287,8 +327,7 @@ pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<Rel
             release.ignore_channel_rules
         ],
     )?;
-    let tasks = auto_deploy(c, &release)?;
-    Ok(ReleaseOutcome { release, existing: false, tasks })
+    Ok(ReleaseOutcome { release, existing: false })
 }
 
 /// The next version for a channel: the highest release of the channel (else of the project)

@@ -18,6 +18,7 @@ pub mod channel;
 pub mod config;
 mod dashboard;
 mod deploy;
+mod deploy_options;
 pub mod errors;
 mod feed;
 mod lifecycle;

@@ -38,6 +38,9 @@ pub struct ServerOptions {
     pub max_json_bytes: u64,
     /// Default deploy command timeout.
     pub deploy_timeout: Duration,
+    /// How long after answering a release request the lifecycle's automatic deployments are
+    /// created (Octopus queues them a moment after its answer too; tests lengthen it).
+    pub automatic_deployment_delay: Duration,
     /// API keys (besides the configuration's). Empty with none configured: no authentication.
     pub api_keys: Vec<String>,
     /// Serve HTTPS with these.
@@ -65,6 +68,7 @@ impl ServerOptions {
             max_upload_bytes: 10 << 30,
             max_json_bytes: 1 << 20,
             deploy_timeout: Duration::from_secs(30 * 60),
+            automatic_deployment_delay: Duration::ZERO,
             api_keys: Vec::new(),
             tls: None,
             require_keys_off_loopback: true,
@@ -166,6 +170,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, ServerError>
         max_upload_bytes: options.max_upload_bytes,
         max_json_bytes: options.max_json_bytes,
         deploy_timeout: options.deploy_timeout,
+        automatic_deployment_delay: options.automatic_deployment_delay,
     };
     let state = AppState::new(store, data_dir, limits, &keys, service_accounts, options.workers.max(1));
     state.tasks.recover_interrupted(&state)?;

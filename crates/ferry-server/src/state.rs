@@ -19,6 +19,8 @@ pub struct Limits {
     pub max_json_bytes: u64,
     /// Default deploy command timeout.
     pub deploy_timeout: Duration,
+    /// Pause between answering a release request and creating its automatic deployments.
+    pub automatic_deployment_delay: Duration,
 }
 
 /// Cheap-to-clone handle on the server's state.

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ferry_core::deploy_options::{DeploymentOptions, parse_time};
 use ferry_core::duration::{LONGEST_SECONDS, parse_duration};
 
 use crate::help_examples as examples;
@@ -587,22 +588,72 @@ pub struct WaitOptions {
     /// Cancel the deployments that are still running when the wait times out.
     #[arg(long)]
     pub cancel_on_timeout: bool,
-    /// How often to poll the server, e.g. 1s, 500ms.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    /// The longest pause between two looks at the tasks, e.g. 10s, 500ms. The first looks come
+    /// sooner (from 100ms, doubling); 10s is the Octopus CLI's `task wait` interval.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub poll_interval: std::time::Duration,
 }
 
 /// Deployment options shared by deploy, promote, rollback and ship.
 #[derive(Debug, Args, Clone)]
 pub struct DeployOptions {
-    /// Tenant name or id (repeatable).
-    #[arg(long = "tenant", value_name = "TENANT")]
+    /// Tenant name or id (repeatable); makes the deployment tenanted.
+    #[arg(long = "tenant", value_name = "NAME")]
     pub tenants: Vec<String>,
+    /// Deploy to every tenant with this tag, `Tag set/Tag` (repeatable); makes the deployment
+    /// tenanted.
+    #[arg(long = "tenant-tag", value_name = "SET/TAG")]
+    pub tenant_tags: Vec<String>,
     /// Prompted variable value, `NAME=VALUE` (split on the first `=`; repeatable).
     #[arg(long = "variable", value_name = "NAME=VALUE", value_parser = parse_name_value)]
     pub variables: Vec<(String, String)>,
+    /// Do not start the deployment before this time: RFC 3339 (2026-11-28T19:00:00Z, any
+    /// offset) or an offset from now such as +10m.
+    #[arg(long, value_name = "TIME", value_parser = parse_time_flag)]
+    pub deploy_at: Option<jiff::Timestamp>,
+    /// Give up on a scheduled deployment that has not started by this time (same forms as
+    /// --deploy-at).
+    #[arg(long, value_name = "TIME", value_parser = parse_time_flag)]
+    pub no_deploy_after: Option<jiff::Timestamp>,
+    /// Pause for guidance when a step fails, instead of failing the deployment.
+    #[arg(long)]
+    pub guided_failure: bool,
+    /// Step not to run (repeatable).
+    #[arg(long = "skip", value_name = "STEP")]
+    pub skip_steps: Vec<String>,
+    /// Deploy only to these deployment targets (comma-separated).
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub specific_machines: Vec<String>,
+    /// Do not deploy to these deployment targets (comma-separated).
+    #[arg(long = "exclude-machines", value_name = "A,B", value_delimiter = ',')]
+    pub excluded_machines: Vec<String>,
+    /// Download the packages again even where a target has them already.
+    #[arg(long)]
+    pub force_package_download: bool,
     #[command(flatten)]
     pub wait: WaitOptions,
+}
+
+impl DeployOptions {
+    /// The options the deployment request carries besides tenants and variables.
+    pub fn deployment_options(&self) -> DeploymentOptions {
+        DeploymentOptions {
+            tenant_tags: self.tenant_tags.clone(),
+            skip_steps: self.skip_steps.clone(),
+            specific_machines: self.specific_machines.clone(),
+            excluded_machines: self.excluded_machines.clone(),
+            force_package_download: self.force_package_download,
+            // Unset leaves it to the project's setting, as Octopus's `null` does.
+            guided_failure: self.guided_failure.then_some(true),
+            run_at: self.deploy_at,
+            no_run_after: self.no_deploy_after,
+        }
+    }
+}
+
+/// `--deploy-at` and `--no-deploy-after`: offsets count from when the flag is read.
+fn parse_time_flag(text: &str) -> Result<jiff::Timestamp, String> {
+    parse_time(text, jiff::Timestamp::now())
 }
 
 /// Flags of `ferry release deploy`.
@@ -675,8 +726,9 @@ pub struct TaskWaitArgs {
     /// Cancel the tasks that are still running when the wait times out.
     #[arg(long)]
     pub cancel_on_timeout: bool,
-    /// How often to poll the server, e.g. 1s, 500ms.
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    /// The longest pause between two looks at the tasks, e.g. 10s, 500ms. The first looks come
+    /// sooner (from 100ms, doubling); 10s is the Octopus CLI's `task wait` interval.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub poll_interval: std::time::Duration,
 }
 
@@ -778,6 +830,10 @@ pub struct ServerArgs {
     /// Serve the web dashboard without any action that changes something (a wall display).
     #[arg(long)]
     pub dashboard_read_only: bool,
+    /// Pause between answering a release request and queuing its automatic deployments. Octopus
+    /// queues them a moment after its answer; this reproduces a slow one (for tests of clients).
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration, hide = true)]
+    pub automatic_deployment_delay: std::time::Duration,
 }
 
 /// The most commits `--max-commits` accepts: far more than any release note can use, and far from

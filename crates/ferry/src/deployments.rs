@@ -33,6 +33,7 @@ pub async fn deploy(
                 environments,
                 tenants: opts.tenants.clone(),
                 variables: opts.variables.clone(),
+                options: opts.deployment_options(),
             };
             let created = DeploymentServer::deploy(client, &request).await.map_err(client_error)?;
             for d in &created {
@@ -96,6 +97,7 @@ pub fn deployments_json(release: &Release, results: &[(StartedDeployment, Follow
                     "taskId": d.task_id,
                     "state": w.state.as_str(),
                     "waitTimedOut": w.wait_timed_out,
+                    "waitingFor": crate::waiting::waiting_for_json(w),
                 })
             })
             .collect(),

@@ -19,6 +19,19 @@ impl FollowReporter for Ctx {
             FollowEvent::CancelFailed { task, error } => {
                 self.warn(&format!("could not cancel {}: {error}", task.task_id));
             }
+            FollowEvent::WaitingForPerson { task } => {
+                for interruption in &task.waiting_for {
+                    let kind = if interruption.guided_failure {
+                        "a step failed and guided failure asks what to do (retry, ignore, fail or exclude)"
+                    } else {
+                        "a manual intervention"
+                    };
+                    self.warn(&format!(
+                        "{} ({}) waits for a person: {kind}: \"{}\"; answer it at {} (Ferry stops waiting; the task waits on the server)",
+                        task.task_id, task.label, interruption.title, interruption.web_link
+                    ));
+                }
+            }
             FollowEvent::StoppedWaiting { task, after } => self.warn(&format!(
                 "stopped waiting for {} ({}) after {}s: it is still {} and keeps running on the server; follow it with: ferry task wait {}",
                 task.task_id,

@@ -9,11 +9,34 @@ use crate::exit::UserError;
 
 /// The command that picks up the wait for the tasks Ferry stopped waiting for.
 pub fn resume_command(results: &[Followed]) -> Option<String> {
-    let ids: Vec<&str> = results.iter().filter(|r| r.wait_timed_out).map(|r| r.task_id.as_str()).collect();
+    let ids: Vec<&str> = results
+        .iter()
+        .filter(|r| r.wait_timed_out || !r.waiting_for.is_empty())
+        .map(|r| r.task_id.as_str())
+        .collect();
     (!ids.is_empty()).then(|| format!("ferry task wait {}", ids.join(" ")))
 }
 
-/// Exit 3 when any task finished unsuccessfully or was still running when Ferry stopped waiting.
+/// What a task waits for a person to answer (`waitingFor` in JSON results): each interruption's
+/// question, kind and the page to answer it on; empty when it waits for nobody.
+pub fn waiting_for_json(followed: &Followed) -> serde_json::Value {
+    serde_json::Value::Array(
+        followed
+            .waiting_for
+            .iter()
+            .map(|i| {
+                serde_json::json!({
+                    "title": i.title,
+                    "kind": if i.guided_failure { "guidedFailure" } else { "manualIntervention" },
+                    "link": i.web_link,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Exit 3 when any task finished unsuccessfully, was still running when Ferry stopped waiting, or
+/// waits for a person (a manual intervention or guided failure).
 pub fn fail_if_unsuccessful(results: &[Followed]) -> anyhow::Result<()> {
     let failed: Vec<&Followed> = results.iter().filter(|r| r.unsuccessful()).collect();
     if failed.is_empty() {
@@ -25,6 +48,12 @@ pub fn fail_if_unsuccessful(results: &[Followed]) -> anyhow::Result<()> {
             let mut text = format!("{} ({}): {}", r.label, r.task_id, r.state);
             if r.wait_timed_out {
                 text.push_str(" when Ferry stopped waiting");
+            }
+            for interruption in &r.waiting_for {
+                text.push_str(&format!(
+                    ", waiting for a person to answer \"{}\" at {}",
+                    interruption.title, interruption.web_link
+                ));
             }
             if let Some(error) = r.error.as_ref().filter(|e| !e.is_empty()) {
                 text.push_str(&format!(" - {error}"));

@@ -259,6 +259,13 @@ with zipfile.ZipFile(os.path.join(d, 'Echo.6.6.6.zip'), 'w', zipfile.ZIP_DEFLATE
         let body = json!({"SpaceId": "Spaces-1", "ProjectName": "Echo", "ReleaseVersion": "6.6.6", "PackageVersion": "6.6.6"});
         let created = client.post_json("/api/Spaces-1/releases/create/v1", &body).unwrap();
         assert_eq!(created.status, 201, "{}", created.text());
+        // The automatic deployment is queued after the answer (as on Octopus): wait for its task.
+        let queued = std::time::Instant::now();
+        while !flow::tasks(&client).iter().any(|t| text(t, "Description").contains("6.6.6"))
+            && queued.elapsed() < Duration::from_secs(10)
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let tasks = flow::wait_for_tasks(&client, Duration::from_secs(60));
         let task = tasks
             .iter()

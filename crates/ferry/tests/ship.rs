@@ -5,6 +5,29 @@ mod client_support;
 use client_support::*;
 use predicates::prelude::*;
 
+/// `ferry -o json ship` of `app` as Hello 1.0.0 against `server`, waiting, with `extra` flags.
+fn ship_hello(server: &Server, app: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    server
+        .ferry()
+        .args([
+            "-o",
+            "json",
+            "ship",
+            "--project",
+            "Hello",
+            "--id",
+            "Hello",
+            "--version",
+            "1.0.0",
+            "--base-path",
+        ])
+        .arg(app)
+        .args(["--out-folder", "out", "--wait", "--poll-interval", "200ms", "--repo", "."])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 fn app(dir: &std::path::Path) -> std::path::PathBuf {
     let app = dir.join("app");
     std::fs::create_dir_all(app.join("static")).unwrap();
@@ -17,27 +40,7 @@ fn app(dir: &std::path::Path) -> std::path::PathBuf {
 fn ship_runs_the_whole_step_and_is_idempotent_with_if_exists_ignore() {
     let server = Server::start();
     let app = app(server.path());
-    let ship = |extra: &[&str]| {
-        server
-            .ferry()
-            .args([
-                "-o",
-                "json",
-                "ship",
-                "--project",
-                "Hello",
-                "--id",
-                "Hello",
-                "--version",
-                "1.0.0",
-                "--base-path",
-            ])
-            .arg(&app)
-            .args(["--out-folder", "out", "--wait", "--poll-interval", "200ms", "--repo", "."])
-            .args(extra)
-            .output()
-            .unwrap()
-    };
+    let ship = |extra: &[&str]| ship_hello(&server, &app, extra);
     let output = ship(&[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
@@ -576,4 +579,28 @@ fn sigint_during_a_wait_on_the_embedded_server_lets_the_deployment_finish() {
         "{stderr}"
     );
     assert!(marker.is_file(), "the embedded server let the deployment finish before exiting: {stderr}");
+}
+
+/// Octopus queues a lifecycle's automatic deployment a moment after answering the release
+/// request; `ferry server --automatic-deployment-delay` reproduces a slow one. Ship must follow
+/// that deployment, not start a second one.
+#[test]
+fn ship_follows_an_automatic_deployment_queued_after_the_answer_and_never_deploys_twice() {
+    for delay in ["0s", "2s"] {
+        let files = tempfile::tempdir().unwrap();
+        let server = Server::start_in(files, &config(""), &["--automatic-deployment-delay", delay]);
+        let app = app(server.path());
+        let output = ship_hello(&server, &app, &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "delay {delay}: {stderr}");
+        let json = json_of(&output);
+        let shipped = json["deployments"].as_array().unwrap();
+        assert_eq!(shipped.len(), 1, "delay {delay}: {json}");
+        assert_eq!(shipped[0]["environment"], "Development");
+        assert_eq!(shipped[0]["state"], "Success");
+        let all = server.get("/api/Spaces-1/deployments");
+        assert_eq!(all["TotalResults"], 1, "delay {delay}: exactly one deployment on the server: {all}");
+        assert_eq!(all["Items"][0]["Id"], shipped[0]["deploymentId"], "the automatic one was followed");
+        assert!(stderr.contains("the lifecycle started an automatic deployment"), "delay {delay}: {stderr}");
+    }
 }

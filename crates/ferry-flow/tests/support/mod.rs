@@ -79,6 +79,7 @@ impl MemoryServer {
             description: String::new(),
             duration: None,
             error_message: None,
+            has_pending_interruptions: false,
         });
     }
 

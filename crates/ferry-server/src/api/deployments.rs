@@ -14,7 +14,8 @@ use super::input::{Body, Query};
 use super::json;
 use super::resources::{self, space_base};
 use crate::auth::Caller;
-use crate::deploy::create_deployments;
+use crate::deploy::create_scheduled_deployments;
+use crate::deploy_options::{DeploymentSettings, LegacyOptions, RequestedOptions, Schedule};
 use crate::errors::{ApiError, ApiResult};
 use crate::paging::page;
 use crate::state::AppState;
@@ -31,7 +32,8 @@ pub struct CreateV1 {
     environment_name: Option<String>,
     tenants: Option<Vec<String>>,
     tenant_tags: Option<Vec<String>>,
-    specific_machine_names: Option<Vec<String>>,
+    #[serde(flatten)]
+    options: RequestedOptions,
 }
 
 async fn deploy(
@@ -40,6 +42,7 @@ async fn deploy(
     version: String,
     environments: Vec<String>,
     caller: Option<Extension<Caller>>,
+    (settings, schedule): (DeploymentSettings, Schedule),
 ) -> ApiResult<Vec<Deployment>> {
     let started_by = caller.map(|Extension(Caller(who))| who).unwrap_or_default();
     let deployments = state
@@ -69,7 +72,7 @@ async fn deploy(
             if !missing.is_empty() {
                 return Err(ApiError::validation(missing));
             }
-            create_deployments(tx, &release, &envs, &started_by)
+            create_scheduled_deployments(tx, &release, &envs, &started_by, &settings, schedule)
         })
         .await?;
     state.tasks.notify_queued();
@@ -96,13 +99,10 @@ pub async fn create_untenanted(
 ) -> ApiResult<Response> {
     let project = required("ProjectName", body.project_name)?;
     let version = required("ReleaseVersion", body.release_version)?;
-    if let Some(machine) = body.specific_machine_names.unwrap_or_default().first() {
-        return Err(ApiError::bad_request(format!(
-            "The deployment target '{machine}' was not found; this server has no targets."
-        )));
-    }
+    let options =
+        body.options.with_tenants(body.tenants, body.tenant_tags).check(false, jiff::Timestamp::now())?;
     let environments = body.environment_names.unwrap_or_default();
-    let deployments = deploy(&state, project, version, environments, caller).await?;
+    let deployments = deploy(&state, project, version, environments, caller, options).await?;
     Ok(json(StatusCode::OK, server_tasks(&deployments)))
 }
 
@@ -136,6 +136,14 @@ pub struct Legacy {
     release_id: Option<String>,
     environment_id: Option<String>,
     tenant_id: Option<String>,
+    skip_actions: Option<Vec<String>>,
+    specific_machine_ids: Option<Vec<String>>,
+    excluded_machine_ids: Option<Vec<String>>,
+    force_package_download: Option<bool>,
+    use_guided_failure: Option<bool>,
+    form_values: Option<std::collections::BTreeMap<String, Value>>,
+    queue_time: Option<String>,
+    queue_time_expiry: Option<String>,
 }
 
 /// Legacy `POST deployments` -> 201 DeploymentResource with `TaskId`.
@@ -158,7 +166,18 @@ pub async fn create_legacy(
             .ok_or_else(|| ApiError::bad_request(format!("The release '{release_id}' was not found.")))?;
         (release.project_id, release.version)
     };
-    let deployments = deploy(&state, project, version, vec![environment], caller).await?;
+    let options = RequestedOptions::legacy(LegacyOptions {
+        skip_actions: body.skip_actions,
+        specific_machine_ids: body.specific_machine_ids,
+        excluded_machine_ids: body.excluded_machine_ids,
+        force_package_download: body.force_package_download,
+        use_guided_failure: body.use_guided_failure,
+        form_values: body.form_values,
+        queue_time: body.queue_time,
+        queue_time_expiry: body.queue_time_expiry,
+    })
+    .check(false, jiff::Timestamp::now())?;
+    let deployments = deploy(&state, project, version, vec![environment], caller, options).await?;
     let deployment =
         deployments.into_iter().next().ok_or_else(|| ApiError::internal("no deployment created"))?;
     Ok(json(StatusCode::CREATED, resources::deployment(&deployment, None)))

@@ -37,13 +37,34 @@ pub struct CreateV1 {
 
 async fn run_create(state: &AppState, request: ReleaseRequest) -> ApiResult<crate::deploy::ReleaseOutcome> {
     let outcome = state.store.tx(move |tx| create_release(tx, &request)).await?;
-    if !outcome.tasks.is_empty() {
-        state.tasks.notify_queued();
-    }
     if !outcome.existing {
-        tracing::info!(release = %outcome.release.id, version = %outcome.release.version, auto_deployments = outcome.tasks.len(), "release created");
+        tracing::info!(release = %outcome.release.id, version = %outcome.release.version, "release created");
+        queue_automatic_deployments(state, outcome.release.clone());
     }
     Ok(outcome)
+}
+
+/// Create the release's automatic deployments after the answer, in their own transaction, as
+/// Octopus does: a client cannot find them in the create answer, and must look for them a moment
+/// later before deciding to deploy itself.
+fn queue_automatic_deployments(state: &AppState, release: Release) {
+    let runner = state.clone();
+    let state = state.clone();
+    let job = tokio::spawn(async move {
+        tokio::time::sleep(state.limits.automatic_deployment_delay).await;
+        let id = release.id.clone();
+        match state.store.tx(move |tx| crate::deploy::auto_deploy(tx, &release)).await {
+            Ok(tasks) if !tasks.is_empty() => {
+                tracing::info!(release = %id, tasks = ?tasks, "automatic deployments queued");
+                state.tasks.notify_queued();
+            }
+            Ok(_) => {}
+            Err(err) => {
+                tracing::error!(release = %id, error = %err, "could not queue the automatic deployments")
+            }
+        }
+    });
+    runner.tasks.track_queuing(job);
 }
 
 /// `POST releases/create/v1` -> 201 `{ReleaseId, ReleaseVersion}` (200 for an existing one).
@@ -73,15 +94,7 @@ pub async fn create_v1(State(state): State<AppState>, Body(body): Body<CreateV1>
     };
     let outcome = run_create(&state, request).await?;
     let status = if outcome.existing { StatusCode::OK } else { StatusCode::CREATED };
-    Ok(json(
-        status,
-        json!({
-            "ReleaseId": outcome.release.id,
-            "ReleaseVersion": outcome.release.version,
-            "Existing": outcome.existing,
-            "AutomaticallyDeployedTaskIds": outcome.tasks,
-        }),
-    ))
+    Ok(json(status, json!({ "ReleaseId": outcome.release.id, "ReleaseVersion": outcome.release.version })))
 }
 
 /// A selected package in a legacy release body.

@@ -266,7 +266,7 @@ pub fn task(task: &Task) -> Value {
     };
     json!({
         "Id": id, "Name": task.name, "Description": task.description, "Arguments": task.arguments, "State": task.state,
-        "Completed": task.completed_time.clone().unwrap_or_default(), "QueueTime": task.queue_time, "QueueTimeExpiry": null,
+        "Completed": task.completed_time.clone().unwrap_or_default(), "QueueTime": task.queue_time, "QueueTimeExpiry": task.queue_time_expiry,
         "StartTime": task.start_time, "LastUpdatedTime": task.completed_time.clone().or(task.start_time.clone()).unwrap_or(task.queue_time.clone()),
         "CompletedTime": task.completed_time, "ServerNode": "ferry", "Duration": duration, "ErrorMessage": task.error_message,
         "HasBeenPickedUpByProcessor": task.start_time.is_some(), "IsCompleted": completed,

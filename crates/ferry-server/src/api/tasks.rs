@@ -13,7 +13,8 @@ use super::{json, text};
 use crate::errors::{ApiError, ApiResult};
 use crate::paging::page;
 use crate::state::AppState;
-use crate::store::model::{LogLine, Task};
+use crate::store::model::Task;
+use crate::tasks::activity::{self, Activity, Reading};
 
 /// `GET tasks`.
 pub async fn list(State(state): State<AppState>, query: Query) -> ApiResult<Response> {
@@ -59,59 +60,70 @@ pub async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> A
     Ok(json(StatusCode::OK, resources::task(&find(&state, &id).await?)))
 }
 
-async fn log(state: &AppState, id: &str) -> ApiResult<Vec<LogLine>> {
-    let key = id.to_owned();
-    state.store.call(move |c| Task::log(c, &key)).await
+async fn tree(state: &AppState, task: &Task, reading: Reading) -> ApiResult<Activity> {
+    let task = task.clone();
+    state.store.call(move |c| activity::tree(c, &task, reading)).await
 }
 
-/// `GET tasks/{id}/details{?verbose,tail}`.
+/// An activity in Octopus's `ActivityElement` shape.
+fn activity_json(activity: &Activity) -> Value {
+    let done = matches!(
+        activity.status.as_str(),
+        "Success" | "SuccessWithWarning" | "Failed" | "Skipped" | "Canceled"
+    );
+    json!({
+        "Id": activity.id, "Name": activity.name, "Started": activity.started, "Ended": activity.ended,
+        "Status": activity.status, "ShowAtSummaryLevel": true,
+        "Children": activity.children.iter().map(activity_json).collect::<Vec<_>>(),
+        "LogElements": activity.elements.iter().map(|e| json!({
+            "Category": e.category, "OccurredAt": e.at, "MessageText": e.message, "Detail": null, "Number": e.number,
+        })).collect::<Vec<_>>(),
+        "ProgressPercentage": if done { 100 } else { 0 }, "ProgressMessage": null,
+    })
+}
+
+/// `GET tasks/{id}/details{?verbose,tail}`: the task and its activity tree; without `verbose`,
+/// Verbose lines are left out, and `tail` keeps the last lines of each activity (Octopus's
+/// meanings of both).
 pub async fn details(
     State(state): State<AppState>,
     Path(id): Path<String>,
     query: Query,
 ) -> ApiResult<Response> {
     let task = find(&state, &id).await?;
-    let mut lines = log(&state, &task.id).await?;
-    if let Some(tail) = query.usize("tail") {
-        let skip = lines.len().saturating_sub(tail);
-        lines.drain(..skip);
-    }
-    let size: usize = lines.iter().map(|l| l.message.len() + 1).sum();
-    let status = match task.state.as_str() {
-        "Queued" => "Pending",
-        "Executing" | "Cancelling" => "Running",
-        "Success" => "Success",
-        "Canceled" => "Canceled",
-        _ => "Failed",
-    };
-    let elements: Vec<Value> = lines
-        .iter()
-        .map(|l| json!({ "Category": l.category, "OccurredAt": l.at, "MessageText": l.message, "Detail": null, "Number": l.seq }))
-        .collect();
-    let activity = json!({
-        "Id": format!("{}-activity", task.id), "Name": task.description, "Started": task.start_time, "Ended": task.completed_time,
-        "Status": status, "Children": [], "ShowAtSummaryLevel": true, "LogElements": elements,
-        "ProgressPercentage": if task.is_completed() { 100 } else { 0 }, "ProgressMessage": null,
-    });
+    let reading = Reading { verbose: query.bool("verbose").unwrap_or(false), tail: query.usize("tail") };
+    let root = tree(&state, &task, reading).await?;
+    let size: usize = std::iter::once(&root)
+        .chain(&root.children)
+        .flat_map(|a| &a.elements)
+        .map(|e| e.message.len() + 1)
+        .sum();
+    let steps = root.children.len().max(1);
+    let finished = root.children.iter().filter(|c| c.ended.is_some()).count();
+    let percentage = if task.is_completed() { 100 } else { finished * 100 / steps };
     Ok(json(
         StatusCode::OK,
         json!({
-            "Task": resources::task(&task), "ActivityLogs": [activity], "PhysicalLogSize": size,
-            "Progress": { "ProgressPercentage": if task.is_completed() { 100 } else { 0 }, "EstimatedTimeRemaining": null },
+            "Task": resources::task(&task), "ActivityLogs": [activity_json(&root)], "PhysicalLogSize": size,
+            "Progress": { "ProgressPercentage": percentage, "EstimatedTimeRemaining": null },
             "Links": { "Self": format!("/api/tasks/{}/details", task.id) },
         }),
     ))
 }
 
-/// `GET tasks/{id}/raw`: the log as text.
+/// `GET tasks/{id}/raw`: the log as text, rendered from the activity tree as Octopus does.
 pub async fn raw(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     let task = find(&state, &id).await?;
-    let lines = log(&state, &task.id).await?;
-    let mut out = String::new();
-    for line in &lines {
-        out.push_str(&format!("{} {:<7} {}\n", line.at, line.category, line.message));
-    }
-    Ok(text(out))
+    let root = tree(&state, &task, Reading { verbose: true, tail: None }).await?;
+    let resource = resources::task(&task);
+    let deployment = task.arguments.get("DeploymentId").and_then(Value::as_str);
+    let related: Vec<&str> =
+        [deployment, task.release_id.as_deref(), task.project_id.as_deref(), task.environment_id.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+    let duration = resource["Duration"].as_str().unwrap_or_default();
+    Ok(text(activity::render_raw(&task, &related, duration, &root)))
 }
 
 /// `POST tasks/{id}/cancel`: stops a queued or running task; a finished one is returned as is.

@@ -78,6 +78,21 @@ CREATE INDEX deployments_project_environment ON deployments(project_id, environm
     r#"
 ALTER TABLE tasks ADD COLUMN started_by TEXT NOT NULL DEFAULT '';
 "#,
+    // 6: deployment options a request asked for and this server honours (skipped steps, prompted
+    // variables; JSON), and the latest time a scheduled task may start (`QueueTimeExpiry`).
+    r#"
+ALTER TABLE deployments ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE tasks ADD COLUMN queue_time_expiry TEXT;
+"#,
+    // 7: a task's activity tree (its steps, each with a status) and which step each log line
+    // belongs to (NULL: the task's own lines, as every line before this migration).
+    r#"
+CREATE TABLE task_activities (
+    task_id TEXT NOT NULL REFERENCES tasks(id), id TEXT NOT NULL, parent_id TEXT, name TEXT NOT NULL,
+    status TEXT NOT NULL, started TEXT, ended TEXT, PRIMARY KEY (task_id, id)
+);
+ALTER TABLE task_logs ADD COLUMN activity_id TEXT;
+"#,
 ];
 
 /// Bring the schema up to date.

@@ -177,6 +177,8 @@ pub struct Deployment {
     pub name: String,
     /// Time.
     pub created: String,
+    /// The request's options this server honours.
+    pub settings: crate::deploy_options::DeploymentSettings,
 }
 
 /// A server task.
@@ -209,6 +211,9 @@ pub struct Task {
     /// Who started it, as [`crate::auth::Caller`] describes a request (empty for tasks created
     /// before the server recorded it).
     pub started_by: String,
+    /// The latest time it may start (`QueueTimeExpiry`); a scheduled task still queued then
+    /// times out.
+    pub queue_time_expiry: Option<String>,
 }
 
 impl Task {
@@ -531,7 +536,7 @@ impl Release {
 
 impl Deployment {
     const COLS: &'static str =
-        "id, release_id, environment_id, project_id, channel_id, task_id, name, created";
+        "id, release_id, environment_id, project_id, channel_id, task_id, name, created, settings";
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Deployment {
             id: r.get(0)?,
@@ -542,6 +547,7 @@ impl Deployment {
             task_id: r.get(5)?,
             name: r.get(6)?,
             created: r.get(7)?,
+            settings: json_col(r.get(8)?)?,
         })
     }
     /// All, newest first.
@@ -579,7 +585,7 @@ impl Deployment {
 
 impl Task {
     const COLS: &'static str = "id, name, description, state, arguments, project_id, environment_id, release_id, \
-                                queue_time, start_time, completed_time, error_message, started_by";
+                                queue_time, start_time, completed_time, error_message, started_by, queue_time_expiry";
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Task {
             id: r.get(0)?,
@@ -595,6 +601,7 @@ impl Task {
             completed_time: r.get(10)?,
             error_message: r.get(11)?,
             started_by: r.get(12)?,
+            queue_time_expiry: r.get(13)?,
         })
     }
     /// All, newest first.
@@ -632,22 +639,10 @@ impl Task {
             |r| Ok(LogLine { seq: r.get(0)?, at: r.get(1)?, category: r.get(2)?, message: r.get(3)? }),
         )
     }
-    /// Append log lines. Call it inside a transaction: on a bare connection every line would be
-    /// its own commit (and fsync).
+    /// Append lines to the task's own log (not a step's). Call it inside a transaction: on a
+    /// bare connection every line would be its own commit (and fsync).
     pub fn append_log(c: &Connection, id: &str, lines: &[(String, String)]) -> ApiResult<()> {
-        let mut seq: i64 =
-            c.query_row("SELECT COALESCE(MAX(seq), 0) FROM task_logs WHERE task_id = ?1", [id], |r| {
-                r.get(0)
-            })?;
-        let at = super::now();
-        let mut stmt = c.prepare_cached(
-            "INSERT INTO task_logs(task_id, seq, at, category, message) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        for (category, message) in lines {
-            seq += 1;
-            stmt.execute(params![id, seq, at, category, message])?;
-        }
-        Ok(())
+        crate::tasks::activity::append(c, id, None, lines)
     }
 }
 

@@ -11,11 +11,12 @@ use tokio::process::Command;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::activity;
 use super::{DeployContext, Outcome};
 use crate::archive::ExtractLimits;
 use crate::errors::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::model::{Package, Task};
+use crate::store::model::Package;
 use crate::versions;
 
 /// Most log lines kept per task; later lines are counted, not stored.
@@ -46,10 +47,33 @@ pub async fn run(
     outcome
 }
 
-/// Append lines to the task's log, all in one transaction.
-async fn log(state: &AppState, task_id: &str, lines: Vec<(String, String)>) -> ApiResult<()> {
-    let id = task_id.to_owned();
-    state.store.tx(move |tx| Task::append_log(tx, &id, &lines)).await
+/// Append lines to the log of one of the task's steps (`None`: the task's own), all in one
+/// transaction.
+async fn log(
+    state: &AppState,
+    task_id: &str,
+    step: Option<&str>,
+    lines: Vec<(String, String)>,
+) -> ApiResult<()> {
+    let (id, step) = (task_id.to_owned(), step.map(str::to_owned));
+    state.store.tx(move |tx| activity::append(tx, &id, step.as_deref(), &lines)).await
+}
+
+/// Move one of the task's steps to `status`.
+async fn step_status(state: &AppState, task_id: &str, step: &str, status: &'static str) -> ApiResult<()> {
+    let (id, step) = (task_id.to_owned(), step.to_owned());
+    state.store.tx(move |tx| activity::set_status(tx, &id, &step, status)).await
+}
+
+/// The steps of a deployment: one per package of the release, then the deploy command. Their
+/// names are what `SkipStepNames` matches (the package steps by their step name).
+pub fn step_names(context: &DeployContext, has_command: bool) -> Vec<String> {
+    let mut names: Vec<String> =
+        context.release.selected.iter().map(|s| format!("Extract {}", s.step)).collect();
+    if has_command {
+        names.push("Run the deploy command".to_owned());
+    }
+    names
 }
 
 /// `Hello.Web` -> `HELLO_WEB`.
@@ -76,7 +100,38 @@ async fn run_in(
         ("FERRY_RELEASE_ID".into(), context.release.id.clone()),
         ("FERRY_WORK_DIR".into(), work.display().to_string()),
     ];
-    for selected in &context.release.selected {
+    for (name, value) in &context.deployment.settings.variables {
+        variables.push((format!("FERRY_VARIABLE_{}", variable_suffix(name)), value.clone()));
+    }
+    let skip = &context.deployment.settings.skip_steps;
+    let mut notes: Vec<(String, String)> = skip
+        .iter()
+        .filter(|name| !context.release.selected.iter().any(|s| s.step.eq_ignore_ascii_case(name)))
+        .map(|name| {
+            (
+                "Warning".to_owned(),
+                format!("SkipStepNames: no step is named '{name}'; nothing was skipped for it."),
+            )
+        })
+        .collect();
+    if context.deployment.settings.force_package_download {
+        notes.push((
+            "Info".to_owned(),
+            "ForcePackageDownload: packages are extracted afresh for every deployment.".to_owned(),
+        ));
+    }
+    if !notes.is_empty() {
+        log(state, task_id, None, notes).await?;
+    }
+    for (index, selected) in context.release.selected.iter().enumerate() {
+        let step = activity::step_id(task_id, index + 1);
+        if skip.iter().any(|name| selected.step.eq_ignore_ascii_case(name)) {
+            let line = format!("Skipping step {}: it was named in SkipStepNames.", selected.step);
+            log(state, task_id, Some(&step), vec![("Info".into(), line)]).await?;
+            step_status(state, task_id, &step, "Skipped").await?;
+            continue;
+        }
+        step_status(state, task_id, &step, "Running").await?;
         let (id, key) =
             (selected.package_id.clone(), versions::key_of(&selected.version).unwrap_or_default());
         let package = state.store.call(move |c| Package::find(c, &id, &key)).await?.ok_or_else(|| {
@@ -91,6 +146,7 @@ async fn run_in(
         log(
             state,
             task_id,
+            Some(&step),
             vec![(
                 "Info".into(),
                 format!("Extracting {} {} to {}", package.package_id, package.version, target.display()),
@@ -104,18 +160,21 @@ async fn run_in(
         .await
         .map_err(|err| ApiError::internal(err.to_string()))?;
         if let Err(message) = extracted {
-            return Ok(Outcome::failed(
-                "Failed",
-                format!("Extracting {} {} failed: {message}", package.package_id, package.version),
-            ));
+            let message = format!("Extracting {} {} failed: {message}", package.package_id, package.version);
+            log(state, task_id, Some(&step), vec![("Error".into(), message.clone())]).await?;
+            return Ok(Outcome::failed("Failed", message));
         }
+        step_status(state, task_id, &step, "Success").await?;
         variables.push((
             format!("FERRY_PACKAGE_{}", variable_suffix(&package.package_id)),
             target.display().to_string(),
         ));
     }
     let resolved = resolve_command(command, context.project.base_dir.as_deref());
-    log(state, task_id, vec![("Info".into(), format!("Running the deploy command: {command}"))]).await?;
+    let step = activity::step_id(task_id, context.release.selected.len() + 1);
+    step_status(state, task_id, &step, "Running").await?;
+    log(state, task_id, Some(&step), vec![("Info".into(), format!("Running the deploy command: {command}"))])
+        .await?;
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg(&resolved)
@@ -148,7 +207,7 @@ async fn run_in(
         child.stderr.take().map(|err| tokio::spawn(read_lines(err, "Warning", sender.clone()))),
     ];
     drop(sender);
-    let writer = tokio::spawn(write_log(state.clone(), task_id.to_owned(), receiver));
+    let writer = tokio::spawn(write_log(state.clone(), task_id.to_owned(), step, receiver));
     let outcome = tokio::select! {
         status = child.wait() => match status {
             Ok(status) if status.success() => Outcome::success(),
@@ -180,7 +239,12 @@ async fn run_in(
 /// transaction (one commit and fsync), holds the store only briefly, and is at most
 /// [`LOG_BATCH_LINES`] lines. The first line of a batch waits at most [`LOG_BATCH_DELAY`] for
 /// company, so a slow trickle does not commit per line and a flood does not wait at all.
-async fn write_log(state: AppState, task_id: String, mut receiver: mpsc::Receiver<(String, String)>) {
+async fn write_log(
+    state: AppState,
+    task_id: String,
+    step: String,
+    mut receiver: mpsc::Receiver<(String, String)>,
+) {
     let mut kept = 0usize;
     let mut dropped = 0usize;
     let mut open = true;
@@ -210,14 +274,14 @@ async fn write_log(state: AppState, task_id: String, mut receiver: mpsc::Receive
             };
         }
         if !batch.is_empty()
-            && let Err(err) = log(&state, &task_id, batch).await
+            && let Err(err) = log(&state, &task_id, Some(&step), batch).await
         {
             tracing::warn!(task = %task_id, error = %err, "could not write deploy command output to the task log");
         }
     }
     if dropped > 0 {
         let line = format!("{dropped} more output lines were not kept (a task keeps {MAX_LOG_LINES})");
-        let _ = log(&state, &task_id, vec![("Warning".into(), line)]).await;
+        let _ = log(&state, &task_id, Some(&step), vec![("Warning".into(), line)]).await;
     }
 }
 

@@ -5,6 +5,7 @@
 //! Cancel stops a running deploy command; tasks left Executing when the server stopped are
 //! failed at the next start.
 
+pub mod activity;
 pub mod command;
 
 use std::collections::{HashMap, HashSet};
@@ -33,6 +34,9 @@ pub struct TaskRunner {
     wake: Notify,
     /// Stops the dispatcher (shutdown).
     stopping: CancellationToken,
+    /// Automatic deployments being queued after a release's answer: a shutdown waits for them,
+    /// so a release answered just before it still gets its deployments.
+    queuing: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 /// A task started in this process.
@@ -76,6 +80,7 @@ impl TaskRunner {
             running: Mutex::new(HashMap::new()),
             wake: Notify::new(),
             stopping: CancellationToken::new(),
+            queuing: Mutex::new(Vec::new()),
         }
     }
 
@@ -134,6 +139,14 @@ impl TaskRunner {
         self.wake.notify_one();
     }
 
+    /// Remember a job that queues tasks (a release's automatic deployments), for the shutdown to
+    /// wait for.
+    pub fn track_queuing(&self, job: tokio::task::JoinHandle<()>) {
+        let mut jobs = self.queuing.lock().unwrap_or_else(|p| p.into_inner());
+        jobs.retain(|j| !j.is_finished());
+        jobs.push(job);
+    }
+
     /// Ask a task to stop. Returns false when it is not running in this process.
     pub fn cancel(&self, task_id: &str) -> bool {
         let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
@@ -155,6 +168,10 @@ impl TaskRunner {
     /// for running tasks, then cancel the rest and wait a little more. Tasks still queued stay
     /// queued for the next start.
     pub async fn shutdown(&self, state: &AppState, grace: Duration) {
+        let queuing: Vec<_> = self.queuing.lock().unwrap_or_else(|p| p.into_inner()).drain(..).collect();
+        for job in queuing {
+            let _ = tokio::time::timeout(grace, job).await;
+        }
         if let Err(err) = dispatch(state).await {
             tracing::warn!(error = %err, "could not start queued tasks before shutting down");
         }
@@ -194,10 +211,23 @@ async fn dispatch(state: &AppState) -> ApiResult<()> {
         return Ok(());
     }
     let queued = state.store.call(|c| Task::in_state(c, "Queued")).await?;
+    let now = jiff::Timestamp::now();
+    // Times are parsed, never compared as text: a client may have written any offset.
+    let at = |text: Option<&str>| text.and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let (expired, queued): (Vec<Task>, Vec<Task>) = queued
+        .into_iter()
+        .partition(|task| at(task.queue_time_expiry.as_deref()).is_some_and(|end| end <= now));
+    if !expired.is_empty() {
+        time_out_unstarted(state, expired).await?;
+    }
     let runner = &state.tasks;
     let mut running = runner.running.lock().unwrap_or_else(|p| p.into_inner());
     let mut busy: HashSet<String> = running.values().map(|task| task.lane.clone()).collect();
     for task in queued {
+        // Scheduled for later (`RunAt`): the dispatcher's poll finds it when its time comes.
+        if at(Some(&task.queue_time)).is_some_and(|start| start > now) {
+            continue;
+        }
         if running.len() >= runner.workers {
             break;
         }
@@ -211,6 +241,30 @@ async fn dispatch(state: &AppState) -> ApiResult<()> {
         running.insert(task.id, RunningTask { token, lane, handle: Some(handle) });
     }
     Ok(())
+}
+
+/// Time out queued tasks whose `QueueTimeExpiry` passed before they started, as Octopus does with
+/// a deployment's `NoRunAfter`.
+async fn time_out_unstarted(state: &AppState, tasks: Vec<Task>) -> ApiResult<()> {
+    state
+        .store
+        .tx(move |tx| {
+            for task in &tasks {
+                let message = format!(
+                    "The task did not start before {}, the latest time it was allowed to start (NoRunAfter).",
+                    task.queue_time_expiry.as_deref().unwrap_or_default()
+                );
+                let changed = tx.execute(
+                    "UPDATE tasks SET state = 'TimedOut', error_message = ?2, completed_time = ?3 WHERE id = ?1 AND state = 'Queued'",
+                    params![task.id, message, now()],
+                )?;
+                if changed > 0 {
+                    Task::append_log(tx, &task.id, &[("Error".into(), message)])?;
+                }
+            }
+            Ok(())
+        })
+        .await
 }
 
 /// Everything a deployment task needs.
@@ -248,6 +302,7 @@ async fn run(state: AppState, task_id: String, token: CancellationToken) {
                 lines.push(("Error".to_owned(), outcome.error.clone()));
             }
             Task::append_log(tx, &id, &lines)?;
+            activity::finish(tx, &id, outcome.state)?;
             tx.execute(
                 "UPDATE tasks SET state = ?2, error_message = ?3, completed_time = ?4, \
                  start_time = COALESCE(start_time, ?4) WHERE id = ?1",
@@ -295,7 +350,10 @@ async fn execute(state: &AppState, task_id: &str, token: &CancellationToken) -> 
             let environment =
                 Environment::find(tx, &deployment.environment_id)?.ok_or_else(|| missing("environment"))?;
             Task::append_log(tx, &id, &[("Info".into(), format!("Executing: {}", task.description))])?;
-            Ok(Some(DeployContext { task, deployment, release, project, environment }))
+            let context = DeployContext { task, deployment, release, project, environment };
+            let has_command = context.project.deploy_command(&context.environment.name).is_some();
+            activity::plan_steps(tx, &id, &command::step_names(&context, has_command))?;
+            Ok(Some(context))
         })
         .await?;
     let Some(context) = context else {

@@ -281,6 +281,19 @@ impl TestServer {
         .await
     }
 
+    /// The task of the release's first automatic deployment, which the server queues after
+    /// answering the create request (as Octopus does): polled for, at most 5 s.
+    pub async fn automatic_task(&self, release_id: &str) -> String {
+        for _ in 0..100 {
+            let (_, deployments) = self.get(&format!("/api/releases/{release_id}/deployments")).await;
+            if let Some(task) = deployments["Items"][0]["TaskId"].as_str() {
+                return task.to_owned();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("release {release_id} got no automatic deployment");
+    }
+
     /// Poll a task until it completes (at most 30 s).
     pub async fn wait_task(&self, id: &str) -> Value {
         for _ in 0..600 {

@@ -37,11 +37,17 @@ async fn phases_in_order_with_refusals_and_auto_deploy() {
     s.push("Hello.1.0.0.zip", hello_zip("1.0.0"), "").await;
     let (status, created) = s.create_release("Hello", "1.0.0").await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    // Development is automatic: a deployment exists already.
+    // Development is automatic: the server queues its deployment after answering, as Octopus
+    // does, and the answer does not mention it.
+    assert_eq!(
+        created.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["ReleaseId", "ReleaseVersion"],
+        "{created}"
+    );
     let release_id = created["ReleaseId"].as_str().unwrap();
+    let dev_task = s.automatic_task(release_id).await;
     let (_, deployments) = s.get(&format!("/api/releases/{release_id}/deployments")).await;
     assert_eq!(deployments["TotalResults"], 1, "auto-deployed to Development");
-    let dev_task = deployments["Items"][0]["TaskId"].as_str().unwrap().to_owned();
 
     // Production before Test: refused, naming the environments that must succeed first.
     let (status, refused) = s.deploy("Hello", "1.0.0", &["Production"]).await;

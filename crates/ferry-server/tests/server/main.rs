@@ -2,6 +2,7 @@
 //! data directory and drive it the way the official clients and curl do.
 
 mod common;
+mod deploy_options;
 
 mod conformance;
 mod discovery;

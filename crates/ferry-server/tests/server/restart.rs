@@ -12,8 +12,7 @@ async fn restart_keeps_data_and_fails_interrupted_tasks() {
     s.post("/api/build-information", serde_json::json!({"PackageId":"Hello","Version":"1.0.0","OctopusBuildInformation":{"BuildNumber":"7"}})).await;
     let (_, created) = s.create_release("Hello", "1.0.0").await;
     let release_id = created["ReleaseId"].as_str().unwrap().to_owned();
-    let (_, deployments) = s.get(&format!("/api/releases/{release_id}/deployments")).await;
-    let dev_task = deployments["Items"][0]["TaskId"].as_str().unwrap().to_owned();
+    let dev_task = s.automatic_task(&release_id).await;
     s.wait_task(&dev_task).await;
     s.create_release("Long", "1.0.0").await;
     let (_, long) = s.deploy("Long", "1.0.0", &["Development"]).await;

@@ -37,10 +37,18 @@ async fn deploy_command_gets_ferry_variables_and_extracted_packages() {
     }
     let (_, details) = s.get(&format!("/api/tasks/{task}/details")).await;
     assert_eq!(details["Task"]["Id"], task.as_str());
-    assert_eq!(details["ActivityLogs"][0]["Status"], "Success");
-    assert!(details["ActivityLogs"][0]["LogElements"].as_array().unwrap().len() > 5);
+    let root = &details["ActivityLogs"][0];
+    assert_eq!(root["Status"], "Success");
+    // The task's steps: one per package, then the deploy command, whose output is its log.
+    let steps = root["Children"].as_array().unwrap();
+    let names: Vec<&str> = steps.iter().map(|c| c["Name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Step 1: Extract Hello.Lib", "Step 2: Run the deploy command"]);
+    assert!(
+        steps.iter().all(|c| c["Status"] == "Success" && c["Started"].is_string() && c["Ended"].is_string())
+    );
+    assert!(steps[1]["LogElements"].as_array().unwrap().len() > 5, "{details}");
     let (_, tail) = s.get(&format!("/api/tasks/{task}/details?tail=2")).await;
-    assert_eq!(tail["ActivityLogs"][0]["LogElements"].as_array().unwrap().len(), 2);
+    assert_eq!(tail["ActivityLogs"][0]["Children"][1]["LogElements"].as_array().unwrap().len(), 2);
     // The working directory is removed afterwards.
     assert_eq!(std::fs::read_dir(s.dir.path().join("data/work")).unwrap().count(), 0);
 }
@@ -134,9 +142,7 @@ async fn relative_deploy_scripts_resolve_next_to_the_configuration() {
     // Default lifecycle without configuration: Development is automatic.
     let (status, created) = s.create_release("Scripted", "1.0.0").await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let (_, deployments) =
-        s.get(&format!("/api/releases/{}/deployments", created["ReleaseId"].as_str().unwrap())).await;
-    let task = deployments["Items"][0]["TaskId"].as_str().unwrap().to_owned();
+    let task = s.automatic_task(created["ReleaseId"].as_str().unwrap()).await;
     let done = s.wait_task(&task).await;
     assert_eq!(done["State"], "Success", "{done}");
     let (_, raw) = s.get_text(&format!("/api/tasks/{task}/raw")).await;
@@ -178,4 +184,84 @@ async fn deployments_to_one_environment_run_one_at_a_time_in_order() {
         ],
         "never overlapping, in queue order"
     );
+}
+
+/// The activity tree in Octopus's shape, and the raw log rendered from it as Octopus renders
+/// one: a header, then a block per activity headed `== Status: Name ==`, indented by depth.
+#[tokio::test]
+async fn details_serve_the_activity_tree_and_raw_renders_it_in_blocks() {
+    let s = TestServer::start().await;
+    s.push("Hello.Lib.3.1.0.zip", zip_bytes(&[("top.txt", b"t")]), "").await;
+    let task = release_and_deploy(&s, "Env", "3.1.0").await;
+    assert_eq!(s.wait_task(&task).await["State"], "Success");
+    let (_, details) = s.get(&format!("/api/tasks/{task}/details?verbose=true")).await;
+    let root = &details["ActivityLogs"][0];
+    assert_eq!(root["Id"], task.as_str());
+    for activity in std::iter::once(root).chain(root["Children"].as_array().unwrap()) {
+        for key in
+            ["Id", "Name", "Status", "Children", "LogElements", "Started", "Ended", "ProgressPercentage"]
+        {
+            assert!(activity.get(key).is_some(), "{key} missing from {activity}");
+        }
+        let numbers: Vec<i64> = activity["LogElements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["Number"].as_i64().unwrap())
+            .collect();
+        assert!(numbers.windows(2).all(|w| w[0] < w[1]), "numbers increase along an activity: {numbers:?}");
+        for element in activity["LogElements"].as_array().unwrap() {
+            let at = element["OccurredAt"].as_str().unwrap();
+            assert!(at.parse::<jiff::Timestamp>().is_ok(), "{at}");
+            assert!(["Info", "Warning", "Error", "Verbose"].contains(&element["Category"].as_str().unwrap()));
+        }
+    }
+    let root_lines: Vec<&str> =
+        root["LogElements"].as_array().unwrap().iter().map(|e| e["MessageText"].as_str().unwrap()).collect();
+    assert!(root_lines[0].starts_with("Queued: Deploy Env release 3.1.0"), "{root_lines:?}");
+    assert_eq!(details["Progress"]["ProgressPercentage"], 100);
+
+    let (_, raw) = s.get_text(&format!("/api/tasks/{task}/raw")).await;
+    assert!(raw.starts_with(&format!("Task ID:        {task}\n")), "{raw}");
+    for header in [
+        "Related IDs:",
+        "Task status:    Success",
+        "Task queued:",
+        "Task started:",
+        "Task duration:",
+        "Server version:",
+    ] {
+        assert!(raw.contains(header), "{header} missing from:\n{raw}");
+    }
+    let root_block =
+        raw.find("| == Success: Deploy Env release 3.1.0 to Development ==").expect("root block");
+    let extract = raw.find("|   == Success: Step 1: Extract Hello.Lib ==").expect("step 1, indented");
+    let command = raw.find("|   == Success: Step 2: Run the deploy command ==").expect("step 2, indented");
+    let output = raw.find("FERRY_PROJECT=Env").unwrap();
+    assert!(root_block < extract && extract < command && command < output, "{raw}");
+    assert!(
+        raw.lines().any(|l| l.ends_with("|     FERRY_PROJECT=Env")),
+        "a step's lines are indented under it:\n{raw}"
+    );
+}
+
+#[tokio::test]
+async fn a_step_named_in_skip_step_names_is_marked_skipped() {
+    let s = TestServer::start().await;
+    s.push("Hello.Lib.3.1.0.zip", zip_bytes(&[("top.txt", b"t")]), "").await;
+    let (status, _) = s.create_release("Env", "3.1.0").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, answer) = s
+        .post(
+            "/api/Spaces-1/deployments/create/untenanted/v1",
+            json!({"ProjectName": "Env", "ReleaseVersion": "3.1.0", "EnvironmentNames": ["Development"],
+                   "SkipStepNames": ["Hello.Lib"]}),
+        )
+        .await;
+    let task = task_ids(&answer).remove(0);
+    s.wait_task(&task).await;
+    let (_, details) = s.get(&format!("/api/tasks/{task}/details")).await;
+    let steps = details["ActivityLogs"][0]["Children"].as_array().unwrap().clone();
+    assert_eq!(steps[0]["Status"], "Skipped", "{details}");
+    assert!(steps[0]["Started"].is_null());
 }

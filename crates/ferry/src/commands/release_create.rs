@@ -5,6 +5,8 @@ use ferry_core::version::Version;
 use ferry_octopus::model::{Project, Release};
 use ferry_octopus::{Client, CreateRelease, CreatedDeployment, CreatedRelease};
 
+use ferry_flow::adoption;
+
 use crate::cli::{ReleaseCreateArgs, ReleaseIfExists, ReleaseOptions};
 use crate::context::{Ctx, client_error};
 use crate::exit::UserError;
@@ -227,9 +229,29 @@ fn report_packages(ctx: &Ctx, packages: &[PickedPackage], channel: &str) {
     }
 }
 
-/// Deployments of `release` that exist right after its creation: the lifecycle's automatic ones.
-async fn automatic_deployments(client: &Client, release: &Release) -> anyhow::Result<Vec<CreatedDeployment>> {
-    let mine = client.release_deployments(release).await.map_err(client_error)?;
+/// The lifecycle's automatic deployments of a release just created. The server queues them after
+/// answering (as Octopus does), so they are waited for, up to
+/// [`adoption::AUTOMATIC_DEPLOYMENT_WINDOW`]: ship then follows them instead of deploying twice.
+async fn automatic_deployments(
+    client: &Client,
+    project: &Project,
+    release: &Release,
+) -> anyhow::Result<Vec<CreatedDeployment>> {
+    let flow_project = ferry_flow::model::Project::from(project);
+    let flow_release = ferry_flow::model::Release::from(release);
+    let targets = adoption::automatic_targets(client, &flow_release).await.map_err(client_error)?;
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mine = adoption::await_automatic_deployments(
+        client,
+        &flow_project,
+        &flow_release,
+        &targets,
+        adoption::AUTOMATIC_DEPLOYMENT_WINDOW,
+    )
+    .await
+    .map_err(client_error)?;
     if mine.is_empty() {
         return Ok(Vec::new());
     }

@@ -24,6 +24,7 @@ pub async fn run(ctx: &Ctx, args: &ServerArgs) -> anyhow::Result<()> {
     options.max_upload_bytes = args.max_upload_mib.saturating_mul(1024 * 1024);
     options.max_json_bytes = args.max_json_kib.saturating_mul(1024);
     options.deploy_timeout = args.deploy_timeout;
+    options.automatic_deployment_delay = args.automatic_deployment_delay;
     options.api_keys = api_keys;
     options.require_keys_off_loopback = true;
     options.dashboard_read_only = args.dashboard_read_only;

@@ -238,6 +238,7 @@ async fn deploy_batch(
                 .map_err(client_error)?,
             tenants: args.deploy.tenants.clone(),
             variables: args.deploy.variables.clone(),
+            options: args.deploy.deployment_options(),
         };
         let created = DeploymentServer::deploy(client, &request).await.map_err(client_error)?;
         for d in &created {

@@ -6,7 +6,7 @@ use ferry_flow::follow::WaitSettings;
 use crate::cli::TaskWaitArgs;
 use crate::context::Ctx;
 use crate::render::{join, table};
-use crate::waiting::{fail_if_unsuccessful, wait};
+use crate::waiting::{fail_if_unsuccessful, wait, waiting_for_json};
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
@@ -35,7 +35,8 @@ pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
         .iter()
         .map(|r| {
             serde_json::json!({"taskId": r.task_id, "state": r.state.as_str(), "waitTimedOut": r.wait_timed_out,
-                "description": r.description, "duration": r.duration, "errorMessage": r.error})
+                "waitingFor": waiting_for_json(r), "description": r.description, "duration": r.duration,
+                "errorMessage": r.error})
         })
         .collect();
     ctx.set_output("task-ids", &join(results.iter().map(|r| r.task_id.as_str())));
