@@ -140,12 +140,8 @@ pub async fn await_automatic_deployments<S: DeploymentServer>(
     let wanted = server.find_environments(environments).await?;
     let started = std::time::Instant::now();
     loop {
-        let found: Vec<Deployment> = server
-            .deployments(project, None)
-            .await?
-            .into_iter()
-            .filter(|d| d.release_id == release.id)
-            .collect();
+        // The release's own deployments: bounded by the release, not the project's history.
+        let found: Vec<Deployment> = server.release_deployments(project, release).await?;
         let all_there = wanted.iter().all(|e| found.iter().any(|d| d.environment_id == e.id));
         if all_there || started.elapsed() >= window {
             return Ok(found);

@@ -111,8 +111,11 @@ pub(super) async fn create(
     ctx.set_output("release_number", &created.release.version);
     let packages = picked_packages(&created.release, opts);
     report_packages(ctx, &packages, &channel);
-    let automatic =
-        if created.existing { Vec::new() } else { automatic_deployments(client, &created.release).await? };
+    let automatic = if created.existing {
+        Vec::new()
+    } else {
+        automatic_deployments(client, project, &created.release).await?
+    };
     for deployment in &automatic {
         ctx.info(&format!(
             "the lifecycle started an automatic deployment of {} {} to {} ({}, {})",
