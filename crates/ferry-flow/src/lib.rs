@@ -11,6 +11,7 @@
 
 pub mod adoption;
 pub mod follow;
+pub mod github;
 pub mod lifecycle_guard;
 pub mod model;
 pub mod octopus;

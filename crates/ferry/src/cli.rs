@@ -90,6 +90,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = CLIENT_OPTIONS)]
     pub insecure: bool,
 
+    /// With a GitHub server, how a release version becomes a tag: `{version}` exactly once
+    /// (default `v{version}`; `api/v{version}` for one project of a monorepo).
+    #[arg(long, global = true, help_heading = CLIENT_OPTIONS, value_name = "FORMAT")]
+    pub tag_format: Option<String>,
+
     /// Seconds to wait for a connection to the server.
     #[arg(long, global = true, help_heading = CLIENT_OPTIONS, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=LONGEST_SECONDS))]
     pub connect_timeout: u64,
@@ -582,8 +587,24 @@ pub struct DeployOptions {
     /// Prompted variable value, `NAME=VALUE` (split on the first `=`; repeatable).
     #[arg(long = "variable", value_name = "NAME=VALUE", value_parser = parse_name_value)]
     pub variables: Vec<(String, String)>,
+    /// With a GitHub server, run this shell command here as the deployment (with the `FERRY_*`
+    /// variables `ferry server` gives its deploy commands) and report it as the deployment's
+    /// statuses; without it an external deployer (a workflow on `deployment`) runs it.
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
     #[command(flatten)]
     pub wait: WaitOptions,
+}
+
+impl DeployOptions {
+    /// What a GitHub server needs to know of a deployment run for `project`.
+    pub fn github_run<'a>(&'a self, project: &'a str) -> crate::github_target::GitHubRun<'a> {
+        crate::github_target::GitHubRun {
+            project: Some(project),
+            exec: self.exec.as_deref(),
+            exec_timeout: self.wait.timeout,
+        }
+    }
 }
 
 /// Flags of `ferry release deploy`.

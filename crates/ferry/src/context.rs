@@ -10,6 +10,7 @@ use ferry_ci::{CiOutput, CiSystem};
 
 use crate::cli::{CiChoice, GlobalArgs, OutputFormat};
 use crate::exit::{ExitStatus, Failure, UserError};
+use crate::target::Server;
 
 /// Print one JSON document on stdout.
 pub fn print_json(document: &serde_json::Value) {
@@ -368,6 +369,13 @@ impl Ctx {
             self.warn("--insecure: the server's TLS certificate is NOT verified; anyone on the network path can read the API key and change what is deployed");
         }
         if let Some(url) = self.server_url() {
+            if crate::github_target::is_github(&url, env_first(&["GITHUB_API_URL"]).as_deref()) {
+                return Err(UserError::usage(format!(
+                    "this command does not work with a GitHub server ({url}) yet"
+                ))
+                .hint("with GitHub as the server, `release deploy`, `release promote`, `release rollback` and `task wait` work; use an Octopus server or `ferry server` for the others")
+                .into());
+            }
             if self.global.embedded {
                 return Err(UserError::usage(format!("--embedded (FERRY_EMBEDDED) and a server ({url}) are both given"))
                     .hint("unset FERRY_EMBEDDED / `embedded` to use the server, or unset FERRY_SERVER and OCTOPUS_URL to use the embedded one")
@@ -433,6 +441,32 @@ impl Ctx {
             return Err(err);
         }
         Ok(connection)
+    }
+}
+
+impl Ctx {
+    /// Connect to the deployment server the flags name, GitHub or Octopus (or the embedded
+    /// server, as [`Ctx::connect`] decides). `--exec` only means something to GitHub, where
+    /// nobody else runs deployments.
+    pub async fn connect_server(&self, run: &crate::github_target::GitHubRun<'_>) -> anyhow::Result<Server> {
+        if let Some(url) = self.server_url()
+            && crate::github_target::is_github(&url, env_first(&["GITHUB_API_URL"]).as_deref())
+        {
+            if self.global.embedded {
+                return Err(UserError::usage(format!(
+                    "--embedded (FERRY_EMBEDDED) and a server ({url}) are both given"
+                ))
+                .into());
+            }
+            let github = crate::github_target::connect(self, &url, run)?;
+            return Ok(Server::GitHub(Box::new(github)));
+        }
+        if run.exec.is_some() {
+            return Err(UserError::usage("--exec runs a deployment on this machine, which only a GitHub server needs")
+                .hint("Octopus and `ferry server` run deployments themselves: drop --exec, or pass --server github:OWNER/REPO")
+                .into());
+        }
+        Ok(Server::Octopus(Box::new(self.connect(None).await?)))
     }
 }
 

@@ -4,29 +4,33 @@
 use ferry_flow::DeploymentServer;
 use ferry_flow::follow::{Followed, WaitSettings};
 use ferry_flow::model::{DeployRequest, Project, Release, StartedDeployment, TaskState};
-use ferry_octopus::Client;
 
 use crate::cli::DeployOptions;
-use crate::context::{Ctx, client_error};
+use crate::context::Ctx;
 use crate::render::{join, markdown_table, table};
+use crate::target::{ServerError, server_error};
 
 /// Deploy `release` to `environments`; with `--wait`, wait and stream logs. Returns one result
 /// per deployment (state = the task state when returning). Several environments with `--wait`
 /// are deployed one after the other (see [`ferry_flow::order::in_order`]).
-pub async fn deploy(
+pub async fn deploy<S: DeploymentServer>(
     ctx: &Ctx,
-    client: &Client,
+    client: &S,
     project: &Project,
     release: &Release,
     environments: &[String],
     opts: &DeployOptions,
-) -> anyhow::Result<Vec<(StartedDeployment, Followed)>> {
+) -> anyhow::Result<Vec<(StartedDeployment, Followed)>>
+where
+    ServerError: From<S::Error>,
+{
     ferry_flow::order::in_order(
         environments,
         opts.wait.wait,
         async |batch: &[String]| {
-            let environments =
-                DeploymentServer::find_environments(client, batch).await.map_err(client_error)?;
+            let environments = DeploymentServer::find_environments(client, batch)
+                .await
+                .map_err(|err| server_error(err.into()))?;
             let request = DeployRequest {
                 project: project.clone(),
                 release: release.clone(),
@@ -34,7 +38,8 @@ pub async fn deploy(
                 tenants: opts.tenants.clone(),
                 variables: opts.variables.clone(),
             };
-            let created = DeploymentServer::deploy(client, &request).await.map_err(client_error)?;
+            let created =
+                DeploymentServer::deploy(client, &request).await.map_err(|err| server_error(err.into()))?;
             for d in &created {
                 ctx.info(&format!(
                     "deploying {} {} to {} ({}, {})",
@@ -49,12 +54,15 @@ pub async fn deploy(
 }
 
 /// Wait for (with `--wait`) or look once at the deployments' tasks.
-pub async fn follow(
+pub async fn follow<S: DeploymentServer>(
     ctx: &Ctx,
-    client: &Client,
+    client: &S,
     created: Vec<StartedDeployment>,
     opts: &DeployOptions,
-) -> anyhow::Result<Vec<(StartedDeployment, Followed)>> {
+) -> anyhow::Result<Vec<(StartedDeployment, Followed)>>
+where
+    ServerError: From<S::Error>,
+{
     let tasks: Vec<(String, String)> =
         created.iter().map(|d| (d.environment.clone(), d.task_id.clone())).collect();
     // The embedded server's deployments run inside this process, which cannot exit before they
@@ -75,7 +83,7 @@ pub async fn follow(
     } else {
         let mut states = Vec::new();
         for (label, id) in &tasks {
-            let task = DeploymentServer::task(client, id).await.map_err(client_error)?;
+            let task = DeploymentServer::task(client, id).await.map_err(|err| server_error(err.into()))?;
             states.push(Followed::looked_at(label, id, &task));
         }
         states

@@ -4,21 +4,22 @@ use ferry_flow::model::{Environment, Project, Release};
 use ferry_flow::selection::promotion_candidate;
 
 use crate::cli::ReleasePromoteArgs;
-use crate::context::{Ctx, client_error};
+use crate::context::Ctx;
 use crate::exit::UserError;
+use crate::target::server_error;
+use ferry_flow::DeploymentServer;
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ReleasePromoteArgs) -> anyhow::Result<()> {
-    let connection = ctx.connect(None).await?;
+    let server = ctx.connect_server(&args.deploy.github_run(&args.project)).await?;
     let result = async {
-        let client = &connection.client;
-        let project = Project::from(&client.find_project(&args.project).await.map_err(client_error)?);
-        let from = Environment::from(
-            &client.find_environments(std::slice::from_ref(&args.from)).await.map_err(client_error)?[0],
-        );
+        let client = &server;
+        let project = client.find_project(&args.project).await.map_err(server_error)?;
+        let from =
+            client.find_environments(std::slice::from_ref(&args.from)).await.map_err(server_error)?.remove(0);
         let release = promotion_candidate(client, &project, &from)
             .await
-            .map_err(client_error)?
+            .map_err(server_error)?
             .ok_or_else(|| nothing_succeeded(&project, &from))?;
         ctx.info(&format!(
             "promoting {} {} from {} to {}",
@@ -33,7 +34,7 @@ pub async fn run(ctx: &Ctx, args: &ReleasePromoteArgs) -> anyhow::Result<()> {
         anyhow::Ok::<(Release, _)>((release, results))
     }
     .await;
-    connection.close().await;
+    server.close().await;
     let (release, results) = result?;
     crate::deployments::finish(ctx, &release, &results)
 }
