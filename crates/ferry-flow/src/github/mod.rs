@@ -225,6 +225,13 @@ fn task_state(statuses: &[ferry_github::DeploymentStatus]) -> TaskState {
     }
 }
 
+/// From the first status to the latest, in the words `ferry server` uses.
+fn ran_for(statuses: &[ferry_github::DeploymentStatus]) -> Option<String> {
+    let at = |status: &ferry_github::DeploymentStatus| status.created_at.parse::<jiff::Timestamp>().ok();
+    let (first, last) = (at(statuses.last()?)?, at(statuses.first()?)?);
+    Some(ferry_core::duration::task_duration_words(last.as_second() - first.as_second()))
+}
+
 fn flow_deployment(deployment: &ferry_github::Deployment) -> Deployment {
     Deployment {
         id: deployment.id.to_string(),
@@ -387,7 +394,7 @@ impl DeploymentServer for GitHubServer {
                 .then(|| latest.and_then(|status| status.description.clone()))
                 .flatten(),
             description: latest.and_then(|status| status.description.clone()).unwrap_or_default(),
-            duration: None,
+            duration: state.is_final().then(|| ran_for(&statuses)).flatten(),
             state,
         })
     }
