@@ -5,10 +5,12 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// `--if-exists`: what to do when the name is taken by different content.
+/// `--if-exists`: what to do when the name is taken by different content. The one overwrite type
+/// of the client, the flow and every server implementation (Octopus calls it `overwriteMode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum IfExists {
-    /// Stop with an error.
+    /// Stop with an error (exit 1).
     #[default]
     Fail,
     /// Keep what is there and carry on.
@@ -31,6 +33,28 @@ impl IfExists {
 impl fmt::Display for IfExists {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// What a push did, given its [`IfExists`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushStatus {
+    /// Stored as new.
+    Created,
+    /// The server had it already and kept what it had (`--if-exists ignore`).
+    Ignored,
+    /// The server had it and replaced it (`--if-exists overwrite`).
+    Overwritten,
+}
+
+impl PushStatus {
+    /// `created`, `ignored` or `overwritten`: the word of the JSON contract.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PushStatus::Created => "created",
+            PushStatus::Ignored => "ignored",
+            PushStatus::Overwritten => "overwritten",
+        }
     }
 }
 

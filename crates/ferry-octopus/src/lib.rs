@@ -16,10 +16,9 @@ pub mod model;
 mod progress;
 mod upload;
 
-pub use api::{
-    CreateRelease, CreatedDeployment, CreatedRelease, DeployRequest, OverwriteMode, StoredBuildInformation,
-};
+pub use api::{CreateRelease, CreatedDeployment, CreatedRelease, DeployRequest, StoredBuildInformation};
 pub use client::{Client, ClientOptions, MAX_RETRY_AFTER, Notifier, Retry};
 pub use error::{ErrorKind, OctopusError, close_names};
+pub use ferry_core::if_exists::PushStatus;
 pub use progress::ProgressMode;
-pub use upload::{PushOutcome, PushStatus, split_package_file_name};
+pub use upload::{PushOutcome, split_package_file_name};

@@ -8,33 +8,13 @@ use futures_util::StreamExt;
 use reqwest::multipart::{Form, Part};
 use tokio_util::io::ReaderStream;
 
-use crate::api::OverwriteMode;
+use ferry_core::if_exists::{IfExists, PushStatus};
+
+use crate::api::overwrite_mode;
 use crate::client::Client;
 use crate::error::{self, ErrorKind, OctopusError};
 use crate::model::PackageResource;
 use crate::progress::Progress;
-
-/// What happened to a pushed package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PushStatus {
-    /// Stored as new.
-    Created,
-    /// It existed and was kept (IgnoreIfExists).
-    Ignored,
-    /// It existed and was replaced (OverwriteExisting).
-    Overwritten,
-}
-
-impl PushStatus {
-    /// `created`, `ignored` or `overwritten` (the JSON contract).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PushStatus::Created => "created",
-            PushStatus::Ignored => "ignored",
-            PushStatus::Overwritten => "overwritten",
-        }
-    }
-}
 
 /// The result of pushing one file.
 #[derive(Debug, Clone)]
@@ -77,7 +57,7 @@ pub fn split_package_file_name(file_name: &str) -> Option<(String, String)> {
 
 impl Client {
     /// Push one package file to the built-in feed.
-    pub async fn push_package(&self, path: &Path, mode: OverwriteMode) -> Result<PushOutcome, OctopusError> {
+    pub async fn push_package(&self, path: &Path, if_exists: IfExists) -> Result<PushOutcome, OctopusError> {
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let parsed = split_package_file_name(&file_name);
         let label = parsed.as_ref().map(|(id, v)| format!("{id} {v}")).unwrap_or_else(|| file_name.clone());
@@ -88,13 +68,12 @@ impl Client {
             })?
             .len();
         // For OverwriteExisting the answer does not say whether something was replaced.
-        let existed = match (&parsed, mode) {
-            (Some((id, version)), OverwriteMode::OverwriteExisting) => {
-                self.package(id, version).await?.is_some()
-            }
+        let existed = match (&parsed, if_exists) {
+            (Some((id, version)), IfExists::Overwrite) => self.package(id, version).await?.is_some(),
             _ => false,
         };
-        let url = self.url(&self.space_path(&format!("packages/raw?overwriteMode={mode}")))?;
+        let url =
+            self.url(&self.space_path(&format!("packages/raw?overwriteMode={}", overwrite_mode(if_exists))))?;
         let attempts = self.options.max_attempts.max(1);
         let mut attempt = 1;
         let mut ambiguous = false;
@@ -109,9 +88,9 @@ impl Client {
                     let resource: PackageResource = serde_json::from_str(&body).unwrap_or_default();
                     let (id, version) = outcome_names(&resource, &parsed);
                     // Octopus answers 201 for a stored package and 200 for an ignored one.
-                    let status = match (status, mode) {
-                        (200, OverwriteMode::IgnoreIfExists) => PushStatus::Ignored,
-                        (_, OverwriteMode::OverwriteExisting) if existed => PushStatus::Overwritten,
+                    let status = match (status, if_exists) {
+                        (200, IfExists::Ignore) => PushStatus::Ignored,
+                        (_, IfExists::Overwrite) if existed => PushStatus::Overwritten,
                         _ => PushStatus::Created,
                     };
                     return Ok(PushOutcome { path: path.to_owned(), package_id: id, version, status });

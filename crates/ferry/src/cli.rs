@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ferry_core::duration::{LONGEST_SECONDS, parse_duration};
+pub use ferry_core::if_exists::IfExists;
 
 use crate::help_examples as examples;
 use crate::version_flag::parse_version_flag;
@@ -149,37 +150,17 @@ pub enum CiChoice {
     None,
 }
 
-/// What to do when the thing being written already exists on the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum IfExists {
-    /// Stop with an error (exit 1).
-    Fail,
-    /// Keep what is there and carry on.
-    Ignore,
-    /// Replace it.
-    Overwrite,
-}
-
-/// Octopus's spelling of [`IfExists`], accepted for familiarity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "PascalCase")]
-pub enum OverwriteMode {
-    /// Same as `--if-exists fail`.
-    FailIfExists,
-    /// Same as `--if-exists ignore`.
-    IgnoreIfExists,
-    /// Same as `--if-exists overwrite`.
-    OverwriteExisting,
-}
-
-impl From<OverwriteMode> for IfExists {
-    fn from(mode: OverwriteMode) -> Self {
-        match mode {
-            OverwriteMode::FailIfExists => IfExists::Fail,
-            OverwriteMode::IgnoreIfExists => IfExists::Ignore,
-            OverwriteMode::OverwriteExisting => IfExists::Overwrite,
-        }
-    }
+/// Octopus's spelling of `--if-exists` (`--overwrite-mode FailIfExists`), accepted for
+/// familiarity and parsed into the same [`IfExists`].
+fn overwrite_mode_parser() -> impl clap::builder::TypedValueParser<Value = IfExists> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser as _};
+    PossibleValuesParser::new([
+        PossibleValue::new("FailIfExists").help("Same as `--if-exists fail`"),
+        PossibleValue::new("IgnoreIfExists").help("Same as `--if-exists ignore`"),
+        PossibleValue::new("OverwriteExisting").help("Same as `--if-exists overwrite`"),
+    ])
+    // The parser above admits only the three names, which IfExists reads.
+    .map(|name| name.parse::<IfExists>().unwrap_or_default())
 }
 
 /// Archive formats Ferry can create.
@@ -338,14 +319,14 @@ pub struct IfExistsArgs {
     #[arg(long, value_enum, default_value_t = IfExists::Fail)]
     pub if_exists: IfExists,
     /// Octopus's spelling of `--if-exists`.
-    #[arg(long, value_enum, conflicts_with = "if_exists")]
-    pub overwrite_mode: Option<OverwriteMode>,
+    #[arg(long, value_parser = overwrite_mode_parser(), conflicts_with = "if_exists")]
+    pub overwrite_mode: Option<IfExists>,
 }
 
 impl IfExistsArgs {
     /// The effective behaviour, whichever spelling was used.
     pub fn resolve(&self) -> IfExists {
-        self.overwrite_mode.map_or(self.if_exists, IfExists::from)
+        self.overwrite_mode.unwrap_or(self.if_exists)
     }
 }
 

@@ -4,7 +4,9 @@
 use anyhow::Context as _;
 use ferry_core::build_info::BuildInformation;
 use ferry_core::version::Version;
-use ferry_octopus::{Client, StoredBuildInformation};
+use ferry_flow::DeploymentServer;
+use ferry_flow::model::StoredBuildInformation;
+use ferry_octopus::Client;
 
 use crate::cli::{BuildInfoPushArgs, CollectOptions, IfExists};
 use crate::context::{Ctx, client_error};
@@ -65,7 +67,7 @@ pub(super) async fn collect_with_server(
     let mut previous = None;
     if collect.since.is_none() {
         for id in package_ids {
-            match client.previous_build_information(id, &version.to_string()).await {
+            match DeploymentServer::previous_build_information(client, id, &version.to_string()).await {
                 Ok(Some(stored)) if !stored.info.vcs_commit_number.is_empty() => {
                     tracing::debug!(package = %id, version = %stored.version, commit = %stored.info.vcs_commit_number, "previous build on the server");
                     ctx.info(&format!(
@@ -94,13 +96,12 @@ pub(super) async fn push(
     info: &BuildInformation,
     if_exists: IfExists,
 ) -> anyhow::Result<Vec<StoredBuildInformation>> {
-    let mode = super::package_push::overwrite_mode(if_exists);
     let mut stored = Vec::new();
     for id in package_ids {
-        let result = client
-            .push_build_information(id, &version.to_string(), info, mode)
-            .await
-            .map_err(client_error)?;
+        let result =
+            DeploymentServer::push_build_information(client, id, &version.to_string(), info, if_exists)
+                .await
+                .map_err(client_error)?;
         ctx.info(&format!(
             "build information for {id} {version}: {} commits, {} work items",
             info.commits.len(),

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use ferry_octopus::{Client, OverwriteMode, PushOutcome};
+use ferry_flow::DeploymentServer;
+use ferry_flow::model::{PushStatus, PushedPackage};
+use ferry_octopus::Client;
 
 use crate::cli::{IfExists, PackagePushArgs};
 use crate::context::{Ctx, client_error};
@@ -38,15 +40,6 @@ pub(super) fn check_files(files: &[PathBuf]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The server's overwrite mode for `--if-exists`.
-pub(super) fn overwrite_mode(if_exists: IfExists) -> OverwriteMode {
-    match if_exists {
-        IfExists::Fail => OverwriteMode::FailIfExists,
-        IfExists::Ignore => OverwriteMode::IgnoreIfExists,
-        IfExists::Overwrite => OverwriteMode::OverwriteExisting,
-    }
-}
-
 /// Push each file, reporting each on stderr; all files are attempted, the first failure is
 /// returned after the rest.
 pub(super) async fn push_all(
@@ -54,17 +47,16 @@ pub(super) async fn push_all(
     client: &Client,
     files: &[PathBuf],
     if_exists: IfExists,
-) -> anyhow::Result<Vec<PushOutcome>> {
-    let mode = overwrite_mode(if_exists);
+) -> anyhow::Result<Vec<PushedPackage>> {
     let mut outcomes = Vec::new();
     let mut failures = Vec::new();
     for file in files {
-        match client.push_package(file, mode).await {
+        match DeploymentServer::push_package(client, file, if_exists).await {
             Ok(outcome) => {
                 let verb = match outcome.status {
-                    ferry_octopus::PushStatus::Created => "pushed",
-                    ferry_octopus::PushStatus::Ignored => "kept the existing",
-                    ferry_octopus::PushStatus::Overwritten => "replaced",
+                    PushStatus::Created => "pushed",
+                    PushStatus::Ignored => "kept the existing",
+                    PushStatus::Overwritten => "replaced",
                 };
                 ctx.info(&format!("{verb} {} {} ({})", outcome.package_id, outcome.version, file.display()));
                 outcomes.push(outcome);
@@ -91,7 +83,7 @@ pub(super) async fn push_all(
 }
 
 /// The JSON contract: `{path, packageId, version, status}`.
-pub(super) fn outcome_json(outcome: &PushOutcome) -> serde_json::Value {
+pub(super) fn outcome_json(outcome: &PushedPackage) -> serde_json::Value {
     serde_json::json!({
         "path": outcome.path,
         "packageId": outcome.package_id,

@@ -2,8 +2,10 @@
 
 use anyhow::Context as _;
 use ferry_core::version::Version;
-use ferry_octopus::model::{Project, Release};
-use ferry_octopus::{Client, CreateRelease, CreatedDeployment, CreatedRelease};
+use ferry_flow::DeploymentServer;
+use ferry_flow::model::{CreatedRelease, ReleasePackage, ReleaseRequest};
+use ferry_octopus::Client;
+use ferry_octopus::model::Project;
 
 use crate::cli::{ReleaseCreateArgs, ReleaseIfExists, ReleaseOptions};
 use crate::context::{Ctx, client_error};
@@ -69,26 +71,19 @@ pub(super) async fn create(
     opts: &ReleaseOptions,
     notes: Option<String>,
 ) -> anyhow::Result<(CreatedRelease, serde_json::Value)> {
-    if let Some(channel) = &opts.channel {
-        // Resolve it first for a clear error with close names.
-        client.find_channel(project, channel).await.map_err(client_error)?;
-    }
-    let request = CreateRelease {
-        project: project.clone(),
+    let request = ReleaseRequest {
+        project: ferry_flow::model::Project::from(project),
         version,
         channel: opts.channel.clone(),
         packages: opts.packages.clone(),
         package_version: opts.package_version.clone(),
-        release_notes: notes,
-        ignore_existing: opts.if_exists == ReleaseIfExists::Ignore,
+        notes,
+        use_existing: opts.if_exists == ReleaseIfExists::Ignore,
         git_ref: opts.git_ref.clone(),
         git_commit: opts.git_commit.clone(),
     };
-    let created = client.create_release(&request).await.map_err(client_error)?;
-    let channel = match &created.release.channel_id {
-        Some(id) => client.channel(id).await.ok().flatten().map(|c| c.name).unwrap_or_else(|| id.clone()),
-        None => opts.channel.clone().unwrap_or_default(),
-    };
+    let created = DeploymentServer::create_release(client, &request).await.map_err(client_error)?;
+    let channel = &created.channel;
     if created.existing {
         ctx.info(&format!(
             "release {} of {} exists already ({}); using it",
@@ -107,14 +102,10 @@ pub(super) async fn create(
     ctx.set_output("release-version", &created.release.version);
     // The Octopus create-release action's output name, so workflows written for it keep working.
     ctx.set_output("release_number", &created.release.version);
-    let packages = picked_packages(&created.release, opts);
-    report_packages(ctx, &packages, &channel);
-    let automatic = if created.existing {
-        Vec::new()
-    } else {
-        automatic_deployments(client, project, &created.release).await?
-    };
-    for deployment in &automatic {
+    let packages = picked_packages(&created.packages, opts);
+    report_packages(ctx, &packages, channel);
+    let automatic = &created.automatic_deployments;
+    for deployment in automatic {
         ctx.info(&format!(
             "the lifecycle started an automatic deployment of {} {} to {} ({}, {})",
             project.name,
@@ -188,16 +179,12 @@ fn spec_names(spec: &str, names: &[&str]) -> bool {
 }
 
 /// The release's package versions, each with who chose it.
-fn picked_packages(release: &Release, opts: &ReleaseOptions) -> Vec<PickedPackage> {
-    release
-        .selected_packages
+fn picked_packages(packages: &[ReleasePackage], opts: &ReleaseOptions) -> Vec<PickedPackage> {
+    packages
         .iter()
         .map(|selected| {
-            let step =
-                selected.step_name.clone().or_else(|| selected.action_name.clone()).unwrap_or_default();
-            let package_id = selected.package_id.clone().unwrap_or_else(|| step.clone());
-            let names =
-                [package_id.as_str(), step.as_str(), selected.action_name.as_deref().unwrap_or_default()];
+            let (package_id, step) = (selected.package_id.clone(), selected.step.clone());
+            let names = [package_id.as_str(), step.as_str(), selected.action.as_str()];
             let picked_by = if opts.packages.iter().any(|spec| spec_names(spec, &names)) {
                 PickedBy::PackageFlag
             } else if opts.package_version.is_some() {
@@ -228,32 +215,6 @@ fn report_packages(ctx: &Ctx, packages: &[PickedPackage], channel: &str) {
             package.package_id, package.version, package.package_id
         ));
     }
-}
-
-/// Deployments of `release` that exist right after its creation: the lifecycle's automatic ones.
-async fn automatic_deployments(
-    client: &Client,
-    project: &Project,
-    release: &Release,
-) -> anyhow::Result<Vec<CreatedDeployment>> {
-    let deployments = client.deployments(project, None).await.map_err(client_error)?;
-    let mine: Vec<_> = deployments.into_iter().filter(|d| d.release_id == release.id).collect();
-    if mine.is_empty() {
-        return Ok(Vec::new());
-    }
-    let environments = client.environments().await.map_err(client_error)?;
-    Ok(mine
-        .into_iter()
-        .rev()
-        .map(|d| CreatedDeployment {
-            environment: environments
-                .iter()
-                .find(|e| e.id == d.environment_id)
-                .map_or_else(|| d.environment_id.clone(), |e| e.name.clone()),
-            deployment_id: d.id,
-            task_id: d.task_id,
-        })
-        .collect())
 }
 
 /// Release notes rendered from the build information of the packages the release will use:

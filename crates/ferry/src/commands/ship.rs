@@ -107,7 +107,7 @@ async fn publish(
             .await?;
     // 6. Deploy: to --to, else where the lifecycle deploys automatically (the server may have
     // started those already when the release was created).
-    let release = Release::from(&created.release);
+    let release = created.release.clone();
     let targets = if args.environments.is_empty() {
         adoption::automatic_targets(client, &release).await.map_err(client_error)?
     } else {
