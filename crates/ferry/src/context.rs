@@ -373,7 +373,7 @@ impl Ctx {
                 return Err(UserError::usage(format!(
                     "this command does not work with a GitHub server ({url}) yet"
                 ))
-                .hint("with GitHub as the server, `release deploy`, `release promote`, `release rollback` and `task wait` work; use an Octopus server or `ferry server` for the others")
+                .hint("with GitHub as the server, `package push`, `build-info push`, `release create`, `release deploy`, `release promote`, `release rollback` and `task wait` work; use an Octopus server or `ferry server` for `ship`")
                 .into());
             }
             if self.global.embedded {

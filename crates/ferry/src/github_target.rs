@@ -34,6 +34,13 @@ pub struct GitHubRun<'a> {
     pub exec_timeout: std::time::Duration,
 }
 
+impl GitHubRun<'_> {
+    /// A command that deploys nothing and names no project.
+    pub fn none() -> GitHubRun<'static> {
+        GitHubRun { project: None, exec: None, exec_timeout: std::time::Duration::ZERO }
+    }
+}
+
 /// Connect to the GitHub repository `server` names.
 pub fn connect(ctx: &Ctx, server: &str, run: &GitHubRun<'_>) -> anyhow::Result<GitHubServer> {
     let env = |name: &str| std::env::var(name).ok();
@@ -70,7 +77,26 @@ pub fn connect(ctx: &Ctx, server: &str, run: &GitHubRun<'_>) -> anyhow::Result<G
         log_url: Some(ferry_ci::BuildContext::from_env(ctx.ci_system, env).build_url)
             .filter(|url| !url.is_empty()),
     });
-    Ok(GitHubServer::new(client, tag_format, lifecycle, deployer))
+    let commit = build_commit(ctx)?;
+    Ok(GitHubServer::new(client, tag_format, commit, lifecycle, deployer))
+}
+
+/// The commit a new release's tag points at: the CI's (`GITHUB_SHA` on Actions), else `HEAD`.
+fn build_commit(ctx: &Ctx) -> anyhow::Result<String> {
+    let from_ci = ferry_ci::BuildContext::from_env(ctx.ci_system, |name| std::env::var(name).ok()).commit;
+    if !from_ci.is_empty() {
+        return Ok(from_ci);
+    }
+    if let Some(sha) = crate::context::env_first(&["GITHUB_SHA"]) {
+        return Ok(sha);
+    }
+    ferry_ci::git::resolve_commit(std::path::Path::new("."), "HEAD").ok_or_else(|| {
+        UserError::usage(
+            "no commit for the release's tag: GITHUB_SHA is not set and `git rev-parse HEAD` failed here",
+        )
+        .hint("run Ferry in the repository's checkout, or set GITHUB_SHA")
+        .into()
+    })
 }
 
 /// The retry settings, shortened by FERRY_RETRY_BASE_MS / FERRY_RETRY_ATTEMPTS as for Octopus.

@@ -5,7 +5,8 @@
 use ferry_flow::DeploymentServer;
 use ferry_flow::github::{GitHubServer, GitHubServerError};
 use ferry_flow::model::{
-    DeployRequest, Deployment, Environment, Lifecycle, Phase, Project, Release, StartedDeployment, Task,
+    BuildInformation, CreatedRelease, DeployRequest, Deployment, Environment, IfExists, Lifecycle, Phase,
+    Project, PushedPackage, Release, ReleaseRequest, StartedDeployment, StoredBuildInformation, Task,
 };
 use ferry_octopus::OctopusError;
 
@@ -40,14 +41,28 @@ pub enum ServerError {
     GitHub(#[from] GitHubServerError),
 }
 
+impl ServerError {
+    /// What the user can do about it.
+    pub fn hints(&self) -> Vec<String> {
+        match self {
+            ServerError::Octopus(error) => error.hints.clone(),
+            ServerError::GitHub(error) => error.hints(),
+        }
+    }
+
+    /// Whether the options cannot work (exit 2) rather than the server refusing or failing.
+    fn is_usage(&self) -> bool {
+        match self {
+            ServerError::Octopus(error) => error.kind == ferry_octopus::ErrorKind::Usage,
+            ServerError::GitHub(error) => error.is_usage(),
+        }
+    }
+}
+
 /// A server error as the user sees it: exit 2 for options that cannot work, else 1.
 pub fn server_error(error: ServerError) -> anyhow::Error {
-    let (usage, hints) = match &error {
-        ServerError::Octopus(error) => (error.kind == ferry_octopus::ErrorKind::Usage, error.hints.clone()),
-        ServerError::GitHub(error) => (error.is_usage(), error.hints()),
-    };
-    let status = if usage { ExitStatus::Usage } else { ExitStatus::Failure };
-    anyhow::Error::new(UserError { status, message: error.to_string(), hints })
+    let status = if error.is_usage() { ExitStatus::Usage } else { ExitStatus::Failure };
+    anyhow::Error::new(UserError { status, message: error.to_string(), hints: error.hints() })
 }
 
 /// Call `$method` on whichever server it is, with the error made a [`ServerError`].
@@ -81,6 +96,44 @@ impl DeploymentServer for Server {
 
     async fn find_release(&self, project: &Project, version: &str) -> Result<Option<Release>, ServerError> {
         dispatch!(self.find_release(project, version))
+    }
+
+    async fn push_package(
+        &self,
+        file: &std::path::Path,
+        if_exists: IfExists,
+    ) -> Result<PushedPackage, ServerError> {
+        dispatch!(self.push_package(file, if_exists))
+    }
+
+    async fn push_build_information(
+        &self,
+        package_id: &str,
+        version: &str,
+        info: &BuildInformation,
+        if_exists: IfExists,
+    ) -> Result<StoredBuildInformation, ServerError> {
+        dispatch!(self.push_build_information(package_id, version, info, if_exists))
+    }
+
+    async fn build_information(
+        &self,
+        package_id: &str,
+        version: &str,
+    ) -> Result<Option<StoredBuildInformation>, ServerError> {
+        dispatch!(self.build_information(package_id, version))
+    }
+
+    async fn previous_build_information(
+        &self,
+        package_id: &str,
+        version: &str,
+    ) -> Result<Option<StoredBuildInformation>, ServerError> {
+        dispatch!(self.previous_build_information(package_id, version))
+    }
+
+    async fn create_release(&self, request: &ReleaseRequest) -> Result<CreatedRelease, ServerError> {
+        dispatch!(self.create_release(request))
     }
 
     async fn release(&self, id: &str) -> Result<Release, ServerError> {

@@ -19,7 +19,6 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use client_support::{KEY, Server, lossy_proxy, make_package};
-use ferry_github::{ClientOptions, GitHubClient, GitHubTarget, NewRelease, TagFormat, Token, TokenSource};
 use ferry_testkit::flow::ENVIRONMENTS_AND_DEFAULT_LIFECYCLE;
 use ferry_testkit::github::{FAKE_TOKEN, FakeGitHub, Fault};
 use serde_json::Value;
@@ -66,6 +65,7 @@ impl Target {
                     .env("FERRY_SERVER", format!("{}/acme/shop", fake.origin()))
                     .env("GITHUB_API_URL", fake.api_url())
                     .env("GITHUB_TOKEN", FAKE_TOKEN)
+                    .env("GITHUB_SHA", SHA)
                     .env("FERRY_CI", "none")
                     .env("FERRY_RETRY_BASE_MS", "20")
                     .env_remove("GH_TOKEN")
@@ -86,35 +86,11 @@ impl Target {
         }
     }
 
-    /// Make release `version` of shop.
-    fn create_release(&self, version: &str) {
+    /// A folder for work files (packages, build information).
+    fn work_dir(&self) -> &std::path::Path {
         match self {
-            Target::Ferry(server) => {
-                let package = make_package(server.path(), "shop", version);
-                server
-                    .ferry()
-                    .args(["package", "push", "--if-exists", "ignore"])
-                    .arg(&package)
-                    .assert()
-                    .success();
-                server
-                    .ferry()
-                    .args(["release", "create", "--project", "shop", "--version", version])
-                    .args(["--package", &format!("shop:{version}")])
-                    .assert()
-                    .success();
-            }
-            Target::GitHub { fake, .. } => {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                let version = version.parse().unwrap();
-                let format = TagFormat::default();
-                runtime.block_on(async {
-                    let client = github_client(fake);
-                    let new = NewRelease { version: &version, tag_format: &format, commit: SHA, notes: None };
-                    let draft = client.ensure_draft_release(&new).await.unwrap();
-                    client.publish_release(&draft, &version, &format, None).await.unwrap();
-                });
-            }
+            Target::Ferry(server) => server.path(),
+            Target::GitHub { dir, .. } => dir.path(),
         }
     }
 
@@ -166,16 +142,6 @@ impl Deployer<'_> {
     }
 }
 
-fn github_client(fake: &FakeGitHub) -> GitHubClient {
-    let target = GitHubTarget::parse(&format!("{}/acme/shop", fake.origin()), |_| None).unwrap();
-    GitHubClient::new(
-        target,
-        Token::new(FAKE_TOKEN, TokenSource::Env("GITHUB_TOKEN")),
-        ClientOptions::default(),
-    )
-    .unwrap()
-}
-
 fn start(github: bool) -> Target {
     if !github {
         return Target::Ferry(Box::new(Server::start_with(&config())));
@@ -212,8 +178,38 @@ const WAIT: &[&str] = &["--wait", "--poll-interval", "100ms", "--timeout", "60s"
 fn scenario(target: &Target) -> BTreeMap<&'static str, Value> {
     let name = target.name();
     let mut shapes = BTreeMap::new();
-    target.create_release("1.0.0");
-    target.create_release("1.1.0");
+    let build_info = target.work_dir().join("buildinfo.json");
+    std::fs::write(&build_info, r#"{"BuildEnvironment": "test", "BuildNumber": "7", "VcsType": "Git"}"#)
+        .unwrap();
+    for version in ["1.0.0", "1.1.0"] {
+        // package push, twice: the second run finds the same content and changes nothing.
+        let package = make_package(target.work_dir(), "shop", version);
+        let package = package.to_str().unwrap();
+        for _ in 0..2 {
+            let (code, json, stderr) =
+                run(target, None, &["package", "push", "--if-exists", "ignore", package]);
+            assert_eq!(code, 0, "{name}: {stderr}");
+            assert_eq!(json[0]["packageId"], "shop", "{name}: {json}");
+            shapes.insert("package push", shape(&json));
+        }
+        // build-info push.
+        let args = ["build-info", "push", "--package-id", "shop", "--version", version, "--file"];
+        let (code, json, stderr) = run(target, None, &[&args[..], &[build_info.to_str().unwrap()]].concat());
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert_eq!(json["version"], version, "{name}: {json}");
+        shapes.insert("build-info push", shape(&json));
+        // release create, twice: the re-run with --if-exists ignore finds the release.
+        let spec = format!("shop:{version}");
+        let args = ["release", "create", "--project", "shop", "--version", version, "--package", &spec];
+        let (code, json, stderr) = run(target, None, &args);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert_eq!(json["existing"], false, "{name}: {json}");
+        assert_eq!(json["version"], version, "{name}");
+        shapes.insert("release create", shape(&json));
+        let (code, json, stderr) = run(target, None, &[&args[..], &["--if-exists", "ignore"]].concat());
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert_eq!(json["existing"], true, "{name}: a re-run uses the release: {json}");
+    }
 
     // release deploy (on GitHub with --exec: the deploy command runs here).
     let deploy = |version: &str, to: &str, extra: &[&str]| {

@@ -29,6 +29,28 @@ pub enum GitHubServerError {
         /// The version asked for.
         version: String,
     },
+    /// A release version exists and the request did not say to use it.
+    #[error("{repository} has a release {tag} already")]
+    ReleaseExists {
+        /// `OWNER/REPO`.
+        repository: String,
+        /// Its tag.
+        tag: String,
+    },
+    /// GitHub cannot choose a version: a tag needs one.
+    #[error("a release on GitHub needs a version: its tag is made from it")]
+    NoVersion,
+    /// A package file whose name is not `ID.VERSION.EXT`.
+    #[error(transparent)]
+    PackageName(#[from] ferry_core::package_id::PackageIdError),
+    /// Build information that is not JSON in Ferry's shape.
+    #[error("the build information asset {name} is not Ferry's build information: {message}")]
+    BadBuildInformation {
+        /// The asset's name.
+        name: String,
+        /// What the parser said.
+        message: String,
+    },
     /// A version that is not a version (the tag format needs one).
     #[error("`{0}` is not a release version")]
     BadVersion(String),
@@ -76,7 +98,21 @@ impl GitHubServerError {
             GitHubServerError::NoRelease { version, .. } => {
                 vec![format!("create it first: ferry release create --version {version}")]
             }
-            GitHubServerError::BadVersion(_) => vec!["pass a SemVer version such as 1.2.0".to_owned()],
+            GitHubServerError::BadVersion(_) | GitHubServerError::NoVersion => {
+                vec!["pass --version with a SemVer version such as 1.2.0".to_owned()]
+            }
+            GitHubServerError::ReleaseExists { .. } => {
+                vec!["pass --if-exists ignore to use the existing release".to_owned()]
+            }
+            GitHubServerError::PackageName(_) => {
+                vec![
+                    "package files are named ID.VERSION.EXT, as `ferry package create` writes them"
+                        .to_owned(),
+                ]
+            }
+            GitHubServerError::BadBuildInformation { .. } => {
+                vec!["push it again with `ferry build-info push --if-exists overwrite`".to_owned()]
+            }
             GitHubServerError::LifecycleRefused { .. } | GitHubServerError::NotInLifecycle { .. } => {
                 vec!["the lifecycles come from ferry.toml (--config); Ferry enforces them from the deployments GitHub holds".to_owned()]
             }
@@ -90,7 +126,10 @@ impl GitHubServerError {
     pub fn is_usage(&self) -> bool {
         match self {
             GitHubServerError::GitHub(error) => error.kind == ferry_github::ErrorKind::Usage,
-            GitHubServerError::OtherProject { .. } | GitHubServerError::BadVersion(_) => true,
+            GitHubServerError::OtherProject { .. }
+            | GitHubServerError::BadVersion(_)
+            | GitHubServerError::NoVersion
+            | GitHubServerError::PackageName(_) => true,
             _ => false,
         }
     }

@@ -23,14 +23,18 @@ pub use exec::{ExecOutcome, LocalDeployer};
 
 use crate::DeploymentServer;
 use crate::model::{
-    DeployRequest, Deployment, Environment, Lifecycle, Phase, Project, Release, StartedDeployment, Task,
-    TaskState,
+    BuildInformation, CreatedRelease, DeployRequest, Deployment, Environment, IfExists, Lifecycle, Phase,
+    Project, PushStatus, PushedPackage, Release, ReleasePackage, ReleaseRequest, StartedDeployment,
+    StoredBuildInformation, Task, TaskState,
 };
+use ferry_github::{AssetContent, PushOutcome, build_info_asset_name};
 
 /// GitHub Releases and Deployments of one repository, as a deployment server.
 pub struct GitHubServer {
     client: GitHubClient,
     tag_format: TagFormat,
+    /// The commit a new release's tag points at: `GITHUB_SHA`, else `HEAD`.
+    commit: String,
     lifecycle: Option<Lifecycle>,
     deployer: Option<LocalDeployer>,
     /// The output of deploy commands run here, by deployment id: GitHub keeps no logs.
@@ -46,10 +50,45 @@ impl GitHubServer {
     pub fn new(
         client: GitHubClient,
         tag_format: TagFormat,
+        commit: String,
         lifecycle: Option<Lifecycle>,
         deployer: Option<LocalDeployer>,
     ) -> GitHubServer {
-        GitHubServer { client, tag_format, lifecycle, deployer, logs: Mutex::new(HashMap::new()) }
+        GitHubServer { client, tag_format, commit, lifecycle, deployer, logs: Mutex::new(HashMap::new()) }
+    }
+
+    /// The release of `version`, a draft created at the build's commit when there is none yet:
+    /// where packages and build information are pushed before `release create` publishes it.
+    async fn release_for_push(&self, version: &Version) -> Result<ferry_github::Release> {
+        let new = ferry_github::NewRelease {
+            version,
+            tag_format: &self.tag_format,
+            commit: &self.commit,
+            notes: None,
+        };
+        Ok(self.client.ensure_draft_release(&new).await?)
+    }
+
+    /// The build information asset of `package_id` on the release of `version`, read.
+    async fn read_build_information(
+        &self,
+        package_id: &str,
+        version: &Version,
+    ) -> Result<Option<StoredBuildInformation>> {
+        let tag = self.tag_format.tag(version);
+        let Some(release) = self.client.find_release(&tag).await? else { return Ok(None) };
+        let name = build_info_asset_name(package_id);
+        let Some(asset) = release.assets.iter().find(|asset| asset.name == name) else { return Ok(None) };
+        let bytes = self.client.download_asset(asset).await?;
+        let info: BuildInformation = serde_json::from_slice(&bytes).map_err(|err| {
+            GitHubServerError::BadBuildInformation { name: name.clone(), message: err.to_string() }
+        })?;
+        Ok(Some(StoredBuildInformation {
+            id: asset.id.to_string(),
+            package_id: package_id.to_owned(),
+            version: version.original().to_owned(),
+            info,
+        }))
     }
 
     /// The client, for what the trait does not cover yet (assets, publishing).
@@ -251,8 +290,146 @@ fn parse_id(id: &str) -> Result<u64> {
     })
 }
 
+/// What happened to an asset, in the words of a package push.
+fn push_status(outcome: PushOutcome) -> PushStatus {
+    match outcome {
+        PushOutcome::Uploaded | PushOutcome::Unchanged => PushStatus::Created,
+        PushOutcome::KeptExisting => PushStatus::Ignored,
+        PushOutcome::Replaced => PushStatus::Overwritten,
+    }
+}
+
 impl DeploymentServer for GitHubServer {
     type Error = GitHubServerError;
+
+    /// A release asset on the (draft) release of the file's version.
+    async fn push_package(&self, file: &std::path::Path, if_exists: IfExists) -> Result<PushedPackage> {
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let parsed = ferry_core::package_id::parse_package_file_name(&name)?;
+        let release = self.release_for_push(&parsed.version).await?;
+        let pushed = self
+            .client
+            .push_asset(
+                &release,
+                &name,
+                "application/octet-stream",
+                &AssetContent::File(file.to_owned()),
+                if_exists,
+            )
+            .await?;
+        Ok(PushedPackage {
+            path: file.to_owned(),
+            package_id: parsed.id.as_str().to_owned(),
+            version: parsed.version.original().to_owned(),
+            status: push_status(pushed.outcome),
+        })
+    }
+
+    /// A `buildinfo.<packageId>.json` asset on the (draft) release of `version`.
+    async fn push_build_information(
+        &self,
+        package_id: &str,
+        version: &str,
+        info: &BuildInformation,
+        if_exists: IfExists,
+    ) -> Result<StoredBuildInformation> {
+        let parsed = self.version(version)?;
+        let release = self.release_for_push(&parsed).await?;
+        let pushed = self.client.push_build_information(&release, package_id, info, if_exists).await?;
+        let info = match pushed.outcome {
+            // The asset kept is the one on GitHub, not the one given.
+            PushOutcome::KeptExisting => match self.read_build_information(package_id, &parsed).await? {
+                Some(stored) => stored.info,
+                None => info.clone(),
+            },
+            _ => info.clone(),
+        };
+        Ok(StoredBuildInformation {
+            id: pushed.asset.id.to_string(),
+            package_id: package_id.to_owned(),
+            version: version.to_owned(),
+            info,
+        })
+    }
+
+    async fn build_information(
+        &self,
+        package_id: &str,
+        version: &str,
+    ) -> Result<Option<StoredBuildInformation>> {
+        self.read_build_information(package_id, &self.version(version)?).await
+    }
+
+    /// From the highest release of this tag format below `version` (drafts included: their
+    /// build information was pushed by an earlier build).
+    async fn previous_build_information(
+        &self,
+        package_id: &str,
+        version: &str,
+    ) -> Result<Option<StoredBuildInformation>> {
+        let version = self.version(version)?;
+        let mut earlier: Vec<Version> = self
+            .client
+            .list_releases()
+            .await?
+            .iter()
+            .filter_map(|release| self.tag_format.version_of(&release.tag_name))
+            .filter(|other| *other < version)
+            .collect();
+        earlier.sort();
+        match earlier.last() {
+            Some(previous) => self.read_build_information(package_id, previous).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Publish the release of the version (the draft the pushes made, or a new one at the
+    /// build's commit): `prerelease` for SemVer pre-releases, "latest" only for the highest
+    /// stable version. GitHub has no channels and starts no deployments by itself.
+    async fn create_release(&self, request: &ReleaseRequest) -> Result<CreatedRelease> {
+        let text = request.version.as_deref().ok_or(GitHubServerError::NoVersion)?;
+        let version = self.version(text)?;
+        let tag = self.tag_format.tag(&version);
+        let existing = self.client.find_release(&tag).await?.filter(|release| !release.draft);
+        let (release, existing) = match existing {
+            Some(_) if !request.use_existing => {
+                return Err(GitHubServerError::ReleaseExists { repository: self.repository(), tag });
+            }
+            Some(release) => (release, true),
+            None => {
+                let commit = request.git_commit.clone().unwrap_or_else(|| self.commit.clone());
+                let new = ferry_github::NewRelease {
+                    version: &version,
+                    tag_format: &self.tag_format,
+                    commit: &commit,
+                    notes: request.notes.as_deref(),
+                };
+                let draft = self.client.ensure_draft_release(&new).await?;
+                let published = self
+                    .client
+                    .publish_release(&draft, &version, &self.tag_format, request.notes.as_deref())
+                    .await?;
+                (published, false)
+            }
+        };
+        let packages = release
+            .assets
+            .iter()
+            .filter_map(|asset| ferry_core::package_id::parse_package_file_name(&asset.name).ok())
+            .map(|parsed| ReleasePackage {
+                package_id: parsed.id.as_str().to_owned(),
+                version: parsed.version.original().to_owned(),
+                ..ReleasePackage::default()
+            })
+            .collect();
+        Ok(CreatedRelease {
+            release: Release { id: release.tag_name, version: version.original().to_owned() },
+            existing,
+            channel: String::new(),
+            packages,
+            automatic_deployments: Vec::new(),
+        })
+    }
 
     /// The repository, under the name given when it names the repository (`REPO` or
     /// `OWNER/REPO`) or the tag format's prefix (a monorepo's `api/v{version}`).

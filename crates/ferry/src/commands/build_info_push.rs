@@ -6,11 +6,12 @@ use ferry_core::build_info::BuildInformation;
 use ferry_core::version::Version;
 use ferry_flow::DeploymentServer;
 use ferry_flow::model::StoredBuildInformation;
-use ferry_octopus::Client;
 
 use crate::cli::{BuildInfoPushArgs, CollectOptions, IfExists};
-use crate::context::{Ctx, client_error};
+use crate::context::Ctx;
 use crate::exit::UserError;
+use crate::github_target::GitHubRun;
+use crate::target::{ServerError, server_error};
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &BuildInfoPushArgs) -> anyhow::Result<()> {
@@ -33,19 +34,16 @@ pub async fn run(ctx: &Ctx, args: &BuildInfoPushArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let connection = ctx.connect(None).await?;
+    let server = ctx.connect_server(&GitHubRun::none()).await?;
     let result = async {
         let info = match from_file {
             Some(info) => info,
-            None => {
-                collect_with_server(ctx, &connection.client, &args.collect, &args.package_ids, &version)
-                    .await?
-            }
+            None => collect_with_server(ctx, &server, &args.collect, &args.package_ids, &version).await?,
         };
-        push(ctx, &connection.client, &args.package_ids, &version, &info, args.if_exists.resolve()).await
+        push(ctx, &server, &args.package_ids, &version, &info, args.if_exists.resolve()).await
     }
     .await;
-    connection.close().await;
+    server.close().await;
     let stored = result?;
     let text: Vec<String> = stored
         .iter()
@@ -57,13 +55,16 @@ pub async fn run(ctx: &Ctx, args: &BuildInfoPushArgs) -> anyhow::Result<()> {
 
 /// Collect build information, starting the commit range at the previous build of the first
 /// package id that the server knows (the seam left by `build-info create`).
-pub(super) async fn collect_with_server(
+pub(super) async fn collect_with_server<S: DeploymentServer>(
     ctx: &Ctx,
-    client: &Client,
+    client: &S,
     collect: &CollectOptions,
     package_ids: &[String],
     version: &Version,
-) -> anyhow::Result<BuildInformation> {
+) -> anyhow::Result<BuildInformation>
+where
+    ServerError: From<S::Error>,
+{
     let mut previous = None;
     if collect.since.is_none() {
         for id in package_ids {
@@ -88,20 +89,23 @@ pub(super) async fn collect_with_server(
 }
 
 /// Push `info` for each package id.
-pub(super) async fn push(
+pub(super) async fn push<S: DeploymentServer>(
     ctx: &Ctx,
-    client: &Client,
+    client: &S,
     package_ids: &[String],
     version: &Version,
     info: &BuildInformation,
     if_exists: IfExists,
-) -> anyhow::Result<Vec<StoredBuildInformation>> {
+) -> anyhow::Result<Vec<StoredBuildInformation>>
+where
+    ServerError: From<S::Error>,
+{
     let mut stored = Vec::new();
     for id in package_ids {
         let result =
             DeploymentServer::push_build_information(client, id, &version.to_string(), info, if_exists)
                 .await
-                .map_err(client_error)?;
+                .map_err(|err| server_error(err.into()))?;
         ctx.info(&format!(
             "build information for {id} {version}: {} commits, {} work items",
             info.commits.len(),

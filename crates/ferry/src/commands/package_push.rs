@@ -4,18 +4,19 @@ use std::path::PathBuf;
 
 use ferry_flow::DeploymentServer;
 use ferry_flow::model::{PushStatus, PushedPackage};
-use ferry_octopus::Client;
 
 use crate::cli::{IfExists, PackagePushArgs};
-use crate::context::{Ctx, client_error};
+use crate::context::Ctx;
 use crate::exit::UserError;
+use crate::github_target::GitHubRun;
+use crate::target::{ServerError, server_error};
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &PackagePushArgs) -> anyhow::Result<()> {
     check_files(&args.files)?;
-    let connection = ctx.connect(None).await?;
-    let result = push_all(ctx, &connection.client, &args.files, args.if_exists.resolve()).await;
-    connection.close().await;
+    let server = ctx.connect_server(&GitHubRun::none()).await?;
+    let result = push_all(ctx, &server, &args.files, args.if_exists.resolve()).await;
+    server.close().await;
     let outcomes = result?;
     let text: Vec<String> = outcomes
         .iter()
@@ -42,12 +43,15 @@ pub(super) fn check_files(files: &[PathBuf]) -> anyhow::Result<()> {
 
 /// Push each file, reporting each on stderr; all files are attempted, the first failure is
 /// returned after the rest.
-pub(super) async fn push_all(
+pub(super) async fn push_all<S: DeploymentServer>(
     ctx: &Ctx,
-    client: &Client,
+    client: &S,
     files: &[PathBuf],
     if_exists: IfExists,
-) -> anyhow::Result<Vec<PushedPackage>> {
+) -> anyhow::Result<Vec<PushedPackage>>
+where
+    ServerError: From<S::Error>,
+{
     let mut outcomes = Vec::new();
     let mut failures = Vec::new();
     for file in files {
@@ -66,17 +70,17 @@ pub(super) async fn push_all(
     }
     match failures.len() {
         0 => Ok(outcomes),
-        1 => Err(client_error(failures.remove(0))),
+        1 => Err(server_error(failures.remove(0).into())),
         n => {
             for extra in failures.iter().skip(1) {
                 ctx.error_annotation(&format!("error: {extra}"));
             }
-            let first = failures.remove(0);
+            let first = ServerError::from(failures.remove(0));
             let mut err = UserError::failure(format!(
                 "{n} of {} packages failed to push; the first: {first}",
                 files.len()
             ));
-            err.hints = first.hints;
+            err.hints = first.hints();
             Err(err.into())
         }
     }

@@ -3,13 +3,15 @@
 use anyhow::Context as _;
 use ferry_core::version::Version;
 use ferry_flow::DeploymentServer;
+use ferry_flow::model::Project;
 use ferry_flow::model::{CreatedRelease, ReleasePackage, ReleaseRequest};
 use ferry_octopus::Client;
-use ferry_octopus::model::Project;
 
 use crate::cli::{ReleaseCreateArgs, ReleaseIfExists, ReleaseOptions};
 use crate::context::{Ctx, client_error};
 use crate::exit::UserError;
+use crate::github_target::GitHubRun;
+use crate::target::{Server, ServerError, server_error};
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ReleaseCreateArgs) -> anyhow::Result<()> {
@@ -28,21 +30,32 @@ pub async fn run(ctx: &Ctx, args: &ReleaseCreateArgs) -> anyhow::Result<()> {
         ),
         (None, None) => None,
     };
-    let connection = ctx.connect(None).await?;
+    let run = GitHubRun { project: Some(&args.project), ..GitHubRun::none() };
+    let server = ctx.connect_server(&run).await?;
     let result = async {
-        let client = &connection.client;
-        let project = client.find_project(&args.project).await.map_err(client_error)?;
+        let project = server.find_project(&args.project).await.map_err(server_error)?;
         let notes = match notes {
             Some(notes) => Some(notes),
-            None if args.release.release_notes_auto => {
-                auto_notes(ctx, client, &project, version.as_deref(), &args.release).await?
-            }
+            None if args.release.release_notes_auto => match &server {
+                Server::Octopus(connection) => {
+                    let client = &connection.client;
+                    let project = client.find_project(&args.project).await.map_err(client_error)?;
+                    auto_notes(ctx, client, &project, version.as_deref(), &args.release).await?
+                }
+                Server::GitHub(_) => {
+                    return Err(UserError::usage(
+                        "--release-notes-auto does not work with a GitHub server yet",
+                    )
+                    .hint("pass --release-notes or --release-notes-file")
+                    .into());
+                }
+            },
             None => None,
         };
-        create(ctx, client, &project, version, &args.release, notes).await
+        create(ctx, &server, &project, version, &args.release, notes).await
     }
     .await;
-    connection.close().await;
+    server.close().await;
     let (created, json) = result?;
     let verb = if created.existing { "using existing release" } else { "created release" };
     ctx.print_result(&format!("{verb} {} ({})", created.release.version, created.release.id), &json);
@@ -63,16 +76,19 @@ pub(super) fn check_package_spec(spec: &str) -> anyhow::Result<()> {
 
 /// Create the release (or find it with `--if-exists ignore`), print what happened on stderr,
 /// set the CI outputs, and return it with its JSON (`{releaseId, version, project, channel, existing}`).
-pub(super) async fn create(
+pub(super) async fn create<S: DeploymentServer>(
     ctx: &Ctx,
-    client: &Client,
+    client: &S,
     project: &Project,
     version: Option<String>,
     opts: &ReleaseOptions,
     notes: Option<String>,
-) -> anyhow::Result<(CreatedRelease, serde_json::Value)> {
+) -> anyhow::Result<(CreatedRelease, serde_json::Value)>
+where
+    ServerError: From<S::Error>,
+{
     let request = ReleaseRequest {
-        project: ferry_flow::model::Project::from(project),
+        project: project.clone(),
         version,
         channel: opts.channel.clone(),
         packages: opts.packages.clone(),
@@ -82,7 +98,8 @@ pub(super) async fn create(
         git_ref: opts.git_ref.clone(),
         git_commit: opts.git_commit.clone(),
     };
-    let created = DeploymentServer::create_release(client, &request).await.map_err(client_error)?;
+    let created =
+        DeploymentServer::create_release(client, &request).await.map_err(|err| server_error(err.into()))?;
     let channel = &created.channel;
     if created.existing {
         ctx.info(&format!(
@@ -222,7 +239,7 @@ fn report_packages(ctx: &Ctx, packages: &[PickedPackage], channel: &str) {
 pub(super) async fn auto_notes(
     ctx: &Ctx,
     client: &Client,
-    project: &Project,
+    project: &ferry_octopus::model::Project,
     release_version: Option<&str>,
     opts: &ReleaseOptions,
 ) -> anyhow::Result<Option<String>> {

@@ -102,9 +102,15 @@ async fn publish(
         git_ref: None,
         git_commit: None,
     };
-    let (created, release_json) =
-        super::release_create::create(ctx, client, &project, Some(version.to_owned()), &options, Some(notes))
-            .await?;
+    let (created, release_json) = super::release_create::create(
+        ctx,
+        client,
+        &ferry_flow::model::Project::from(&project),
+        Some(version.to_owned()),
+        &options,
+        Some(notes),
+    )
+    .await?;
     // 6. Deploy: to --to, else where the lifecycle deploys automatically (the server may have
     // started those already when the release was created).
     let release = created.release.clone();
