@@ -42,7 +42,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = GLOBAL_OPTIONS, value_enum, default_value_t = CiChoice::Auto, env = "FERRY_CI", hide_env_values = true)]
     pub ci: CiChoice,
 
-    /// Octopus Deploy (or `ferry server`) URL. Without one, Ferry runs its embedded server over
+    /// Octopus Deploy (or `ferry server`) URL, or a GitHub repository: `github:OWNER/REPO`,
+    /// `https://github.com/OWNER/REPO`, `github:` for $GITHUB_REPOSITORY (token from GITHUB_TOKEN,
+    /// then GH_TOKEN, then --api-key-file). Without one, Ferry runs its embedded server over
     /// `--data` (in CI only with `--embedded`).
     ///
     /// [env: FERRY_SERVER, then OCTOPUS_URL]
