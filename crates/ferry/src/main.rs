@@ -2,6 +2,7 @@
 //! each command to its module under `commands/`. All real work lives in the library crates.
 
 mod args_file;
+mod build_information;
 mod cli;
 mod command_tree;
 mod commands;
@@ -9,6 +10,9 @@ mod context;
 mod deployments;
 mod exit;
 mod help_examples;
+mod packing;
+mod pushing;
+mod releasing;
 mod render;
 mod reporter;
 mod server_choice;
