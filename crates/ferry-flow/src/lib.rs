@@ -16,6 +16,7 @@ pub mod lifecycle_guard;
 pub mod model;
 pub mod octopus;
 pub mod order;
+pub mod previous_build;
 pub mod selection;
 mod server;
 

@@ -2,6 +2,7 @@
 //! each command to its module under `commands/`. All real work lives in the library crates.
 
 mod args_file;
+mod build_information;
 mod cli;
 mod command_tree;
 mod commands;
@@ -10,6 +11,9 @@ mod deployments;
 mod exit;
 mod github_target;
 mod help_examples;
+mod packing;
+mod pushing;
+mod releasing;
 mod render;
 mod reporter;
 mod server_choice;

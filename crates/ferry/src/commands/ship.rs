@@ -35,7 +35,7 @@ pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
         }
     };
     let package =
-        super::package_create::create(ctx, &args.id, &version.to_string(), &pack, &out_folder, true).await?;
+        crate::packing::create(ctx, &args.id, &version.to_string(), &pack, &out_folder, true).await?;
     if temporary.is_none() {
         ctx.set_output("package-path", &package.path.display().to_string());
     }
@@ -72,18 +72,22 @@ async fn publish(
     check_lifecycle(client, &Project::from(&project), version, args).await?;
     // 3. Push.
     let pushed =
-        super::package_push::push_all(ctx, client, std::slice::from_ref(&package.path), args.if_exists)
-            .await?;
+        crate::pushing::push_all(ctx, client, std::slice::from_ref(&package.path), args.if_exists).await?;
     let push_status = pushed.first().map(|p| p.status.as_str().to_owned()).unwrap_or_default();
     // --if-exists overwrite replaced the bytes of a package version that releases may already use.
     let replaced = pushed.first().is_some_and(|p| p.status == ferry_octopus::PushStatus::Overwritten);
     // 4. Build information (commit range from the previous build on the server).
     let parsed_version = version.parse().map_err(|err| UserError::usage(format!("{err}")))?;
-    let info =
-        super::build_info_push::collect_with_server(ctx, client, &args.collect, package_ids, &parsed_version)
-            .await?;
+    let info = crate::build_information::collect_with_server(
+        ctx,
+        client,
+        &args.collect,
+        package_ids,
+        &parsed_version,
+    )
+    .await?;
     let stored =
-        super::build_info_push::push(ctx, client, package_ids, &parsed_version, &info, args.if_exists)
+        crate::build_information::push(ctx, client, package_ids, &parsed_version, &info, args.if_exists)
             .await?;
     // 5. Release with notes from the build information.
     let notes = ferry_core::release_notes::render(std::slice::from_ref(&info), Some(version), None);
@@ -102,10 +106,10 @@ async fn publish(
         git_ref: None,
         git_commit: None,
     };
-    let (created, release_json) = super::release_create::create(
+    let (created, release_json) = crate::releasing::create(
         ctx,
         client,
-        &ferry_flow::model::Project::from(&project),
+        &Project::from(&project),
         Some(version.to_owned()),
         &options,
         Some(notes),
@@ -132,7 +136,7 @@ async fn publish(
         deploy_targets(ctx, client, &Project::from(&project), &release, earlier, &targets, args).await?;
     Ok(Shipped {
         push_status,
-        build_info: super::build_info_push::result_json(&stored),
+        build_info: crate::build_information::result_json(&stored),
         release,
         release_json,
         deployments,
@@ -316,7 +320,7 @@ fn report(
         markdown_table(&["Step", "Result", "Details"], &rows)
     ));
     let json = serde_json::json!({
-        "package": super::package_create::json(package),
+        "package": crate::packing::json(package),
         "buildInformation": shipped.build_info,
         "release": shipped.release_json,
         "deployments": crate::deployments::deployments_json(&shipped.release, &shipped.deployments),
