@@ -76,6 +76,10 @@ pub fn connect(ctx: &Ctx, server: &str, run: &GitHubRun<'_>) -> anyhow::Result<G
         timeout: run.exec_timeout,
         log_url: Some(ferry_ci::BuildContext::from_env(ctx.ci_system, env).build_url)
             .filter(|url| !url.is_empty()),
+        extract: std::sync::Arc::new(|archive, format, target| {
+            ferry_server::archive::extract(archive, format, target, Default::default())
+                .map_err(|err| err.to_string())
+        }),
     });
     let commit = build_commit(ctx)?;
     Ok(GitHubServer::new(client, tag_format, commit, lifecycle, deployer))

@@ -23,7 +23,9 @@ use ferry_testkit::flow::ENVIRONMENTS_AND_DEFAULT_LIFECYCLE;
 use ferry_testkit::github::{FAKE_TOKEN, FakeGitHub, Fault};
 use serde_json::Value;
 
-const DEPLOY: &str = "echo deploying shop $FERRY_RELEASE_VERSION to $FERRY_ENVIRONMENT";
+/// Prints where it deploys and a file of the unpacked package (`FERRY_PACKAGE_SHOP`).
+const DEPLOY: &str =
+    "echo deploying shop $FERRY_RELEASE_VERSION to $FERRY_ENVIRONMENT; cat $FERRY_PACKAGE_SHOP/index.html";
 const SHA: &str = "3f786850e387550fdab836ed7e6dc881de23001b";
 
 /// Development, Test, Production in three phases, none automatic (GitHub has no automatic
@@ -225,6 +227,10 @@ fn scenario(target: &Target) -> BTreeMap<&'static str, Value> {
     assert!(
         stderr.contains("deploying shop 1.0.0 to Development"),
         "{name}: the deploy command's log:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("<h1>shop 1.0.0</h1>"),
+        "{name}: the package, unpacked for the command:\n{stderr}"
     );
     shapes.insert("release deploy", shape(&json));
 

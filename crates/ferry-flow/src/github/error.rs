@@ -77,6 +77,14 @@ pub enum GitHubServerError {
         /// The environment.
         environment: String,
     },
+    /// A package of the release could not be downloaded into, or unpacked in, the work folder.
+    #[error("could not unpack {asset} for the deploy command: {message}")]
+    Unpack {
+        /// The asset's name.
+        asset: String,
+        /// Why.
+        message: String,
+    },
     /// `--exec`'s command could not be started.
     #[error("could not start the deploy command `{command}`: {source}")]
     Exec {
@@ -115,6 +123,9 @@ impl GitHubServerError {
             }
             GitHubServerError::LifecycleRefused { .. } | GitHubServerError::NotInLifecycle { .. } => {
                 vec!["the lifecycles come from ferry.toml (--config); Ferry enforces them from the deployments GitHub holds".to_owned()]
+            }
+            GitHubServerError::Unpack { .. } => {
+                vec!["push the package again with `ferry package push --if-exists overwrite`".to_owned()]
             }
             GitHubServerError::Exec { .. } => {
                 vec!["check the --exec command and that `sh` is on PATH".to_owned()]

@@ -2,15 +2,23 @@
 //! deploy command here, with the environment `ferry server` gives its deploy commands, and
 //! reports the outcome as the deployment's statuses.
 
+use std::path::Path;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
+
+use ferry_core::package_id::PackageFormat;
 
 use ferry_core::deploy_env::{DeployVariables, SECRET_VARIABLES};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 
+/// Unpacks a package archive into a folder. The binary passes `ferry server`'s extractor (with its
+/// limits on size, ratio and entries), so a deploy command finds the same files on both targets.
+pub type Extractor = Arc<dyn Fn(&Path, PackageFormat, &Path) -> Result<(), String> + Send + Sync>;
+
 /// How the deploy command is run.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LocalDeployer {
     /// The shell command.
     pub command: String,
@@ -18,6 +26,18 @@ pub struct LocalDeployer {
     pub timeout: Duration,
     /// The deployment statuses' `log_url`: the CI run's page, where this command's output is.
     pub log_url: Option<String>,
+    /// Unpacks the release's packages before the command runs.
+    pub extract: Extractor,
+}
+
+impl std::fmt::Debug for LocalDeployer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalDeployer")
+            .field("command", &self.command)
+            .field("timeout", &self.timeout)
+            .field("log_url", &self.log_url)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How a run of the deploy command ended.
@@ -32,7 +52,8 @@ pub struct ExecOutcome {
 }
 
 impl LocalDeployer {
-    /// Run the command in the current directory with `variables`, collecting its output.
+    /// Run the command in the current directory (the checkout, where its scripts are) with
+    /// `variables`, collecting its output.
     pub async fn run(&self, variables: &DeployVariables<'_>) -> std::io::Result<ExecOutcome> {
         let mut command = Command::new("sh");
         command
@@ -92,7 +113,12 @@ mod tests {
     use super::*;
 
     fn deployer(command: &str) -> LocalDeployer {
-        LocalDeployer { command: command.to_owned(), timeout: Duration::from_secs(20), log_url: None }
+        LocalDeployer {
+            command: command.to_owned(),
+            timeout: Duration::from_secs(20),
+            log_url: None,
+            extract: Arc::new(|_, _, _| Ok(())),
+        }
     }
 
     #[tokio::test]

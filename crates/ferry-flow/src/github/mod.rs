@@ -19,7 +19,7 @@ use ferry_core::version::Version;
 use ferry_github::{DeploymentState, GitHubClient, NewDeployment, NewStatus, TagFormat};
 
 pub use error::GitHubServerError;
-pub use exec::{ExecOutcome, LocalDeployer};
+pub use exec::{ExecOutcome, Extractor, LocalDeployer};
 
 use crate::DeploymentServer;
 use crate::model::{
@@ -205,11 +205,70 @@ impl GitHubServer {
             .is_some_and(|phase| phase.environments().any(|env| env == environment))
     }
 
+    /// Download the release's packages into `work` and unpack each into `work/<packageId>`, as
+    /// `ferry server` does for its deploy commands; returns `(package id, folder)`.
+    async fn unpack(
+        &self,
+        deployer: &LocalDeployer,
+        release: &ferry_github::Release,
+        work: &std::path::Path,
+    ) -> Result<Vec<(String, String)>> {
+        let mut unpacked = Vec::new();
+        for asset in &release.assets {
+            let Ok(parsed) = ferry_core::package_id::parse_package_file_name(&asset.name) else { continue };
+            let failed = |message: String| GitHubServerError::Unpack { asset: asset.name.clone(), message };
+            let archive = work.join(format!(".download-{}", asset.id));
+            let bytes = self.client.download_asset(asset).await?;
+            tokio::fs::write(&archive, &bytes).await.map_err(|err| failed(err.to_string()))?;
+            let target = work.join(parsed.id.as_str());
+            let extract = deployer.extract.clone();
+            let (source, into) = (archive.clone(), target.clone());
+            tokio::task::spawn_blocking(move || extract(&source, parsed.format, &into))
+                .await
+                .map_err(|err| failed(err.to_string()))?
+                .map_err(failed)?;
+            let _ = tokio::fs::remove_file(&archive).await;
+            unpacked.push((parsed.id.as_str().to_owned(), target.display().to_string()));
+        }
+        Ok(unpacked)
+    }
+
+    /// Unpack the release's packages into a fresh work folder and run the deploy command.
+    async fn prepare_and_run(
+        &self,
+        deployer: &LocalDeployer,
+        request: &DeployRequest,
+        release: &ferry_github::Release,
+        environment: &str,
+        id: &str,
+    ) -> Result<ExecOutcome> {
+        let work = tempfile::Builder::new().prefix("ferry-deploy-").tempdir().map_err(|err| {
+            GitHubServerError::Unpack { asset: String::new(), message: format!("no work folder: {err}") }
+        })?;
+        let packages = self.unpack(deployer, release, work.path()).await?;
+        let work_dir = work.path().display().to_string();
+        let variables = DeployVariables {
+            project: &request.project.name,
+            release_version: &request.release.version,
+            release_id: &request.release.id,
+            environment,
+            deployment_id: id,
+            task_id: id,
+            work_dir: &work_dir,
+            packages: packages.iter().map(|(id, dir)| (id.as_str(), dir.clone())).collect(),
+        };
+        deployer
+            .run(&variables)
+            .await
+            .map_err(|source| GitHubServerError::Exec { command: deployer.command.clone(), source })
+    }
+
     /// Run the deploy command for `deployment` and report it as its statuses.
     async fn run_here(
         &self,
         deployer: &LocalDeployer,
         request: &DeployRequest,
+        release: &ferry_github::Release,
         deployment: &ferry_github::Deployment,
     ) -> Result<()> {
         let id = deployment.id.to_string();
@@ -221,21 +280,13 @@ impl GitHubServer {
                 &status(DeploymentState::InProgress, "ferry --exec is deploying"),
             )
             .await?;
-        let work_dir = std::env::current_dir().map(|dir| dir.display().to_string()).unwrap_or_default();
-        let variables = DeployVariables {
-            project: &request.project.name,
-            release_version: &request.release.version,
-            release_id: &request.release.id,
-            environment: &deployment.environment,
-            deployment_id: &id,
-            task_id: &id,
-            work_dir: &work_dir,
-            packages: Vec::new(),
-        };
-        let outcome = deployer
-            .run(&variables)
-            .await
-            .map_err(|source| GitHubServerError::Exec { command: deployer.command.clone(), source })?;
+        // A deployment that cannot start (a package that does not unpack, no shell) fails like a
+        // failed command, so its statuses never stop at `in_progress`.
+        let outcome =
+            match self.prepare_and_run(deployer, request, release, &deployment.environment, &id).await {
+                Ok(outcome) => outcome,
+                Err(error) => ExecOutcome { success: false, reason: error.to_string(), log: Vec::new() },
+            };
         let mut log = outcome.log;
         log.push(outcome.reason.clone());
         self.logs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(id, log);
@@ -549,7 +600,7 @@ impl DeploymentServer for GitHubServer {
                 })
                 .await?;
             if let Some(deployer) = &self.deployer {
-                self.run_here(deployer, request, &deployment).await?;
+                self.run_here(deployer, request, &release, &deployment).await?;
             }
             started.push(StartedDeployment {
                 environment: environment.name.clone(),
