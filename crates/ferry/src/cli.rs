@@ -664,6 +664,9 @@ pub struct ShipArgs {
     pub collect: CollectOptions,
     #[command(flatten)]
     pub deploy: DeployOptions,
+    /// Print what the run would push, create and deploy, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Flags of `ferry server`.

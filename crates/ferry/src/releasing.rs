@@ -29,13 +29,13 @@ pub fn check_package_spec(spec: &str) -> anyhow::Result<()> {
 pub async fn create(
     ctx: &Ctx,
     client: &Client,
-    project: &Project,
+    project: &ferry_flow::model::Project,
     version: Option<String>,
     opts: &ReleaseOptions,
     notes: Option<String>,
 ) -> anyhow::Result<(CreatedRelease, serde_json::Value)> {
     let request = ReleaseRequest {
-        project: ferry_flow::model::Project::from(project),
+        project: project.clone(),
         version,
         channel: opts.channel.clone(),
         packages: opts.packages.clone(),

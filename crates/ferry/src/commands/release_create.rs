@@ -34,7 +34,7 @@ pub async fn run(ctx: &Ctx, args: &ReleaseCreateArgs) -> anyhow::Result<()> {
             }
             None => None,
         };
-        create(ctx, client, &project, version, &args.release, notes).await
+        create(ctx, client, &ferry_flow::model::Project::from(&project), version, &args.release, notes).await
     }
     .await;
     connection.close().await;
