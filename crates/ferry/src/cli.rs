@@ -565,6 +565,9 @@ pub struct DeployOptions {
     pub variables: Vec<(String, String)>,
     #[command(flatten)]
     pub wait: WaitOptions,
+    /// Print the plan (what would be pushed, created and deployed) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Flags of `ferry release deploy`.
@@ -664,9 +667,6 @@ pub struct ShipArgs {
     pub collect: CollectOptions,
     #[command(flatten)]
     pub deploy: DeployOptions,
-    /// Print what the run would push, create and deploy, and change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
 }
 
 /// Flags of `ferry server`.

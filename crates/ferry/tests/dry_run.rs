@@ -81,3 +81,47 @@ fn ship_dry_run_after_a_run_plans_the_existing_release_and_its_conflict() {
     only_gets(&proxy.requests());
     assert_eq!(state(&server), before);
 }
+
+#[test]
+fn deploy_promote_and_rollback_dry_runs_name_the_release_and_send_only_gets() {
+    let server = Server::start();
+    let proxy = flaky_proxy(&server, "/no-request-has-this-path", 500, 0);
+    for version in ["1.0.0", "1.1.0"] {
+        let app = server.path().join("app");
+        std::fs::create_dir_all(&app).unwrap();
+        std::fs::write(app.join("index.html"), format!("<h1>{version}</h1>\n")).unwrap();
+        let shipped = server
+            .ferry()
+            .args(["ship", "--project", "Hello", "--id", "Hello", "--version", version, "--base-path", "app"])
+            .args(["--repo", ".", "--wait", "--poll-interval", "200ms"])
+            .output()
+            .unwrap();
+        assert!(shipped.status.success(), "{}", String::from_utf8_lossy(&shipped.stderr));
+    }
+    let before = state(&server);
+    let run = |args: &[&str]| {
+        let output = server
+            .ferry()
+            .env("FERRY_SERVER", &proxy.url)
+            .args(["-o", "json", "release"])
+            .args(args)
+            .args(["--project", "Hello", "--dry-run"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        json_of(&output)
+    };
+    let deploy = run(&["deploy", "--version", "1.0.0", "--to", "Test", "--to", "Production", "--wait"]);
+    assert_eq!(deploy["dryRun"], true);
+    assert_eq!(deploy["release"]["version"], "1.0.0");
+    assert_eq!(deploy["deployments"][1]["environment"], "Production");
+    assert_eq!(deploy["wait"], true);
+    let promote = run(&["promote", "--from", "Development", "--to", "Test"]);
+    assert_eq!(promote["release"]["version"], "1.1.0");
+    assert_eq!(promote["deployments"][0]["environment"], "Test");
+    let rollback = run(&["rollback", "--environment", "Development"]);
+    assert_eq!(rollback["release"]["version"], "1.0.0");
+    assert_eq!(rollback["deployments"][0]["environment"], "Development");
+    only_gets(&proxy.requests());
+    assert_eq!(state(&server), before, "a dry run changed the server");
+}

@@ -6,7 +6,7 @@ use ferry_octopus::Client;
 
 use crate::cli::ReleaseDeployArgs;
 use crate::context::{Ctx, client_error};
-use crate::deployments::{deploy, finish};
+use crate::deployments::{deploy, finish, print_plan};
 use crate::exit::UserError;
 
 /// Run the command.
@@ -16,6 +16,11 @@ pub async fn run(ctx: &Ctx, args: &ReleaseDeployArgs) -> anyhow::Result<()> {
         let client = &connection.client;
         let project = client.find_project(&args.project).await.map_err(client_error)?;
         let release = find_release(client, &project, &args.version).await?;
+        if args.deploy.dry_run {
+            let (project, release) = (Project::from(&project), Release::from(&release));
+            print_plan(ctx, client, &project, &release, &args.environments, &args.deploy).await?;
+            return Ok(None);
+        }
         let results = deploy(
             ctx,
             client,
@@ -25,12 +30,14 @@ pub async fn run(ctx: &Ctx, args: &ReleaseDeployArgs) -> anyhow::Result<()> {
             &args.deploy,
         )
         .await?;
-        anyhow::Ok((release, results))
+        anyhow::Ok(Some((release, results)))
     }
     .await;
     connection.close().await;
-    let (release, results) = result?;
-    finish(ctx, &Release::from(&release), &results)
+    match result? {
+        Some((release, results)) => finish(ctx, &Release::from(&release), &results),
+        None => Ok(()),
+    }
 }
 
 /// The release `version` of `project`, or its newest release for `latest`.

@@ -19,7 +19,7 @@ use crate::render::{markdown_table, table};
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     let version = crate::versions::resolve(ctx, &args.version)?;
-    if args.dry_run {
+    if args.deploy.dry_run {
         return dry_run(ctx, args, &version.to_string()).await;
     }
     // 1. Package, into --out-folder when given, else into a temporary folder removed when this
