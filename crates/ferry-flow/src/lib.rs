@@ -19,5 +19,6 @@ pub mod order;
 pub mod previous_build;
 pub mod selection;
 mod server;
+pub mod ship;
 
 pub use server::DeploymentServer;

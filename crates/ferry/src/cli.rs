@@ -501,6 +501,12 @@ pub struct ReleaseCreateArgs {
     pub version: Option<String>,
     #[command(flatten)]
     pub release: ReleaseOptions,
+    /// Deploy the release to this environment once created (repeatable; octo's `--deployTo`). A
+    /// deployment the lifecycle started there by itself is followed, not repeated.
+    #[arg(long = "deploy-to", value_name = "ENV")]
+    pub deploy_to: Vec<String>,
+    #[command(flatten)]
+    pub wait: WaitOptions,
 }
 
 /// Release options shared by `release create` and `ship`.
@@ -577,6 +583,9 @@ pub struct DeployOptions {
     pub exec: Option<String>,
     #[command(flatten)]
     pub wait: WaitOptions,
+    /// Print the plan (what would be pushed, created and deployed) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 impl DeployOptions {

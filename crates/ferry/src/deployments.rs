@@ -53,6 +53,44 @@ where
     .await
 }
 
+/// `--dry-run`: the deployments [`deploy`] would start, from reads alone (the environments are
+/// looked up, so a misspelt one fails as it would for real), printed as a table or as
+/// `{dryRun, project, release: {releaseId, version}, deployments: [{environment, environmentId}], wait}`.
+pub async fn print_plan<S: DeploymentServer>(
+    ctx: &Ctx,
+    client: &S,
+    project: &Project,
+    release: &Release,
+    environments: &[String],
+    opts: &DeployOptions,
+) -> anyhow::Result<()>
+where
+    ServerError: From<S::Error>,
+{
+    let found = DeploymentServer::find_environments(client, environments)
+        .await
+        .map_err(|err| server_error(err.into()))?;
+    let headers = ["Environment", "Release", "Plan"];
+    let plan = if opts.wait.wait && found.len() > 1 { "deploy, one after the other" } else { "deploy" };
+    let rows: Vec<Vec<String>> = found
+        .iter()
+        .map(|e| vec![e.name.clone(), format!("{} {}", project.name, release.version), plan.to_owned()])
+        .collect();
+    ctx.print_result(
+        &table(&headers, &rows),
+        &serde_json::json!({
+            "dryRun": true,
+            "project": project.name,
+            "release": {"releaseId": release.id, "version": release.version},
+            "deployments": found.iter().map(|e| serde_json::json!({
+                "environment": e.name, "environmentId": e.id,
+            })).collect::<Vec<_>>(),
+            "wait": opts.wait.wait,
+        }),
+    );
+    Ok(())
+}
+
 /// Wait for (with `--wait`) or look once at the deployments' tasks.
 pub async fn follow<S: DeploymentServer>(
     ctx: &Ctx,

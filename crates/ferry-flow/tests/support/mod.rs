@@ -91,6 +91,23 @@ impl MemoryServer {
         });
     }
 
+    /// Environments `names` and lifecycle `Standard`: Dev (automatic), then Test, then Prod.
+    pub fn with_standard_lifecycle(names: &[&str], versions: &[&str]) -> MemoryServer {
+        let phase = |name: &str, automatic: bool| Phase {
+            name: name.into(),
+            automatic: if automatic { vec![format!("Env-{name}")] } else { Vec::new() },
+            optional: if automatic { Vec::new() } else { vec![format!("Env-{name}")] },
+            ..Phase::default()
+        };
+        MemoryServer {
+            lifecycle: Some(Lifecycle {
+                name: "Standard".into(),
+                phases: vec![phase("Dev", true), phase("Test", false), phase("Prod", false)],
+            }),
+            ..MemoryServer::new(names, versions)
+        }
+    }
+
     pub fn environment(&self, name: &str) -> Environment {
         self.environments.iter().find(|e| e.name == name).cloned().unwrap()
     }

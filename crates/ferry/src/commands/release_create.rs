@@ -1,10 +1,12 @@
 //! `ferry release create`.
 
 use anyhow::Context as _;
+use ferry_flow::follow::Followed;
+use ferry_flow::model::{CreatedRelease, Project, StartedDeployment};
 
-use crate::cli::ReleaseCreateArgs;
 use ferry_flow::DeploymentServer;
 
+use crate::cli::{DeployOptions, ReleaseCreateArgs};
 use crate::context::{Ctx, client_error};
 use crate::exit::UserError;
 use crate::github_target::GitHubRun;
@@ -51,12 +53,68 @@ pub async fn run(ctx: &Ctx, args: &ReleaseCreateArgs) -> anyhow::Result<()> {
             },
             None => None,
         };
-        create(ctx, &server, &project, version, &args.release, notes).await
+        let (created, json) = create(ctx, &server, &project, version, &args.release, notes).await?;
+        let deployments = deploy_to(ctx, &server, &project, &created, args).await?;
+        anyhow::Ok((created, json, deployments))
     }
     .await;
     server.close().await;
-    let (created, json) = result?;
+    let (created, mut json, deployments) = result?;
     let verb = if created.existing { "using existing release" } else { "created release" };
-    ctx.print_result(&format!("{verb} {} ({})", created.release.version, created.release.id), &json);
-    Ok(())
+    let mut text = format!("{verb} {} ({})", created.release.version, created.release.id);
+    if args.deploy_to.is_empty() {
+        ctx.print_result(&text, &json);
+        return Ok(());
+    }
+    crate::deployments::set_outputs(ctx, &deployments);
+    for (deployment, followed) in &deployments {
+        text.push_str(&format!(
+            "\n{}: {} {}",
+            deployment.environment,
+            deployment.task_id,
+            crate::deployments::state_cell(followed)
+        ));
+    }
+    json["deployments"] = crate::deployments::deployments_json(&created.release, &deployments);
+    ctx.print_result(&text, &json);
+    let followed: Vec<Followed> = deployments.into_iter().map(|(_, followed)| followed).collect();
+    crate::waiting::fail_if_unsuccessful(&followed)
+}
+
+/// `--deploy-to`: follow the deployments the lifecycle started to those environments when the
+/// release was created, and deploy it to the others (in order, one after the other with `--wait`).
+async fn deploy_to(
+    ctx: &Ctx,
+    client: &Server,
+    project: &Project,
+    created: &CreatedRelease,
+    args: &ReleaseCreateArgs,
+) -> anyhow::Result<Vec<(StartedDeployment, Followed)>> {
+    if args.deploy_to.is_empty() {
+        return Ok(Vec::new());
+    }
+    let options = DeployOptions {
+        tenants: Vec::new(),
+        variables: Vec::new(),
+        exec: None,
+        wait: args.wait.clone(),
+        dry_run: false,
+    };
+    let named =
+        |environment: &str| args.deploy_to.iter().any(|target| target.eq_ignore_ascii_case(environment));
+    let adopted: Vec<StartedDeployment> =
+        created.automatic_deployments.iter().filter(|d| named(&d.environment)).cloned().collect();
+    let rest: Vec<String> = args
+        .deploy_to
+        .iter()
+        .filter(|target| !adopted.iter().any(|d| d.environment.eq_ignore_ascii_case(target)))
+        .cloned()
+        .collect();
+    let mut results = crate::deployments::follow(ctx, client, adopted, &options).await?;
+    if !rest.is_empty() {
+        results.extend(
+            crate::deployments::deploy(ctx, client, project, &created.release, &rest, &options).await?,
+        );
+    }
+    Ok(results)
 }

@@ -6,7 +6,7 @@ use ferry_flow::model::{Project, Release};
 
 use crate::cli::ReleaseDeployArgs;
 use crate::context::Ctx;
-use crate::deployments::{deploy, finish};
+use crate::deployments::{deploy, finish, print_plan};
 use crate::exit::UserError;
 use crate::target::{Server, server_error};
 
@@ -16,13 +16,19 @@ pub async fn run(ctx: &Ctx, args: &ReleaseDeployArgs) -> anyhow::Result<()> {
     let result = async {
         let project = server.find_project(&args.project).await.map_err(server_error)?;
         let release = find_release(&server, &project, &args.version).await?;
+        if args.deploy.dry_run {
+            print_plan(ctx, &server, &project, &release, &args.environments, &args.deploy).await?;
+            return Ok(None);
+        }
         let results = deploy(ctx, &server, &project, &release, &args.environments, &args.deploy).await?;
-        anyhow::Ok((release, results))
+        anyhow::Ok(Some((release, results)))
     }
     .await;
     server.close().await;
-    let (release, results) = result?;
-    finish(ctx, &release, &results)
+    match result? {
+        Some((release, results)) => finish(ctx, &release, &results),
+        None => Ok(()),
+    }
 }
 
 /// The release `version` of `project`, or its newest release for `latest`.

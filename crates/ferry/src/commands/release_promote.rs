@@ -28,15 +28,23 @@ pub async fn run(ctx: &Ctx, args: &ReleasePromoteArgs) -> anyhow::Result<()> {
             from.name,
             args.environments.join(", ")
         ));
+        if args.deploy.dry_run {
+            let environments = &args.environments;
+            crate::deployments::print_plan(ctx, client, &project, &release, environments, &args.deploy)
+                .await?;
+            return Ok(None);
+        }
         let results =
             crate::deployments::deploy(ctx, client, &project, &release, &args.environments, &args.deploy)
                 .await?;
-        anyhow::Ok::<(Release, _)>((release, results))
+        anyhow::Ok::<Option<(Release, _)>>(Some((release, results)))
     }
     .await;
     server.close().await;
-    let (release, results) = result?;
-    crate::deployments::finish(ctx, &release, &results)
+    match result? {
+        Some((release, results)) => crate::deployments::finish(ctx, &release, &results),
+        None => Ok(()),
+    }
 }
 
 /// No release of `project` has succeeded in `environment`: nothing to promote.

@@ -42,19 +42,19 @@ pub async fn run(ctx: &Ctx, args: &ReleaseRollbackArgs) -> anyhow::Result<()> {
             "rolling {} in {} back from {} to {}",
             project.name, environment.name, current.version, release.version
         ));
-        let results = crate::deployments::deploy(
-            ctx,
-            client,
-            &project,
-            &release,
-            std::slice::from_ref(&environment.name),
-            &args.deploy,
-        )
-        .await?;
-        anyhow::Ok((release, results))
+        let targets = std::slice::from_ref(&environment.name);
+        if args.deploy.dry_run {
+            crate::deployments::print_plan(ctx, client, &project, &release, targets, &args.deploy).await?;
+            return Ok(None);
+        }
+        let results =
+            crate::deployments::deploy(ctx, client, &project, &release, targets, &args.deploy).await?;
+        anyhow::Ok(Some((release, results)))
     }
     .await;
     server.close().await;
-    let (release, results) = result?;
-    crate::deployments::finish(ctx, &release, &results)
+    match result? {
+        Some((release, results)) => crate::deployments::finish(ctx, &release, &results),
+        None => Ok(()),
+    }
 }

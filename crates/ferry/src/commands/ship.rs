@@ -6,8 +6,9 @@ use ferry_core::packaging::PackOutcome;
 use ferry_flow::DeploymentServer;
 use ferry_flow::adoption::{self, EarlierDeployments};
 use ferry_flow::follow::Followed;
-use ferry_flow::lifecycle_guard::{self, Reach};
+use ferry_flow::lifecycle_guard::Reach;
 use ferry_flow::model::{DeployRequest, Project, Release, StartedDeployment, TaskState};
+use ferry_flow::ship::{self, PlanError, ShipPlan, ShipRequest, Targets};
 use ferry_octopus::Client;
 
 use crate::cli::{IfExists, ReleaseIfExists, ReleaseOptions, ShipArgs};
@@ -18,6 +19,9 @@ use crate::render::{markdown_table, table};
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     let version = crate::versions::resolve(ctx, &args.version)?;
+    if args.deploy.dry_run {
+        return dry_run(ctx, args, &version.to_string()).await;
+    }
     // 1. Package, into --out-folder when given, else into a temporary folder removed when this
     // function returns (after the push): the package is an intermediate here, and neither the work
     // tree nor the embedded server's data folder is the place for it. Packages are reproducible, so
@@ -67,9 +71,9 @@ async fn publish(
     version: &str,
     package_ids: &[String],
 ) -> anyhow::Result<Shipped> {
-    let project = client.find_project(&args.project).await.map_err(client_error)?;
-    // 2. Before anything is written: can this run reach every --to environment?
-    check_lifecycle(client, &Project::from(&project), version, args).await?;
+    // 2. Before anything is written: the plan, with the lifecycle's word on every --to environment.
+    let plan = plan(client, args, version).await?;
+    let project = &plan.project;
     // 3. Push.
     let pushed =
         crate::pushing::push_all(ctx, client, std::slice::from_ref(&package.path), args.if_exists).await?;
@@ -106,15 +110,9 @@ async fn publish(
         git_ref: None,
         git_commit: None,
     };
-    let (created, release_json) = crate::releasing::create(
-        ctx,
-        client,
-        &Project::from(&project),
-        Some(version.to_owned()),
-        &options,
-        Some(notes),
-    )
-    .await?;
+    let (created, release_json) =
+        crate::releasing::create(ctx, client, project, Some(version.to_owned()), &options, Some(notes))
+            .await?;
     // 6. Deploy: to --to, else where the lifecycle deploys automatically (the server may have
     // started those already when the release was created).
     let release = created.release.clone();
@@ -132,8 +130,7 @@ async fn publish(
             package.package_id, release.version
         ));
     }
-    let deployments =
-        deploy_targets(ctx, client, &Project::from(&project), &release, earlier, &targets, args).await?;
+    let deployments = deploy_targets(ctx, client, project, &release, earlier, &targets, args).await?;
     Ok(Shipped {
         push_status,
         build_info: crate::build_information::result_json(&stored),
@@ -143,37 +140,39 @@ async fn publish(
     })
 }
 
-/// Refuse, before pushing anything, `--to` environments a new release cannot reach in this run:
-/// the lifecycle wants the non-optional phases before them to succeed first, and this run only
-/// deploys them first when they come earlier in `--to` with `--wait`. (An existing release has its
-/// own progression; the server decides for it.)
-async fn check_lifecycle(
-    client: &Client,
-    project: &Project,
-    version: &str,
-    args: &ShipArgs,
-) -> anyhow::Result<()> {
-    let reach = lifecycle_guard::check_new_release(
-        client,
-        project,
-        version,
-        args.channel.as_deref(),
-        &args.environments,
-        args.deploy.wait.wait,
-    )
-    .await
-    .map_err(client_error)?;
+/// What this run will do, from reads alone; refuses, before pushing anything, `--to` environments
+/// a new release cannot reach in this run: the lifecycle wants the non-optional phases before
+/// them to succeed first, and this run only deploys them first when they come earlier in `--to`
+/// with `--wait`. (An existing release has its own progression; the server decides for it.)
+async fn plan(client: &Client, args: &ShipArgs, version: &str) -> anyhow::Result<ShipPlan> {
+    let request = ShipRequest {
+        project: args.project.clone(),
+        package_id: args.id.clone(),
+        version: version.to_owned(),
+        if_exists: args.if_exists,
+        channel: args.channel.clone(),
+        targets: args.environments.clone(),
+        wait: args.deploy.wait.wait,
+    };
+    match ship::plan(client, &request).await {
+        Ok(plan) => Ok(plan),
+        Err(PlanError::Server(err)) => Err(client_error(err)),
+        Err(PlanError::Refused { project, reach }) => Err(refusal(&project, reach)),
+    }
+}
+
+fn refusal(project: &Project, reach: Reach) -> anyhow::Error {
     match reach {
-        Reach::Open => Ok(()),
-        Reach::NotInLifecycle { target, lifecycle } => Err(UserError::failure(format!(
+        Reach::Open => UserError::failure("the lifecycle refused the run".to_owned()).into(),
+        Reach::NotInLifecycle { target, lifecycle } => UserError::failure(format!(
             "{target} is not in lifecycle {lifecycle} of {}: no release of it can be deployed there; nothing was pushed",
             project.name
         ))
         .hint("name an environment of the lifecycle with --to, or add the environment to a phase of the lifecycle")
-        .into()),
+        .into(),
         Reach::AfterOthers { target, lifecycle, first } => {
             let flags: Vec<String> = first.iter().chain([&target]).map(|env| format!("--to {env}")).collect();
-            Err(UserError::failure(format!(
+            UserError::failure(format!(
                 "a new release of {} cannot be deployed to {target} by this run: lifecycle {lifecycle} says it must first succeed in {}; nothing was pushed",
                 project.name,
                 first.join(", ")
@@ -182,9 +181,83 @@ async fn check_lifecycle(
                 "deploy through the phases in order in one run: {} --wait (ship follows a deployment the lifecycle starts by itself instead of deploying twice)",
                 flags.join(" ")
             ))
-            .into())
+            .into()
         }
     }
+}
+
+/// `--dry-run`: connect, plan from reads alone, print the plan. Nothing is packed, pushed,
+/// created or deployed, and no project is created on first use.
+async fn dry_run(ctx: &Ctx, args: &ShipArgs, version: &str) -> anyhow::Result<()> {
+    let connection = ctx.connect(None).await?;
+    let result = plan(&connection.client, args, version).await;
+    connection.close().await;
+    let plan = result?;
+    if plan.release_conflicts() {
+        ctx.warn(&format!(
+            "release {version} of {} exists already: the run would stop at the release (pass --if-exists ignore to use it)",
+            plan.project.name
+        ));
+    }
+    let (release_action, release_id) = match &plan.existing_release {
+        Some(release) if plan.release_conflicts() => ("exists: the run stops here", Some(release.id.clone())),
+        Some(release) => ("use the existing release", Some(release.id.clone())),
+        None => ("create", None),
+    };
+    let targets_from = match plan.targets {
+        Targets::Named(_) => "--to",
+        Targets::Automatic(_) => "lifecycle",
+    };
+    let mut rows = vec![
+        vec![
+            "Package".to_owned(),
+            format!("{} {version}", plan.package_id),
+            format!("pack and push (--if-exists {})", plan.if_exists),
+        ],
+        vec![
+            "Build information".to_owned(),
+            format!("{} {version}", plan.package_id),
+            "push (commits since the previous build on the server)".to_owned(),
+        ],
+        vec![
+            "Release".to_owned(),
+            format!("{} {version}", plan.project.name),
+            format!(
+                "{release_action}{}",
+                release_id.as_ref().map(|id| format!(" ({id})")).unwrap_or_default()
+            ),
+        ],
+    ];
+    for environment in plan.targets.environments() {
+        rows.push(vec![
+            environment.name.clone(),
+            "deploy".to_owned(),
+            format!("from {targets_from}{}", if plan.wait { ", then wait" } else { "" }),
+        ]);
+    }
+    if plan.targets.environments().is_empty() {
+        rows.push(vec!["Deploy".into(), "none".into(), "no --to and no automatic phase".into()]);
+    }
+    let json = serde_json::json!({
+        "dryRun": true,
+        "project": plan.project.name,
+        "package": {"packageId": plan.package_id, "version": version, "ifExists": plan.if_exists.as_str()},
+        "buildInformation": {"packageId": plan.package_id, "version": version},
+        "release": {
+            "version": version,
+            "channel": plan.channel,
+            "existing": plan.existing_release.is_some(),
+            "releaseId": release_id,
+            "conflict": plan.release_conflicts(),
+        },
+        "deployments": plan.targets.environments().iter().map(|e| serde_json::json!({
+            "environment": e.name, "environmentId": e.id,
+        })).collect::<Vec<_>>(),
+        "targetsFrom": targets_from,
+        "wait": plan.wait,
+    });
+    ctx.print_result(&table(&["Step", "Plan", "Details"], &rows), &json);
+    Ok(())
 }
 
 /// Deploy to each target unless this release already has a deployment there that did not fail
