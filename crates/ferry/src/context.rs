@@ -462,9 +462,7 @@ impl Ctx {
             return Ok(Server::GitHub(Box::new(github)));
         }
         if run.exec.is_some() {
-            return Err(UserError::usage("--exec runs a deployment on this machine, which only a GitHub server needs")
-                .hint("Octopus and `ferry server` run deployments themselves: drop --exec, or pass --server github:OWNER/REPO")
-                .into());
+            return Err(crate::github_target::exec_without_github().into());
         }
         Ok(Server::Octopus(Box::new(self.connect(None).await?)))
     }

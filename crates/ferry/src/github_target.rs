@@ -41,6 +41,12 @@ impl GitHubRun<'_> {
     }
 }
 
+/// `--exec` with a server that runs its own deployments: a usage error, never silently ignored.
+pub fn exec_without_github() -> UserError {
+    UserError::usage("--exec runs a deployment on this machine, which only a GitHub server needs")
+        .hint("Octopus and `ferry server` run deployments themselves: drop --exec, or pass --server github:OWNER/REPO")
+}
+
 /// Connect to the GitHub repository `server` names.
 pub fn connect(ctx: &Ctx, server: &str, run: &GitHubRun<'_>) -> anyhow::Result<GitHubServer> {
     let env = |name: &str| std::env::var(name).ok();

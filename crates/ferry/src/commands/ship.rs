@@ -18,6 +18,10 @@ use crate::render::{markdown_table, table};
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
+    // ship runs against Octopus or `ferry server` only, for now: both run deployments themselves.
+    if args.deploy.exec.is_some() {
+        return Err(crate::github_target::exec_without_github().into());
+    }
     let version = crate::versions::resolve(ctx, &args.version)?;
     if args.deploy.dry_run {
         return dry_run(ctx, args, &version.to_string()).await;
