@@ -51,6 +51,18 @@ where
     };
     let created =
         DeploymentServer::create_release(client, &request).await.map_err(|err| server_error(err.into()))?;
+    let json = report(ctx, project, &created, opts);
+    Ok((created, json))
+}
+
+/// Say on stderr what release creation did, set the CI outputs, and return the release's JSON
+/// (`{releaseId, version, project, channel, existing, packages, automaticDeployments}`).
+pub fn report(
+    ctx: &Ctx,
+    project: &ferry_flow::model::Project,
+    created: &CreatedRelease,
+    opts: &ReleaseOptions,
+) -> serde_json::Value {
     let channel = &created.channel;
     if created.existing {
         ctx.info(&format!(
@@ -83,7 +95,7 @@ where
             deployment.task_id
         ));
     }
-    let json = serde_json::json!({
+    serde_json::json!({
         "releaseId": created.release.id,
         "version": created.release.version,
         "project": project.name,
@@ -93,8 +105,7 @@ where
         "automaticDeployments": automatic.iter().map(|d| serde_json::json!({
             "environment": d.environment, "deploymentId": d.deployment_id, "taskId": d.task_id,
         })).collect::<Vec<_>>(),
-    });
-    Ok((created, json))
+    })
 }
 
 /// Who chose a package version of a release.

@@ -7,8 +7,8 @@ use ferry_flow::DeploymentServer;
 use ferry_flow::adoption::{self, EarlierDeployments};
 use ferry_flow::follow::Followed;
 use ferry_flow::lifecycle_guard::Reach;
-use ferry_flow::model::{DeployRequest, Project, Release, StartedDeployment, TaskState};
-use ferry_flow::ship::{self, PlanError, ShipPlan, ShipRequest, Targets};
+use ferry_flow::model::{DeployRequest, Project, PushStatus, Release, StartedDeployment, TaskState};
+use ferry_flow::ship::{self, PlanError, PublishError, ShipPlan, ShipRequest, Targets};
 use ferry_octopus::Client;
 
 use crate::cli::{IfExists, ReleaseIfExists, ReleaseOptions, ShipArgs};
@@ -78,27 +78,20 @@ async fn publish(
     // 2. Before anything is written: the plan, with the lifecycle's word on every --to environment.
     let plan = plan(client, args, version).await?;
     let project = &plan.project;
-    // 3. Push.
-    let pushed =
-        crate::pushing::push_all(ctx, client, std::slice::from_ref(&package.path), args.if_exists).await?;
-    let push_status = pushed.first().map(|p| p.status.as_str().to_owned()).unwrap_or_default();
-    // --if-exists overwrite replaced the bytes of a package version that releases may already use.
-    let replaced = pushed.first().is_some_and(|p| p.status == ferry_octopus::PushStatus::Overwritten);
-    // 4. Build information (commit range from the previous build on the server).
+    // 3-5. Push the package and its build information, create (or use) the release with notes
+    // from that build information.
     let parsed_version = version.parse().map_err(|err| UserError::usage(format!("{err}")))?;
-    let info = crate::build_information::collect_with_server(
-        ctx,
-        client,
-        &args.collect,
-        package_ids,
-        &parsed_version,
-    )
-    .await?;
-    let stored =
-        crate::build_information::push(ctx, client, package_ids, &parsed_version, &info, args.if_exists)
-            .await?;
-    // 5. Release with notes from the build information.
-    let notes = ferry_core::release_notes::render(std::slice::from_ref(&info), Some(version), None);
+    let collect = |previous| {
+        crate::build_information::collect(ctx, &args.collect, package_ids, &parsed_version, previous)
+    };
+    let published = match ship::publish(client, &plan, &package.path, collect, ctx).await {
+        Ok(published) => published,
+        Err(PublishError::Server(err)) => return Err(client_error(err)),
+        Err(PublishError::Collect(err)) => return Err(err),
+    };
+    let push_status = published.package.status.as_str().to_owned();
+    // --if-exists overwrite replaced the bytes of a package version that releases may already use.
+    let replaced = published.package.status == PushStatus::Overwritten;
     let options = ReleaseOptions {
         channel: args.channel.clone(),
         packages: vec![format!("{}:{version}", package.package_id)],
@@ -114,9 +107,9 @@ async fn publish(
         git_ref: None,
         git_commit: None,
     };
-    let (created, release_json) =
-        crate::releasing::create(ctx, client, project, Some(version.to_owned()), &options, Some(notes))
-            .await?;
+    let created = &published.release;
+    let release_json = crate::releasing::report(ctx, project, created, &options);
+    let stored = vec![published.build_information.clone()];
     // 6. Deploy: to --to, else where the lifecycle deploys automatically (the server may have
     // started those already when the release was created).
     let release = created.release.clone();
@@ -157,6 +150,7 @@ async fn plan(client: &Client, args: &ShipArgs, version: &str) -> anyhow::Result
         channel: args.channel.clone(),
         targets: args.environments.clone(),
         wait: args.deploy.wait.wait,
+        range_from_server: args.collect.since.is_none(),
     };
     match ship::plan(client, &request).await {
         Ok(plan) => Ok(plan),
