@@ -595,6 +595,7 @@ impl DeployOptions {
             project: Some(project),
             exec: self.exec.as_deref(),
             exec_timeout: self.wait.timeout,
+            first_use: None,
         }
     }
 }

@@ -373,7 +373,7 @@ impl Ctx {
                 return Err(UserError::usage(format!(
                     "this command does not work with a GitHub server ({url}) yet"
                 ))
-                .hint("with GitHub as the server, `package push`, `build-info push`, `release create`, `release deploy`, `release promote`, `release rollback` and `task wait` work; use an Octopus server or `ferry server` for `ship`")
+                .hint("with GitHub as the server, `ship`, `package push`, `build-info push`, `release create`, `release deploy`, `release promote`, `release rollback` and `task wait` work")
                 .into());
             }
             if self.global.embedded {
@@ -464,7 +464,7 @@ impl Ctx {
         if run.exec.is_some() {
             return Err(crate::github_target::exec_without_github().into());
         }
-        Ok(Server::Octopus(Box::new(self.connect(None).await?)))
+        Ok(Server::Octopus(Box::new(self.connect(run.first_use).await?)))
     }
 }
 

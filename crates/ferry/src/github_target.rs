@@ -32,12 +32,14 @@ pub struct GitHubRun<'a> {
     pub exec: Option<&'a str>,
     /// How long `--exec`'s command may run.
     pub exec_timeout: std::time::Duration,
+    /// The project `ship` may create on the embedded server on first use.
+    pub first_use: Option<crate::context::FirstUseProject<'a>>,
 }
 
 impl GitHubRun<'_> {
     /// A command that deploys nothing and names no project.
     pub fn none() -> GitHubRun<'static> {
-        GitHubRun { project: None, exec: None, exec_timeout: std::time::Duration::ZERO }
+        GitHubRun { project: None, exec: None, exec_timeout: std::time::Duration::ZERO, first_use: None }
     }
 }
 

@@ -22,6 +22,18 @@ pub enum Server {
 }
 
 impl Server {
+    /// The Octopus web UI's base and space, for links in `ship`'s summary; GitHub's pages are
+    /// not linked.
+    pub fn web_links(&self) -> Option<(String, Option<String>)> {
+        match self {
+            Server::Octopus(connection) => Some((
+                connection.client.server_url().to_owned(),
+                connection.client.space_id().map(str::to_owned),
+            )),
+            Server::GitHub(_) => None,
+        }
+    }
+
     /// Let the embedded server finish its deployments (nothing to do for the others).
     pub async fn close(self) {
         if let Server::Octopus(connection) = self {

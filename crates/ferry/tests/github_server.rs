@@ -67,6 +67,8 @@ fn a_github_server_needs_a_repository_a_token_and_a_valid_tag_format() {
 #[test]
 fn exec_with_a_server_that_runs_its_own_deployments_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("site")).unwrap();
+    std::fs::write(dir.path().join("site/index.html"), "<h1>shop</h1>\n").unwrap();
     for args in [
         &["release", "deploy", "--project", "shop", "--version", "1.0.0", "--to", "Test", "--exec", "true"][..],
         &[
@@ -128,11 +130,5 @@ fn the_token_is_never_printed_and_a_403_names_the_permission() {
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     assert!(text(&output).contains("deployments: write"), "{}", text(&output));
 
-    let output = against(&fake, dir.path())
-        .args(["ship", "--project", "shop", "--id", "shop", "--version", "1.0.1", "--base-path", "site"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2), "ship is not there yet on GitHub: {}", text(&output));
-    assert!(text(&output).contains("release deploy"), "{}", text(&output));
     assert_eq!(fake.violations(), Vec::<String>::new());
 }

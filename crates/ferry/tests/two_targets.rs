@@ -4,11 +4,11 @@
 //! against both, and their JSON documents must have the same shape, so parity is measured, not
 //! claimed.
 //!
-//! Covered through the binary on both: `release deploy` (on GitHub with `--exec`), an external
+//! Covered through the binary on both: `package push`, `build-info push`, `release create` (each
+//! run twice), `ship`, `release deploy` (on GitHub with `--exec`), an external
 //! deployer with `--wait` (on GitHub the test posts the statuses a deployment workflow would),
 //! `release promote`, `release rollback`, lifecycle refusal, `task wait` re-runs, and a lost
-//! answer to the deployment's create. Releases are made with each target's own client until
-//! `release create` and `package push` go through the flow's trait.
+//! answer to the deployment's create.
 
 mod client_support;
 
@@ -280,6 +280,19 @@ fn scenario(target: &Target) -> BTreeMap<&'static str, Value> {
     assert_eq!(code, 0, "{name}: {stderr}");
     assert_eq!(json["release"]["version"], "1.0.0", "{name}: {json}");
     shapes.insert("release rollback", shape(&json));
+
+    // ship: package, push, build information, release and deploy in one step.
+    let app = target.work_dir().join("app-shop");
+    let mut args =
+        vec!["ship", "--project", "shop", "--id", "shop", "--version", "1.2.0", "--to", "Development"];
+    args.extend(["--base-path", app.to_str().unwrap()]);
+    args.extend(target.exec_args());
+    args.extend(WAIT);
+    let (code, json, stderr) = run(target, None, &args);
+    assert_eq!(code, 0, "{name}: {stderr}");
+    assert_eq!(json["release"]["version"], "1.2.0", "{name}: {json}");
+    assert_eq!(json["deployments"][0]["state"], "Success", "{name}: {json}");
+    shapes.insert("ship", shape(&json));
 
     // A lost answer to the deployment's create: one deployment, not two.
     let before = target.deployment_count();

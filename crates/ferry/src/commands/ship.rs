@@ -9,19 +9,16 @@ use ferry_flow::follow::Followed;
 use ferry_flow::lifecycle_guard::Reach;
 use ferry_flow::model::{DeployRequest, Project, PushStatus, Release, StartedDeployment, TaskState};
 use ferry_flow::ship::{self, PlanError, PublishError, ShipPlan, ShipRequest, Targets};
-use ferry_octopus::Client;
 
 use crate::cli::{IfExists, ReleaseIfExists, ReleaseOptions, ShipArgs};
-use crate::context::{Ctx, FirstUseProject, client_error};
+use crate::context::{Ctx, FirstUseProject};
 use crate::exit::UserError;
+use crate::github_target::GitHubRun;
 use crate::render::{markdown_table, table};
+use crate::target::{Server, server_error};
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
-    // ship runs against Octopus or `ferry server` only, for now: both run deployments themselves.
-    if args.deploy.exec.is_some() {
-        return Err(crate::github_target::exec_without_github().into());
-    }
     let version = crate::versions::resolve(ctx, &args.version)?;
     if args.deploy.dry_run {
         return dry_run(ctx, args, &version.to_string()).await;
@@ -51,10 +48,11 @@ pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
 
     let package_ids = vec![package.package_id.to_string()];
     let first_use = FirstUseProject { name: &args.project, package_ids: &package_ids };
-    let connection = ctx.connect(Some(first_use)).await?;
-    let result = publish(ctx, &connection.client, args, &package, &version.to_string(), &package_ids).await;
-    let links = (connection.client.server_url().to_owned(), connection.client.space_id().map(str::to_owned));
-    connection.close().await;
+    let run = GitHubRun { first_use: Some(first_use), ..args.deploy.github_run(&args.project) };
+    let server = ctx.connect_server(&run).await?;
+    let result = publish(ctx, &server, args, &package, &version.to_string(), &package_ids).await;
+    let links = server.web_links();
+    server.close().await;
     let shipped = result?;
     report(ctx, args, &package, &shipped, &links)
 }
@@ -69,7 +67,7 @@ struct Shipped {
 
 async fn publish(
     ctx: &Ctx,
-    client: &Client,
+    client: &Server,
     args: &ShipArgs,
     package: &PackOutcome,
     version: &str,
@@ -86,7 +84,7 @@ async fn publish(
     };
     let published = match ship::publish(client, &plan, &package.path, collect, ctx).await {
         Ok(published) => published,
-        Err(PublishError::Server(err)) => return Err(client_error(err)),
+        Err(PublishError::Server(err)) => return Err(server_error(err)),
         Err(PublishError::Collect(err)) => return Err(err),
     };
     let push_status = published.package.status.as_str().to_owned();
@@ -114,7 +112,7 @@ async fn publish(
     // started those already when the release was created).
     let release = created.release.clone();
     let targets = if args.environments.is_empty() {
-        adoption::automatic_targets(client, &release).await.map_err(client_error)?
+        adoption::automatic_targets(client, &release).await.map_err(server_error)?
     } else {
         args.environments.clone()
     };
@@ -141,7 +139,7 @@ async fn publish(
 /// a new release cannot reach in this run: the lifecycle wants the non-optional phases before
 /// them to succeed first, and this run only deploys them first when they come earlier in `--to`
 /// with `--wait`. (An existing release has its own progression; the server decides for it.)
-async fn plan(client: &Client, args: &ShipArgs, version: &str) -> anyhow::Result<ShipPlan> {
+async fn plan(client: &Server, args: &ShipArgs, version: &str) -> anyhow::Result<ShipPlan> {
     let request = ShipRequest {
         project: args.project.clone(),
         package_id: args.id.clone(),
@@ -154,7 +152,7 @@ async fn plan(client: &Client, args: &ShipArgs, version: &str) -> anyhow::Result
     };
     match ship::plan(client, &request).await {
         Ok(plan) => Ok(plan),
-        Err(PlanError::Server(err)) => Err(client_error(err)),
+        Err(PlanError::Server(err)) => Err(server_error(err)),
         Err(PlanError::Refused { project, reach }) => Err(refusal(&project, reach)),
     }
 }
@@ -187,9 +185,9 @@ fn refusal(project: &Project, reach: Reach) -> anyhow::Error {
 /// `--dry-run`: connect, plan from reads alone, print the plan. Nothing is packed, pushed,
 /// created or deployed, and no project is created on first use.
 async fn dry_run(ctx: &Ctx, args: &ShipArgs, version: &str) -> anyhow::Result<()> {
-    let connection = ctx.connect(None).await?;
-    let result = plan(&connection.client, args, version).await;
-    connection.close().await;
+    let server = ctx.connect_server(&args.deploy.github_run(&args.project)).await?;
+    let result = plan(&server, args, version).await;
+    server.close().await;
     let plan = result?;
     if plan.release_conflicts() {
         ctx.warn(&format!(
@@ -262,7 +260,7 @@ async fn dry_run(ctx: &Ctx, args: &ShipArgs, version: &str) -> anyhow::Result<()
 /// (an automatic one, or one from an earlier run of the same ship): then follow that one.
 async fn deploy_targets(
     ctx: &Ctx,
-    client: &Client,
+    client: &Server,
     project: &Project,
     release: &Release,
     earlier: EarlierDeployments,
@@ -285,7 +283,7 @@ async fn deploy_targets(
 /// Deploy to `targets` at once (following deployments that exist already), then follow them.
 async fn deploy_batch(
     ctx: &Ctx,
-    client: &Client,
+    client: &Server,
     project: &Project,
     release: &Release,
     earlier: EarlierDeployments,
@@ -293,7 +291,7 @@ async fn deploy_batch(
     args: &ShipArgs,
 ) -> anyhow::Result<Vec<(StartedDeployment, Followed)>> {
     let plan =
-        adoption::plan_reuse(client, project, release, earlier, targets).await.map_err(client_error)?;
+        adoption::plan_reuse(client, project, release, earlier, targets).await.map_err(server_error)?;
     // (An automatic deployment of a release created by this run was announced by release
     // creation already.)
     if earlier == EarlierDeployments::FromAnEarlierRun {
@@ -316,11 +314,11 @@ async fn deploy_batch(
             release: release.clone(),
             environments: DeploymentServer::find_environments(client, &plan.to_deploy)
                 .await
-                .map_err(client_error)?,
+                .map_err(server_error)?,
             tenants: args.deploy.tenants.clone(),
             variables: args.deploy.variables.clone(),
         };
-        let created = DeploymentServer::deploy(client, &request).await.map_err(client_error)?;
+        let created = DeploymentServer::deploy(client, &request).await.map_err(server_error)?;
         for d in &created {
             ctx.info(&format!(
                 "deploying {} {} to {} ({}, {})",
@@ -338,11 +336,12 @@ fn report(
     args: &ShipArgs,
     package: &PackOutcome,
     shipped: &Shipped,
-    (server, space): &(String, Option<String>),
+    links: &Option<(String, Option<String>)>,
 ) -> anyhow::Result<()> {
-    let web = |path: &str| match space {
-        Some(space) => format!("{server}/app#/{space}/{path}"),
-        None => format!("{server}/app#/{path}"),
+    let web = |path: &str| match links {
+        Some((server, Some(space))) => format!("{server}/app#/{space}/{path}"),
+        Some((server, None)) => format!("{server}/app#/{path}"),
+        None => String::new(),
     };
     let mut rows: Vec<Vec<String>> = vec![
         vec![

@@ -11,8 +11,7 @@ use crate::waiting::{fail_if_unsuccessful, wait};
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
-    let server =
-        ctx.connect_server(&GitHubRun { project: None, exec: None, exec_timeout: args.timeout }).await?;
+    let server = ctx.connect_server(&GitHubRun::none()).await?;
     let settings = WaitSettings {
         timeout: args.timeout,
         poll_interval: args.poll_interval,
