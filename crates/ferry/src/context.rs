@@ -369,13 +369,6 @@ impl Ctx {
             self.warn("--insecure: the server's TLS certificate is NOT verified; anyone on the network path can read the API key and change what is deployed");
         }
         if let Some(url) = self.server_url() {
-            if crate::github_target::is_github(&url, env_first(&["GITHUB_API_URL"]).as_deref()) {
-                return Err(UserError::usage(format!(
-                    "this command does not work with a GitHub server ({url}) yet"
-                ))
-                .hint("with GitHub as the server, `ship`, `package push`, `build-info push`, `release create`, `release deploy`, `release promote`, `release rollback` and `task wait` work")
-                .into());
-            }
             if self.global.embedded {
                 return Err(UserError::usage(format!("--embedded (FERRY_EMBEDDED) and a server ({url}) are both given"))
                     .hint("unset FERRY_EMBEDDED / `embedded` to use the server, or unset FERRY_SERVER and OCTOPUS_URL to use the embedded one")
@@ -456,6 +449,15 @@ impl Ctx {
                 return Err(UserError::usage(format!(
                     "--embedded (FERRY_EMBEDDED) and a server ({url}) are both given"
                 ))
+                .into());
+            }
+            // GitHub's client trusts the platform's roots and nothing else: an option that would
+            // change that must not be accepted and then ignored.
+            if self.global.insecure || self.global.ca_cert.is_some() {
+                return Err(UserError::usage(format!(
+                    "--insecure and --ca-cert do not apply to a GitHub server ({url})"
+                ))
+                .hint("drop them; GitHub's certificates are checked against the usual roots")
                 .into());
             }
             let github = crate::github_target::connect(self, &url, run)?;

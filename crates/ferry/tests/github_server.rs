@@ -62,6 +62,14 @@ fn a_github_server_needs_a_repository_a_token_and_a_valid_tag_format() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(text(&output).contains("{version}"), "{}", text(&output));
+
+    let output = ferry(dir.path())
+        .env("GITHUB_TOKEN", FAKE_TOKEN)
+        .args(["--server", "github:acme/shop", "--insecure"])
+        .args(deploy)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "--insecure is refused, not ignored: {}", text(&output));
 }
 
 #[test]
