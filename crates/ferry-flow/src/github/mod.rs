@@ -676,3 +676,37 @@ impl DeploymentServer for GitHubServer {
         self.phases_for(&release.id).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferry_github::DeploymentStatus;
+
+    fn status(state: DeploymentState, created_at: &str) -> DeploymentStatus {
+        DeploymentStatus { id: 1, state, log_url: None, description: None, created_at: created_at.to_owned() }
+    }
+
+    #[test]
+    fn statuses_read_newest_first_as_a_task_state() {
+        use DeploymentState::*;
+        assert_eq!(task_state(&[]), TaskState::Queued, "no status yet: waiting for a deployer");
+        assert_eq!(task_state(&[status(InProgress, "")]), TaskState::Executing);
+        assert_eq!(task_state(&[status(Error, ""), status(InProgress, "")]), TaskState::Failed);
+        assert_eq!(
+            task_state(&[status(Inactive, ""), status(Success, "")]),
+            TaskState::Success,
+            "a newer deployment made it inactive; it still succeeded"
+        );
+        assert_eq!(task_state(&[status(Inactive, "")]), TaskState::Canceled);
+    }
+
+    #[test]
+    fn a_task_ran_from_its_first_status_to_its_last() {
+        let statuses = [
+            status(DeploymentState::Success, "2026-11-28T10:01:30Z"),
+            status(DeploymentState::InProgress, "2026-11-28T10:00:00Z"),
+        ];
+        assert_eq!(ran_for(&statuses).as_deref(), Some("1 minutes"));
+        assert_eq!(ran_for(&[]), None);
+    }
+}
