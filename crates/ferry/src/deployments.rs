@@ -40,11 +40,8 @@ where
             };
             let created =
                 DeploymentServer::deploy(client, &request).await.map_err(|err| server_error(err.into()))?;
-            for d in &created {
-                ctx.info(&format!(
-                    "deploying {} {} to {} ({}, {})",
-                    project.name, release.version, d.environment, d.deployment_id, d.task_id
-                ));
+            for deployment in &created {
+                ctx.info(&deploying_line(project, release, deployment));
             }
             follow(ctx, client, created, opts).await
         },
@@ -89,6 +86,14 @@ where
         }),
     );
     Ok(())
+}
+
+/// A deployment that was started, as a line for stderr.
+pub fn deploying_line(project: &Project, release: &Release, deployment: &StartedDeployment) -> String {
+    format!(
+        "deploying {} {} to {} ({}, {})",
+        project.name, release.version, deployment.environment, deployment.deployment_id, deployment.task_id
+    )
 }
 
 /// Wait for (with `--wait`) or look once at the deployments' tasks.
