@@ -2,6 +2,7 @@
 //! (number, URL, branch, repository, commit), the git history since the previous build, and how
 //! to talk back to the CI in its own protocol (step outputs, summaries, annotations, masks).
 
+pub mod build_info;
 pub mod context;
 pub mod git;
 pub mod git_version;

@@ -8,6 +8,11 @@ use std::time::Duration;
 /// would only overflow the deadline arithmetic further down (`Instant + Duration` panics).
 pub const LONGEST_SECONDS: u64 = 365 * 24 * 3600;
 
+/// How long a task ran, as the server words it for Octopus clients: `12 seconds`, `3 minutes`.
+pub fn task_duration_words(seconds: i64) -> String {
+    if seconds < 60 { format!("{seconds} seconds") } else { format!("{} minutes", seconds / 60) }
+}
+
 /// Parse `90s`, `10m`, `1h`, `500ms` or a bare number of seconds, up to [`LONGEST_SECONDS`].
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();

@@ -2,6 +2,7 @@
 //! packaging (zip, nupkg, tar.gz), build information and release notes.
 
 pub mod build_info;
+pub mod deploy_env;
 pub mod deploy_options;
 pub mod duration;
 pub mod if_exists;

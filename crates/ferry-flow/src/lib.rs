@@ -12,11 +12,14 @@
 pub mod activity_log;
 pub mod adoption;
 pub mod follow;
+pub mod github;
 pub mod lifecycle_guard;
 pub mod model;
 pub mod octopus;
 pub mod order;
+pub mod previous_build;
 pub mod selection;
 mod server;
+pub mod ship;
 
 pub use server::DeploymentServer;

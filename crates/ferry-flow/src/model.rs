@@ -1,6 +1,8 @@
 //! What the flow knows of a deployment server's objects: only the fields its decisions read, so
 //! a server that is not Octopus (GitHub Releases and Deployments) can supply them too.
 
+pub use ferry_core::build_info::BuildInformation;
+pub use ferry_core::if_exists::{IfExists, PushStatus};
 pub use ferry_core::task_state::TaskState;
 
 /// A project: on Octopus a project, on GitHub a repository.
@@ -161,4 +163,83 @@ pub struct StartedDeployment {
     pub deployment_id: String,
     /// The id of the task that runs it.
     pub task_id: String,
+}
+
+/// A package file the server now holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedPackage {
+    /// The local file that was pushed.
+    pub path: std::path::PathBuf,
+    /// The package id, as the server reports it (else from the file name).
+    pub package_id: String,
+    /// The package version, as the server reports it (else from the file name).
+    pub version: String,
+    /// Whether it was stored, kept or replaced.
+    pub status: PushStatus,
+}
+
+/// Build information the server holds for one package version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBuildInformation {
+    /// The server's id (`BuildInformation-1`; on GitHub the asset's id).
+    pub id: String,
+    /// The package id it describes.
+    pub package_id: String,
+    /// The package version it describes.
+    pub version: String,
+    /// The information itself.
+    pub info: BuildInformation,
+}
+
+/// A release to create, or to find when it exists and `use_existing` says so.
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseRequest {
+    /// The project.
+    pub project: Project,
+    /// The release version; `None` lets the server choose (Octopus's version template).
+    pub version: Option<String>,
+    /// Channel name or id; `None` for the project's default channel.
+    pub channel: Option<String>,
+    /// Pinned package versions: `ID:VERSION`, `STEP:VERSION` or `STEP:REF:VERSION`.
+    pub packages: Vec<String>,
+    /// The version of every package not pinned in `packages`.
+    pub package_version: Option<String>,
+    /// Release notes, markdown.
+    pub notes: Option<String>,
+    /// When a release with this version exists: use it (true) or fail (false).
+    pub use_existing: bool,
+    /// Git reference, for projects whose process lives in git.
+    pub git_ref: Option<String>,
+    /// Git commit, for projects whose process lives in git (on GitHub, the tag's target).
+    pub git_commit: Option<String>,
+}
+
+/// A package version a release uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReleasePackage {
+    /// The package id (the step name when the server does not say).
+    pub package_id: String,
+    /// The deployment step that uses it (empty when the server has no steps).
+    pub step: String,
+    /// Another name the step's action goes by, which `--package ACTION:VERSION` may use.
+    pub action: String,
+    /// The version.
+    pub version: String,
+}
+
+/// The release [`DeploymentServer::create_release`](crate::DeploymentServer::create_release)
+/// created or found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedRelease {
+    /// The release.
+    pub release: Release,
+    /// Whether it existed before this call (and so was found, not created).
+    pub existing: bool,
+    /// The channel's name (empty when the server has no channels).
+    pub channel: String,
+    /// The package versions it uses.
+    pub packages: Vec<ReleasePackage>,
+    /// Deployments the server's lifecycle started by itself when the release was created, in the
+    /// order they were started; empty for a release that existed.
+    pub automatic_deployments: Vec<StartedDeployment>,
 }

@@ -1,12 +1,15 @@
 //! [`DeploymentServer`] for Octopus Deploy, and therefore for `ferry server`, which speaks the
 //! same API. The client stays protocol-only; this module maps its model to the flow's.
 
+use std::path::Path;
+
 use ferry_octopus::{Client, OctopusError, model as octopus};
 
 use crate::DeploymentServer;
 use crate::model::{
-    Activity, ActivityLine, DeployRequest, Deployment, Environment, Interruption, Lifecycle, Phase, Project,
-    Release, StartedDeployment, Task,
+    Activity, ActivityLine, BuildInformation, CreatedRelease, DeployRequest, Deployment, Environment, IfExists,
+    Interruption, Lifecycle, Phase, Project, PushedPackage, Release, ReleasePackage, ReleaseRequest,
+    StartedDeployment, StoredBuildInformation, Task,
 };
 
 impl From<&octopus::Project> for Project {
@@ -109,6 +112,82 @@ impl From<ferry_octopus::CreatedDeployment> for StartedDeployment {
     }
 }
 
+impl From<ferry_octopus::PushOutcome> for PushedPackage {
+    fn from(outcome: ferry_octopus::PushOutcome) -> PushedPackage {
+        PushedPackage {
+            path: outcome.path,
+            package_id: outcome.package_id,
+            version: outcome.version,
+            status: outcome.status,
+        }
+    }
+}
+
+impl From<ferry_octopus::StoredBuildInformation> for StoredBuildInformation {
+    fn from(stored: ferry_octopus::StoredBuildInformation) -> StoredBuildInformation {
+        StoredBuildInformation {
+            id: stored.id,
+            package_id: stored.package_id,
+            version: stored.version,
+            info: stored.info,
+        }
+    }
+}
+
+impl From<&octopus::SelectedPackage> for ReleasePackage {
+    /// Octopus names the step (and its action) and leaves the package id to the deployment
+    /// process; Ferry's server fills the id in. Without one, the step's name stands for it.
+    fn from(selected: &octopus::SelectedPackage) -> ReleasePackage {
+        let step = selected.step_name.clone().or_else(|| selected.action_name.clone()).unwrap_or_default();
+        ReleasePackage {
+            package_id: selected.package_id.clone().unwrap_or_else(|| step.clone()),
+            step,
+            action: selected.action_name.clone().unwrap_or_default(),
+            version: selected.version.clone(),
+        }
+    }
+}
+
+/// Deployments of `release` that exist right after its creation: the ones its lifecycle started
+/// by itself, oldest first.
+async fn automatic_deployments(
+    client: &Client,
+    project: &octopus::Project,
+    release: &octopus::Release,
+) -> Result<Vec<StartedDeployment>, OctopusError> {
+    let (project, release) = (Project::from(project), Release::from(release));
+    let targets = crate::adoption::automatic_targets(client, &release).await?;
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Octopus queues the lifecycle's deployments after answering the create request, so they
+    // are waited for briefly: a run that looked once, at once, would deploy a second time.
+    let mine = crate::adoption::await_automatic_deployments(
+        client,
+        &project,
+        &release,
+        &targets,
+        crate::adoption::AUTOMATIC_DEPLOYMENT_WINDOW,
+    )
+    .await?;
+    if mine.is_empty() {
+        return Ok(Vec::new());
+    }
+    let environments = Client::environments(client).await?;
+    Ok(mine
+        .into_iter()
+        .rev()
+        .map(|d| StartedDeployment {
+            environment: environments
+                .iter()
+                .find(|e| e.id == d.environment_id)
+                .map_or_else(|| d.environment_id.clone(), |e| e.name.clone()),
+            deployment_id: d.id,
+            task_id: d.task_id,
+        })
+        .collect())
+}
+
 /// A phase of a release's progression, entered unless Octopus says `Pending`; a lifecycle's own
 /// phases (read before any release exists) carry no progress and are `entered: false`.
 fn phase(phase: &octopus::ProgressionPhase, in_progression: bool) -> Phase {
@@ -139,6 +218,76 @@ impl DeploymentServer for Client {
     async fn find_release(&self, project: &Project, version: &str) -> Result<Option<Release>, OctopusError> {
         let found = Client::find_release(self, &octopus_project(project), version).await?;
         Ok(found.as_ref().map(Release::from))
+    }
+
+    async fn push_package(&self, file: &Path, if_exists: IfExists) -> Result<PushedPackage, OctopusError> {
+        Ok(PushedPackage::from(Client::push_package(self, file, if_exists).await?))
+    }
+
+    async fn push_build_information(
+        &self,
+        package_id: &str,
+        version: &str,
+        info: &BuildInformation,
+        if_exists: IfExists,
+    ) -> Result<StoredBuildInformation, OctopusError> {
+        let stored = Client::push_build_information(self, package_id, version, info, if_exists).await?;
+        Ok(StoredBuildInformation::from(stored))
+    }
+
+    async fn build_information(
+        &self,
+        package_id: &str,
+        version: &str,
+    ) -> Result<Option<StoredBuildInformation>, OctopusError> {
+        let stored = Client::build_information(self, package_id, Some(version)).await?;
+        Ok(stored.map(StoredBuildInformation::from))
+    }
+
+    async fn previous_build_information(
+        &self,
+        package_id: &str,
+        version: &str,
+    ) -> Result<Option<StoredBuildInformation>, OctopusError> {
+        let stored = Client::previous_build_information(self, package_id, version).await?;
+        Ok(stored.map(StoredBuildInformation::from))
+    }
+
+    async fn create_release(&self, request: &ReleaseRequest) -> Result<CreatedRelease, OctopusError> {
+        let project = octopus_project(&request.project);
+        if let Some(channel) = &request.channel {
+            // Resolved first for a clear error with close names, before anything is written.
+            Client::find_channel(self, &project, channel).await?;
+        }
+        let wire = ferry_octopus::CreateRelease {
+            project: project.clone(),
+            version: request.version.clone(),
+            channel: request.channel.clone(),
+            packages: request.packages.clone(),
+            package_version: request.package_version.clone(),
+            release_notes: request.notes.clone(),
+            ignore_existing: request.use_existing,
+            git_ref: request.git_ref.clone(),
+            git_commit: request.git_commit.clone(),
+        };
+        let created = Client::create_release(self, &wire).await?;
+        // The channel's name for messages; a channel that cannot be read is shown by its id.
+        let channel = match &created.release.channel_id {
+            Some(id) => Client::channel(self, id).await.ok().flatten().map_or_else(|| id.clone(), |c| c.name),
+            None => request.channel.clone().unwrap_or_default(),
+        };
+        let automatic_deployments = if created.existing {
+            Vec::new()
+        } else {
+            automatic_deployments(self, &project, &created.release).await?
+        };
+        Ok(CreatedRelease {
+            release: Release::from(&created.release),
+            existing: created.existing,
+            channel,
+            packages: created.release.selected_packages.iter().map(ReleasePackage::from).collect(),
+            automatic_deployments,
+        })
     }
 
     async fn release(&self, id: &str) -> Result<Release, OctopusError> {

@@ -1,8 +1,11 @@
 //! The one trait the flow talks to.
 
+use std::path::Path;
+
 use crate::model::{
-    Activity, DeployRequest, Deployment, Environment, Interruption, Lifecycle, Phase, Project, Release,
-    StartedDeployment, Task,
+    Activity, BuildInformation, CreatedRelease, DeployRequest, Deployment, Environment, IfExists, Interruption,
+    Lifecycle, Phase, Project, PushedPackage, Release, ReleaseRequest, StartedDeployment, StoredBuildInformation,
+    Task,
 };
 
 /// A server that holds releases and runs deployments of them: Octopus (and `ferry server`), or
@@ -14,8 +17,10 @@ use crate::model::{
 /// fail with the server's "not found, did you mean" error; `find_release` returns `None` instead,
 /// because a missing release is a normal answer the flow decides on.
 ///
-/// Package and build-information uploads are not in this trait yet: they join it with ferry-core's
-/// `IfExists` as their one overwrite type; today the binary calls the client for them.
+/// Writes (a package, build information, a release, a deployment) are never repeated blindly:
+/// after an answer that was lost, an implementation looks for what the lost attempt wrote before
+/// writing again, so a re-run or a retry never duplicates anything. Identical content already on
+/// the server is never an error, whatever `IfExists` says.
 #[allow(async_fn_in_trait)] // used through generics by the binary and tests, never boxed
 pub trait DeploymentServer {
     /// The server's error.
@@ -32,6 +37,39 @@ pub trait DeploymentServer {
 
     /// The release `version` of `project`, if there is one.
     async fn find_release(&self, project: &Project, version: &str) -> Result<Option<Release>, Self::Error>;
+
+    /// Push the package file at `file` (named `ID.VERSION.EXT`); `if_exists` decides what happens
+    /// when the server holds different content under that id and version.
+    async fn push_package(&self, file: &Path, if_exists: IfExists) -> Result<PushedPackage, Self::Error>;
+
+    /// Record `info` as the build information of `package_id` `version`.
+    async fn push_build_information(
+        &self,
+        package_id: &str,
+        version: &str,
+        info: &BuildInformation,
+        if_exists: IfExists,
+    ) -> Result<StoredBuildInformation, Self::Error>;
+
+    /// The build information of `package_id` `version`, if the server has it.
+    async fn build_information(
+        &self,
+        package_id: &str,
+        version: &str,
+    ) -> Result<Option<StoredBuildInformation>, Self::Error>;
+
+    /// The build information of the highest version of `package_id` below `version`: the
+    /// previous build, whose commit starts the next build's commit range.
+    async fn previous_build_information(
+        &self,
+        package_id: &str,
+        version: &str,
+    ) -> Result<Option<StoredBuildInformation>, Self::Error>;
+
+    /// Create a release (or find it, when it exists and the request says to use it), and report
+    /// the deployments the lifecycle started by itself. A channel that does not exist fails with
+    /// the server's "not found, did you mean" error before anything is written.
+    async fn create_release(&self, request: &ReleaseRequest) -> Result<CreatedRelease, Self::Error>;
 
     /// The release with id `id`.
     async fn release(&self, id: &str) -> Result<Release, Self::Error>;

@@ -3,26 +3,7 @@
 mod support;
 
 use ferry_flow::lifecycle_guard::{Reach, check_new_release};
-use ferry_flow::model::{Lifecycle, Phase};
 use support::{MemoryServer, block_on};
-
-fn phase(name: &str, automatic: &[&str], optional: &[&str]) -> Phase {
-    let ids = |list: &[&str]| list.iter().map(|n| format!("Env-{n}")).collect();
-    Phase { name: name.into(), automatic: ids(automatic), optional: ids(optional), ..Phase::default() }
-}
-
-fn server_with_lifecycle(releases: &[&str]) -> MemoryServer {
-    let mut server = MemoryServer::new(&["Dev", "Test", "Prod", "Elsewhere"], releases);
-    server.lifecycle = Some(Lifecycle {
-        name: "Standard".into(),
-        phases: vec![
-            phase("Dev", &["Dev"], &[]),
-            phase("Test", &[], &["Test"]),
-            phase("Prod", &[], &["Prod"]),
-        ],
-    });
-    server
-}
 
 fn check(server: &MemoryServer, version: &str, targets: &[&str], in_order: bool) -> Reach {
     let targets: Vec<String> = targets.iter().map(|t| (*t).to_owned()).collect();
@@ -31,7 +12,7 @@ fn check(server: &MemoryServer, version: &str, targets: &[&str], in_order: bool)
 
 #[test]
 fn a_new_release_is_refused_a_later_phase_with_the_environments_named_to_deploy_first() {
-    let server = server_with_lifecycle(&[]);
+    let server = MemoryServer::with_standard_lifecycle(&["Dev", "Test", "Prod", "Elsewhere"], &[]);
     assert_eq!(
         check(&server, "1.0.0", &["Prod"], true),
         Reach::AfterOthers {
@@ -49,16 +30,16 @@ fn a_new_release_is_refused_a_later_phase_with_the_environments_named_to_deploy_
 
 #[test]
 fn an_existing_release_or_no_lifecycle_leaves_the_decision_to_the_server() {
-    let server = server_with_lifecycle(&["1.0.0"]);
+    let server = MemoryServer::with_standard_lifecycle(&["Dev", "Test", "Prod", "Elsewhere"], &["1.0.0"]);
     assert_eq!(check(&server, "1.0.0", &["Prod"], false), Reach::Open);
-    let mut open = server_with_lifecycle(&[]);
+    let mut open = MemoryServer::with_standard_lifecycle(&["Dev", "Test", "Prod", "Elsewhere"], &[]);
     open.lifecycle = None;
     assert_eq!(check(&open, "2.0.0", &["Prod"], false), Reach::Open);
 }
 
 #[test]
 fn an_unknown_target_is_the_servers_not_found_error() {
-    let server = server_with_lifecycle(&[]);
+    let server = MemoryServer::with_standard_lifecycle(&["Dev", "Test", "Prod", "Elsewhere"], &[]);
     let targets = vec!["Nowhere".to_owned()];
     let result = block_on(check_new_release(&server, &server.project, "1.0.0", None, &targets, false));
     assert_eq!(result.unwrap_err().0, "Nowhere");

@@ -133,13 +133,9 @@ impl GitHubClient {
         Ok(self.list_assets(release_id).await?.into_iter().find(|asset| asset.name == name))
     }
 
-    /// The sha256 of an asset's content (hex): GitHub's `digest` when it gives one, else the
-    /// downloaded bytes'.
-    pub async fn asset_sha256(&self, asset: &Asset) -> Result<String, GitHubError> {
-        if let Some(hex) = asset.digest.as_deref().and_then(|digest| digest.strip_prefix("sha256:")) {
-            return Ok(hex.to_ascii_lowercase());
-        }
-        let doing = format!("downloading the asset {} to compare it", asset.name);
+    /// The asset's content.
+    pub async fn download_asset(&self, asset: &Asset) -> Result<Bytes, GitHubError> {
+        let doing = format!("downloading the asset {}", asset.name);
         let call = Call {
             doing: &doing,
             method: Method::GET,
@@ -148,7 +144,16 @@ impl GitHubClient {
             accept: "application/octet-stream",
             permission: Permission::Read,
         };
-        Ok(sha256_hex(&self.send(&call).await?.body))
+        Ok(self.send(&call).await?.body)
+    }
+
+    /// The sha256 of an asset's content (hex): GitHub's `digest` when it gives one, else the
+    /// downloaded bytes'.
+    pub async fn asset_sha256(&self, asset: &Asset) -> Result<String, GitHubError> {
+        if let Some(hex) = asset.digest.as_deref().and_then(|digest| digest.strip_prefix("sha256:")) {
+            return Ok(hex.to_ascii_lowercase());
+        }
+        Ok(sha256_hex(&self.download_asset(asset).await?))
     }
 
     /// Delete an asset.

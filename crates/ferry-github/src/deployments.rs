@@ -257,6 +257,12 @@ impl GitHubClient {
         self.repo_path(&format!("/deployments?{}", query.finish()))
     }
 
+    /// The deployment with `id`.
+    pub async fn deployment(&self, id: u64) -> Result<Deployment, GitHubError> {
+        let doing = format!("reading deployment {id} in {}", self.target().full_name());
+        self.get_json(&doing, self.repo_path(&format!("/deployments/{id}")), Permission::Read).await
+    }
+
     /// A deployment's statuses, newest first.
     pub async fn list_statuses(&self, deployment_id: u64) -> Result<Vec<DeploymentStatus>, GitHubError> {
         let doing =

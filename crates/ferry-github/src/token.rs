@@ -115,6 +115,12 @@ impl Token {
         &self.source
     }
 
+    /// The token's text, for one use only: registering it with the CI's log masking and Ferry's
+    /// own redaction before anything is printed.
+    pub fn text_to_mask(&self) -> &str {
+        self.secret.expose_secret()
+    }
+
     pub(crate) fn secret(&self) -> SecretString {
         SecretString::from(self.secret.expose_secret().to_owned())
     }

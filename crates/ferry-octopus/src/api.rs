@@ -3,13 +3,12 @@
 //! failure the client looks for what the first attempt may have created.
 
 use std::collections::HashSet;
-use std::fmt;
 
 use ferry_core::build_info::BuildInformation;
 use ferry_core::deploy_options::DeploymentOptions;
+use ferry_core::if_exists::IfExists;
 use ferry_core::version::compare_text;
 use reqwest::Method;
-use serde::Serialize;
 use serde_json::json;
 
 use crate::client::{Client, Retry};
@@ -19,24 +18,12 @@ use crate::model::{
     Progression, Project, Release, ReleaseTemplate, Task, TaskDetails,
 };
 
-/// What the server does with something that exists already (`overwriteMode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum OverwriteMode {
-    /// Refuse (409).
-    FailIfExists,
-    /// Keep the existing one (200).
-    IgnoreIfExists,
-    /// Replace it.
-    OverwriteExisting,
-}
-
-impl fmt::Display for OverwriteMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            OverwriteMode::FailIfExists => "FailIfExists",
-            OverwriteMode::IgnoreIfExists => "IgnoreIfExists",
-            OverwriteMode::OverwriteExisting => "OverwriteExisting",
-        })
+/// Octopus's `overwriteMode` name for ferry-core's one overwrite type.
+pub(crate) fn overwrite_mode(if_exists: IfExists) -> &'static str {
+    match if_exists {
+        IfExists::Fail => "FailIfExists",
+        IfExists::Ignore => "IgnoreIfExists",
+        IfExists::Overwrite => "OverwriteExisting",
     }
 }
 
@@ -736,20 +723,21 @@ impl Client {
         package_id: &str,
         version: &str,
         info: &BuildInformation,
-        mode: OverwriteMode,
+        if_exists: IfExists,
     ) -> Result<StoredBuildInformation, OctopusError> {
         let doing = format!("pushing build information for {package_id} {version} to {}", self.server_url());
+        let mode = overwrite_mode(if_exists);
         let body = json!({
             "SpaceId": self.space_id,
             "PackageId": package_id,
             "Version": version,
             "OctopusBuildInformation": info,
-            "OverwriteMode": mode.to_string(),
+            "OverwriteMode": mode,
         });
         let path = self.space_path(&format!("build-information?overwriteMode={mode}"));
         // Ignore and overwrite are safe to repeat; FailIfExists after an ambiguous failure must
         // recognise its own earlier write.
-        let retry = if mode == OverwriteMode::FailIfExists { Retry::Never } else { Retry::Safe };
+        let retry = if if_exists == IfExists::Fail { Retry::Never } else { Retry::Safe };
         let attempts = if retry == Retry::Never { self.options.max_attempts.max(1) } else { 1 };
         let mut attempt = 1;
         let mut ambiguous = false;

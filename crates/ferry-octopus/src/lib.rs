@@ -19,12 +19,11 @@ mod progress;
 mod runbook;
 mod upload;
 
-pub use api::{
-    CreateRelease, CreatedDeployment, CreatedRelease, DeployRequest, OverwriteMode, StoredBuildInformation,
-};
+pub use api::{CreateRelease, CreatedDeployment, CreatedRelease, DeployRequest, StoredBuildInformation};
 pub use client::{Client, ClientOptions, MAX_RETRY_AFTER, Notifier, Retry};
 pub use error::{ErrorKind, OctopusError, close_names};
+pub use ferry_core::if_exists::PushStatus;
 pub use oidc::{GithubIdTokenRequest, exchange_for_access_token, github_id_token};
 pub use progress::ProgressMode;
 pub use runbook::{RunbookRun, RunbookRunRequest};
-pub use upload::{PushOutcome, PushStatus, split_package_file_name};
+pub use upload::PushOutcome;

@@ -11,8 +11,9 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use ferry_core::if_exists::IfExists;
 use ferry_octopus::{
-    Client, ClientOptions, CreateRelease, DeployRequest, ErrorKind, OverwriteMode, ProgressMode, PushStatus,
+    Client, ClientOptions, CreateRelease, DeployRequest, ErrorKind, ProgressMode, PushStatus,
 };
 use serde_json::{Value, json};
 
@@ -609,17 +610,17 @@ async fn uploads_stream_the_file_again_after_a_503_and_report_conflicts() {
     let path = dir.path().join("Hello.1.0.0.zip");
     std::fs::write(&path, vec![7u8; 3 * 1024 * 1024 + 17]).unwrap();
     *fake.fail_next.lock().unwrap() = vec![503];
-    let outcome = client.push_package(&path, OverwriteMode::FailIfExists).await.unwrap();
+    let outcome = client.push_package(&path, IfExists::Fail).await.unwrap();
     assert_eq!(outcome.status, PushStatus::Created);
     assert_eq!(outcome.package_id, "Hello");
     let uploads = fake.uploads.lock().unwrap().clone();
     assert_eq!(uploads.len(), 1);
     assert!(uploads[0] > 3 * 1024 * 1024 + 17, "the whole multipart body arrived: {}", uploads[0]);
-    let err = client.push_package(&path, OverwriteMode::FailIfExists).await.unwrap_err();
+    let err = client.push_package(&path, IfExists::Fail).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Conflict);
     assert!(err.to_string().contains("same ID and version"), "{err}");
     assert!(err.hints.iter().any(|h| h.contains("--if-exists ignore")));
-    let ignored = client.push_package(&path, OverwriteMode::IgnoreIfExists).await.unwrap();
+    let ignored = client.push_package(&path, IfExists::Ignore).await.unwrap();
     assert_eq!(ignored.status, PushStatus::Ignored);
 }
 

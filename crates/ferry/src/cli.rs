@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ferry_core::deploy_options::{DeploymentOptions, parse_time};
 use ferry_core::duration::{LONGEST_SECONDS, parse_duration};
+pub use ferry_core::if_exists::IfExists;
 
 use crate::help_examples as examples;
 use crate::version_flag::parse_version_flag;
@@ -42,7 +43,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = GLOBAL_OPTIONS, value_enum, default_value_t = CiChoice::Auto, env = "FERRY_CI", hide_env_values = true)]
     pub ci: CiChoice,
 
-    /// Octopus Deploy (or `ferry server`) URL. Without one, Ferry runs its embedded server over
+    /// Octopus Deploy (or `ferry server`) URL, or a GitHub repository: `github:OWNER/REPO`,
+    /// `https://github.com/OWNER/REPO`, `github:` for $GITHUB_REPOSITORY (token from GITHUB_TOKEN,
+    /// then GH_TOKEN, then --api-key-file). Without one, Ferry runs its embedded server over
     /// `--data` (in CI only with `--embedded`).
     ///
     /// [env: FERRY_SERVER, then OCTOPUS_URL]
@@ -103,6 +106,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = CLIENT_OPTIONS)]
     pub insecure: bool,
 
+    /// With a GitHub server, how a release version becomes a tag: `{version}` exactly once
+    /// (default `v{version}`; `api/v{version}` for one project of a monorepo).
+    #[arg(long, global = true, help_heading = CLIENT_OPTIONS, value_name = "FORMAT")]
+    pub tag_format: Option<String>,
+
     /// Seconds to wait for a connection to the server.
     #[arg(long, global = true, help_heading = CLIENT_OPTIONS, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=LONGEST_SECONDS))]
     pub connect_timeout: u64,
@@ -157,37 +165,17 @@ pub enum CiChoice {
     None,
 }
 
-/// What to do when the thing being written already exists on the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum IfExists {
-    /// Stop with an error (exit 1).
-    Fail,
-    /// Keep what is there and carry on.
-    Ignore,
-    /// Replace it.
-    Overwrite,
-}
-
-/// Octopus's spelling of [`IfExists`], accepted for familiarity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "PascalCase")]
-pub enum OverwriteMode {
-    /// Same as `--if-exists fail`.
-    FailIfExists,
-    /// Same as `--if-exists ignore`.
-    IgnoreIfExists,
-    /// Same as `--if-exists overwrite`.
-    OverwriteExisting,
-}
-
-impl From<OverwriteMode> for IfExists {
-    fn from(mode: OverwriteMode) -> Self {
-        match mode {
-            OverwriteMode::FailIfExists => IfExists::Fail,
-            OverwriteMode::IgnoreIfExists => IfExists::Ignore,
-            OverwriteMode::OverwriteExisting => IfExists::Overwrite,
-        }
-    }
+/// Octopus's spelling of `--if-exists` (`--overwrite-mode FailIfExists`), accepted for
+/// familiarity and parsed into the same [`IfExists`].
+fn overwrite_mode_parser() -> impl clap::builder::TypedValueParser<Value = IfExists> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser as _};
+    PossibleValuesParser::new([
+        PossibleValue::new("FailIfExists").help("Same as `--if-exists fail`"),
+        PossibleValue::new("IgnoreIfExists").help("Same as `--if-exists ignore`"),
+        PossibleValue::new("OverwriteExisting").help("Same as `--if-exists overwrite`"),
+    ])
+    // The parser above admits only the three names, which IfExists reads.
+    .map(|name| name.parse::<IfExists>().unwrap_or_default())
 }
 
 /// Archive formats Ferry can create.
@@ -352,14 +340,14 @@ pub struct IfExistsArgs {
     #[arg(long, value_enum, default_value_t = IfExists::Fail)]
     pub if_exists: IfExists,
     /// Octopus's spelling of `--if-exists`.
-    #[arg(long, value_enum, conflicts_with = "if_exists")]
-    pub overwrite_mode: Option<OverwriteMode>,
+    #[arg(long, value_parser = overwrite_mode_parser(), conflicts_with = "if_exists")]
+    pub overwrite_mode: Option<IfExists>,
 }
 
 impl IfExistsArgs {
     /// The effective behaviour, whichever spelling was used.
     pub fn resolve(&self) -> IfExists {
-        self.overwrite_mode.map_or(self.if_exists, IfExists::from)
+        self.overwrite_mode.unwrap_or(self.if_exists)
     }
 }
 
@@ -532,6 +520,12 @@ pub struct ReleaseCreateArgs {
     pub version: Option<String>,
     #[command(flatten)]
     pub release: ReleaseOptions,
+    /// Deploy the release to this environment once created (repeatable; octo's `--deployTo`). A
+    /// deployment the lifecycle started there by itself is followed, not repeated.
+    #[arg(long = "deploy-to", value_name = "ENV")]
+    pub deploy_to: Vec<String>,
+    #[command(flatten)]
+    pub wait: WaitOptions,
 }
 
 /// Release options shared by `release create` and `ship`.
@@ -630,8 +624,28 @@ pub struct DeployOptions {
     /// Download the packages again even where a target has them already.
     #[arg(long)]
     pub force_package_download: bool,
+    /// With a GitHub server, run this shell command here as the deployment (with the `FERRY_*`
+    /// variables `ferry server` gives its deploy commands) and report it as the deployment's
+    /// statuses; without it an external deployer (a workflow on `deployment`) runs it.
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
     #[command(flatten)]
     pub wait: WaitOptions,
+    /// Print the plan (what would be pushed, created and deployed) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl DeployOptions {
+    /// What a GitHub server needs to know of a deployment run for `project`.
+    pub fn github_run<'a>(&'a self, project: &'a str) -> crate::github_target::GitHubRun<'a> {
+        crate::github_target::GitHubRun {
+            project: Some(project),
+            exec: self.exec.as_deref(),
+            exec_timeout: self.wait.timeout,
+            first_use: None,
+        }
+    }
 }
 
 impl DeployOptions {

@@ -22,6 +22,7 @@ pub const CLIENT_OPTIONS: &[&str] = &[
     "insecure",
     "connect_timeout",
     "request_timeout",
+    "tag_format",
 ];
 
 /// Options of the embedded server (its configuration and data folder).

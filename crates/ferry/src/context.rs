@@ -10,6 +10,7 @@ use ferry_ci::{CiOutput, CiSystem};
 
 use crate::cli::{CiChoice, GlobalArgs, OutputFormat};
 use crate::exit::{ExitStatus, Failure, UserError};
+use crate::target::Server;
 
 /// Print one JSON document on stdout.
 pub fn print_json(document: &serde_json::Value) {
@@ -498,6 +499,39 @@ impl Ctx {
             return Err(err);
         }
         Ok(connection)
+    }
+}
+
+impl Ctx {
+    /// Connect to the deployment server the flags name, GitHub or Octopus (or the embedded
+    /// server, as [`Ctx::connect`] decides). `--exec` only means something to GitHub, where
+    /// nobody else runs deployments.
+    pub async fn connect_server(&self, run: &crate::github_target::GitHubRun<'_>) -> anyhow::Result<Server> {
+        if let Some(url) = self.server_url()
+            && crate::github_target::is_github(&url, env_first(&["GITHUB_API_URL"]).as_deref())
+        {
+            if self.global.embedded {
+                return Err(UserError::usage(format!(
+                    "--embedded (FERRY_EMBEDDED) and a server ({url}) are both given"
+                ))
+                .into());
+            }
+            // GitHub's client trusts the platform's roots and nothing else: an option that would
+            // change that must not be accepted and then ignored.
+            if self.global.insecure || self.global.ca_cert.is_some() {
+                return Err(UserError::usage(format!(
+                    "--insecure and --ca-cert do not apply to a GitHub server ({url})"
+                ))
+                .hint("drop them; GitHub's certificates are checked against the usual roots")
+                .into());
+            }
+            let github = crate::github_target::connect(self, &url, run)?;
+            return Ok(Server::GitHub(Box::new(github)));
+        }
+        if run.exec.is_some() {
+            return Err(crate::github_target::exec_without_github().into());
+        }
+        Ok(Server::Octopus(Box::new(self.connect(run.first_use).await?)))
     }
 }
 

@@ -4,29 +4,33 @@
 use ferry_flow::DeploymentServer;
 use ferry_flow::follow::{Followed, WaitSettings};
 use ferry_flow::model::{DeployRequest, Project, Release, StartedDeployment, TaskState};
-use ferry_octopus::Client;
 
 use crate::cli::DeployOptions;
-use crate::context::{Ctx, client_error};
+use crate::context::Ctx;
 use crate::render::{join, markdown_table, table};
+use crate::target::{ServerError, server_error};
 
 /// Deploy `release` to `environments`; with `--wait`, wait and stream logs. Returns one result
 /// per deployment (state = the task state when returning). Several environments with `--wait`
 /// are deployed one after the other (see [`ferry_flow::order::in_order`]).
-pub async fn deploy(
+pub async fn deploy<S: DeploymentServer>(
     ctx: &Ctx,
-    client: &Client,
+    client: &S,
     project: &Project,
     release: &Release,
     environments: &[String],
     opts: &DeployOptions,
-) -> anyhow::Result<Vec<(StartedDeployment, Followed)>> {
+) -> anyhow::Result<Vec<(StartedDeployment, Followed)>>
+where
+    ServerError: From<S::Error>,
+{
     ferry_flow::order::in_order(
         environments,
         opts.wait.wait,
         async |batch: &[String]| {
-            let environments =
-                DeploymentServer::find_environments(client, batch).await.map_err(client_error)?;
+            let environments = DeploymentServer::find_environments(client, batch)
+                .await
+                .map_err(|err| server_error(err.into()))?;
             let request = DeployRequest {
                 project: project.clone(),
                 release: release.clone(),
@@ -35,12 +39,10 @@ pub async fn deploy(
                 variables: opts.variables.clone(),
                 options: opts.deployment_options(),
             };
-            let created = DeploymentServer::deploy(client, &request).await.map_err(client_error)?;
-            for d in &created {
-                ctx.info(&format!(
-                    "deploying {} {} to {} ({}, {})",
-                    project.name, release.version, d.environment, d.deployment_id, d.task_id
-                ));
+            let created =
+                DeploymentServer::deploy(client, &request).await.map_err(|err| server_error(err.into()))?;
+            for deployment in &created {
+                ctx.info(&deploying_line(project, release, deployment));
             }
             follow(ctx, client, created, opts).await
         },
@@ -49,13 +51,62 @@ pub async fn deploy(
     .await
 }
 
-/// Wait for (with `--wait`) or look once at the deployments' tasks.
-pub async fn follow(
+/// `--dry-run`: the deployments [`deploy`] would start, from reads alone (the environments are
+/// looked up, so a misspelt one fails as it would for real), printed as a table or as
+/// `{dryRun, project, release: {releaseId, version}, deployments: [{environment, environmentId}], wait}`.
+pub async fn print_plan<S: DeploymentServer>(
     ctx: &Ctx,
-    client: &Client,
+    client: &S,
+    project: &Project,
+    release: &Release,
+    environments: &[String],
+    opts: &DeployOptions,
+) -> anyhow::Result<()>
+where
+    ServerError: From<S::Error>,
+{
+    let found = DeploymentServer::find_environments(client, environments)
+        .await
+        .map_err(|err| server_error(err.into()))?;
+    let headers = ["Environment", "Release", "Plan"];
+    let plan = if opts.wait.wait && found.len() > 1 { "deploy, one after the other" } else { "deploy" };
+    let rows: Vec<Vec<String>> = found
+        .iter()
+        .map(|e| vec![e.name.clone(), format!("{} {}", project.name, release.version), plan.to_owned()])
+        .collect();
+    ctx.print_result(
+        &table(&headers, &rows),
+        &serde_json::json!({
+            "dryRun": true,
+            "project": project.name,
+            "release": {"releaseId": release.id, "version": release.version},
+            "deployments": found.iter().map(|e| serde_json::json!({
+                "environment": e.name, "environmentId": e.id,
+            })).collect::<Vec<_>>(),
+            "wait": opts.wait.wait,
+        }),
+    );
+    Ok(())
+}
+
+/// A deployment that was started, as a line for stderr.
+pub fn deploying_line(project: &Project, release: &Release, deployment: &StartedDeployment) -> String {
+    format!(
+        "deploying {} {} to {} ({}, {})",
+        project.name, release.version, deployment.environment, deployment.deployment_id, deployment.task_id
+    )
+}
+
+/// Wait for (with `--wait`) or look once at the deployments' tasks.
+pub async fn follow<S: DeploymentServer>(
+    ctx: &Ctx,
+    client: &S,
     created: Vec<StartedDeployment>,
     opts: &DeployOptions,
-) -> anyhow::Result<Vec<(StartedDeployment, Followed)>> {
+) -> anyhow::Result<Vec<(StartedDeployment, Followed)>>
+where
+    ServerError: From<S::Error>,
+{
     let tasks: Vec<(String, String)> =
         created.iter().map(|d| (d.environment.clone(), d.task_id.clone())).collect();
     // The embedded server's deployments run inside this process, which cannot exit before they
@@ -76,7 +127,7 @@ pub async fn follow(
     } else {
         let mut states = Vec::new();
         for (label, id) in &tasks {
-            let task = DeploymentServer::task(client, id).await.map_err(client_error)?;
+            let task = DeploymentServer::task(client, id).await.map_err(|err| server_error(err.into()))?;
             states.push(Followed::looked_at(label, id, &task));
         }
         states

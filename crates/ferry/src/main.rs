@@ -2,17 +2,23 @@
 //! each command to its module under `commands/`. All real work lives in the library crates.
 
 mod args_file;
+mod build_information;
 mod cli;
 mod command_tree;
 mod commands;
 mod context;
 mod deployments;
 mod exit;
+mod github_target;
 mod help_examples;
 mod oidc_login;
+mod packing;
+mod pushing;
+mod releasing;
 mod render;
 mod reporter;
 mod server_choice;
+mod target;
 mod version_flag;
 mod versions;
 mod waiting;

@@ -1,11 +1,12 @@
 //! Waiting for server tasks in a terminal or CI job: the flow follows them; this adds what only a
 //! process can do (stop on SIGINT/SIGTERM) and the exit-3 verdict with its hints.
 
+use ferry_flow::DeploymentServer;
 use ferry_flow::follow::{Followed, WaitSettings, follow_until_done};
-use ferry_octopus::Client;
 
-use crate::context::{Ctx, client_error};
+use crate::context::Ctx;
 use crate::exit::UserError;
+use crate::target::{ServerError, server_error};
 
 /// The command that picks up the wait for the tasks Ferry stopped waiting for.
 pub fn resume_command(results: &[Followed]) -> Option<String> {
@@ -87,15 +88,18 @@ pub fn fail_if_unsuccessful(results: &[Followed]) -> anyhow::Result<()> {
 /// on stderr as `[label] line`. SIGINT or SIGTERM stops the wait (exit 130) with the tasks that
 /// carry on and how to follow them; the command then closes its connection as usual, so the
 /// embedded server lets them finish before the process exits.
-pub async fn wait(
+pub async fn wait<S: DeploymentServer>(
     ctx: &Ctx,
-    client: &Client,
+    client: &S,
     tasks: &[(String, String)],
     settings: WaitSettings,
-) -> anyhow::Result<Vec<Followed>> {
+) -> anyhow::Result<Vec<Followed>>
+where
+    ServerError: From<S::Error>,
+{
     let mut results: Vec<Followed> = tasks.iter().map(|(label, id)| Followed::queued(label, id)).collect();
     let finished = tokio::select! {
-        polled = follow_until_done(client, &mut results, settings, ctx) => Some(polled.map_err(client_error)),
+        polled = follow_until_done(client, &mut results, settings, ctx) => Some(polled.map_err(|err| server_error(err.into()))),
         () = interrupt_signal() => None,
     };
     match finished {

@@ -285,10 +285,7 @@ pub fn task(task: &Task) -> Value {
 fn duration_text(start: &str, end: &str) -> String {
     let parse = |s: &str| s.parse::<jiff::Timestamp>().ok();
     match (parse(start), parse(end)) {
-        (Some(a), Some(b)) => {
-            let secs = b.as_second() - a.as_second();
-            if secs < 60 { format!("{secs} seconds") } else { format!("{} minutes", secs / 60) }
-        }
+        (Some(a), Some(b)) => ferry_core::duration::task_duration_words(b.as_second() - a.as_second()),
         _ => String::new(),
     }
 }

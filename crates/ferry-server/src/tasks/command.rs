@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use ferry_core::deploy_env::{DeployVariables, SECRET_VARIABLES, variable_suffix};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::mpsc;
@@ -28,9 +29,6 @@ const MAX_LINE_CHARS: usize = 8192;
 const LOG_BATCH_LINES: usize = 2_000;
 /// How long the first line of a batch waits for more before the batch is written.
 const LOG_BATCH_DELAY: Duration = Duration::from_millis(50);
-/// Environment variables never passed to a deploy command (they hold secrets).
-const SECRET_VARIABLES: &[&str] =
-    &["FERRY_SERVER_API_KEYS", "FERRY_API_KEY", "OCTOPUS_API_KEY", "OCTOPUS_CLI_API_KEY"];
 
 /// Run the deploy command for a task.
 pub async fn run(
@@ -76,11 +74,6 @@ pub fn step_names(context: &DeployContext, has_command: bool) -> Vec<String> {
     names
 }
 
-/// `Hello.Web` -> `HELLO_WEB`.
-pub fn variable_suffix(package_id: &str) -> String {
-    package_id.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
-}
-
 async fn run_in(
     state: &AppState,
     context: &DeployContext,
@@ -91,18 +84,7 @@ async fn run_in(
 ) -> ApiResult<Outcome> {
     let task_id = context.task.id.as_str();
     tokio::fs::create_dir_all(work).await?;
-    let mut variables: Vec<(String, String)> = vec![
-        ("FERRY_PROJECT".into(), context.project.name.clone()),
-        ("FERRY_RELEASE_VERSION".into(), context.release.version.clone()),
-        ("FERRY_ENVIRONMENT".into(), context.environment.name.clone()),
-        ("FERRY_DEPLOYMENT_ID".into(), context.deployment.id.clone()),
-        ("FERRY_TASK_ID".into(), task_id.to_owned()),
-        ("FERRY_RELEASE_ID".into(), context.release.id.clone()),
-        ("FERRY_WORK_DIR".into(), work.display().to_string()),
-    ];
-    for (name, value) in &context.deployment.settings.variables {
-        variables.push((format!("FERRY_VARIABLE_{}", variable_suffix(name)), value.clone()));
-    }
+    let mut extracted_packages: Vec<(String, String)> = Vec::new();
     let skip = &context.deployment.settings.skip_steps;
     let mut notes: Vec<(String, String)> = skip
         .iter()
@@ -165,10 +147,22 @@ async fn run_in(
             return Ok(Outcome::failed("Failed", message));
         }
         step_status(state, task_id, &step, "Success").await?;
-        variables.push((
-            format!("FERRY_PACKAGE_{}", variable_suffix(&package.package_id)),
-            target.display().to_string(),
-        ));
+        extracted_packages.push((package.package_id.clone(), target.display().to_string()));
+    }
+    let work_dir = work.display().to_string();
+    let mut variables = DeployVariables {
+        project: &context.project.name,
+        release_version: &context.release.version,
+        release_id: &context.release.id,
+        environment: &context.environment.name,
+        deployment_id: &context.deployment.id,
+        task_id,
+        work_dir: &work_dir,
+        packages: extracted_packages.iter().map(|(id, dir)| (id.as_str(), dir.clone())).collect(),
+    }
+    .to_env();
+    for (name, value) in &context.deployment.settings.variables {
+        variables.push((format!("FERRY_VARIABLE_{}", variable_suffix(name)), value.clone()));
     }
     let resolved = resolve_command(command, context.project.base_dir.as_deref());
     let step = activity::step_id(task_id, context.release.selected.len() + 1);
@@ -406,8 +400,7 @@ mod tests {
     }
 
     #[test]
-    fn suffixes_and_commands() {
-        assert_eq!(variable_suffix("Hello.Lib-x"), "HELLO_LIB_X");
+    fn commands_next_to_the_configuration() {
         let dir = std::env::temp_dir();
         assert_eq!(resolve_command("echo hi", Some(dir.to_str().unwrap())), "echo hi");
         assert_eq!(resolve_command("./nope.sh a", Some(dir.to_str().unwrap())), "./nope.sh a");

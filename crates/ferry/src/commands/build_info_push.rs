@@ -1,14 +1,13 @@
 //! `ferry build-info push`: push build information (from a file written by `build-info create`,
 //! or collected on the spot) for package versions.
 
+use crate::build_information::{push, result_json};
+use crate::cli::BuildInfoPushArgs;
+use crate::context::Ctx;
+use crate::exit::UserError;
+use crate::github_target::GitHubRun;
 use anyhow::Context as _;
 use ferry_core::build_info::BuildInformation;
-use ferry_core::version::Version;
-use ferry_octopus::{Client, StoredBuildInformation};
-
-use crate::cli::{BuildInfoPushArgs, CollectOptions, IfExists};
-use crate::context::{Ctx, client_error};
-use crate::exit::UserError;
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &BuildInfoPushArgs) -> anyhow::Result<()> {
@@ -31,19 +30,25 @@ pub async fn run(ctx: &Ctx, args: &BuildInfoPushArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let connection = ctx.connect(None).await?;
+    let server = ctx.connect_server(&GitHubRun::none()).await?;
     let result = async {
         let info = match from_file {
             Some(info) => info,
             None => {
-                collect_with_server(ctx, &connection.client, &args.collect, &args.package_ids, &version)
-                    .await?
+                crate::build_information::collect_with_server(
+                    ctx,
+                    &server,
+                    &args.collect,
+                    &args.package_ids,
+                    &version,
+                )
+                .await?
             }
         };
-        push(ctx, &connection.client, &args.package_ids, &version, &info, args.if_exists.resolve()).await
+        push(ctx, &server, &args.package_ids, &version, &info, args.if_exists.resolve()).await
     }
     .await;
-    connection.close().await;
+    server.close().await;
     let stored = result?;
     let text: Vec<String> = stored
         .iter()
@@ -51,75 +56,4 @@ pub async fn run(ctx: &Ctx, args: &BuildInfoPushArgs) -> anyhow::Result<()> {
         .collect();
     ctx.print_result(&text.join("\n"), &result_json(&stored));
     Ok(())
-}
-
-/// Collect build information, starting the commit range at the previous build of the first
-/// package id that the server knows (the seam left by `build-info create`).
-pub(super) async fn collect_with_server(
-    ctx: &Ctx,
-    client: &Client,
-    collect: &CollectOptions,
-    package_ids: &[String],
-    version: &Version,
-) -> anyhow::Result<BuildInformation> {
-    let mut previous = None;
-    if collect.since.is_none() {
-        for id in package_ids {
-            match client.previous_build_information(id, &version.to_string()).await {
-                Ok(Some(stored)) if !stored.info.vcs_commit_number.is_empty() => {
-                    tracing::debug!(package = %id, version = %stored.version, commit = %stored.info.vcs_commit_number, "previous build on the server");
-                    ctx.info(&format!(
-                        "commits since {} {} ({}), the previous build the server knows",
-                        id,
-                        stored.version,
-                        &stored.info.vcs_commit_number[..stored.info.vcs_commit_number.len().min(12)]
-                    ));
-                    previous = Some(stored.info.vcs_commit_number);
-                    break;
-                }
-                Ok(_) => {}
-                Err(err) => ctx.warn(&format!("could not read the previous build information: {err}")),
-            }
-        }
-    }
-    super::build_info_create::collect(ctx, collect, package_ids, version, previous)
-}
-
-/// Push `info` for each package id.
-pub(super) async fn push(
-    ctx: &Ctx,
-    client: &Client,
-    package_ids: &[String],
-    version: &Version,
-    info: &BuildInformation,
-    if_exists: IfExists,
-) -> anyhow::Result<Vec<StoredBuildInformation>> {
-    let mode = super::package_push::overwrite_mode(if_exists);
-    let mut stored = Vec::new();
-    for id in package_ids {
-        let result = client
-            .push_build_information(id, &version.to_string(), info, mode)
-            .await
-            .map_err(client_error)?;
-        ctx.info(&format!(
-            "build information for {id} {version}: {} commits, {} work items",
-            info.commits.len(),
-            info.work_items.len()
-        ));
-        stored.push(result);
-    }
-    Ok(stored)
-}
-
-/// The JSON contract: `{packageId, version, id}` for one package id, an array of them for several.
-pub(super) fn result_json(stored: &[StoredBuildInformation]) -> serde_json::Value {
-    let items: Vec<serde_json::Value> = stored
-        .iter()
-        .map(|s| serde_json::json!({"packageId": s.package_id, "version": s.version, "id": s.id}))
-        .collect();
-    if items.len() == 1 {
-        items.into_iter().next().unwrap_or_default()
-    } else {
-        serde_json::Value::Array(items)
-    }
 }

@@ -1,46 +1,40 @@
 //! `ferry release deploy`.
 
 use ferry_core::version::compare_text;
+use ferry_flow::DeploymentServer;
 use ferry_flow::model::{Project, Release};
-use ferry_octopus::Client;
 
 use crate::cli::ReleaseDeployArgs;
-use crate::context::{Ctx, client_error};
-use crate::deployments::{deploy, finish};
+use crate::context::Ctx;
+use crate::deployments::{deploy, finish, print_plan};
 use crate::exit::UserError;
+use crate::target::{Server, server_error};
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ReleaseDeployArgs) -> anyhow::Result<()> {
-    let connection = ctx.connect(None).await?;
+    let server = ctx.connect_server(&args.deploy.github_run(&args.project)).await?;
     let result = async {
-        let client = &connection.client;
-        let project = client.find_project(&args.project).await.map_err(client_error)?;
-        let release = find_release(client, &project, &args.version).await?;
-        let results = deploy(
-            ctx,
-            client,
-            &Project::from(&project),
-            &Release::from(&release),
-            &args.environments,
-            &args.deploy,
-        )
-        .await?;
-        anyhow::Ok((release, results))
+        let project = server.find_project(&args.project).await.map_err(server_error)?;
+        let release = find_release(&server, &project, &args.version).await?;
+        if args.deploy.dry_run {
+            print_plan(ctx, &server, &project, &release, &args.environments, &args.deploy).await?;
+            return Ok(None);
+        }
+        let results = deploy(ctx, &server, &project, &release, &args.environments, &args.deploy).await?;
+        anyhow::Ok(Some((release, results)))
     }
     .await;
-    connection.close().await;
-    let (release, results) = result?;
-    finish(ctx, &Release::from(&release), &results)
+    server.close().await;
+    match result? {
+        Some((release, results)) => finish(ctx, &release, &results),
+        None => Ok(()),
+    }
 }
 
 /// The release `version` of `project`, or its newest release for `latest`.
-async fn find_release(
-    client: &Client,
-    project: &ferry_octopus::model::Project,
-    version: &str,
-) -> anyhow::Result<ferry_octopus::model::Release> {
+async fn find_release(server: &Server, project: &Project, version: &str) -> anyhow::Result<Release> {
     if version.eq_ignore_ascii_case("latest") {
-        let mut releases = client.releases(project).await.map_err(client_error)?;
+        let mut releases = server.releases(project).await.map_err(server_error)?;
         releases.sort_by(|a, b| compare_text(&b.version, &a.version));
         return releases.into_iter().next().ok_or_else(|| {
             UserError::failure(format!("project {} has no releases yet", project.name))
@@ -48,10 +42,10 @@ async fn find_release(
                 .into()
         });
     }
-    match client.find_release(project, version).await.map_err(client_error)? {
+    match server.find_release(project, version).await.map_err(server_error)? {
         Some(release) => Ok(release),
         None => {
-            let mut releases = client.releases(project).await.map_err(client_error)?;
+            let mut releases = server.releases(project).await.map_err(server_error)?;
             releases.sort_by(|a, b| compare_text(&b.version, &a.version));
             let recent: Vec<&str> = releases.iter().take(5).map(|r| r.version.as_str()).collect();
             let mut err = UserError::failure(format!("project {} has no release {version}", project.name));

@@ -15,7 +15,7 @@ pub async fn run(ctx: &Ctx, args: &ReleaseNotesArgs) -> anyhow::Result<()> {
         let repo = args.collect.repo.clone().unwrap_or_else(|| std::path::PathBuf::from("."));
         let computed = crate::versions::compute_version(ctx, &repo, "ci", false)?;
         let version = computed.version.parse().map_err(|err| UserError::failure(format!("{err}")))?;
-        vec![super::build_info_create::collect(ctx, &args.collect, &[], &version, None)?]
+        vec![crate::build_information::collect(ctx, &args.collect, &[], &version, None)?]
     } else {
         args.from_build_info
             .iter()

@@ -4,13 +4,16 @@ use ferry_flow::model::{Environment, Project, Release};
 use ferry_flow::selection::{PromoteFrom, Promotion, promotion_candidate};
 
 use crate::cli::ReleasePromoteArgs;
-use crate::context::{Ctx, client_error};
+use crate::context::Ctx;
 use crate::exit::UserError;
+use crate::target::server_error;
+use ferry_flow::DeploymentServer;
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ReleasePromoteArgs) -> anyhow::Result<()> {
-    let connection = ctx.connect(None).await?;
+    let server = ctx.connect_server(&args.deploy.github_run(&args.project)).await?;
     let result = async {
+<<<<<<< HEAD
         let client = &connection.client;
         let project = Project::from(&client.find_project(&args.project).await.map_err(client_error)?);
         let from = Environment::from(
@@ -26,6 +29,16 @@ pub async fn run(ctx: &Ctx, args: &ReleasePromoteArgs) -> anyhow::Result<()> {
                     return Err(current_unsuccessful(&project, &from, &current, &state));
                 }
             };
+=======
+        let client = &server;
+        let project = client.find_project(&args.project).await.map_err(server_error)?;
+        let from =
+            client.find_environments(std::slice::from_ref(&args.from)).await.map_err(server_error)?.remove(0);
+        let release = promotion_candidate(client, &project, &from)
+            .await
+            .map_err(server_error)?
+            .ok_or_else(|| nothing_succeeded(&project, &from))?;
+>>>>>>> github
         ctx.info(&format!(
             "promoting {} {} from {} to {}",
             project.name,
@@ -33,15 +46,23 @@ pub async fn run(ctx: &Ctx, args: &ReleasePromoteArgs) -> anyhow::Result<()> {
             from.name,
             args.environments.join(", ")
         ));
+        if args.deploy.dry_run {
+            let environments = &args.environments;
+            crate::deployments::print_plan(ctx, client, &project, &release, environments, &args.deploy)
+                .await?;
+            return Ok(None);
+        }
         let results =
             crate::deployments::deploy(ctx, client, &project, &release, &args.environments, &args.deploy)
                 .await?;
-        anyhow::Ok::<(Release, _)>((release, results))
+        anyhow::Ok::<Option<(Release, _)>>(Some((release, results)))
     }
     .await;
-    connection.close().await;
-    let (release, results) = result?;
-    crate::deployments::finish(ctx, &release, &results)
+    server.close().await;
+    match result? {
+        Some((release, results)) => crate::deployments::finish(ctx, &release, &results),
+        None => Ok(()),
+    }
 }
 
 /// No release of `project` has succeeded in `environment`: nothing to promote.

@@ -1,25 +1,27 @@
 //! `ferry release rollback`: redeploy the release that succeeded in an environment before the
 //! current one.
 
-use ferry_flow::model::{Environment, Project};
 use ferry_flow::selection::{Rollback, rollback_target};
 
 use crate::cli::ReleaseRollbackArgs;
-use crate::context::{Ctx, client_error};
+use crate::context::Ctx;
 use crate::exit::UserError;
+use crate::target::server_error;
+use ferry_flow::DeploymentServer;
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ReleaseRollbackArgs) -> anyhow::Result<()> {
-    let connection = ctx.connect(None).await?;
+    let server = ctx.connect_server(&args.deploy.github_run(&args.project)).await?;
     let result = async {
-        let client = &connection.client;
-        let project = Project::from(&client.find_project(&args.project).await.map_err(client_error)?);
-        let environment = Environment::from(
-            &client.find_environments(std::slice::from_ref(&args.environment)).await.map_err(client_error)?
-                [0],
-        );
+        let client = &server;
+        let project = client.find_project(&args.project).await.map_err(server_error)?;
+        let environment = client
+            .find_environments(std::slice::from_ref(&args.environment))
+            .await
+            .map_err(server_error)?
+            .remove(0);
         let (current, release) =
-            match rollback_target(client, &project, &environment).await.map_err(client_error)? {
+            match rollback_target(client, &project, &environment).await.map_err(server_error)? {
                 Rollback::To { current, previous } => (current, previous),
                 Rollback::NoDeployment => {
                     return Err(UserError::failure(format!(
@@ -40,19 +42,19 @@ pub async fn run(ctx: &Ctx, args: &ReleaseRollbackArgs) -> anyhow::Result<()> {
             "rolling {} in {} back from {} to {}",
             project.name, environment.name, current.version, release.version
         ));
-        let results = crate::deployments::deploy(
-            ctx,
-            client,
-            &project,
-            &release,
-            std::slice::from_ref(&environment.name),
-            &args.deploy,
-        )
-        .await?;
-        anyhow::Ok((release, results))
+        let targets = std::slice::from_ref(&environment.name);
+        if args.deploy.dry_run {
+            crate::deployments::print_plan(ctx, client, &project, &release, targets, &args.deploy).await?;
+            return Ok(None);
+        }
+        let results =
+            crate::deployments::deploy(ctx, client, &project, &release, targets, &args.deploy).await?;
+        anyhow::Ok(Some((release, results)))
     }
     .await;
-    connection.close().await;
-    let (release, results) = result?;
-    crate::deployments::finish(ctx, &release, &results)
+    server.close().await;
+    match result? {
+        Some((release, results)) => crate::deployments::finish(ctx, &release, &results),
+        None => Ok(()),
+    }
 }

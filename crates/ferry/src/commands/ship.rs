@@ -3,21 +3,25 @@
 //! one summary at the end.
 
 use ferry_core::packaging::PackOutcome;
-use ferry_flow::DeploymentServer;
 use ferry_flow::adoption::{self, EarlierDeployments};
 use ferry_flow::follow::Followed;
-use ferry_flow::lifecycle_guard::{self, Reach};
-use ferry_flow::model::{DeployRequest, Project, Release, StartedDeployment, TaskState};
-use ferry_octopus::Client;
+use ferry_flow::lifecycle_guard::Reach;
+use ferry_flow::model::{Project, PushStatus, Release, StartedDeployment, TaskState};
+use ferry_flow::ship::{self, Batch, PlanError, PublishError, ShipPlan, ShipRequest, Targets};
 
 use crate::cli::{IfExists, ReleaseIfExists, ReleaseOptions, ShipArgs};
-use crate::context::{Ctx, FirstUseProject, client_error};
+use crate::context::{Ctx, FirstUseProject};
 use crate::exit::UserError;
+use crate::github_target::GitHubRun;
 use crate::render::{markdown_table, table};
+use crate::target::{Server, server_error};
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     let version = crate::versions::resolve(ctx, &args.version)?;
+    if args.deploy.dry_run {
+        return dry_run(ctx, args, &version.to_string()).await;
+    }
     // 1. Package, into --out-folder when given, else into a temporary folder removed when this
     // function returns (after the push): the package is an intermediate here, and neither the work
     // tree nor the embedded server's data folder is the place for it. Packages are reproducible, so
@@ -35,7 +39,7 @@ pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
         }
     };
     let package =
-        super::package_create::create(ctx, &args.id, &version.to_string(), &pack, &out_folder, true).await?;
+        crate::packing::create(ctx, &args.id, &version.to_string(), &pack, &out_folder, true).await?;
     if temporary.is_none() {
         ctx.set_output("package-path", &package.path.display().to_string());
     }
@@ -43,10 +47,11 @@ pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
 
     let package_ids = vec![package.package_id.to_string()];
     let first_use = FirstUseProject { name: &args.project, package_ids: &package_ids };
-    let connection = ctx.connect(Some(first_use)).await?;
-    let result = publish(ctx, &connection.client, args, &package, &version.to_string(), &package_ids).await;
-    let links = (connection.client.server_url().to_owned(), connection.client.space_id().map(str::to_owned));
-    connection.close().await;
+    let run = GitHubRun { first_use: Some(first_use), ..args.deploy.github_run(&args.project) };
+    let server = ctx.connect_server(&run).await?;
+    let result = publish(ctx, &server, args, &package, &version.to_string(), &package_ids).await;
+    let links = server.web_links();
+    server.close().await;
     let shipped = result?;
     report(ctx, args, &package, &shipped, &links)
 }
@@ -61,32 +66,29 @@ struct Shipped {
 
 async fn publish(
     ctx: &Ctx,
-    client: &Client,
+    client: &Server,
     args: &ShipArgs,
     package: &PackOutcome,
     version: &str,
     package_ids: &[String],
 ) -> anyhow::Result<Shipped> {
-    let project = client.find_project(&args.project).await.map_err(client_error)?;
-    // 2. Before anything is written: can this run reach every --to environment?
-    check_lifecycle(client, &Project::from(&project), version, args).await?;
-    // 3. Push.
-    let pushed =
-        super::package_push::push_all(ctx, client, std::slice::from_ref(&package.path), args.if_exists)
-            .await?;
-    let push_status = pushed.first().map(|p| p.status.as_str().to_owned()).unwrap_or_default();
-    // --if-exists overwrite replaced the bytes of a package version that releases may already use.
-    let replaced = pushed.first().is_some_and(|p| p.status == ferry_octopus::PushStatus::Overwritten);
-    // 4. Build information (commit range from the previous build on the server).
+    // 2. Before anything is written: the plan, with the lifecycle's word on every --to environment.
+    let plan = plan(client, args, version).await?;
+    let project = &plan.project;
+    // 3-5. Push the package and its build information, create (or use) the release with notes
+    // from that build information.
     let parsed_version = version.parse().map_err(|err| UserError::usage(format!("{err}")))?;
-    let info =
-        super::build_info_push::collect_with_server(ctx, client, &args.collect, package_ids, &parsed_version)
-            .await?;
-    let stored =
-        super::build_info_push::push(ctx, client, package_ids, &parsed_version, &info, args.if_exists)
-            .await?;
-    // 5. Release with notes from the build information.
-    let notes = ferry_core::release_notes::render(std::slice::from_ref(&info), Some(version), None);
+    let collect = |previous| {
+        crate::build_information::collect(ctx, &args.collect, package_ids, &parsed_version, previous)
+    };
+    let published = match ship::publish(client, &plan, &package.path, collect, ctx).await {
+        Ok(published) => published,
+        Err(PublishError::Server(err)) => return Err(server_error(err)),
+        Err(PublishError::Collect(err)) => return Err(err),
+    };
+    let push_status = published.package.status.as_str().to_owned();
+    // --if-exists overwrite replaced the bytes of a package version that releases may already use.
+    let replaced = published.package.status == PushStatus::Overwritten;
     let options = ReleaseOptions {
         channel: args.channel.clone(),
         packages: vec![format!("{}:{version}", package.package_id)],
@@ -102,14 +104,14 @@ async fn publish(
         git_ref: None,
         git_commit: None,
     };
-    let (created, release_json) =
-        super::release_create::create(ctx, client, &project, Some(version.to_owned()), &options, Some(notes))
-            .await?;
+    let created = &published.release;
+    let release_json = crate::releasing::report(ctx, project, created, &options);
+    let stored = vec![published.build_information.clone()];
     // 6. Deploy: to --to, else where the lifecycle deploys automatically (the server may have
     // started those already when the release was created).
-    let release = Release::from(&created.release);
+    let release = created.release.clone();
     let targets = if args.environments.is_empty() {
-        adoption::automatic_targets(client, &release).await.map_err(client_error)?
+        adoption::automatic_targets(client, &release).await.map_err(server_error)?
     } else {
         args.environments.clone()
     };
@@ -122,48 +124,50 @@ async fn publish(
             package.package_id, release.version
         ));
     }
-    let deployments =
-        deploy_targets(ctx, client, &Project::from(&project), &release, earlier, &targets, args).await?;
+    let deployments = deploy_targets(ctx, client, project, &release, earlier, &targets, args).await?;
     Ok(Shipped {
         push_status,
-        build_info: super::build_info_push::result_json(&stored),
+        build_info: crate::build_information::result_json(&stored),
         release,
         release_json,
         deployments,
     })
 }
 
-/// Refuse, before pushing anything, `--to` environments a new release cannot reach in this run:
-/// the lifecycle wants the non-optional phases before them to succeed first, and this run only
-/// deploys them first when they come earlier in `--to` with `--wait`. (An existing release has its
-/// own progression; the server decides for it.)
-async fn check_lifecycle(
-    client: &Client,
-    project: &Project,
-    version: &str,
-    args: &ShipArgs,
-) -> anyhow::Result<()> {
-    let reach = lifecycle_guard::check_new_release(
-        client,
-        project,
-        version,
-        args.channel.as_deref(),
-        &args.environments,
-        args.deploy.wait.wait,
-    )
-    .await
-    .map_err(client_error)?;
+/// What this run will do, from reads alone; refuses, before pushing anything, `--to` environments
+/// a new release cannot reach in this run: the lifecycle wants the non-optional phases before
+/// them to succeed first, and this run only deploys them first when they come earlier in `--to`
+/// with `--wait`. (An existing release has its own progression; the server decides for it.)
+async fn plan(client: &Server, args: &ShipArgs, version: &str) -> anyhow::Result<ShipPlan> {
+    let request = ShipRequest {
+        project: args.project.clone(),
+        package_id: args.id.clone(),
+        version: version.to_owned(),
+        if_exists: args.if_exists,
+        channel: args.channel.clone(),
+        targets: args.environments.clone(),
+        wait: args.deploy.wait.wait,
+        range_from_server: args.collect.since.is_none(),
+    };
+    match ship::plan(client, &request).await {
+        Ok(plan) => Ok(plan),
+        Err(PlanError::Server(err)) => Err(server_error(err)),
+        Err(PlanError::Refused { project, reach }) => Err(refusal(&project, reach)),
+    }
+}
+
+fn refusal(project: &Project, reach: Reach) -> anyhow::Error {
     match reach {
-        Reach::Open => Ok(()),
-        Reach::NotInLifecycle { target, lifecycle } => Err(UserError::failure(format!(
+        Reach::Open => UserError::failure("the lifecycle refused the run".to_owned()).into(),
+        Reach::NotInLifecycle { target, lifecycle } => UserError::failure(format!(
             "{target} is not in lifecycle {lifecycle} of {}: no release of it can be deployed there; nothing was pushed",
             project.name
         ))
         .hint("name an environment of the lifecycle with --to, or add the environment to a phase of the lifecycle")
-        .into()),
+        .into(),
         Reach::AfterOthers { target, lifecycle, first } => {
             let flags: Vec<String> = first.iter().chain([&target]).map(|env| format!("--to {env}")).collect();
-            Err(UserError::failure(format!(
+            UserError::failure(format!(
                 "a new release of {} cannot be deployed to {target} by this run: lifecycle {lifecycle} says it must first succeed in {}; nothing was pushed",
                 project.name,
                 first.join(", ")
@@ -172,16 +176,90 @@ async fn check_lifecycle(
                 "deploy through the phases in order in one run: {} --wait (ship follows a deployment the lifecycle starts by itself instead of deploying twice)",
                 flags.join(" ")
             ))
-            .into())
+            .into()
         }
     }
+}
+
+/// `--dry-run`: connect, plan from reads alone, print the plan. Nothing is packed, pushed,
+/// created or deployed, and no project is created on first use.
+async fn dry_run(ctx: &Ctx, args: &ShipArgs, version: &str) -> anyhow::Result<()> {
+    let server = ctx.connect_server(&args.deploy.github_run(&args.project)).await?;
+    let result = plan(&server, args, version).await;
+    server.close().await;
+    let plan = result?;
+    if plan.release_conflicts() {
+        ctx.warn(&format!(
+            "release {version} of {} exists already: the run would stop at the release (pass --if-exists ignore to use it)",
+            plan.project.name
+        ));
+    }
+    let (release_action, release_id) = match &plan.existing_release {
+        Some(release) if plan.release_conflicts() => ("exists: the run stops here", Some(release.id.clone())),
+        Some(release) => ("use the existing release", Some(release.id.clone())),
+        None => ("create", None),
+    };
+    let targets_from = match plan.targets {
+        Targets::Named(_) => "--to",
+        Targets::Automatic(_) => "lifecycle",
+    };
+    let mut rows = vec![
+        vec![
+            "Package".to_owned(),
+            format!("{} {version}", plan.package_id),
+            format!("pack and push (--if-exists {})", plan.if_exists),
+        ],
+        vec![
+            "Build information".to_owned(),
+            format!("{} {version}", plan.package_id),
+            "push (commits since the previous build on the server)".to_owned(),
+        ],
+        vec![
+            "Release".to_owned(),
+            format!("{} {version}", plan.project.name),
+            format!(
+                "{release_action}{}",
+                release_id.as_ref().map(|id| format!(" ({id})")).unwrap_or_default()
+            ),
+        ],
+    ];
+    for environment in plan.targets.environments() {
+        rows.push(vec![
+            environment.name.clone(),
+            "deploy".to_owned(),
+            format!("from {targets_from}{}", if plan.wait { ", then wait" } else { "" }),
+        ]);
+    }
+    if plan.targets.environments().is_empty() {
+        rows.push(vec!["Deploy".into(), "none".into(), "no --to and no automatic phase".into()]);
+    }
+    let json = serde_json::json!({
+        "dryRun": true,
+        "project": plan.project.name,
+        "package": {"packageId": plan.package_id, "version": version, "ifExists": plan.if_exists.as_str()},
+        "buildInformation": {"packageId": plan.package_id, "version": version},
+        "release": {
+            "version": version,
+            "channel": plan.channel,
+            "existing": plan.existing_release.is_some(),
+            "releaseId": release_id,
+            "conflict": plan.release_conflicts(),
+        },
+        "deployments": plan.targets.environments().iter().map(|e| serde_json::json!({
+            "environment": e.name, "environmentId": e.id,
+        })).collect::<Vec<_>>(),
+        "targetsFrom": targets_from,
+        "wait": plan.wait,
+    });
+    ctx.print_result(&table(&["Step", "Plan", "Details"], &rows), &json);
+    Ok(())
 }
 
 /// Deploy to each target unless this release already has a deployment there that did not fail
 /// (an automatic one, or one from an earlier run of the same ship): then follow that one.
 async fn deploy_targets(
     ctx: &Ctx,
-    client: &Client,
+    client: &Server,
     project: &Project,
     release: &Release,
     earlier: EarlierDeployments,
@@ -204,52 +282,23 @@ async fn deploy_targets(
 /// Deploy to `targets` at once (following deployments that exist already), then follow them.
 async fn deploy_batch(
     ctx: &Ctx,
-    client: &Client,
+    client: &Server,
     project: &Project,
     release: &Release,
     earlier: EarlierDeployments,
     targets: &[String],
     args: &ShipArgs,
 ) -> anyhow::Result<Vec<(StartedDeployment, Followed)>> {
-    let plan =
-        adoption::plan_reuse(client, project, release, earlier, targets).await.map_err(client_error)?;
-    // (An automatic deployment of a release created by this run was announced by release
-    // creation already.)
-    if earlier == EarlierDeployments::FromAnEarlierRun {
-        for reused in &plan.reused {
-            ctx.info(&format!(
-                "{} {} is already deployed to {} ({}, {}: {}); not deploying it again",
-                project.name,
-                release.version,
-                reused.deployment.environment,
-                reused.deployment.deployment_id,
-                reused.deployment.task_id,
-                reused.state
-            ));
-        }
-    }
-    let mut all: Vec<StartedDeployment> = plan.reused.into_iter().map(|r| r.deployment).collect();
-    if !plan.to_deploy.is_empty() {
-        let request = DeployRequest {
-            project: project.clone(),
-            release: release.clone(),
-            environments: DeploymentServer::find_environments(client, &plan.to_deploy)
-                .await
-                .map_err(client_error)?,
-            tenants: args.deploy.tenants.clone(),
-            variables: args.deploy.variables.clone(),
-            options: args.deploy.deployment_options(),
-        };
-        let created = DeploymentServer::deploy(client, &request).await.map_err(client_error)?;
-        for d in &created {
-            ctx.info(&format!(
-                "deploying {} {} to {} ({}, {})",
-                project.name, release.version, d.environment, d.deployment_id, d.task_id
-            ));
-        }
-        all.extend(created);
-    }
-    adoption::sort_by_targets(&mut all, targets);
+    let options = args.deploy.deployment_options();
+    let batch = Batch {
+        project,
+        release,
+        earlier,
+        tenants: &args.deploy.tenants,
+        variables: &args.deploy.variables,
+        options: &options,
+    };
+    let all = ship::start_batch(client, batch, targets, ctx).await.map_err(server_error)?;
     crate::deployments::follow(ctx, client, all, &args.deploy).await
 }
 
@@ -258,11 +307,12 @@ fn report(
     args: &ShipArgs,
     package: &PackOutcome,
     shipped: &Shipped,
-    (server, space): &(String, Option<String>),
+    links: &Option<(String, Option<String>)>,
 ) -> anyhow::Result<()> {
-    let web = |path: &str| match space {
-        Some(space) => format!("{server}/app#/{space}/{path}"),
-        None => format!("{server}/app#/{path}"),
+    let web = |path: &str| match links {
+        Some((server, Some(space))) => format!("{server}/app#/{space}/{path}"),
+        Some((server, None)) => format!("{server}/app#/{path}"),
+        None => String::new(),
     };
     let mut rows: Vec<Vec<String>> = vec![
         vec![
@@ -311,7 +361,7 @@ fn report(
         markdown_table(&["Step", "Result", "Details"], &rows)
     ));
     let json = serde_json::json!({
-        "package": super::package_create::json(package),
+        "package": crate::packing::json(package),
         "buildInformation": shipped.build_info,
         "release": shipped.release_json,
         "deployments": crate::deployments::deployments_json(&shipped.release, &shipped.deployments),

@@ -5,20 +5,21 @@ use ferry_flow::follow::WaitSettings;
 
 use crate::cli::TaskWaitArgs;
 use crate::context::Ctx;
+use crate::github_target::GitHubRun;
 use crate::render::{join, table};
 use crate::waiting::{fail_if_unsuccessful, wait, waiting_for_json};
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
-    let connection = ctx.connect(None).await?;
+    let server = ctx.connect_server(&GitHubRun::none()).await?;
     let settings = WaitSettings {
         timeout: args.timeout,
         poll_interval: args.poll_interval,
         cancel_on_timeout: args.cancel_on_timeout,
     };
     let tasks: Vec<(String, String)> = args.ids.iter().map(|id| (id.clone(), id.clone())).collect();
-    let result = wait(ctx, &connection.client, &tasks, settings).await;
-    connection.close().await;
+    let result = wait(ctx, &server, &tasks, settings).await;
+    server.close().await;
     let results = result?;
     let rows: Vec<Vec<String>> = results
         .iter()

@@ -202,6 +202,11 @@ impl FlakyProxy {
     pub fn passed(&self) -> usize {
         self.stats().passed(&self.matching)
     }
+
+    /// Every request the proxy saw, as `METHOD target`, in order.
+    pub fn requests(&self) -> Vec<String> {
+        self.stats().log.iter().map(|(info, _)| format!("{} {}", info.method, info.path)).collect()
+    }
 }
 
 /// Run git in `repo` with a test identity; returns stdout, trimmed.
