@@ -7,9 +7,9 @@ use ferry_octopus::{Client, OctopusError, model as octopus};
 
 use crate::DeploymentServer;
 use crate::model::{
-    Activity, ActivityLine, BuildInformation, CreatedRelease, DeployRequest, Deployment, Environment, IfExists,
-    Interruption, Lifecycle, Phase, Project, PushedPackage, Release, ReleasePackage, ReleaseRequest,
-    StartedDeployment, StoredBuildInformation, Task,
+    Activity, ActivityLine, BuildInformation, CreatedRelease, DeployRequest, Deployment, Environment,
+    IfExists, Interruption, Lifecycle, Phase, Project, PushedPackage, Release, ReleasePackage,
+    ReleaseRequest, StartedDeployment, StoredBuildInformation, Task,
 };
 
 impl From<&octopus::Project> for Project {

@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use crate::model::{
-    Activity, BuildInformation, CreatedRelease, DeployRequest, Deployment, Environment, IfExists, Interruption,
-    Lifecycle, Phase, Project, PushedPackage, Release, ReleaseRequest, StartedDeployment, StoredBuildInformation,
-    Task,
+    Activity, BuildInformation, CreatedRelease, DeployRequest, Deployment, Environment, IfExists,
+    Interruption, Lifecycle, Phase, Project, PushedPackage, Release, ReleaseRequest, StartedDeployment,
+    StoredBuildInformation, Task,
 };
 
 /// A server that holds releases and runs deployments of them: Octopus (and `ferry server`), or

@@ -161,6 +161,7 @@ fn a_batch_follows_an_earlier_runs_deployment_and_deploys_only_the_other_targets
         earlier: EarlierDeployments::FromAnEarlierRun,
         tenants: &[],
         variables: &[],
+        options: &Default::default(),
     };
     let events = Events::default();
     let targets = ["Dev".to_owned(), "Test".to_owned()];

@@ -13,9 +13,10 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use ferry_core::if_exists::IfExists;
 use ferry_octopus::model::Release;
 use ferry_octopus::{
-    Client, ClientOptions, CreateRelease, DeployRequest, ErrorKind, OverwriteMode, ProgressMode, PushStatus,
+    Client, ClientOptions, CreateRelease, DeployRequest, ErrorKind, ProgressMode, PushStatus,
 };
 use serde_json::{Value, json};
 
@@ -266,10 +267,10 @@ async fn package_upload_as_the_go_cli_records_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(operation["file"].as_str().unwrap());
     std::fs::write(&file, operation["content"].as_str().unwrap()).unwrap();
-    let pushed = client.push_package(&file, OverwriteMode::FailIfExists).await.unwrap();
+    let pushed = client.push_package(&file, IfExists::Fail).await.unwrap();
     assert_eq!((pushed.package_id.as_str(), pushed.version.as_str()), ("test", "1.0"));
     assert_eq!(pushed.status, PushStatus::Created, "201 is a stored package");
-    let err = client.push_package(&file, OverwriteMode::FailIfExists).await.unwrap_err();
+    let err = client.push_package(&file, IfExists::Fail).await.unwrap_err();
     assert_eq!((err.kind, err.status), (ErrorKind::Validation, Some(400)));
     assert!(err.to_string().contains("the package is not gluten-free"), "{err}");
     assert_replayed(&replay, name);

@@ -624,6 +624,9 @@ impl DeploymentServer for GitHubServer {
             description: latest.and_then(|status| status.description.clone()).unwrap_or_default(),
             duration: state.is_final().then(|| ran_for(&statuses)).flatten(),
             state,
+            // GitHub deployments have no interruptions: a person answers through the external
+            // deployer's own workflow, which reports a status when it is done.
+            has_pending_interruptions: false,
         })
     }
 

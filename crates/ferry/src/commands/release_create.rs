@@ -93,9 +93,18 @@ async fn deploy_to(
     if args.deploy_to.is_empty() {
         return Ok(Vec::new());
     }
+    // `--deploy-to` takes no deployment options of its own (as octo's --deployTo): the defaults.
     let options = DeployOptions {
         tenants: Vec::new(),
+        tenant_tags: Vec::new(),
         variables: Vec::new(),
+        deploy_at: None,
+        no_deploy_after: None,
+        guided_failure: false,
+        skip_steps: Vec::new(),
+        specific_machines: Vec::new(),
+        excluded_machines: Vec::new(),
+        force_package_download: false,
         exec: None,
         wait: args.wait.clone(),
         dry_run: false,

@@ -1,5 +1,6 @@
 //! `ferry release promote`: deploy the release that is current in one environment to others.
 
+use ferry_flow::DeploymentServer;
 use ferry_flow::model::{Environment, Project, Release};
 use ferry_flow::selection::{PromoteFrom, Promotion, promotion_candidate};
 
@@ -7,38 +8,25 @@ use crate::cli::ReleasePromoteArgs;
 use crate::context::Ctx;
 use crate::exit::UserError;
 use crate::target::server_error;
-use ferry_flow::DeploymentServer;
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ReleasePromoteArgs) -> anyhow::Result<()> {
     let server = ctx.connect_server(&args.deploy.github_run(&args.project)).await?;
     let result = async {
-<<<<<<< HEAD
-        let client = &connection.client;
-        let project = Project::from(&client.find_project(&args.project).await.map_err(client_error)?);
-        let from = Environment::from(
-            &client.find_environments(std::slice::from_ref(&args.from)).await.map_err(client_error)?[0],
-        );
+        let client = &server;
+        let project = client.find_project(&args.project).await.map_err(server_error)?;
+        let from =
+            client.find_environments(std::slice::from_ref(&args.from)).await.map_err(server_error)?.remove(0);
         let choice =
             if args.latest_successful { PromoteFrom::LatestSuccessful } else { PromoteFrom::Current };
         let release =
-            match promotion_candidate(client, &project, &from, choice).await.map_err(client_error)? {
+            match promotion_candidate(client, &project, &from, choice).await.map_err(server_error)? {
                 Promotion::Promote(release) => release,
                 Promotion::NoDeployment => return Err(nothing_succeeded(&project, &from)),
                 Promotion::CurrentUnsuccessful { current, state } => {
                     return Err(current_unsuccessful(&project, &from, &current, &state));
                 }
             };
-=======
-        let client = &server;
-        let project = client.find_project(&args.project).await.map_err(server_error)?;
-        let from =
-            client.find_environments(std::slice::from_ref(&args.from)).await.map_err(server_error)?.remove(0);
-        let release = promotion_candidate(client, &project, &from)
-            .await
-            .map_err(server_error)?
-            .ok_or_else(|| nothing_succeeded(&project, &from))?;
->>>>>>> github
         ctx.info(&format!(
             "promoting {} {} from {} to {}",
             project.name,
