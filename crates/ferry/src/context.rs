@@ -7,6 +7,9 @@ use std::sync::RwLock;
 
 use anyhow::Context as _;
 use ferry_ci::{CiOutput, CiSystem};
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::cli::{CiChoice, GlobalArgs, OutputFormat};
 use crate::exit::{ExitStatus, Failure, UserError};
@@ -23,7 +26,7 @@ pub fn failure_document(failure: &Failure) -> serde_json::Value {
     serde_json::json!({ "error": failure.json() })
 }
 
-/// Set up `tracing` on stderr: `-v` for debug, `-vv` for trace, `RUST_LOG` overrides. Colours
+/// Set up `tracing` on stderr: `-v` for Ferry's debug, `-vv` for everyone's, `RUST_LOG` overrides. Colours
 /// only when stderr is a terminal and `NO_COLOR` is unset or empty (no-color.org): a log
 /// captured to a file or a CI log must not carry escape sequences.
 pub fn init_logging(global: &GlobalArgs) {
@@ -33,14 +36,17 @@ pub fn init_logging(global: &GlobalArgs) {
         (false, 1) => "info,ferry=debug",
         (false, _) => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    // `target=level` directives (what `RUST_LOG` usually holds); an unreadable value falls back
+    // to the default. `Targets` rather than `EnvFilter`: the latter's span and field filters
+    // bring a regex DFA builder into the binary (issue 12 size budget).
+    let default: Targets = default.parse().expect("the default filters are valid");
+    let filter =
+        std::env::var("RUST_LOG").ok().and_then(|spec| spec.parse::<Targets>().ok()).unwrap_or(default);
+    let output = tracing_subscriber::fmt::layer()
         .with_writer(|| RedactingStderr)
         .with_ansi(colours_on_stderr())
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = tracing_subscriber::registry().with(filter).with(output).try_init();
 }
 
 fn colours_on_stderr() -> bool {

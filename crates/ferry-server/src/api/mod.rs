@@ -3,12 +3,12 @@
 //! and another turns every error the framework produces (404, 405, 413, bad multipart) into
 //! Octopus's JSON error shape. The outermost layer turns a handler panic into a 500 JSON error.
 //!
-//! About panics: the release profile builds with `panic = "abort"` (binary size), so in a release
-//! build a panic still ends the process and the catch layer only acts in debug and test builds.
-//! Measured 2026-11-28 (x86_64 glibc, stripped): `panic = "unwind"` makes the binary 11,439,504
-//! bytes against 9,958,160 with abort, 1.48 of the 2.04 MB left under the 12 MB budget; kept abort.
-//! The real defence is that no request-derived value reaches a slice, an `unwrap` or unchecked
-//! arithmetic; `tests/server/hostile.rs` sends raw non-ASCII and invalid UTF-8 everywhere.
+//! About panics: release builds unwind (`panic = "unwind"` in the workspace's release profile),
+//! so the catch layer keeps the process, and every running deployment, alive in the shipped
+//! binary too; a unit test below guards the profile, and `tests/release_panic/check.sh` proves it
+//! on a release build. The first defence is still that no request-derived value reaches a slice,
+//! an `unwrap` or unchecked arithmetic; `tests/server/hostile.rs` sends raw non-ASCII and invalid
+//! UTF-8 everywhere.
 
 mod build_info;
 mod catalog;
@@ -114,6 +114,7 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(uploads)
         .merge(runbook_routes())
+        .merge(panic_probe())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_key))
         .with_state(state.clone());
@@ -144,7 +145,7 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// A handler panic becomes a 500 in Octopus's JSON error shape, logged, while the server lives
-/// (with `panic = "unwind"`; see the module comment).
+/// (release builds unwind; see the module comment).
 fn catch_panics() -> CatchPanicLayer<fn(Box<dyn std::any::Any + Send>) -> Response> {
     CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
         let detail = panic
@@ -159,6 +160,23 @@ fn catch_panics() -> CatchPanicLayer<fn(Box<dyn std::any::Any + Send>) -> Respon
 /// Every runbook route, refused with one clear message ([`runbooks`]).
 fn runbook_routes() -> Router<AppState> {
     runbooks::ROUTES.iter().fold(Router::new(), |router, path| router.route(path, any(runbooks::unsupported)))
+}
+
+/// With the `panic-probe` feature, which no shipped build enables: `GET /api/ferry/panic-probe`
+/// panics in its handler, so `tests/release_panic/check.sh` can show that a server built with the
+/// release profile answers it with a 500 and lives on.
+#[cfg(feature = "panic-probe")]
+fn panic_probe() -> Router<AppState> {
+    async fn panics() -> &'static str {
+        panic!("the panic probe, as asked")
+    }
+    Router::new().route("/api/ferry/panic-probe", get(panics))
+}
+
+/// Without the `panic-probe` feature: no route.
+#[cfg(not(feature = "panic-probe"))]
+fn panic_probe() -> Router<AppState> {
+    Router::new()
 }
 
 async fn not_found(request: Request) -> ApiError {
@@ -315,5 +333,25 @@ mod tests {
         assert!(body["ErrorMessage"].as_str().is_some_and(|m| m.contains("see its log")), "{body}");
         let again = client.get(format!("http://{address}/ok")).send().await.unwrap();
         assert_eq!(again.text().await.unwrap(), "ok");
+    }
+
+    /// The layer above keeps a release build alive only if release builds unwind: with `abort`,
+    /// a handler panic ends the process with every running deployment. The workspace's release
+    /// profile says so, and neither the build configuration nor the release workflow overrides it.
+    #[test]
+    fn release_builds_unwind_so_a_handler_panic_cannot_end_the_server() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+        let manifest: toml::Table = toml::from_str(&read("Cargo.toml")).unwrap();
+        let panic = manifest["profile"]["release"].get("panic").and_then(|v| v.as_str());
+        assert_eq!(panic, Some("unwind"), "[profile.release] in Cargo.toml must say panic = \"unwind\"");
+        let config: toml::Table = toml::from_str(&read(".cargo/config.toml")).unwrap();
+        assert!(config.get("profile").is_none(), ".cargo/config.toml must not override profiles");
+        for path in [".cargo/config.toml", ".github/workflows/release.yml"] {
+            let text = read(path);
+            for setting in ["CARGO_PROFILE_RELEASE_PANIC", "panic=abort", "panic = \"abort\""] {
+                assert!(!text.contains(setting), "{path} sets `{setting}`");
+            }
+        }
     }
 }

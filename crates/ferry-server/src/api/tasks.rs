@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use rusqlite::params;
+use rusqlite::{Connection, params};
 use serde_json::{Value, json};
 
 use super::input::Query;
@@ -135,28 +135,45 @@ pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> Ap
 
 /// Stop a queued or running task (logging `reason`), and give a running command a moment to stop
 /// so the answer usually shows the final state. A finished task is returned as is.
+///
+/// A Queued task is canceled in the store first, in one conditional statement: the dispatcher
+/// starts a task only by moving it from Queued to Executing in its own transaction, so after
+/// this commits the task can never start, even when the dispatcher had already picked it up.
 pub async fn request_cancel(state: &AppState, task: Task, reason: &'static str) -> ApiResult<Task> {
     if task.is_completed() {
         return Ok(task);
     }
-    let signalled = state.tasks.cancel(&task.id);
     let key = task.id.clone();
-    state
+    let canceled_while_queued = state
         .store
-        .call(move |c| {
-            if signalled {
-                c.execute("UPDATE tasks SET state = 'Cancelling' WHERE id = ?1 AND state = 'Executing'", [&key])?;
-            } else {
-                // Not running in this process: nothing to stop.
-                c.execute(
-                    "UPDATE tasks SET state = 'Canceled', error_message = 'The task was canceled.', completed_time = ?2 \
-                     WHERE id = ?1 AND state IN ('Queued', 'Executing', 'Cancelling')",
-                    params![key, crate::store::now()],
-                )?;
+        .tx(move |tx| {
+            let canceled = mark_canceled(tx, &key, "'Queued'")?;
+            if canceled {
+                Task::append_log(tx, &key, &[("Warning".into(), reason.into())])?;
             }
-            Task::append_log(c, &key, &[("Warning".into(), reason.into())])
+            Ok(canceled)
         })
         .await?;
+    // Also when it was canceled while queued: a dispatcher that picked it up ends sooner.
+    let signalled = state.tasks.cancel(&task.id);
+    if !canceled_while_queued {
+        let key = task.id.clone();
+        state
+            .store
+            .tx(move |tx| {
+                if signalled {
+                    tx.execute(
+                        "UPDATE tasks SET state = 'Cancelling' WHERE id = ?1 AND state = 'Executing'",
+                        [&key],
+                    )?;
+                } else {
+                    // Executing, but not in this process: nothing to stop.
+                    mark_canceled(tx, &key, "'Executing', 'Cancelling'")?;
+                }
+                Task::append_log(tx, &key, &[("Warning".into(), reason.into())])
+            })
+            .await?;
+    }
     for _ in 0..50 {
         let current = find(state, &task.id).await?;
         if current.is_completed() {
@@ -165,4 +182,17 @@ pub async fn request_cancel(state: &AppState, task: Task, reason: &'static str) 
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     find(state, &task.id).await
+}
+
+/// Record the task as Canceled if its state is one of `from` (an SQL list of literals); whether
+/// it was.
+fn mark_canceled(c: &Connection, task_id: &str, from: &str) -> ApiResult<bool> {
+    let changed = c.execute(
+        &format!(
+            "UPDATE tasks SET state = 'Canceled', error_message = 'The task was canceled.', completed_time = ?2 \
+             WHERE id = ?1 AND state IN ({from})"
+        ),
+        params![task_id, crate::store::now()],
+    )?;
+    Ok(changed == 1)
 }

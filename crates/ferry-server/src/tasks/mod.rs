@@ -380,3 +380,64 @@ async fn execute(state: &AppState, task_id: &str, token: &CancellationToken) -> 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Limits;
+    use crate::store::Store;
+
+    /// A Queued task with no deployment behind it (nothing here gets as far as running one).
+    fn state_with_queued_task(dir: &std::path::Path) -> AppState {
+        let store = Store::open(dir).unwrap();
+        store
+            .blocking(|c| {
+                c.execute(
+                    "INSERT INTO tasks(id, name, description, state, arguments, queue_time) \
+                     VALUES ('ServerTasks-1', 'Deploy', 'Deploy x', 'Queued', '{}', ?1)",
+                    [now()],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let limits = Limits {
+            max_upload_bytes: 1 << 20,
+            max_json_bytes: 1 << 20,
+            deploy_timeout: Duration::from_secs(5),
+        };
+        AppState::new(store, dir.to_path_buf(), limits, &[], 1)
+    }
+
+    /// The window the cancel race lived in: the dispatcher has picked the Queued task (it is in
+    /// `running`) and its `run` has not yet moved it to Executing. Cancel must settle it in the
+    /// store at once, and the dispatcher's `execute` must then not start it.
+    #[tokio::test]
+    async fn a_queued_task_canceled_after_the_dispatcher_picked_it_never_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_with_queued_task(dir.path());
+        let token = CancellationToken::new();
+        let picked = RunningTask { token: token.clone(), lane: "/".into(), handle: None };
+        state.tasks.running.lock().unwrap().insert("ServerTasks-1".into(), picked);
+
+        let task = state.store.call(|c| Task::get(c, "ServerTasks-1")).await.unwrap();
+        let answered = crate::api::tasks::request_cancel(&state, task, "Cancel requested.").await.unwrap();
+        assert_eq!(answered.state, "Canceled");
+        assert!(token.is_cancelled(), "the dispatcher's token is canceled too");
+
+        let started = execute(&state, "ServerTasks-1", &token).await.unwrap();
+        assert!(started.is_none(), "the dispatcher started a canceled task");
+        let stored = state.store.call(|c| Task::get(c, "ServerTasks-1")).await.unwrap();
+        assert_eq!((stored.state.as_str(), stored.start_time), ("Canceled", None));
+    }
+
+    /// Not picked by the dispatcher yet: canceled in the store, and never started afterwards.
+    #[tokio::test]
+    async fn a_queued_task_canceled_before_the_dispatcher_saw_it_never_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_with_queued_task(dir.path());
+        let task = state.store.call(|c| Task::get(c, "ServerTasks-1")).await.unwrap();
+        let answered = crate::api::tasks::request_cancel(&state, task, "Cancel requested.").await.unwrap();
+        assert_eq!(answered.state, "Canceled");
+        assert!(execute(&state, "ServerTasks-1", &CancellationToken::new()).await.unwrap().is_none());
+    }
+}
