@@ -113,7 +113,7 @@ pub struct StoredBuildInformation {
 impl Client {
     /// Resolve a project by id, slug or name (case-insensitive), with close names in the error.
     pub async fn find_project(&self, wanted: &str) -> Result<Project, OctopusError> {
-        let doing = format!("finding project {wanted} on {}", self.server_url());
+        let doing = format!("finding project {wanted} on {}", self.server_name());
         let direct = self.space_path(&format!("projects/{}", encode_segment(wanted)));
         if let Some(project) = self.get_optional::<Project>(&doing, &direct).await?
             && !project.id.is_empty()
@@ -133,7 +133,7 @@ impl Client {
 
     /// Every environment of the space.
     pub async fn environments(&self) -> Result<Vec<Environment>, OctopusError> {
-        let doing = format!("listing environments on {}", self.server_url());
+        let doing = format!("listing environments on {}", self.server_name());
         self.get_all(&doing, &self.space_path("environments?take=1000")).await
     }
 
@@ -149,7 +149,7 @@ impl Client {
                     .cloned()
                     .ok_or_else(|| {
                         not_found(
-                            format!("finding environment {name} on {}", self.server_url()),
+                            format!("finding environment {name} on {}", self.server_name()),
                             "environment",
                             name,
                             all.iter().map(|e| e.name.as_str()),
@@ -227,7 +227,7 @@ impl Client {
             "creating release {}of {} on {}",
             request.version.as_deref().map(|v| format!("{v} ")).unwrap_or_default(),
             project.name,
-            self.server_url()
+            self.server_name()
         );
         // What exists before: decides `existing`, and what a lost response may have created.
         let before: HashSet<String> = match &request.version {
@@ -364,7 +364,7 @@ impl Client {
             request.project.name,
             request.release.version,
             names.join(", "),
-            self.server_url()
+            self.server_name()
         );
         let before: HashSet<String> = self
             .deployments(&request.project, None)
@@ -646,7 +646,7 @@ impl Client {
         info: &BuildInformation,
         mode: OverwriteMode,
     ) -> Result<StoredBuildInformation, OctopusError> {
-        let doing = format!("pushing build information for {package_id} {version} to {}", self.server_url());
+        let doing = format!("pushing build information for {package_id} {version} to {}", self.server_name());
         let body = json!({
             "SpaceId": self.space_id,
             "PackageId": package_id,

@@ -48,6 +48,9 @@ pub struct ClientOptions {
     pub notifier: Notifier,
     /// Ignore proxy settings (for the in-process server on loopback).
     pub no_proxy: bool,
+    /// How messages name the server; default: its URL. The embedded server's URL is a
+    /// temporary port that means nothing once the process has ended, so it is named instead.
+    pub server_name: Option<String>,
 }
 
 /// The default longest wait a server's `Retry-After` can impose: a bad or hostile header must
@@ -92,6 +95,7 @@ impl ClientOptions {
             progress: ProgressMode::Auto,
             notifier: Notifier::default(),
             no_proxy: false,
+            server_name: None,
         }
     }
 }
@@ -134,6 +138,11 @@ impl Client {
         self.base.as_str().trim_end_matches('/')
     }
 
+    /// How messages name the server: [`ClientOptions::server_name`], else its URL.
+    pub fn server_name(&self) -> &str {
+        self.options.server_name.as_deref().unwrap_or_else(|| self.server_url())
+    }
+
     /// The resolved space id, when the server has spaces.
     pub fn space_id(&self) -> Option<&str> {
         self.space_id.as_deref()
@@ -162,14 +171,14 @@ impl Client {
     }
 
     async fn discover(&self) -> Result<RootDocument, OctopusError> {
-        let doing = format!("connecting to {}", self.server_url());
+        let doing = format!("connecting to {}", self.server_name());
         let url = self.url("api")?;
         let response = self.send(&doing, Retry::Safe, || self.http.get(url.clone())).await;
         let not_octopus = |detail: String| {
             OctopusError::new(
                 ErrorKind::NotOctopus,
                 doing.clone(),
-                format!("{} does not answer like an Octopus API ({detail})", self.server_url()),
+                format!("{} does not answer like an Octopus API ({detail})", self.server_name()),
             )
             .hint("--server (FERRY_SERVER, OCTOPUS_URL) must be the server's base address, the one you open in a browser, e.g. https://octopus.example.com or http://127.0.0.1:8065")
         };
@@ -192,8 +201,8 @@ impl Client {
     async fn resolve_space(&mut self) -> Result<(), OctopusError> {
         let wanted = self.options.space.clone();
         let doing = match &wanted {
-            Some(space) => format!("finding space {space} on {}", self.server_url()),
-            None => format!("finding the default space on {}", self.server_url()),
+            Some(space) => format!("finding space {space} on {}", self.server_name()),
+            None => format!("finding the default space on {}", self.server_name()),
         };
         let spaces: Vec<Space> = match self.get_json::<Vec<Space>>(&doing, "api/spaces/all").await {
             Ok(spaces) => spaces,

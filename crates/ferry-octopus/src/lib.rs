@@ -12,6 +12,7 @@
 mod api;
 mod client;
 mod error;
+mod listing;
 pub mod model;
 mod progress;
 mod upload;
@@ -21,5 +22,6 @@ pub use api::{
 };
 pub use client::{Client, ClientOptions, MAX_RETRY_AFTER, Notifier, Retry};
 pub use error::{ErrorKind, OctopusError, close_names};
+pub use listing::{Listed, TaskFilter, TaskSubject};
 pub use progress::ProgressMode;
 pub use upload::{PushOutcome, PushStatus, split_package_file_name};

@@ -81,7 +81,7 @@ impl Client {
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let parsed = split_package_file_name(&file_name);
         let label = parsed.as_ref().map(|(id, v)| format!("{id} {v}")).unwrap_or_else(|| file_name.clone());
-        let doing = format!("pushing package {label} to {}", self.server_url());
+        let doing = format!("pushing package {label} to {}", self.server_name());
         let size = std::fs::metadata(path)
             .map_err(|err| {
                 OctopusError::new(ErrorKind::Io, &doing, format!("reading {}: {err}", path.display()))

@@ -214,6 +214,18 @@ pub enum Command {
     /// Server tasks.
     #[command(subcommand)]
     Task(TaskCommand),
+    /// The server's projects.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// The server's environments.
+    #[command(subcommand)]
+    Environment(EnvironmentCommand),
+    /// Start a Ferry setup here: a commented ferry.toml, a deploy script and a CI workflow.
+    #[command(after_long_help = examples::INIT)]
+    Init(InitArgs),
+    /// Check ferry.toml and the server connection without changing anything (exit 1 on a problem).
+    #[command(after_long_help = examples::CHECK)]
+    Check(CheckArgs),
     /// The whole pipeline step: package, push, build information, release, deploy, wait.
     #[command(after_long_help = examples::SHIP)]
     Ship(ShipArgs),
@@ -500,6 +512,90 @@ pub enum ReleaseCommand {
     /// Redeploy the release that succeeded in an environment before the current one.
     #[command(after_long_help = examples::RELEASE_ROLLBACK)]
     Rollback(ReleaseRollbackArgs),
+    /// List a project's newest releases and where each is deployed.
+    #[command(after_long_help = examples::RELEASE_LIST)]
+    List(ReleaseListArgs),
+    /// Show one release: channel, packages, notes and its deployments.
+    #[command(after_long_help = examples::RELEASE_SHOW)]
+    Show(ReleaseShowArgs),
+}
+
+/// How many items a list command shows: a bounded page, never the whole collection.
+#[derive(Debug, Args, Clone)]
+pub struct TakeArgs {
+    /// Show at most N items, newest first (1 to 1000).
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub take: u16,
+}
+
+/// Flags of `ferry release list`.
+#[derive(Debug, Args, Clone)]
+pub struct ReleaseListArgs {
+    /// Project name, slug or id.
+    #[arg(long)]
+    pub project: String,
+    #[command(flatten)]
+    pub take: TakeArgs,
+}
+
+/// Flags of `ferry release show`.
+#[derive(Debug, Args, Clone)]
+pub struct ReleaseShowArgs {
+    /// Project name, slug or id.
+    #[arg(long)]
+    pub project: String,
+    /// Release version, or `latest`.
+    #[arg(long, value_parser = parse_version_flag)]
+    pub version: String,
+}
+
+/// `ferry project ...`
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// List the projects.
+    #[command(after_long_help = examples::PROJECT_LIST)]
+    List(TakeArgs),
+    /// Show one project: lifecycle, channels and newest releases.
+    #[command(after_long_help = examples::PROJECT_SHOW)]
+    Show(ProjectShowArgs),
+}
+
+/// Flags of `ferry project show`.
+#[derive(Debug, Args, Clone)]
+pub struct ProjectShowArgs {
+    /// Project name, slug or id.
+    #[arg(value_name = "PROJECT")]
+    pub project: String,
+}
+
+/// `ferry environment ...`
+#[derive(Debug, Subcommand)]
+pub enum EnvironmentCommand {
+    /// List the environments in deployment order.
+    #[command(after_long_help = examples::ENVIRONMENT_LIST)]
+    List(TakeArgs),
+}
+
+/// Flags of `ferry init`.
+#[derive(Debug, Args, Clone)]
+pub struct InitArgs {
+    /// Name of the project. Default: the current folder's name.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Replace ferry.toml, deploy.sh and the workflow when they exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Flags of `ferry check`.
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// Also check this project: it exists, and its lifecycle allows a next deployment.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Check only the configuration file; do not contact a server.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 /// Flags of `ferry release create`.
@@ -637,6 +733,64 @@ pub enum TaskCommand {
     /// Wait for server tasks to finish, streaming their logs.
     #[command(after_long_help = examples::TASK_WAIT)]
     Wait(TaskWaitArgs),
+    /// List the newest server tasks.
+    #[command(after_long_help = examples::TASK_LIST)]
+    List(TaskListArgs),
+    /// Show one task: state, times, what it deploys, and why it failed.
+    #[command(after_long_help = examples::TASK_SHOW)]
+    Show(TaskIdArgs),
+    /// Print a task's log.
+    #[command(after_long_help = examples::TASK_LOG)]
+    Log(TaskLogArgs),
+    /// Cancel tasks that have not finished.
+    #[command(after_long_help = examples::TASK_CANCEL)]
+    Cancel(TaskCancelArgs),
+}
+
+/// Flags of `ferry task list`.
+#[derive(Debug, Args, Clone)]
+pub struct TaskListArgs {
+    /// Only tasks of this project (name, slug or id).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Only tasks of this environment (name or id).
+    #[arg(long, value_name = "ENV")]
+    pub environment: Option<String>,
+    /// Only tasks in this state (repeatable): Queued, Executing, Success, Failed, Canceled, TimedOut.
+    #[arg(long = "state", value_name = "STATE")]
+    pub states: Vec<String>,
+    /// Only tasks that have not finished.
+    #[arg(long)]
+    pub active: bool,
+    #[command(flatten)]
+    pub take: TakeArgs,
+}
+
+/// The task `ferry task show` shows.
+#[derive(Debug, Args, Clone)]
+pub struct TaskIdArgs {
+    /// Task id (ServerTasks-N).
+    #[arg(value_name = "ID")]
+    pub id: String,
+}
+
+/// Flags of `ferry task log`.
+#[derive(Debug, Args, Clone)]
+pub struct TaskLogArgs {
+    /// Task id (ServerTasks-N).
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Print only the last N lines.
+    #[arg(long, value_name = "N")]
+    pub tail: Option<usize>,
+}
+
+/// Flags of `ferry task cancel`.
+#[derive(Debug, Args, Clone)]
+pub struct TaskCancelArgs {
+    /// Task ids (ServerTasks-N).
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
 }
 
 /// Flags of `ferry task wait`.

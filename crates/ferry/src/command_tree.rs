@@ -34,6 +34,7 @@ const OFFLINE_COMMANDS: &[&[&str]] = &[
     &["version"],
     &["completions"],
     &["man"],
+    &["init"],
 ];
 
 /// The clap command with the per-command help adjustments.

@@ -416,6 +416,7 @@ impl Ctx {
         options.api_key_source = "the embedded server's per-process key".to_owned();
         // HTTP(S)_PROXY must not capture the in-process server on loopback.
         options.no_proxy = true;
+        options.server_name = Some("the embedded server".to_owned());
         let client = match ferry_octopus::Client::connect(options).await {
             Ok(client) => client,
             Err(err) => {

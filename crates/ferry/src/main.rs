@@ -9,6 +9,7 @@ mod context;
 mod deployments;
 mod exit;
 mod help_examples;
+mod release_view;
 mod render;
 mod reporter;
 mod server_choice;

@@ -4,9 +4,26 @@
 use ferry_flow::follow::WaitSettings;
 
 use crate::cli::TaskWaitArgs;
-use crate::context::Ctx;
+use crate::context::{Ctx, client_error};
 use crate::render::{join, table};
 use crate::waiting::{fail_if_unsuccessful, wait};
+
+/// (label, id) for each task: what it deploys (`Hello 1.0.0 to Test`), else its description,
+/// so log lines and results say what finished rather than repeat the id. An unknown id fails
+/// here, before any waiting, with a hint.
+async fn labelled(client: &ferry_octopus::Client, ids: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    let mut tasks = Vec::with_capacity(ids.len());
+    for id in ids {
+        let task = client.find_task(id).await.map_err(client_error)?;
+        let label = match client.task_subject(&task).await.map_err(client_error)? {
+            Some(subject) => subject.to_string(),
+            None if !task.description.is_empty() => task.description.clone(),
+            None => task.id.clone(),
+        };
+        tasks.push((label, task.id));
+    }
+    Ok(tasks)
+}
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
@@ -16,8 +33,10 @@ pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
         poll_interval: args.poll_interval,
         cancel_on_timeout: args.cancel_on_timeout,
     };
-    let tasks: Vec<(String, String)> = args.ids.iter().map(|id| (id.clone(), id.clone())).collect();
-    let result = wait(ctx, &connection.client, &tasks, settings).await;
+    let result = match labelled(&connection.client, &args.ids).await {
+        Ok(tasks) => wait(ctx, &connection.client, &tasks, settings).await,
+        Err(err) => Err(err),
+    };
     connection.close().await;
     let results = result?;
     let rows: Vec<Vec<String>> = results
@@ -25,22 +44,22 @@ pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
         .map(|r| {
             vec![
                 r.task_id.clone(),
+                r.label.clone(),
                 r.state.to_string(),
                 r.duration.clone().unwrap_or_default(),
-                r.description.clone(),
             ]
         })
         .collect();
     let json: Vec<serde_json::Value> = results
         .iter()
         .map(|r| {
-            serde_json::json!({"taskId": r.task_id, "state": r.state.as_str(), "waitTimedOut": r.wait_timed_out,
+            serde_json::json!({"taskId": r.task_id, "label": r.label, "state": r.state.as_str(), "waitTimedOut": r.wait_timed_out,
                 "description": r.description, "duration": r.duration, "errorMessage": r.error})
         })
         .collect();
     ctx.set_output("task-ids", &join(results.iter().map(|r| r.task_id.as_str())));
     ctx.print_result(
-        &table(&["Task", "State", "Duration", "Description"], &rows),
+        &table(&["Task", "What", "State", "Duration"], &rows),
         &serde_json::json!({"tasks": json}),
     );
     fail_if_unsuccessful(&results)
