@@ -208,10 +208,10 @@ pub enum Command {
     /// Print Ferry's version and build information; `version next` computes a version from git.
     #[command(after_long_help = examples::VERSION, args_conflicts_with_subcommands = true)]
     Version(VersionCommandArgs),
-    /// Create, deploy, promote and roll back releases.
+    /// Create, list, show, deploy, promote and roll back releases.
     #[command(subcommand)]
     Release(ReleaseCommand),
-    /// Server tasks.
+    /// Server tasks: list, show, log, wait for and cancel them.
     #[command(subcommand)]
     Task(TaskCommand),
     /// The server's projects.
