@@ -153,7 +153,7 @@ impl Client {
                             "environment",
                             name,
                             all.iter().map(|e| e.name.as_str()),
-                            "--to/--from/--environment",
+                            "--environment (or --to, --from)",
                         )
                     })
             })

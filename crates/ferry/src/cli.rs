@@ -692,7 +692,7 @@ pub struct ReleaseDeployArgs {
     #[arg(long, value_parser = parse_version_flag)]
     pub version: String,
     /// Environments to deploy to (repeatable).
-    #[arg(long = "to", value_name = "ENV", required = true)]
+    #[arg(long = "environment", visible_alias = "to", value_name = "ENV", required = true)]
     pub environments: Vec<String>,
     #[command(flatten)]
     pub deploy: DeployOptions,
@@ -705,10 +705,10 @@ pub struct ReleasePromoteArgs {
     #[arg(long)]
     pub project: String,
     /// Environment whose newest successful release is promoted.
-    #[arg(long, value_name = "ENV")]
+    #[arg(long = "from-environment", visible_alias = "from", value_name = "ENV")]
     pub from: String,
     /// Environments to deploy to (repeatable).
-    #[arg(long = "to", value_name = "ENV", required = true)]
+    #[arg(long = "environment", visible_alias = "to", value_name = "ENV", required = true)]
     pub environments: Vec<String>,
     #[command(flatten)]
     pub deploy: DeployOptions,
@@ -831,7 +831,7 @@ pub struct ShipArgs {
     #[arg(long)]
     pub channel: Option<String>,
     /// Environments to deploy to. Default: the lifecycle's automatic phase.
-    #[arg(long = "to", value_name = "ENV")]
+    #[arg(long = "environment", visible_alias = "to", value_name = "ENV")]
     pub environments: Vec<String>,
     #[command(flatten)]
     pub collect: CollectOptions,
@@ -894,6 +894,28 @@ mod tests {
     fn cli_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn environment_is_one_flag_with_to_and_from_as_aliases() {
+        let environments = |line: &str| match Cli::try_parse_from(line.split_whitespace()).unwrap().command {
+            Command::Release(ReleaseCommand::Deploy(args)) => args.environments,
+            Command::Release(ReleaseCommand::Promote(args)) => [vec![args.from], args.environments].concat(),
+            Command::Release(ReleaseCommand::Rollback(args)) => vec![args.environment],
+            Command::Ship(args) => args.environments,
+            other => panic!("{other:?}"),
+        };
+        let deploy = "ferry release deploy --project P --version 1.0.0";
+        assert_eq!(environments(&format!("{deploy} --environment Test --to Prod")), ["Test", "Prod"]);
+        let promote = "ferry release promote --project P";
+        assert_eq!(environments(&format!("{promote} --from Test --to Prod")), ["Test", "Prod"]);
+        assert_eq!(
+            environments(&format!("{promote} --from-environment Test --environment Prod")),
+            ["Test", "Prod"]
+        );
+        assert_eq!(environments("ferry release rollback --project P --environment Prod"), ["Prod"]);
+        let ship = "ferry ship --project P --id P --version 1.0.0";
+        assert_eq!(environments(&format!("{ship} --environment Test --to Prod")), ["Test", "Prod"]);
     }
 
     #[test]
