@@ -437,9 +437,25 @@ pub struct ReleaseNotesArgs {
     /// Build information files (repeatable). Default: collect from git on the spot.
     #[arg(long = "from-build-info", value_name = "FILE")]
     pub from_build_info: Vec<PathBuf>,
-    /// A template file replacing the default layout.
-    #[arg(long, value_name = "FILE")]
+    /// A template file replacing the default layout. Its placeholders (an unknown one is an
+    /// error):
+    ///
+    /// {{version}} the version (--version, else the one computed from git);
+    /// {{summary}} the one-line summary;
+    /// {{changes}} commits grouped by conventional-commit type (or one list);
+    /// {{commits}} every commit as one list;
+    /// {{work_items}} the work-item list;
+    /// {{branch}} the branch;
+    /// {{build_number}} the CI build number;
+    /// {{build_url}} the CI build URL;
+    /// {{commit}} the commit that was built;
+    /// {{repository}} the repository's web URL.
+    #[arg(long, value_name = "FILE", verbatim_doc_comment)]
     pub template: Option<PathBuf>,
+    /// The version the notes are for: their heading, and `{{version}}` in a template. Default: the
+    /// version computed from git (`ferry version next`); none with --from-build-info.
+    #[arg(long, value_parser = parse_version_flag)]
+    pub version: Option<String>,
     /// Write the notes to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
