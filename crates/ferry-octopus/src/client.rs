@@ -309,7 +309,11 @@ impl Client {
         let attempts = if retry == Retry::Safe { self.options.max_attempts.max(1) } else { 1 };
         let mut attempt = 1;
         loop {
-            let result = build().send().await;
+            let request = build().build().map_err(|err| error::from_reqwest(doing, &err))?;
+            let (method, url) = (request.method().clone(), request.url().clone());
+            let started = std::time::Instant::now();
+            let result = self.http.execute(request).await;
+            log_request(&method, &url, result.as_ref().map(Response::status), started.elapsed());
             let error = match result {
                 Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => {
@@ -414,6 +418,45 @@ impl Client {
         let status = response.status();
         Ok((status, parse_json(doing, response).await?))
     }
+}
+
+/// One line per HTTP request at debug level (`-vv`): method, URL, status and time. The API key
+/// travels in a header and is never part of this line; query values whose name suggests a
+/// secret are masked all the same, in case a server link carries one.
+pub(crate) fn log_request(
+    method: &Method,
+    url: &Url,
+    status: Result<StatusCode, &reqwest::Error>,
+    elapsed: Duration,
+) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let outcome = match status {
+        Ok(status) => status.as_u16().to_string(),
+        Err(err) if err.is_timeout() => "timed out".to_owned(),
+        Err(_) => "no answer".to_owned(),
+    };
+    tracing::debug!("{method} {} -> {outcome} ({} ms)", loggable_url(url), elapsed.as_millis());
+}
+
+/// `url` without user info, with the values of secret-looking query parameters as `***`.
+pub(crate) fn loggable_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    if shown.query().is_some() {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(name, value)| {
+                let lower = name.to_ascii_lowercase();
+                let secret = ["key", "token", "secret", "password"].iter().any(|word| lower.contains(word));
+                (name.into_owned(), if secret { "***".to_owned() } else { value.into_owned() })
+            })
+            .collect();
+        shown.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    shown.to_string()
 }
 
 /// The first line of an error's text, for retry log lines.
@@ -542,6 +585,18 @@ fn install_crypto_provider() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logged_urls_carry_no_credentials() {
+        let url =
+            Url::parse("https://me:pw@octopus.test/api/tasks?ids=A,B&apikey=API-SECRET&take=2").unwrap();
+        let shown = loggable_url(&url);
+        assert!(!shown.contains("API-SECRET") && !shown.contains("pw"), "{shown}");
+        assert!(
+            shown.contains("ids=A%2CB") && shown.contains("take=2") && shown.contains("apikey=***"),
+            "{shown}"
+        );
+    }
 
     fn parsed(value: &str) -> Option<Duration> {
         let mut headers = HeaderMap::new();

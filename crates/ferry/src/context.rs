@@ -22,14 +22,18 @@ pub fn failure_document(failure: &Failure) -> serde_json::Value {
     serde_json::json!({ "error": failure.json() })
 }
 
-/// Set up `tracing` on stderr: `-v` for debug, `-vv` for trace, `RUST_LOG` overrides. Colours
-/// only when stderr is a terminal and `NO_COLOR` is unset or empty (no-color.org): a log
+/// Set up `tracing` on stderr, `RUST_LOG` overriding: `-v` Ferry's own detail (its crates at
+/// debug), `-vv` also each HTTP request (the client's debug lines), `-vvv` every library's debug
+/// output too (hyper, rustls, SQLite...). Colours only when stderr is a terminal and `NO_COLOR` is unset or empty (no-color.org): a log
 /// captured to a file or a CI log must not carry escape sequences.
 pub fn init_logging(global: &GlobalArgs) {
     let default = match (global.quiet, global.verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
-        (false, 1) => "info,ferry=debug",
+        // A directive covers every target it prefixes (`ferry` covers `ferry_octopus`), so the
+        // client's request lines are held back at -v by naming it.
+        (false, 1) => "warn,ferry=debug,ferry_octopus=info,ferry_server=info",
+        (false, 2) => "warn,ferry=debug",
         (false, _) => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -163,6 +167,11 @@ impl Ctx {
         if let Some(key) = &api_key {
             let _ = ci.mask(key);
             add_secret(key);
+        }
+        if let Some(config) = global.config.as_ref().filter(|path| !path.is_file()) {
+            return Err(UserError::usage(format!("--config {}: there is no such file", config.display()))
+                .hint("write one with `ferry init`, or leave --config out to use ./ferry.toml when there is one")
+                .into());
         }
         let ctx = Ctx {
             global,
@@ -368,6 +377,12 @@ impl Ctx {
             self.warn("--insecure: the server's TLS certificate is NOT verified; anyone on the network path can read the API key and change what is deployed");
         }
         if let Some(url) = self.server_url() {
+            if let Some(config) = &self.global.config {
+                self.warn(&format!(
+                    "--config {} configures only the embedded server; it is not used with the server {url}",
+                    config.display()
+                ));
+            }
             if self.global.embedded {
                 return Err(UserError::usage(format!("--embedded (FERRY_EMBEDDED) and a server ({url}) are both given"))
                     .hint("unset FERRY_EMBEDDED / `embedded` to use the server, or unset FERRY_SERVER and OCTOPUS_URL to use the embedded one")

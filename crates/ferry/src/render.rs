@@ -44,6 +44,18 @@ pub fn markdown_table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// A size for people: `512 B`, `1.5 KiB`, `20.0 MiB` (JSON carries bytes).
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+}
+
 /// Every line of `text` indented by two spaces (a table under a heading).
 pub fn indent(text: &str) -> String {
     text.lines()
@@ -82,6 +94,13 @@ pub fn seconds(total: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_use_binary_units() {
+        assert_eq!(size(121), "121 B");
+        assert_eq!(size(1536), "1.5 KiB");
+        assert_eq!(size(20 << 20), "20.0 MiB");
+    }
 
     #[test]
     fn counts_are_singular_for_one_only() {
