@@ -58,8 +58,9 @@ pub fn run(ctx: &Ctx, args: &InitArgs) -> anyhow::Result<()> {
         files.iter().filter(|f| f.path.exists()).map(|f| f.path.display().to_string()).collect();
     if !existing.is_empty() && !args.force {
         return Err(UserError::failure(format!(
-            "ferry init would replace {}, which exist already; it wrote nothing",
-            existing.join(", ")
+            "ferry init would replace {}, which {} already; it wrote nothing",
+            existing.join(", "),
+            if existing.len() == 1 { "exists" } else { "exist" }
         ))
         .hint("pass --force to replace them, or move them away first")
         .into());
