@@ -173,7 +173,9 @@ fn task_wait_labels_tasks_by_project_release_and_environment() {
         .output()
         .unwrap();
     assert!(output.status.success());
-    assert_eq!(json_of(&output)["tasks"][0]["label"], "Hello 1.0.0 to Test");
+    let waited = json_of(&output);
+    assert_eq!(waited["tasks"][0]["label"], "Hello 1.0.0 to Test");
+    assert!(waited["tasks"][0]["durationSeconds"].is_u64(), "durations are numbers of seconds: {waited}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("[Hello 1.0.0 to Test] "), "log lines carry the label: {stderr}");
     assert!(!stderr.contains(&format!("[{task}]")), "{stderr}");
