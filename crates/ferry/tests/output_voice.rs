@@ -39,26 +39,20 @@ fn stderr_of(cmd: &mut Command) -> String {
     String::from_utf8(output.stderr).unwrap()
 }
 
+/// `ferry GLOBAL package create --id App --version 1.0.0 --base-path app --out-folder out
+/// --overwrite FLAGS` in `dir`: its stderr, after a successful run.
+fn pack_app(dir: &Path, global: &[&str], flags: &[&str]) -> String {
+    let mut cmd = ferry_in(dir);
+    cmd.args(global).args(["package", "create", "--id", "App", "--version", "1.0.0", "--base-path", "app"]);
+    cmd.args(["--out-folder", "out", "--overwrite"]).args(flags);
+    stderr_of(&mut cmd)
+}
+
 #[test]
 fn packing_lists_files_with_sizes_at_v_and_warns_once_about_git() {
     let temp = tempfile::tempdir().unwrap();
     app_with_git(temp.path());
-    let pack = |extra: &[&str]| {
-        let mut cmd = ferry_in(temp.path());
-        cmd.args(extra).args([
-            "package",
-            "create",
-            "--id",
-            "App",
-            "--version",
-            "1.0.0",
-            "--base-path",
-            "app",
-        ]);
-        cmd.args(["--out-folder", "out", "--overwrite"]);
-        stderr_of(&mut cmd)
-    };
-    let quiet = pack(&[]);
+    let quiet = pack_app(temp.path(), &[], &[]);
     let warnings = quiet.lines().filter(|line| line.starts_with("warning:") && line.contains(".git")).count();
     assert_eq!(warnings, 1, "one warning naming .git: {quiet}");
     assert!(quiet.contains("warning: packing 2 files from app/.git"), "{quiet}");
@@ -66,13 +60,10 @@ fn packing_lists_files_with_sizes_at_v_and_warns_once_about_git() {
     assert!(quiet.contains("packed 4 files into"), "{quiet}");
     assert!(!quiet.contains("index.html"), "files are listed only with -v: {quiet}");
 
-    let verbose = pack(&["-v"]);
+    let verbose = pack_app(temp.path(), &["-v"], &[]);
     assert!(verbose.contains("1.5 KiB  big.bin"), "{verbose}");
     assert!(verbose.contains("    6 B  index.html"), "sizes are right-aligned: {verbose}");
-    let mut cmd = ferry_in(temp.path());
-    cmd.args(["package", "create", "--id", "App", "--version", "1.0.0", "--base-path", "app"]);
-    cmd.args(["--out-folder", "out", "--overwrite", "--exclude", ".git"]);
-    let silenced = stderr_of(&mut cmd);
+    let silenced = pack_app(temp.path(), &[], &["--exclude", ".git"]);
     assert!(!silenced.contains(".git"), "--exclude .git silences the warning: {silenced}");
     assert!(silenced.contains("packed 2 files into"), "{silenced}");
 }
@@ -81,42 +72,13 @@ fn packing_lists_files_with_sizes_at_v_and_warns_once_about_git() {
 fn nupkg_metadata_flags_on_a_zip_warn_that_they_are_ignored() {
     let temp = tempfile::tempdir().unwrap();
     app_with_git(temp.path());
-    let mut cmd = ferry_in(temp.path());
-    cmd.args([
-        "package",
-        "create",
-        "--id",
-        "App",
-        "--version",
-        "1.0.0",
-        "--base-path",
-        "app",
-        "--exclude",
-        ".git",
-    ]);
-    cmd.args(["--out-folder", "out", "--author", "Web Team", "--title", "Web"]);
-    let stderr = stderr_of(&mut cmd);
-    assert!(
-        stderr.contains(
-            "warning: ignoring --author, --title for a zip package: only nupkg packages carry that metadata"
-        ),
-        "{stderr}"
-    );
-    let mut cmd = ferry_in(temp.path());
-    cmd.args([
-        "package",
-        "create",
-        "--id",
-        "App",
-        "--version",
-        "1.0.0",
-        "--base-path",
-        "app",
-        "--exclude",
-        ".git",
-    ]);
-    cmd.args(["--out-folder", "out", "--author", "Web Team", "--format", "nupkg"]);
-    assert!(!stderr_of(&mut cmd).contains("ignoring"));
+    let stderr = pack_app(temp.path(), &[], &["--exclude", ".git", "--author", "Web Team", "--title", "Web"]);
+    let warning =
+        "warning: ignoring --author, --title for a zip package: only nupkg packages carry that metadata";
+    assert!(stderr.contains(warning), "{stderr}");
+    let nupkg =
+        pack_app(temp.path(), &[], &["--exclude", ".git", "--author", "Web Team", "--format", "nupkg"]);
+    assert!(!nupkg.contains("ignoring"), "{nupkg}");
 }
 
 #[test]
