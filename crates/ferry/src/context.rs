@@ -32,8 +32,8 @@ pub fn init_logging(global: &GlobalArgs) {
         (false, 0) => "warn",
         // A directive covers every target it prefixes (`ferry` covers `ferry_octopus`), so the
         // client's request lines are held back at -v by naming it.
-        (false, 1) => "warn,ferry=debug,ferry_octopus=info,ferry_server=info",
-        (false, 2) => "warn,ferry=debug",
+        (false, 1) => "info,ferry=debug,ferry_octopus=info",
+        (false, 2) => "info,ferry=debug",
         (false, _) => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
