@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use crate::api::{encode_query, encode_segment};
 use crate::client::Client;
 use crate::error::{ErrorKind, OctopusError};
-use crate::model::{Deployment, Environment, Lifecycle, Page, Project, Release, Task};
+use crate::model::{Channel, Deployment, Environment, Lifecycle, Page, Project, Release, Task};
 
 /// The first `take` items of a collection and how many it holds in all.
 #[derive(Debug, Clone)]
@@ -81,6 +81,16 @@ impl Client {
     pub async fn list_environments(&self, take: usize) -> Result<Listed<Environment>, OctopusError> {
         self.first_page(&format!("listing environments on {}", self.server_name()), "environments", take)
             .await
+    }
+
+    /// The first `take` channels of `project`.
+    pub async fn list_channels(
+        &self,
+        project: &Project,
+        take: usize,
+    ) -> Result<Listed<Channel>, OctopusError> {
+        let doing = format!("listing channels of {}", project.name);
+        self.first_page(&doing, &format!("projects/{}/channels", encode_segment(&project.id)), take).await
     }
 
     /// The newest `take` releases of `project`.

@@ -13,6 +13,8 @@ use crate::render::{indent, table, when};
 const NEWEST_RELEASES: usize = 5;
 /// The most environments read to name a lifecycle's phases.
 const MOST_ENVIRONMENTS: usize = 200;
+/// The most channels shown.
+const MOST_CHANNELS: usize = 100;
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ProjectShowArgs) -> anyhow::Result<()> {
@@ -33,7 +35,7 @@ async fn show(ctx: &Ctx, client: &Client, args: &ProjectShowArgs) -> anyhow::Res
         .into_iter()
         .map(|e| (e.id, e.name))
         .collect();
-    let channels = client.channels(&project).await.map_err(client_error)?;
+    let channels = client.list_channels(&project, MOST_CHANNELS).await.map_err(client_error)?.items;
     let releases = client.list_releases(&project, NEWEST_RELEASES).await.map_err(client_error)?;
     let name = |id: &String| environments.get(id).cloned().unwrap_or_else(|| id.clone());
     let phases: Vec<(String, Vec<String>, Vec<String>)> = lifecycle

@@ -13,6 +13,8 @@ use crate::render::{count, table, when};
 /// Deployments read to find where the listed releases went: enough for every environment of
 /// the newest releases, bounded like every list.
 const DEPLOYMENTS_PER_RELEASE: usize = 10;
+/// The most channels read to name them.
+const MOST_CHANNELS: usize = 100;
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ReleaseListArgs) -> anyhow::Result<()> {
@@ -26,8 +28,14 @@ async fn list(ctx: &Ctx, client: &Client, args: &ReleaseListArgs) -> anyhow::Res
     let take = usize::from(args.take.take);
     let project = client.find_project(&args.project).await.map_err(client_error)?;
     let releases = client.list_releases(&project, take).await.map_err(client_error)?;
-    let channels: HashMap<String, String> =
-        client.channels(&project).await.map_err(client_error)?.into_iter().map(|c| (c.id, c.name)).collect();
+    let channels: HashMap<String, String> = client
+        .list_channels(&project, MOST_CHANNELS)
+        .await
+        .map_err(client_error)?
+        .items
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
     let deployments = client
         .list_project_deployments(&project, (take * DEPLOYMENTS_PER_RELEASE).min(1000))
         .await
