@@ -147,7 +147,7 @@ impl Client {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let doing = format!("reading {} task(s) on {}", ids.len(), self.server_name());
+        let doing = format!("reading tasks {} on {}", ids.join(", "), self.server_name());
         let path = format!("tasks?ids={}", encode_query(&ids.join(",")));
         Ok(self.first_page(&doing, &path, ids.len()).await?.items)
     }
