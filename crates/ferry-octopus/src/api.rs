@@ -153,11 +153,20 @@ impl Client {
                             "environment",
                             name,
                             all.iter().map(|e| e.name.as_str()),
-                            "--environment (or --to, --from)",
+                            self.environment_flag(name),
                         )
                     })
             })
             .collect()
+    }
+
+    /// The flag the user typed `name` with (see [`crate::ClientOptions::environment_flags`]).
+    fn environment_flag(&self, name: &str) -> &str {
+        self.options
+            .environment_flags
+            .iter()
+            .find(|(typed, _)| typed == name)
+            .map_or("--environment", |(_, flag)| flag.as_str())
     }
 
     /// The project's channels.

@@ -51,6 +51,9 @@ pub struct ClientOptions {
     /// How messages name the server; default: its URL. The embedded server's URL is a
     /// temporary port that means nothing once the process has ended, so it is named instead.
     pub server_name: Option<String>,
+    /// (environment name, flag) as the user typed them (`("Test", "--to")`), so that an unknown
+    /// environment's error names the flag it came with; `--environment` otherwise.
+    pub environment_flags: Vec<(String, String)>,
 }
 
 /// The default longest wait a server's `Retry-After` can impose: a bad or hostile header must
@@ -96,6 +99,7 @@ impl ClientOptions {
             notifier: Notifier::default(),
             no_proxy: false,
             server_name: None,
+            environment_flags: Vec::new(),
         }
     }
 }

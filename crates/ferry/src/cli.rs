@@ -94,6 +94,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = CLIENT_OPTIONS, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=LONGEST_SECONDS))]
     pub connect_timeout: u64,
 
+    /// The environment flag (`--to`, `--environment`, ...) each environment name was typed with,
+    /// for errors that name it (filled in from the raw arguments, not by clap).
+    #[arg(skip)]
+    pub environment_flags: Vec<(String, String)>,
+
     /// Seconds to wait for one HTTP request to complete (uploads: per request, not per file).
     #[arg(long, global = true, help_heading = CLIENT_OPTIONS, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=LONGEST_SECONDS))]
     pub request_timeout: u64,

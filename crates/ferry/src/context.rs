@@ -337,6 +337,7 @@ impl Ctx {
         options.api_key = self.api_key().map(str::to_owned);
         options.api_key_source = self.api_key_source.clone();
         options.space = self.space();
+        options.environment_flags = self.global.environment_flags.clone();
         options.ca_cert = self.global.ca_cert.clone();
         options.insecure = self.global.insecure;
         options.connect_timeout = std::time::Duration::from_secs(self.global.connect_timeout.max(1));

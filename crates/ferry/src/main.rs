@@ -7,6 +7,7 @@ mod command_tree;
 mod commands;
 mod context;
 mod deployments;
+mod environment_flags;
 mod exit;
 mod help_examples;
 mod release_view;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
             return ExitCode::from(fail_without_context(&err.into(), json).code());
         }
     };
+    let environment_flags = environment_flags::typed(&args);
     let cli = match command_tree::parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         }
     };
     let mut cli = cli;
+    cli.global.environment_flags = environment_flags;
     if cli.global.args_file.is_some() {
         let err = exit::UserError::usage(format!("{} must be the first argument", args_file::FLAG))
             .hint("put every other argument in the file, or after `--args-file FILE`");

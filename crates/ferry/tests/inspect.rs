@@ -218,3 +218,26 @@ fn projects_and_environments_are_listed_and_a_project_shows_its_lifecycle() {
         .code(1)
         .stderr(predicate::str::contains("did you mean Hello?"));
 }
+
+#[test]
+fn an_unknown_environment_is_named_with_the_flag_the_user_typed() {
+    let server = Server::start();
+    release(&server, "Hello", "Hello", "1.0.0");
+    for flag in ["--to", "--environment"] {
+        server
+            .ferry()
+            .args(["release", "deploy", "--project", "Hello", "--version", "1.0.0", flag, "Tset"])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("did you mean Test?"))
+            .stderr(predicate::str::contains(format!(
+                "hint: {flag} takes one of: Development, Test, Production"
+            )));
+    }
+    server
+        .ferry()
+        .args(["release", "promote", "--project", "Hello", "--from", "Tset", "--to", "Production"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("hint: --from takes one of"));
+}
