@@ -141,6 +141,16 @@ fn check_reaches_the_server_and_reports_the_key_the_project_and_the_next_step() 
     assert!(stdout.contains("ok    project       Hello (Projects-"), "{stdout}");
     assert!(stdout.contains("no release yet; the first goes to Development"), "{stdout}");
 
+    // From a folder without ferry.toml: the file is not needed with a server.
+    let elsewhere = tempfile::tempdir().unwrap();
+    server
+        .ferry()
+        .current_dir(elsewhere.path())
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ok    config        no ferry.toml (not needed with --server)"))
+        .stdout(predicate::str::contains("ok    server"));
     server
         .ferry()
         .env("FERRY_API_KEY", "API-WRONGKEY")

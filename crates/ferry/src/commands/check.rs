@@ -42,10 +42,10 @@ pub async fn run(ctx: &Ctx, args: &CheckArgs) -> anyhow::Result<()> {
     let mut checks = Checks::default();
     let config = check_config(ctx, args, &mut checks);
     if !args.offline {
-        if config.as_ref().is_none_or(Option::is_some) {
-            check_server(ctx, args, config.flatten().as_ref(), &mut checks).await;
-        } else {
-            checks.fail("server", "not contacted: the embedded server would not start on this configuration");
+        match &config {
+            Some(config) => check_server(ctx, args, config.as_ref(), &mut checks).await,
+            None if ctx.server_url().is_some() => check_server(ctx, args, None, &mut checks).await,
+            None => checks.fail("server", "not started: the embedded server needs a valid configuration"),
         }
     }
     let text: Vec<String> = checks
