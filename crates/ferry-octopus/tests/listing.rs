@@ -103,14 +103,34 @@ async fn lists_ask_for_one_bounded_page_and_keep_to_it() {
     assert_eq!(tasks.total, Some(120));
     assert_eq!(tasks.left_out(), 100);
     assert_eq!(tasks.items[0].duration_seconds(jiff::Timestamp::now()), Some(90));
+    let ids: Vec<String> = (1..=120).map(|n| format!("ServerTasks-{n}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    assert_eq!(client.tasks_by_id(&ids).await.unwrap().len(), 50 + 50 + 20, "each page cut to its ids");
     let project = client.project("Projects-1").await.unwrap();
     let releases = client.list_releases(&project, 5).await.unwrap();
     assert_eq!(releases.total, Some(9));
     let seen = seen.lock().unwrap().clone();
-    let lists: Vec<&String> = seen.iter().filter(|request| !request.starts_with("tasks/")).collect();
+    // The id lists are long: compare their start, and the page size each asks for.
+    let lists: Vec<String> = seen
+        .iter()
+        .filter(|request| !request.starts_with("tasks/"))
+        .map(|request| match request.strip_prefix("tasks?ids=") {
+            Some(ids) => format!("tasks?ids={}", &ids[..ids.find("%2C").map_or(ids.len(), |i| i + 3)]),
+            None => request.clone(),
+        })
+        .collect();
+    let takes: Vec<&str> =
+        seen.iter().filter(|r| r.starts_with("tasks?ids=")).map(|r| r.rsplit('&').next().unwrap()).collect();
+    assert_eq!(takes, ["take=50", "take=50", "take=20"]);
     assert_eq!(
         lists,
-        ["tasks?states=Failed%2CTimedOut&project=Projects-1&skip=0&take=20", "releases?skip=0&take=5"],
+        [
+            "tasks?states=Failed%2CTimedOut&project=Projects-1&skip=0&take=20",
+            "tasks?ids=ServerTasks-1%2C",
+            "tasks?ids=ServerTasks-51%2C",
+            "tasks?ids=ServerTasks-101%2C",
+            "releases?skip=0&take=5",
+        ],
         "one page each, bounded"
     );
 }
