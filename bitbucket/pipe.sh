@@ -5,16 +5,20 @@
 # Variables (see README.md and pipe.yml):
 #   COMMAND          ship (default) | package | push | build-info | create-release | deploy | promote
 #                    | wait (TASK_IDS: server tasks to wait for, e.g. from FERRY_TASK_IDS of a deploy)
-#   FERRY_SERVER     server URL (OCTOPUS_URL also works); FERRY_API_KEY (OCTOPUS_API_KEY);
-#   FERRY_SPACE      read by ferry from the environment: the key never reaches a command line.
+#                    | runbook (RUNBOOK in ENVIRONMENTS; Octopus Deploy servers only)
+#   FERRY_SERVER     server URL (OCTOPUS_URL also works); FERRY_API_KEY (OCTOPUS_API_KEY), or an
+#   FERRY_SPACE      access token in OCTOPUS_ACCESS_TOKEN; read by ferry from the environment: no
+#                    secret reaches a command line.
 #   PROJECT, PACKAGE_ID, VERSION, RELEASE_VERSION, CHANNEL, FROM, FORMAT, BASE_PATH, OUT_FOLDER,
 #   IF_EXISTS, WAIT (default true), TIMEOUT, RELEASE_NOTES, RELEASE_NOTES_FILE, RELEASE_NOTES_AUTO,
-#   SINCE, MAX_COMMITS, DEEPEN, OVERWRITE, CA_CERT, INSECURE, DEBUG
+#   SINCE, MAX_COMMITS, DEEPEN, OVERWRITE, CA_CERT, INSECURE, DEBUG, GIT_REF, GIT_COMMIT,
+#   GUIDED_FAILURE, DEPLOY_AT, NO_DEPLOY_AFTER, RUNBOOK
 #   EMBEDDED         true: use ferry's embedded server when FERRY_SERVER is empty (a throwaway
 #                    server, for trying Ferry out); otherwise a missing server fails the pipe.
 #   Lists (YAML lists, which Bitbucket passes as NAME_COUNT + NAME_0..n, or newline-separated):
-#   ENVIRONMENTS, PACKAGES, PACKAGE_IDS, INCLUDE, EXCLUDE, VARIABLES (NAME=VALUE, split on the
-#   first `=`), RELEASE_PACKAGES (ID:VERSION), WORK_ITEMS, EXTRA_ARGS
+#   ENVIRONMENTS, PACKAGES (globs allowed; `**` matches any depth of folders), PACKAGE_IDS, INCLUDE,
+#   EXCLUDE, VARIABLES (NAME=VALUE, split on the first `=`), RELEASE_PACKAGES (ID:VERSION),
+#   TENANTS, TENANT_TAGS (TAG-SET/TAG), WORK_ITEMS, EXTRA_ARGS
 #   RESULT_FILE      where the JSON result is written (default: ferry-result.json); later steps can
 #                    pick it up as an artifact. ferry also writes KEY=value outputs to
 #                    $BITBUCKET_PIPE_SHARED_STORAGE_DIR/ferry/outputs.env.
@@ -84,6 +88,34 @@ $items
 ITEMS
 }
 
+# The files matching a glob, relative to the working directory, sorted; `**/` matches any number
+# of folders (none included), `*` and `?` stay within one folder name (bash's globstar rules).
+glob_files() { # PATTERN
+    regex=$(printf '%s' "$1" | sed -e 's/[].^$+(){}|\\[]/\\&/g' -e 's|\*\*/|%ANYDIRS%|g' -e 's/\*/[^\/]*/g' -e 's/?/[^\/]/g' \
+        -e 's|%ANYDIRS%|(.*/)?|g')
+    find . -type f | sed 's|^\./||' | grep -E "^${regex}\$" | LC_ALL=C sort
+}
+
+# Positional package files: each glob entry expands to its matches (none is an error).
+add_files() { # VARIABLE
+    items=$(list_items "$1")
+    [ -n "$items" ] || return 0
+    while IFS= read -r item; do
+        case "$item" in
+            *[*?]*)
+                matches=$(glob_files "$item")
+                [ -n "$matches" ] || fail "$1: no file matches '$item'" 2
+                while IFS= read -r match; do push "$match"; done <<MATCHES
+$matches
+MATCHES
+                ;;
+            *) push "$item" ;;
+        esac
+    done <<ITEMS
+$items
+ITEMS
+}
+
 require() {
     for name in "$@"; do
         eval "value=\${$name:-}"
@@ -110,9 +142,18 @@ collect_options() {
     add_str WORK_ITEM_KEYS --work-item-keys
 }
 
-deploy_options() {
+# Who a deployment or runbook run is for and what it does on a failure.
+audience_options() {
     add_list TENANTS --tenant
+    add_list TENANT_TAGS --tenant-tag
     add_list VARIABLES --variable pairs
+    add_bool GUIDED_FAILURE --guided-failure
+}
+
+deploy_options() {
+    audience_options
+    add_str DEPLOY_AT --deploy-at
+    add_str NO_DEPLOY_AFTER --no-deploy-after
     add_bool WAIT --wait true
     add_str TIMEOUT --timeout
     add_bool CANCEL_ON_TIMEOUT --cancel-on-timeout
@@ -135,6 +176,10 @@ case "$COMMAND" in
         pack_options
         add_str IF_EXISTS --if-exists
         add_str CHANNEL --channel
+        add_list RELEASE_PACKAGES --package
+        add_str RELEASE_NOTES_FILE --release-notes-file
+        add_str GIT_REF --git-ref
+        add_str GIT_COMMIT --git-commit
         add_list ENVIRONMENTS --to
         collect_options
         deploy_options
@@ -152,7 +197,7 @@ case "$COMMAND" in
         push_value "" push
         add_str IF_EXISTS --if-exists
         [ -n "$(list_items PACKAGES)" ] || fail "variable PACKAGES is required for COMMAND=push" 2
-        add_list PACKAGES ""
+        add_files PACKAGES
         ;;
     build-info)
         require VERSION
@@ -177,6 +222,8 @@ case "$COMMAND" in
         add_str RELEASE_NOTES_FILE --release-notes-file
         add_bool RELEASE_NOTES_AUTO --release-notes-auto
         add_str IF_EXISTS --if-exists
+        add_str GIT_REF --git-ref
+        add_str GIT_COMMIT --git-commit
         ;;
     deploy)
         require PROJECT RELEASE_VERSION
@@ -206,7 +253,20 @@ case "$COMMAND" in
         add_bool CANCEL_ON_TIMEOUT --cancel-on-timeout
         add_list TASK_IDS ""
         ;;
-    *) fail "COMMAND must be ship, package, push, build-info, create-release, deploy, promote or wait, not '$COMMAND'" 2 ;;
+    runbook)
+        require PROJECT RUNBOOK
+        [ -n "$(list_items ENVIRONMENTS)" ] || fail "variable ENVIRONMENTS is required for COMMAND=runbook" 2
+        push_value "" runbook
+        push_value "" run
+        add_str PROJECT --project
+        add_str RUNBOOK --runbook
+        add_list ENVIRONMENTS --environment
+        audience_options
+        add_bool WAIT --wait true
+        add_str TIMEOUT --timeout
+        add_bool CANCEL_ON_TIMEOUT --cancel-on-timeout
+        ;;
+    *) fail "COMMAND must be ship, package, push, build-info, create-release, deploy, promote, wait or runbook, not '$COMMAND'" 2 ;;
 esac
 add_list EXTRA_ARGS ""
 
@@ -220,6 +280,7 @@ done
 [ -z "${FERRY_SERVER:-}" ] || export FERRY_SERVER
 [ -z "${FERRY_API_KEY:-}" ] || export FERRY_API_KEY
 [ -z "${FERRY_SPACE:-}" ] || export FERRY_SPACE
+[ -z "${OCTOPUS_ACCESS_TOKEN:-}" ] || export OCTOPUS_ACCESS_TOKEN
 
 # The clone belongs to another user than the pipe's container: without this, git refuses the
 # repository ("dubious ownership") and build information would have no commits.

@@ -108,7 +108,9 @@ pairs() {
 }
 
 # Positional file arguments; lines containing glob characters are expanded by bash (sorted;
-# no match is an error). Only newlines split, so paths with spaces stay whole.
+# no match is an error; `**` matches any depth of folders). Only newlines split, so paths with
+# spaces stay whole. Relative patterns resolve in the working directory (the script has changed
+# into `working-directory` before any input is read).
 files() {
     local value matches
     lines_of "$1"
@@ -116,10 +118,10 @@ files() {
         case "$value" in
             *[*?[]*)
                 local IFS=$'\n'
-                shopt -s nullglob
+                shopt -s nullglob globstar
                 # shellcheck disable=SC2206 # splitting on newlines and globbing are wanted here
                 matches=($value)
-                shopt -u nullglob
+                shopt -u nullglob globstar
                 unset IFS
                 [ ${#matches[@]} -gt 0 ] || die "input '$1': no file matches '$value'"
                 argv+=("${matches[@]}")
@@ -176,15 +178,28 @@ colon_pairs() {
     done
 }
 
-deploy_options() {
+# Who a deployment or runbook run is for, when it runs and what it does on a failure.
+audience_options() {
     list tenant --tenant
+    list tenant-tag --tenant-tag
     pairs variable --variable
     colon_pairs variables --variable
+    bool guided-failure --guided-failure
+}
+
+deploy_options() {
+    audience_options
+    str deploy-at --deploy-at
+    str no-deploy-after --no-deploy-after
     bool wait --wait
     str timeout --timeout
     bool cancel-on-timeout --cancel-on-timeout
     str poll-interval --poll-interval
 }
+
+# Relative paths and globs in the inputs mean the step's working directory.
+working_directory=$(input working-directory)
+[ -z "$working_directory" ] || cd "$working_directory" || die "working-directory '$working_directory' is not a folder"
 
 case "$op" in
     package)
@@ -257,6 +272,18 @@ case "$op" in
         lines_of server-task-id
         argv+=("${lines[@]}")
         ;;
+    runbook)
+        require project runbook environment
+        argv=(runbook run)
+        str project --project
+        str runbook --runbook
+        list environment --environment
+        audience_options
+        bool wait --wait
+        str timeout --timeout
+        bool cancel-on-timeout --cancel-on-timeout
+        str poll-interval --poll-interval
+        ;;
     ship)
         require project id version
         argv=(ship)
@@ -266,15 +293,19 @@ case "$op" in
         pack_options
         str if-exists --if-exists
         str channel --channel
+        list package --package
+        str git-ref --git-ref
+        str git-commit --git-commit
         list to --to
         collect_options
         deploy_options
         ;;
-    *) die "unknown operation '${op}' (package, push, build-info, release, deploy, promote, await-task, ship)" ;;
+    *) die "unknown operation '${op}' (package, push, build-info, release, deploy, promote, await-task, runbook, ship)" ;;
 esac
 
 # Global flags. Secrets and connection settings travel in the environment.
 global=(-o json)
+str service-account-id --service-account-id
 str ca-cert --ca-cert
 str config --config
 bool insecure --insecure
@@ -293,6 +324,14 @@ if [ -n "$api_key" ]; then
     export FERRY_API_KEY="$api_key"
 fi
 unset INPUT_API_KEY
+# GitHub's API token (input github-token, default the job's token): build information reads
+# commits and pull requests from the API where a shallow clone lacks them.
+github_token=$(input github-token)
+if [ -n "$github_token" ]; then
+    [ "${GITHUB_ACTIONS:-}" != true ] || echo "::add-mask::$github_token"
+    export GITHUB_TOKEN="$github_token"
+fi
+unset INPUT_GITHUB_TOKEN
 # Prompted variable values may be secrets: mask each value before anything is printed (the
 # command line echoed below shows them as ***). A value with a newline is masked line by line.
 if [ "${GITHUB_ACTIONS:-}" = true ]; then
@@ -307,9 +346,6 @@ if [ "${GITHUB_ACTIONS:-}" = true ]; then
         done
     done
 fi
-
-working_directory=$(input working-directory)
-[ -z "$working_directory" ] || cd "$working_directory"
 
 # The binary: $FERRY_BIN, else `ferry` on PATH (actions/setup puts it there), else install the
 # version this action was released with (verified against the checksums committed beside it).

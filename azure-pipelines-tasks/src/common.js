@@ -24,7 +24,7 @@ function lines(value) {
 }
 
 /**
- * A multi-line input whose values may be secrets (prompted variables), read without the
+ * An input whose value may be a secret (prompted variables, an access token), read without the
  * `##vso[task.debug]name=value` line tl.getInput writes for every input: that line would show
  * the values before tl.setSecret can register them. Falls back to tl.getInput when the task
  * library's vault is not there (the mock runner).
@@ -95,7 +95,8 @@ function buildArgs(spec, getInput = tl.getInput, getBool = tl.getBoolInput) {
             case 'files':
                 for (const line of lines(value)) {
                     if (/[*?[]/.test(line)) {
-                        const matches = tl.findMatch(tl.getVariable('System.DefaultWorkingDirectory') || process.cwd(), line);
+                        // Relative to the folder ferry runs in; `**` matches any depth of folders.
+                        const matches = tl.findMatch(workingDirectory(), line);
                         if (!matches || matches.length === 0) throw new Error(`input '${name}': no file matches '${line}'`);
                         args.push(...matches);
                     } else {
@@ -108,6 +109,11 @@ function buildArgs(spec, getInput = tl.getInput, getBool = tl.getBoolInput) {
         }
     }
     return args;
+}
+
+/** The folder ferry runs in, where relative paths and globs resolve. */
+function workingDirectory() {
+    return tl.getInput('workingDirectory', false) || tl.getVariable('System.DefaultWorkingDirectory') || process.cwd();
 }
 
 /** The connection settings from the service connection (if any), as FERRY_* variables. */
@@ -131,6 +137,12 @@ function connectionEnv() {
     }
     const space = tl.getInput('space', false);
     if (space) env.FERRY_SPACE = space;
+    // An Octopus access token (an OIDC login's, say) instead of an API key.
+    const accessToken = quietInput('accessToken').trim();
+    if (accessToken) {
+        tl.setSecret(accessToken);
+        env.OCTOPUS_ACCESS_TOKEN = accessToken;
+    }
     return env;
 }
 
@@ -165,7 +177,7 @@ async function runFerryTask(spec) {
         ferry.on('stdout', (data) => {
             stdout += data.toString();
         });
-        const cwd = tl.getInput('workingDirectory', false) || tl.getVariable('System.DefaultWorkingDirectory') || process.cwd();
+        const cwd = workingDirectory();
         const code = await ferry.execAsync({
             cwd,
             env: { ...process.env, ...env },
@@ -230,13 +242,28 @@ const COLLECT_INPUTS = [
     ['workItemKeys', 'string', '--work-item-keys'],
 ];
 
-const DEPLOY_INPUTS = [
+/** Who a deployment or runbook run is for and what it does on a failure. */
+const AUDIENCE_INPUTS = [
     ['tenants', 'list', '--tenant'],
+    ['tenantTags', 'names', '--tenant-tag'],
     ['variables', 'pairs', '--variable'],
+    ['guidedFailure', 'bool', '--guided-failure'],
+];
+
+const WAIT_INPUTS = [
     ['wait', 'bool', '--wait'],
     ['timeout', 'string', '--timeout'],
     ['cancelOnTimeout', 'bool', '--cancel-on-timeout'],
     ['pollInterval', 'string', '--poll-interval'],
 ];
 
-module.exports = { runFerryTask, buildArgs, lines, EXIT, PACK_INPUTS, COLLECT_INPUTS, DEPLOY_INPUTS };
+const DEPLOY_INPUTS = [
+    ...AUDIENCE_INPUTS,
+    ['deployAt', 'string', '--deploy-at'],
+    ['noDeployAfter', 'string', '--no-deploy-after'],
+    ...WAIT_INPUTS,
+];
+
+module.exports = {
+    runFerryTask, buildArgs, lines, EXIT, PACK_INPUTS, COLLECT_INPUTS, AUDIENCE_INPUTS, WAIT_INPUTS, DEPLOY_INPUTS,
+};

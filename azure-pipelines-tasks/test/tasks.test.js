@@ -141,6 +141,75 @@ test('the tasks accept OctoTFS input names as aliases', () => {
     assert.deepEqual(alias('FerryDeploy', 'releaseVersion'), ['ReleaseNumber']);
     assert.deepEqual(alias('FerryCreateRelease', 'packageVersion'), ['DefaultPackageVersion']);
     assert.equal(task('FerryDeploy').inputs.find((i) => i.name === 'octopusService').type, 'connectedService:OctopusEndpoint');
+    for (const name of ['FerryDeploy', 'FerryPromote', 'FerryShip', 'FerryRunRunbook']) {
+        // OctoTFS's TenantTags, Project, Runbook, Environments match without an alias (input
+        // names are case-insensitive); UseGuidedFailure differs.
+        assert.ok(task(name).inputs.find((i) => i.name === 'tenantTags'), name);
+        assert.deepEqual(alias(name, 'guidedFailure'), ['UseGuidedFailure'], name);
+    }
+    // Every task that talks to a server takes an Octopus connection and an access token.
+    for (const name of fs.readdirSync(path.join(root, 'tasks')).filter((t) => !['FerryInstaller', 'FerryPackage'].includes(t))) {
+        assert.equal(task(name).inputs.find((i) => i.name === 'octopusService').type, 'connectedService:OctopusEndpoint', name);
+        assert.ok(task(name).inputs.find((i) => i.name === 'accessToken'), `${name} takes an access token`);
+    }
+});
+
+test('FerryDeploy maps tenant tags, scheduling and guided failure; an access token stays off the command line', async () => {
+    const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.access-token-for-tests';
+    const command =
+        `${FERRY} -o json release deploy --project Hello --version 1.0.0 --to Production --tenant Acme --tenant-tag Region/EU` +
+        ' --tenant-tag Tier/Gold --guided-failure --deploy-at 2026-12-01T22:00:00+01:00 --no-deploy-after 2026-12-02T06:00:00+01:00';
+    const runner = await runTask('FerryDeploy', {
+        inputs: {
+            project: 'Hello',
+            releaseVersion: '1.0.0',
+            environments: 'Production',
+            tenants: 'Acme',
+            tenantTags: 'Region/EU, Tier/Gold',
+            guidedFailure: 'true',
+            deployAt: '2026-12-01T22:00:00+01:00',
+            noDeployAfter: '2026-12-02T06:00:00+01:00',
+            accessToken: TOKEN,
+        },
+        answers: answers(command, { code: 0, stdout: deployJson }),
+    });
+    assert.ok(runner.ran(command), runner.stdout);
+    assert.ok(runner.succeeded, runner.stdout);
+    assert.ok(runner.stdout.includes(`##vso[task.setsecret]${TOKEN}`), 'the access token is registered as a secret');
+    assert.ok(!runner.stdout.split('\n').some((line) => line.startsWith('[command]') && line.includes(TOKEN)), 'the token is not on the command line');
+});
+
+test('FerryRunRunbook runs `runbook run` with environments, tenants, variables and the wait options', async () => {
+    const command =
+        `${FERRY} -o json runbook run --project Hello --runbook Restart web --environment Production --environment Test` +
+        ' --tenant-tag Region/EU --variable Reason=nightly --guided-failure --wait --timeout 5m';
+    const runner = await runTask('FerryRunRunbook', {
+        endpoint,
+        inputs: {
+            project: 'Hello',
+            runbook: 'Restart web',
+            environments: 'Production, Test',
+            tenantTags: 'Region/EU',
+            variables: 'Reason: nightly',
+            guidedFailure: 'true',
+            wait: 'true',
+            timeout: '5m',
+        },
+        answers: answers(command, { code: 0, stdout: '{"runs":[]}' }),
+    });
+    assert.ok(runner.ran(command), runner.stdout);
+    assert.ok(runner.succeeded, runner.stdout);
+});
+
+test('FerryShip passes more packages, git-ref and git-commit for the release', async () => {
+    const command = `${FERRY} -o json ship --project Hello --id Hello --version 1.0.0 --package Sidecar:2.0.0 --package Tools:1.1.0 --git-ref refs/heads/main --git-commit 0123abc`;
+    const runner = await runTask('FerryShip', {
+        endpoint,
+        inputs: { project: 'Hello', packageId: 'Hello', packageVersion: '1.0.0', packages: 'Sidecar:2.0.0\nTools:1.1.0', gitRef: 'refs/heads/main', gitCommit: '0123abc' },
+        answers: answers(command, { code: 0, stdout: '{}' }),
+    });
+    assert.ok(runner.ran(command), runner.stdout);
+    assert.ok(runner.succeeded, runner.stdout);
 });
 
 test('FerryDeploy rejects a variable line without NAME= before running ferry', async () => {

@@ -85,6 +85,10 @@ binding.withEnv = { List vars, Closure body ->
     try { body() } finally { envStack.remove(envStack.size() - 1) }
 }
 binding.string = { Map spec -> [type: 'string', credentialsId: spec.credentialsId, variable: spec.variable] }
+// A Username with password credential is stored as `id=user:password` in FERRY_TEST_CREDENTIALS.
+binding.usernamePassword = { Map spec ->
+    [type: 'usernamePassword', credentialsId: spec.credentialsId, usernameVariable: spec.usernameVariable, passwordVariable: spec.passwordVariable]
+}
 binding.withCredentials = { List bindings, Closure body ->
     Map layer = [:]
     bindings.each { Map b ->
@@ -92,10 +96,55 @@ binding.withCredentials = { List bindings, Closure body ->
             throw new StepError("Could not find credentials entry with ID '${b.credentialsId}'")
         }
         credentials << b.credentialsId
-        layer[b.variable] = credentialStore[b.credentialsId]
+        String secret = credentialStore[b.credentialsId]
+        if (b.type == 'usernamePassword') {
+            int colon = secret.indexOf(':')
+            layer[b.usernameVariable] = secret.substring(0, colon)
+            layer[b.passwordVariable] = secret.substring(colon + 1)
+        } else {
+            layer[b.variable] = secret
+        }
     }
     envStack << layer
     try { body() } finally { envStack.remove(envStack.size() - 1) }
+}
+// The Mask Passwords plugin's build wrapper: inside it, every value is shown as ******** in the
+// console (what `sh` prints is recorded in consoleLog after masking).
+List<String> masks = []
+List<String> consoleLog = []
+binding.consoleLog = consoleLog
+Closure console = { String line ->
+    String shown = line
+    masks.each { String value -> shown = shown.replace(value, '********') }
+    consoleLog << shown
+    println shown
+}
+binding.wrap = { Map spec, Closure body ->
+    if (spec['$class'] != 'MaskPasswordsBuildWrapper') {
+        throw new StepError("No such wrapper ${spec['$class']}")
+    }
+    List<String> values = spec.varPasswordPairs.collect { it.password.toString() }
+    masks.addAll(values)
+    try { body() } finally { values.each { masks.remove(it) } }
+}
+// Tool installations: `tool name: X` answers FERRY_TEST_TOOLS_DIR/X (the tool's home on the node).
+binding.tool = { Object spec ->
+    String name = spec instanceof Map ? spec.name : spec.toString()
+    File home = new File(System.getenv('FERRY_TEST_TOOLS_DIR') ?: "${workspace.path}/tools", name)
+    if (!home.isDirectory()) { throw new StepError("No tool named ${name} found") }
+    home.path
+}
+// Pipeline Utility Steps' findFiles: an Ant-style glob (`**` is any depth, zero included) over the
+// workspace, answering workspace-relative paths.
+binding.findFiles = { Map spec ->
+    String regex = spec.glob.toString().replace('.', '\\.').replace('**/', '\u0000').replace('*', '[^/]*')
+        .replace('?', '[^/]').replace('\u0000', '(?:.*/)?')
+    List found = []
+    workspace.eachFileRecurse { File f ->
+        String relative = workspace.toPath().relativize(f.toPath()).toString()
+        if (relative ==~ regex) { found << [path: relative, name: f.name, directory: f.isDirectory()] }
+    }
+    found
 }
 binding.sh = { Object spec ->
     Map options = spec instanceof Map ? spec : [script: spec.toString()]
@@ -108,9 +157,14 @@ binding.sh = { Object spec ->
     builder.environment().putAll(environment)
     Process process = builder.start()
     StringBuilder stdout = new StringBuilder()
-    Thread errors = Thread.start { process.errorStream.eachLine { System.err.println(it) } }
+    Thread errors = Thread.start { process.errorStream.eachLine { String line ->
+        String shown = line
+        masks.each { String value -> shown = shown.replace(value, '********') }
+        synchronized (consoleLog) { consoleLog << shown }
+        System.err.println(shown)
+    } }
     process.inputStream.eachLine { line ->
-        if (options.returnStdout) { stdout.append(line).append('\n') } else { println line }
+        if (options.returnStdout) { stdout.append(line).append('\n') } else { console(line) }
     }
     int status = process.waitFor()
     errors.join()

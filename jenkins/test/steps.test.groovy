@@ -8,6 +8,10 @@ if [ "${1:-}" = --args-file ]; then cp "$2" "$WORKSPACE/stub-args.json"; shift 2
 for a in "$@"; do printf '%s\\n' "$a"; done > "$WORKSPACE/stub-args"
 printf '%s\\n' "${FERRY_API_KEY:-}" > "$WORKSPACE/stub-key"
 printf '%s\\n' "${FERRY_SERVER:-}" > "$WORKSPACE/stub-server"
+printf '%s\\n' "${OCTOPUS_ACCESS_TOKEN:-}" > "$WORKSPACE/stub-access-token"
+printf '%s\\n' "${GIT_COMMIT:-}" > "$WORKSPACE/stub-git-commit"
+# A ferry that echoes its arguments (prompted variable values included) to its log, to show the masking.
+if [ -n "${STUB_ECHO:-}" ]; then cat "$WORKSPACE/stub-args.json" >&2; echo; fi
 if [ -n "${STUB_JSON:-}" ]; then printf '%s' "$STUB_JSON"; else printf '{"ok":true}'; fi
 exit "${STUB_EXIT:-0}"
 ''')
@@ -186,4 +190,82 @@ check('octopusCreateRelease and octopusDeployRelease take the octopusdeploy plug
         assert stubArgs() == ['-o', 'json', 'package', 'push', '--if-exists', 'ignore', 'out/Hello.1.2.3.zip']
     }
     env.remove('FERRY_SERVER_ferry_api_key')
+}
+
+check('tenant tags, guided failure and scheduling map to ferry\'s flags on deploy, promote and ship') {
+    ferryDeploy(ferry: stub, project: 'Hello', version: '1.0.0', to: 'Production', tenants: ['Acme'], tenantTags: ['Region/EU', 'Tier/Gold'],
+        guidedFailure: true, deployAt: '2026-12-01T22:00:00+01:00', noDeployAfter: '2026-12-02T06:00:00+01:00')
+    assert stubArgs() == ['-o', 'json', 'release', 'deploy', '--project', 'Hello', '--version', '1.0.0', '--to', 'Production',
+        '--tenant', 'Acme', '--tenant-tag', 'Region/EU', '--tenant-tag', 'Tier/Gold', '--guided-failure',
+        '--deploy-at', '2026-12-01T22:00:00+01:00', '--no-deploy-after', '2026-12-02T06:00:00+01:00', '--wait']
+    ferryShip(ferry: stub, project: 'Hello', id: 'Hello', version: '1.2.3', packages: ['Sidecar:2.0.0', 'Tools:1.1.0'],
+        gitRef: 'refs/heads/main', gitCommit: '0123abc', packageReleaseNotesFile: 'notes.md', wait: false)
+    assert stubArgs() == ['-o', 'json', 'ship', '--project', 'Hello', '--id', 'Hello', '--version', '1.2.3', '--release-notes-file', 'notes.md',
+        '--package', 'Sidecar:2.0.0', '--package', 'Tools:1.1.0', '--git-ref', 'refs/heads/main', '--git-commit', '0123abc']
+}
+
+check('ferryRunRunbook runs `runbook run` and waits by default') {
+    ferryRunRunbook(ferry: stub, project: 'Hello', runbook: 'Restart web', environments: ['Production', 'Test'], tenantTags: 'Region/EU',
+        variables: [Reason: 'nightly'], guidedFailure: true, timeout: '5m')
+    assert stubArgs() == ['-o', 'json', 'runbook', 'run', '--project', 'Hello', '--runbook', 'Restart web', '--environment', 'Production',
+        '--environment', 'Test', '--tenant-tag', 'Region/EU', '--variable', 'Reason=nightly', '--guided-failure', '--wait', '--timeout', '5m']
+    try { ferryRunRunbook(ferry: stub, project: 'Hello', runbook: 'Backup'); assert false } catch (e) { assert e.message.contains('the environments argument is required') }
+}
+
+check('a Username with password credential gives the API key; a Secret text one an access token; env.FERRY_CREDENTIALS_ID is the default') {
+    ferryWait(ferry: stub, taskIds: 'ServerTasks-1', usernamePasswordCredentialsId: 'octopus-user-pass')
+    assert readFile('stub-key').trim() == 'API-USERPASS0001': 'the password is the API key'
+    ferryWait(ferry: stub, taskIds: 'ServerTasks-1', accessTokenCredentialsId: 'octopus-access-token')
+    assert readFile('stub-access-token').trim() == 'ACCESS-TOKEN-0001'
+    assert readFile('stub-key').trim() == ''
+    env.FERRY_CREDENTIALS_ID = 'ferry-api-key'
+    try {
+        ferryWait(ferry: stub, taskIds: 'ServerTasks-1')
+        assert readFile('stub-key').trim() == System.getenv('FERRY_TEST_SECRET'): 'the global default credential'
+    } finally {
+        env.remove('FERRY_CREDENTIALS_ID')
+    }
+    assert !stepLog.any { it.contains('API-USERPASS0001') || it.contains('ACCESS-TOKEN-0001') }
+}
+
+check('prompted variable values are masked in the console (Mask Passwords wrapper) while ferry gets them whole') {
+    consoleLog.clear()
+    withEnv(['STUB_ECHO=1']) {
+        ferryDeploy(ferry: stub, project: 'Hello', version: '1.0.0', to: 'Production', variables: [DbPassword: 'S3cret-Jenkins-Value-42'])
+    }
+    assert stubArgs().contains('DbPassword=S3cret-Jenkins-Value-42')
+    assert consoleLog.any { it.contains('DbPassword=********') }: 'the value was printed, masked'
+    assert !consoleLog.any { it.contains('S3cret-Jenkins-Value-42') }
+    assert !stepLog.any { it.contains('S3cret-Jenkins-Value-42') }
+}
+
+check('tool: the binary of a Jenkins tool installation, by name or env.FERRY_TOOL') {
+    sh('mkdir -p tools/ferry-latest && cp stub-ferry tools/ferry-latest/ferry')
+    ferryWait(tool: 'ferry-latest', taskIds: 'ServerTasks-5')
+    assert shCalls[-1].env.FERRY_BIN == "${pwd()}/tools/ferry-latest/ferry".toString()
+    assert stubArgs()[-1] == 'ServerTasks-5'
+}
+
+check('octopusPushBuildInformation takes the plugin\'s parameters; the default server is env.FERRY_DEFAULT_SERVER_ID') {
+    env.FERRY_SERVER_ferry_api_key = 'http://127.0.0.1:3'
+    env.FERRY_DEFAULT_SERVER_ID = 'ferry-api-key'
+    try {
+        octopusPushBuildInformation(ferry: stub, spaceId: 'Spaces-1', packageId: ['Hello', 'Hello.Db'], packageVersion: '1.0.7',
+            overwriteMode: 'OverwriteExisting', commentParser: 'Jira', gitCommit: 'feedbeef', gitBranch: 'main')
+        assert stubArgs() == ['-o', 'json', 'build-info', 'push', '--package-id', 'Hello', '--package-id', 'Hello.Db', '--version', '1.0.7',
+            '--if-exists', 'overwrite']
+        assert readFile('stub-git-commit').trim() == 'feedbeef'
+        assert shCalls[-1].env.FERRY_SERVER == 'http://127.0.0.1:3'
+        assert readFile('stub-key').trim() == System.getenv('FERRY_TEST_SECRET')
+    } finally {
+        env.remove('FERRY_SERVER_ferry_api_key')
+        env.remove('FERRY_DEFAULT_SERVER_ID')
+    }
+}
+
+check('ferryPush expands globs with findFiles: dist/**/*.zip recurses') {
+    sh('mkdir -p dist/b dist/c/d && touch dist/a.1.0.0.zip dist/b/b.1.0.0.zip dist/c/d/c.1.0.0.zip dist/notes.txt')
+    ferryPush(ferry: stub, packages: 'dist/**/*.zip\nother/plain.1.0.0.zip')
+    assert stubArgs() == ['-o', 'json', 'package', 'push', 'dist/a.1.0.0.zip', 'dist/b/b.1.0.0.zip', 'dist/c/d/c.1.0.0.zip', 'other/plain.1.0.0.zip']
+    try { ferryPush(ferry: stub, packages: 'nothing/**/*.zip'); assert false } catch (e) { assert e.message.contains("no file matches 'nothing/**/*.zip'") }
 }

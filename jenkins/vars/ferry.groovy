@@ -150,13 +150,83 @@ List collectOptions(Map args) {
         flag(args, 'workItemKeys', '--work-item-keys')
 }
 
-/** Deployment options; `wait` defaults to true so a failed deployment fails the stage. */
+/** Who a deployment or runbook run is for, and what it does on a failure. */
+@NonCPS
+List audienceOptions(Map args) {
+    return flags(args, 'tenants', '--tenant') + flags(args, 'tenantTags', '--tenant-tag') +
+        pairs(args, 'variables', '--variable') + bool(args, 'guidedFailure', '--guided-failure')
+}
+
+/** Waiting options; `wait` defaults to true so a failed deployment or run fails the stage. */
+@NonCPS
+List waitOptions(Map args) {
+    Map withWait = [wait: true] + args
+    return bool(withWait, 'wait', '--wait') + flag(args, 'timeout', '--timeout') +
+        bool(args, 'cancelOnTimeout', '--cancel-on-timeout') + flag(args, 'pollInterval', '--poll-interval')
+}
+
+/** Deployment options: audience, schedule (deployAt, noDeployAfter) and waiting. */
 @NonCPS
 List deployOptions(Map args) {
-    Map withWait = [wait: true] + args
-    return flags(args, 'tenants', '--tenant') + pairs(args, 'variables', '--variable') +
-        bool(withWait, 'wait', '--wait') + flag(args, 'timeout', '--timeout') +
-        bool(args, 'cancelOnTimeout', '--cancel-on-timeout') + flag(args, 'pollInterval', '--poll-interval')
+    return audienceOptions(args) + flag(args, 'deployAt', '--deploy-at') + flag(args, 'noDeployAfter', '--no-deploy-after') +
+        waitOptions(args)
+}
+
+/**
+ * Values to mask in the build log, as the Mask Passwords plugin does: prompted variable values
+ * (they may be secrets). Credentials are masked by withCredentials already.
+ */
+@NonCPS
+List secretValues(Map args) {
+    def value = args.variables
+    List values = value instanceof Map ? value.values().collect { it == null ? '' : it.toString() } :
+        asList(value).collect { it.indexOf('=') > 0 ? it.substring(it.indexOf('=') + 1) : '' }
+    return values.findAll { it.trim() }.unique()
+}
+
+/**
+ * The credential bindings: `credentialsId` (Secret text: the API key; default env.FERRY_CREDENTIALS_ID,
+ * the global default), `usernamePasswordCredentialsId` (Username with password: the password is
+ * the API key) and `accessTokenCredentialsId` (Secret text: an Octopus access token).
+ */
+def credentialBindings(Map args) {
+    List bindings = []
+    String apiKeyId = args.credentialsId ?: (args.usernamePasswordCredentialsId ? null : env.FERRY_CREDENTIALS_ID)
+    if (apiKeyId) {
+        bindings << string(credentialsId: apiKeyId.toString(), variable: 'FERRY_API_KEY')
+    }
+    if (args.usernamePasswordCredentialsId) {
+        bindings << usernamePassword(credentialsId: args.usernamePasswordCredentialsId.toString(),
+            usernameVariable: 'FERRY_API_KEY_USER', passwordVariable: 'FERRY_API_KEY')
+    }
+    if (args.accessTokenCredentialsId) {
+        bindings << string(credentialsId: args.accessTokenCredentialsId.toString(), variable: 'OCTOPUS_ACCESS_TOKEN')
+    }
+    return bindings
+}
+
+/**
+ * Run `body` with `values` masked in its log by the Mask Passwords plugin's build wrapper. Without
+ * the plugin the body still runs (ferry's own log lines never print variable values; the command
+ * line shown is masked by display()), after a warning that says how to get the masking.
+ */
+def masking(List values, Closure body) {
+    if (values.isEmpty()) {
+        return body()
+    }
+    boolean started = false
+    try {
+        return wrap([$class: 'MaskPasswordsBuildWrapper', varPasswordPairs: values.collect { [password: it] }]) {
+            started = true
+            body()
+        }
+    } catch (e) {
+        if (started) {
+            throw e
+        }
+        echo("ferry: prompted variable values are not masked in this log: install the Mask Passwords plugin (${e.message})")
+        return body()
+    }
 }
 
 /** The global flags every step accepts. */
@@ -179,6 +249,18 @@ String display(List argv) {
     return 'ferry ' + shown.join(' ')
 }
 
+/**
+ * The ferry binary of a tool installation from Manage Jenkins > Tools (any tool type whose home
+ * holds `ferry`, e.g. a Custom Tool), installed on this node by the `tool` step; null without one.
+ */
+def toolBinary(toolName) {
+    if (!toolName) {
+        return null
+    }
+    String home = tool(name: toolName.toString())
+    return home.replaceAll('[\\\\/]+$', '') + (isUnix() ? '/ferry' : '\\ferry.exe')
+}
+
 @NonCPS
 def parseJson(String text) {
     String clean = text.startsWith('\uFEFF') ? text.substring(1) : text
@@ -194,7 +276,8 @@ def run(Map args, List argv, String step) {
     List all = ['-o', 'json'] + globalOptions(args) + argv + exactList(args.extraArgs)
     // The binary ferryInstall put on this node (parallel branches may run on other nodes), else
     // FERRY_BIN, else ferry on PATH.
-    String bin = args.ferry ?: env[ferryInstall.nodeBinVariable(env.NODE_NAME)] ?: env.FERRY_BIN ?: (isUnix() ? 'ferry' : 'ferry.exe')
+    String bin = args.ferry ?: toolBinary(args.tool ?: env.FERRY_TOOL) ?: env[ferryInstall.nodeBinVariable(env.NODE_NAME)] ?:
+        env.FERRY_BIN ?: (isUnix() ? 'ferry' : 'ferry.exe')
     // One unique pair of files per call: parallel branches on one agent never share them.
     String base = "${pwd(tmp: true)}/ferry-${step}-${java.util.UUID.randomUUID()}"
     String out = "${base}.json"
@@ -218,12 +301,15 @@ def run(Map args, List argv, String step) {
             }
         }
     }
-    if (args.credentialsId) {
-        withCredentials([string(credentialsId: args.credentialsId, variable: 'FERRY_API_KEY')]) {
+    List bindings = credentialBindings(args)
+    masking(secretValues(args)) {
+        if (bindings) {
+            withCredentials(bindings) {
+                body()
+            }
+        } else {
             body()
         }
-    } else {
-        body()
     }
     String text = fileExists(out) ? readFile(file: out, encoding: 'UTF-8') : ''
     def result = null

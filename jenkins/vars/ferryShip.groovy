@@ -9,6 +9,9 @@ def call(Map args = [:]) {
         ferry.packOptions(args) +
         ferry.flag(args, 'ifExists', '--if-exists') +
         ferry.flag(args, 'channel', '--channel') +
+        ferry.flags(args, 'packages', '--package') +
+        ferry.flag(args, 'gitRef', '--git-ref') +
+        ferry.flag(args, 'gitCommit', '--git-commit') +
         ferry.flags(args, 'to', '--to') +
         ferry.collectOptions(args) +
         ferry.deployOptions(args)

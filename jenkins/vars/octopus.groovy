@@ -6,13 +6,16 @@
 // in a Secret text credential whose id is serverId. spaceId is the space; toolId and
 // jenkinsUrlLinkback are accepted and ignored (the binary comes from ferryInstall / FERRY_BIN).
 
-/** The common Ferry arguments from the plugin's serverId and spaceId. */
-@NonCPS
+/**
+ * The common Ferry arguments from the plugin's serverId (default: env.FERRY_DEFAULT_SERVER_ID,
+ * the global default server, like the plugin's first configured server) and spaceId.
+ */
 Map connection(Map args) {
     Map out = [:]
-    if (args.serverId) {
-        out.serverId = args.serverId.toString()
-        out.credentialsId = args.serverId.toString()
+    String serverId = args.serverId ?: env.FERRY_DEFAULT_SERVER_ID
+    if (serverId) {
+        out.serverId = serverId.toString()
+        out.credentialsId = serverId.toString()
     }
     if (args.spaceId) {
         out.space = args.spaceId.toString()

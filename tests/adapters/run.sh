@@ -55,6 +55,8 @@ expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "expected: $3"$'\n'"a
 # expect_match NAME TEXT REGEX
 expect_match() { if printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1"; else bad "$1" "no match for /$3/ in:"$'\n'"$(printf '%s' "$2" | tail -n 20)"; fi; }
 section() { echo "$*"; }
+# first_line_with LOG VALUE: the first log line that contains VALUE.
+first_line_with() { grep -F -m 1 -- "$2" <<<"$1"; }
 
 # PyYAML reads the example CI files (AppVeyor, Bamboo, the Octopus workflow); the checks that
 # need it fail when it cannot be installed.
@@ -80,7 +82,7 @@ fi
 # ------------------------------------------------------------------------------------------------
 section "CLI contract: every flag the adapters pass exists in ferry's --help"
 help_text=$(for cmd in "" "package create" "package push" "build-info push" "release create" "release deploy" \
-    "release promote" "ship" "task wait"; do
+    "release promote" "ship" "task wait" "runbook run"; do
     # shellcheck disable=SC2086 # the command words split on purpose
     "$real_ferry" $cmd --help 2>&1
 done)
@@ -135,7 +137,8 @@ count_jenkins() {
     fi
 }
 if command -v groovy >/dev/null 2>&1; then
-    count_jenkins "$(FERRY_TEST_SECRET=API-UNITSECRET0001 FERRY_TEST_CREDENTIALS=ferry-api-key=API-UNITSECRET0001 \
+    count_jenkins "$(FERRY_TEST_SECRET=API-UNITSECRET0001 \
+        FERRY_TEST_CREDENTIALS=ferry-api-key=API-UNITSECRET0001,octopus-user-pass=octo:API-USERPASS0001,octopus-access-token=ACCESS-TOKEN-0001 \
         jenkins_run "$work/jenkins-unit" jenkins/test/steps.test.groovy)"
 else
     bad "groovy is installed (tests/run.sh installs Debian's groovy)"
@@ -150,10 +153,14 @@ cat >"$stub" <<'EOF'
 for a in "$@"; do printf '%s\n' "$a"; done >"$STUB_DIR/args"
 printf '%s\n' "${FERRY_API_KEY:-}" >"$STUB_DIR/key"
 printf '%s\n' "${FERRY_SERVER:-}" >"$STUB_DIR/server"
+printf '%s\n' "${GITHUB_TOKEN:-}" >"$STUB_DIR/github_token"
+printf '%s\n' "${OCTOPUS_ACCESS_TOKEN:-}" >"$STUB_DIR/access_token"
 # Every argument exactly (newlines and empty ones too), as JSON; through --args-file if given.
 if [ "${1:-}" = --args-file ]; then cp "$2" "$STUB_DIR/args.json"; else
     python3 -c 'import json, os, sys; json.dump(sys.argv[1:], open(os.environ["STUB_DIR"] + "/args.json", "w", encoding="utf-8"), ensure_ascii=False)' "$@"
 fi
+# Every argument vector, one JSON line each, for the check that the real binary accepts them.
+{ cat "$STUB_DIR/args.json"; echo; } >>"$STUB_DIR/all-args.jsonl"
 case "${1:-}" in --version) echo "ferry 0.1.0"; exit 0 ;; esac
 printf '%s' '{"stub":true}'
 exit "${STUB_EXIT:-0}"
@@ -178,7 +185,7 @@ gh_action() {
     gh_summary_file=$(mktemp "$work/gh-summary.XXXXXX")
     local spec
     spec=$(python3 - "$dir/action.yml" "$@" <<'PY'
-import re, sys, shlex
+import os, re, sys, shlex
 text = open(sys.argv[1]).read()
 given = dict(arg.split('=', 1) for arg in sys.argv[2:])
 inputs_block = text.split('\ninputs:\n', 1)[1].split('\noutputs:\n', 1)[0]
@@ -186,6 +193,8 @@ defaults = {}
 for name, body in re.findall(r'^  ([a-z][a-z0-9_-]*):\n((?:    .*\n)+)', inputs_block, re.M):
     m = re.search(r"^    default: '((?:[^']|'')*)'", body, re.M)
     defaults[name] = m.group(1).replace("''", "'") if m else ''
+    # The runner's own expression in a default: the job's token (empty unless the test sets one).
+    defaults[name] = defaults[name].replace('${{ github.token }}', os.environ.get('GH_TEST_GITHUB_TOKEN', ''))
 values = {**defaults, **given}
 unknown = set(given) - set(defaults)
 if unknown:
@@ -303,6 +312,58 @@ expect "ship (actions/ship): every option group maps" "$(tr '\n' ' ' <"$STUB_DIR
 PATH="$work/stub:$PATH" gh_action . project=Hello id=Hello version=1.2.3
 expect "ship (root action.yml): runs the shared script from the repository root" "$(sed -n 3p "$STUB_DIR/args")" ship
 
+# Tenant tags, scheduling, guided failure, OIDC, and ship's release options (the flag contract of
+# issue 17: --tenant-tag, --deploy-at, --no-deploy-after, --guided-failure, --service-account-id,
+# --package, --git-ref, --git-commit, --release-notes-file).
+PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello version=1.0.0 to=Production tenant=$'Acme\nGlobex' \
+    tenant-tag=$'Region/EU\nTier/Gold' deploy-at=2026-12-01T22:00:00+01:00 no-deploy-after=2026-12-02T06:00:00+01:00 \
+    guided-failure=true service-account-id=4e0c9e29-2f5c-4b2c-8d0e-5a3c1f1d2b7a
+expect "deploy: tenants, tenant tags, deploy-at, no-deploy-after, guided failure, service account" "$(args_json)" \
+    "$(expected_json -o json release deploy --project Hello --version 1.0.0 --to Production --tenant Acme --tenant Globex \
+        --tenant-tag Region/EU --tenant-tag Tier/Gold --guided-failure --deploy-at 2026-12-01T22:00:00+01:00 \
+        --no-deploy-after 2026-12-02T06:00:00+01:00 --wait --service-account-id 4e0c9e29-2f5c-4b2c-8d0e-5a3c1f1d2b7a)"
+PATH="$work/stub:$PATH" gh_action actions/promote project=Hello from=Test environments=Production tenants=Acme \
+    tenant_tags=Region/EU deploy_at=2026-12-01T22:00:00Z deploy_at_expiry=2026-12-01T23:00:00Z use_guided_failure=true
+expect "promote (Octopus input names): tenants, tenant_tags, deploy_at, deploy_at_expiry, use_guided_failure" "$(args_json)" \
+    "$(expected_json -o json release promote --project Hello --from Test --to Production --tenant Acme --tenant-tag Region/EU \
+        --guided-failure --deploy-at 2026-12-01T22:00:00Z --no-deploy-after 2026-12-01T23:00:00Z --wait)"
+PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello version=1.0.0 to=Production guided-failure=sometimes
+expect "deploy: a guided-failure that is not a boolean is rejected (exit 2)" "$gh_status" 2
+GH_TEST_GITHUB_TOKEN=ghs_TESTTOKEN0001 PATH="$work/stub:$PATH" gh_action actions/ship project=Hello id=Hello version=1.2.3 \
+    package=$'Sidecar:2.0.0\nTools:1.1.0' git-ref=refs/heads/main git-commit=0123456789abcdef release-notes-file=notes.md
+expect "ship: more packages, git-ref, git-commit, release notes file" "$(args_json)" \
+    "$(expected_json -o json ship --project Hello --id Hello --version 1.2.3 --format zip --base-path . --out-folder . \
+        --release-notes-file notes.md --package Sidecar:2.0.0 --package Tools:1.1.0 --git-ref refs/heads/main \
+        --git-commit 0123456789abcdef --wait)"
+expect "ship: github-token (default: the job's token) reaches ferry as GITHUB_TOKEN" "$(cat "$STUB_DIR/github_token")" ghs_TESTTOKEN0001
+expect "ship: ... masked before anything is printed" "$(first_line_with "$gh_stdout" ghs_TESTTOKEN0001)" "::add-mask::ghs_TESTTOKEN0001"
+PATH="$work/stub:$PATH" gh_action actions/ship project=Hello id=Hello version=1.2.3 packages=Sidecar:2.0.0 git_ref=refs/tags/v1 \
+    git_commit=abc release_notes_file=n.md github-token=
+expect "ship (Octopus input names): packages, git_ref, git_commit, release_notes_file" "$(args_json)" \
+    "$(expected_json -o json ship --project Hello --id Hello --version 1.2.3 --format zip --base-path . --out-folder . \
+        --release-notes-file n.md --package Sidecar:2.0.0 --git-ref refs/tags/v1 --git-commit abc --wait)"
+expect "ship: an empty github-token exports no GITHUB_TOKEN" "$(cat "$STUB_DIR/github_token")" ""
+PATH="$work/stub:$PATH" gh_action actions/run-runbook project=Hello runbook='Restart web' environment=$'Production\nTest' \
+    tenant-tag=Region/EU variable=Reason=nightly guided-failure=true timeout=5m
+expect "run-runbook: runbook run with environments, tenant tags, variables, guided failure, wait by default" "$(args_json)" \
+    "$(expected_json -o json runbook run --project Hello --runbook 'Restart web' --environment Production --environment Test \
+        --tenant-tag Region/EU --variable Reason=nightly --guided-failure --wait --timeout 5m)"
+PATH="$work/stub:$PATH" gh_action actions/run-runbook project=Hello runbook=Backup environments=Production tenants=Acme \
+    variables='Reason: nightly: full' use_guided_failure=true wait=false
+expect "run-runbook (Octopus input names): environments, tenants, 'Name: Value' variables, use_guided_failure" "$(args_json)" \
+    "$(expected_json -o json runbook run --project Hello --runbook Backup --environment Production --tenant Acme \
+        --variable 'Reason=nightly: full' --guided-failure)"
+PATH="$work/stub:$PATH" gh_action actions/run-runbook project=Hello runbook=Backup
+expect "run-runbook: no environment is rejected (exit 2)" "$gh_status" 2
+# `**` recurses, and globs resolve in the step's working directory.
+# (Names that sort the same in every locale.)
+mkdir -p "$gh_workspace/app/dist/b" "$gh_workspace/app/dist/c/d" "$gh_workspace/dist"
+touch "$gh_workspace/app/dist/a.1.0.0.zip" "$gh_workspace/app/dist/b/b.1.0.0.zip" "$gh_workspace/app/dist/c/d/c.1.0.0.zip" \
+    "$gh_workspace/dist/outside.1.0.0.zip"
+PATH="$work/stub:$PATH" gh_action actions/push working-directory=app packages='dist/**/*.zip'
+expect "push: dist/**/*.zip recurses, relative to working-directory" "$(args_json)" \
+    "$(expected_json -o json package push dist/a.1.0.0.zip dist/b/b.1.0.0.zip dist/c/d/c.1.0.0.zip)"
+
 # ------------------------------------------------------------------------------------------------
 section "Installers: GitHub setup, Azure FerryInstaller, Jenkins ferryInstall (archives served on loopback)"
 downloads=$work/downloads
@@ -414,6 +475,14 @@ az_task() { # TASK NAME=VALUE... (inputs; ENV:NAME=VALUE for other environment v
     printf '== az_task %s (exit %s)\n%s\n' "$task" "$az_status" "$az_stdout" >>"$log"
 }
 az_var() { grep -oE "##vso\[task\.setvariable variable=$1;[^]]*\].*" <<<"$az_stdout" | tail -n 1 | sed 's/^[^]]*\]//'; }
+# az_outputs_declared TASK: the output variables the last run set that TASK's task.json does not
+# declare in outputVariables ("none" when all are), so pipelines can reference each one.
+az_outputs_declared() {
+    grep -oE '##vso\[task\.setvariable variable=[^;]*;isOutput=true' <<<"$az_stdout" | sed 's/.*variable=//; s/;.*//' | sort -u |
+        python3 -c 'import json, sys; declared = {o["name"] for o in json.load(open(sys.argv[1]))["outputVariables"]}
+missing = [name for name in sys.stdin.read().split() if name not in declared]; print(" ".join(missing) or "none")' \
+            "azure-pipelines-tasks/tasks/$1/task.json"
+}
 az_workspace=$work/az
 mkdir -p "$az_workspace"
 az_loopback=(downloadBaseUrl="$download_url" checksumsBaseUrl="$download_url" releasesUrl="$releases_url")
@@ -488,6 +557,33 @@ if grep -q 'https://x.test' <<<"$bb_out"; then bad "pipe: prompted variable valu
 (cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=wait TASK_IDS_COUNT=2 TASK_IDS_0=ServerTasks-1 TASK_IDS_1=ServerTasks-2 TIMEOUT=5m \
     sh "$root/bitbucket/pipe.sh" >>"$log" 2>&1)
 expect "pipe: COMMAND=wait waits for TASK_IDS" "$(args_json)" "$(expected_json -o json task wait --timeout 5m ServerTasks-1 ServerTasks-2)"
+(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=deploy PROJECT=Hello RELEASE_VERSION=1.0.0 ENVIRONMENTS=Production \
+    TENANTS=Acme TENANT_TAGS_COUNT=2 TENANT_TAGS_0=Region/EU TENANT_TAGS_1=Tier/Gold GUIDED_FAILURE=true \
+    DEPLOY_AT=2026-12-01T22:00:00+01:00 NO_DEPLOY_AFTER=2026-12-02T06:00:00+01:00 OCTOPUS_ACCESS_TOKEN=BB-ACCESS-TOKEN-0001 \
+    sh "$root/bitbucket/pipe.sh" >>"$log" 2>&1)
+expect "pipe: TENANTS, TENANT_TAGS, GUIDED_FAILURE, DEPLOY_AT, NO_DEPLOY_AFTER" "$(args_json)" \
+    "$(expected_json -o json release deploy --project Hello --version 1.0.0 --to Production --tenant Acme --tenant-tag Region/EU \
+        --tenant-tag Tier/Gold --guided-failure --deploy-at 2026-12-01T22:00:00+01:00 --no-deploy-after 2026-12-02T06:00:00+01:00 --wait)"
+expect "pipe: OCTOPUS_ACCESS_TOKEN reaches ferry in the environment" "$(cat "$STUB_DIR/access_token")" BB-ACCESS-TOKEN-0001
+(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=ship PROJECT=Hello PACKAGE_ID=Hello VERSION=1.2.3 WAIT=false \
+    RELEASE_PACKAGES=$'Sidecar:2.0.0\nTools:1.1.0' RELEASE_NOTES_FILE=notes.md GIT_REF=refs/heads/main GIT_COMMIT=0123abc \
+    sh "$root/bitbucket/pipe.sh" >>"$log" 2>&1)
+expect "pipe ship: RELEASE_PACKAGES, RELEASE_NOTES_FILE, GIT_REF, GIT_COMMIT" "$(args_json)" \
+    "$(expected_json -o json ship --project Hello --id Hello --version 1.2.3 --package Sidecar:2.0.0 --package Tools:1.1.0 \
+        --release-notes-file notes.md --git-ref refs/heads/main --git-commit 0123abc)"
+(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=runbook PROJECT=Hello RUNBOOK='Restart web' ENVIRONMENTS=Production \
+    TENANT_TAGS=Region/EU VARIABLES=Reason=nightly sh "$root/bitbucket/pipe.sh" >>"$log" 2>&1)
+expect "pipe: COMMAND=runbook runs the runbook and waits by default" "$(args_json)" \
+    "$(expected_json -o json runbook run --project Hello --runbook 'Restart web' --environment Production --tenant-tag Region/EU \
+        --variable Reason=nightly --wait)"
+mkdir -p "$bb_workspace/dist/b" "$bb_workspace/dist/c/d"
+touch "$bb_workspace/dist/a.1.0.0.zip" "$bb_workspace/dist/b/b.1.0.0.zip" "$bb_workspace/dist/c/d/c.1.0.0.zip" "$bb_workspace/dist/notes.txt"
+(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=push PACKAGES_COUNT=2 PACKAGES_0='dist/**/*.zip' PACKAGES_1=other/plain.1.0.0.zip \
+    sh "$root/bitbucket/pipe.sh" >>"$log" 2>&1)
+expect "pipe: PACKAGES dist/**/*.zip recurses in the clone; plain paths pass through" "$(args_json)" \
+    "$(expected_json -o json package push dist/a.1.0.0.zip dist/b/b.1.0.0.zip dist/c/d/c.1.0.0.zip other/plain.1.0.0.zip)"
+bb_out=$(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=push PACKAGES='nothing/**/*.zip' sh "$root/bitbucket/pipe.sh" 2>&1)
+expect "pipe: a glob matching nothing is exit 2" "$?" 2
 bb_out=$(cd "$bb_workspace" && env FERRY_BIN="$stub" COMMAND=deploy PROJECT=Hello sh "$root/bitbucket/pipe.sh" 2>&1)
 expect "pipe: a missing variable is exit 2" "$?" 2
 bb_out=$(cd "$bb_workspace" && env FERRY_BIN="$stub" STUB_EXIT=3 COMMAND=promote PROJECT=Hello FROM=Development ENVIRONMENTS=Test sh "$root/bitbucket/pipe.sh" 2>&1)
@@ -525,6 +621,8 @@ bb_out=$(cd "$safe/bb" && env FERRY_BIN="$real_ferry" BITBUCKET_BUILD_NUMBER=5 C
 expect "Bitbucket: no FERRY_SERVER in Pipelines fails the pipe with exit 2" "$?" 2
 expect_match "Bitbucket: ... saying why" "$bb_out" 'no server configured: Ferry runs in BitBucket'
 expect_match "Bitbucket: ... naming the FERRY_SERVER variable" "$bb_out" 'hint: set the repository or deployment variable FERRY_SERVER'
+if grep -q 'error: error:' <<<"$bb_out"; then bad "Bitbucket: the error is marked once (no 'error: error:')" "$bb_out"; else
+    ok "Bitbucket: the error is marked once (no 'error: error:')"; fi
 bb_out=$(cd "$safe/bb" && env FERRY_BIN="$real_ferry" BITBUCKET_BUILD_NUMBER=5 CI=true COMMAND=create-release PROJECT=NoServer \
     RELEASE_VERSION=1.0.0 EMBEDDED=true sh "$root/bitbucket/pipe.sh" 2>&1)
 expect "Bitbucket: EMBEDDED=true uses the embedded server" "$?" 0
@@ -558,8 +656,6 @@ expect "no adapter ran a command substitution" "$(find "$safe" "$root" -maxdepth
 # registered with the CI's masking before it appears anywhere else (GitHub ::add-mask::, Azure
 # ##vso[task.setsecret]), or never appear (Bitbucket, Jenkins: the command line shows NAME=***).
 secret_value='S3cret-Prompted-Value-7781'
-# first_line_with LOG VALUE: the first log line that contains VALUE.
-first_line_with() { grep -F -m 1 -- "$2" <<<"$1"; }
 PATH="$work/stub:$PATH" gh_action actions/deploy project=Hello version=1.0.0 to=Dev variable="DbPassword=$secret_value"
 expect "GitHub masking: the first log line with the value is its ::add-mask::" "$(first_line_with "$gh_stdout" "$secret_value")" "::add-mask::$secret_value"
 az_task FerryDeploy project=Hello releaseVersion=1.0.0 environments=Dev variables="DbPassword=$secret_value" "ENV:FERRY_BIN=$stub" "ENV:STUB_DIR=$STUB_DIR"
@@ -567,6 +663,21 @@ expect "Azure masking: the first log line with the value is its ##vso[task.setse
 bb_out=$(cd "$safe/bb" && env FERRY_BIN="$stub" COMMAND=deploy PROJECT=Hello RELEASE_VERSION=1.0.0 ENVIRONMENTS=Dev \
     VARIABLES="DbPassword=$secret_value" sh "$root/bitbucket/pipe.sh" 2>&1)
 expect "Bitbucket masking: the value is not in the pipe's log" "$(first_line_with "$bb_out" "$secret_value")" ""
+
+# ------------------------------------------------------------------------------------------------
+section "Azure: access token, ** globs in the working directory (task shims for real, stub ferry)"
+access_token='eyJhbGciOiJSUzI1NiJ9.AZURE-ACCESS-TOKEN-7731'
+az_workspace=$safe/az
+az_task FerryWait taskIds=ServerTasks-1 accessToken="$access_token" "ENV:FERRY_BIN=$stub" "ENV:STUB_DIR=$STUB_DIR"
+expect "Azure: the accessToken input reaches ferry as OCTOPUS_ACCESS_TOKEN" "$(cat "$STUB_DIR/access_token")" "$access_token"
+expect "Azure: ... registered as a secret before it could appear" "$(first_line_with "$az_stdout" "$access_token")" "##vso[task.setsecret]$access_token"
+if grep -qF -- "$access_token" "$STUB_DIR/args"; then bad "Azure: the access token is not on the command line"; else ok "Azure: the access token is not on the command line"; fi
+mkdir -p "$az_workspace/app/dist/b" "$az_workspace/app/dist/c/d" "$az_workspace/dist"
+touch "$az_workspace/app/dist/a.1.0.0.zip" "$az_workspace/app/dist/b/b.1.0.0.zip" "$az_workspace/app/dist/c/d/c.1.0.0.zip" \
+    "$az_workspace/dist/outside.1.0.0.zip"
+az_task FerryPush workingDirectory="$az_workspace/app" packages='dist/**/*.zip' "ENV:FERRY_BIN=$stub" "ENV:STUB_DIR=$STUB_DIR"
+expect "Azure: dist/**/*.zip recurses, relative to workingDirectory" "$(args_json)" \
+    "$(expected_json -o json package push "$az_workspace/app/dist/a.1.0.0.zip" "$az_workspace/app/dist/b/b.1.0.0.zip" "$az_workspace/app/dist/c/d/c.1.0.0.zip")"
 
 # ------------------------------------------------------------------------------------------------
 section "End to end: ferry server on loopback"
@@ -774,10 +885,12 @@ expect "FerryShip: build information says Azure DevOps" \
     "$(api '/api/build-information?packageId=AzShip' | json "[x['BuildEnvironment'] for x in d['Items'] if x['PackageId']=='AzShip'][0]")" "Azure DevOps"
 if grep -E '^\[command\]' <<<"$az_stdout" | grep -q "$key"; then bad "FerryShip: the API key is not on the command line"; else ok "FerryShip: the API key is not on the command line"; fi
 expect_match "FerryShip: the API key is registered as a secret" "$az_stdout" "##vso\[task\.setsecret\]$key"
+expect "FerryShip: every output variable it set is declared in task.json" "$(az_outputs_declared FerryShip)" none
 
 az_task FerryPromote project=AzShip from=Development environments=Test wait=true "${az_conn[@]}"
 expect_match "FerryPromote: succeeds" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
 expect "FerryPromote: deployed to Test on the server" "$(deployment_state "$(server_release AzShip 1.0.0)" "$test_id")" Success
+expect "FerryPromote: every output variable it set is declared in task.json" "$(az_outputs_declared FerryPromote)" none
 
 az_task FerryDeploy project=Broken releaseVersion=1.0.0 environments=Development wait=true "${az_conn[@]}"
 expect_match "FerryDeploy: a failed deployment fails the task" "$az_stdout" '##vso\[task\.complete result=Failed;\]a deployment finished unsuccessfully'
@@ -788,6 +901,17 @@ az_task FerryCreateRelease octopusService=octo-conn project=AzShip releaseVersio
 expect_match "FerryCreateRelease with an OctopusEndpoint connection: succeeds" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
 expect "FerryCreateRelease with an OctopusEndpoint connection: OctoTFS's output release_number" "$(az_var release_number)" 1.0.9
 expect "FerryCreateRelease with an OctopusEndpoint connection: the release is on the server" "$(server_release AzShip 1.0.9 | cut -c1-9)" Releases-
+expect "FerryCreateRelease: every output variable it set is declared in task.json" "$(az_outputs_declared FerryCreateRelease)" none
+az_task FerryDeploy project=AzShip releaseVersion=1.0.9 environments=Development wait=true "${az_conn[@]}"
+expect_match "FerryDeploy: succeeds" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
+expect "FerryDeploy: every output variable it set is declared in task.json" "$(az_outputs_declared FerryDeploy)" none
+az_task FerryWait taskIds="$(az_var taskIds)" "${az_conn[@]}"
+expect_match "FerryWait: succeeds" "$az_stdout" '##vso\[task\.complete result=Succeeded;'
+expect "FerryWait: every output variable it set is declared in task.json" "$(az_outputs_declared FerryWait)" none
+az_task FerryRunRunbook project=AzShip runbook=Backup environments=Development "${az_conn[@]}"
+expect_match "FerryRunRunbook against ferry server: fails the task as a usage error" "$az_stdout" '##vso\[task\.complete result=Failed;\]ferry rejected the inputs'
+# shellcheck disable=SC2016 # backticks are text in the message
+expect_match "FerryRunRunbook against ferry server: ... saying runbooks need Octopus Deploy" "$az_stdout" 'Runbooks are not supported by `ferry server`'
 
 # --- Jenkins ---
 section "  Jenkins (steps in the Groovy harness, sh really runs)"
@@ -924,6 +1048,31 @@ expect "TeamCity meta-runner: ships (exit 0)" "$tc_status" 0
 expect_match "TeamCity meta-runner: results as service messages" "$tc_out" "##teamcity\[setParameter name='ferry\.release-version' value='1\.0\.77'\]"
 expect "TeamCity meta-runner: build information says TeamCity" "$(build_info 1.0.77 "['BuildEnvironment']")" TeamCity
 expect "TeamCity meta-runner: deployed to Development" "$(deployment_state "$(server_release Hello 1.0.77)" "$dev_id")" Success
+
+# ------------------------------------------------------------------------------------------------
+section "CLI contract, per command: every argument vector an adapter handed the stub parses with the real ferry"
+# `--help` after the adapter's arguments: clap rejects an unknown flag of that command (exit 2)
+# before it gets to the help, so each command's flags are checked on that command.
+contract=$(python3 - "$real_ferry" "$STUB_DIR/all-args.jsonl" <<'PY'
+import json, subprocess, sys
+ferry, path = sys.argv[1:]
+seen, bad = set(), []
+for line in open(path, encoding='utf-8'):
+    if not line.strip():
+        continue
+    argv = json.loads(line)
+    if not argv or argv[0] == '--version' or json.dumps(argv) in seen:
+        continue
+    seen.add(json.dumps(argv))
+    run = subprocess.run([ferry, *argv, '--help'], capture_output=True, text=True)
+    if run.returncode != 0:
+        first = next((l for l in run.stderr.splitlines() if l.startswith('error:')), run.stderr.strip()[:200])
+        bad.append(f'{" ".join(argv[:4])} ...: {first}')
+print(f'{len(seen)} vectors')
+print('\n'.join(sorted(set(bad))) or 'none')
+PY
+)
+expect "the real ferry accepts the adapters' $(head -n 1 <<<"$contract")" "$(tail -n +2 <<<"$contract")" none
 
 echo "(details: ${log#"$root"/})"
 echo "adapters: $passed passed, $failed failed"

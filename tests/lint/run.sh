@@ -80,9 +80,34 @@ done
 for file in azure-pipelines-tasks/tasks/*/task.json; do
     check "Azure task schema $file" check-jsonschema --schemafile tests/lint/schemas/azure-task.schema.json "$file"
 done
-check "Bitbucket pipe schema bitbucket/pipe.yml" check-jsonschema --schemafile tests/lint/schemas/bitbucket-pipe.schema.json bitbucket/pipe.yml
-check "Bitbucket pipelines schema bitbucket/examples/bitbucket-pipelines.yml" \
-    check-jsonschema --builtin-schema vendor.bitbucket-pipelines bitbucket/examples/bitbucket-pipelines.yml
+# The pipe's pipe.yml and example are generated with the pushed image's digest (bitbucket/
+# build-image.sh -> generate-pipe.sh): generated here with a digest computed from a file, they must
+# fit their schemas; the generator refuses tags and placeholder digests; and no file in the
+# repository names the pipe image by anything but a digest.
+pipe_out=$root/target/lint-pipe
+pipe_image="ferrydeploy/ferry-pipe:0.0.0-lint@sha256:$(sha256sum bitbucket/Dockerfile | cut -c1-64)"
+rm -rf "$pipe_out"
+check "Bitbucket: generate-pipe.sh writes pipe.yml and the example for a digest" sh bitbucket/generate-pipe.sh "$pipe_image" "$pipe_out"
+check "Bitbucket pipe schema (generated pipe.yml)" check-jsonschema --schemafile tests/lint/schemas/bitbucket-pipe.schema.json "$pipe_out/pipe.yml"
+check "Bitbucket pipelines schema (generated example bitbucket-pipelines.yml)" \
+    check-jsonschema --builtin-schema vendor.bitbucket-pipelines "$pipe_out/bitbucket-pipelines.yml"
+check "Bitbucket: the generated files name the image by its digest only" python3 - "$pipe_out" "$pipe_image" <<'PY'
+import re, sys
+out, image = sys.argv[1:]
+pipe = open(f'{out}/pipe.yml').read()
+refs = re.findall(r'^image: (\S+)$', pipe, re.M) + re.findall(r'docker://(\S+)', pipe)
+refs += re.findall(r'docker://(\S+)', open(f'{out}/bitbucket-pipelines.yml').read())
+bad = [ref for ref in refs if ref != image]
+print(bad or 'ok')
+sys.exit(1 if bad or len(refs) < 3 else 0)
+PY
+# shellcheck disable=SC2016 # $1 is expanded by the inner sh
+check "Bitbucket: generate-pipe.sh refuses a tag without a digest" sh -c '! sh bitbucket/generate-pipe.sh ferrydeploy/ferry-pipe:1.0.0 "$1"' _ "$pipe_out/tag"
+# shellcheck disable=SC2016 # expanded by the inner sh
+check "Bitbucket: generate-pipe.sh refuses a placeholder digest" \
+    sh -c '! sh bitbucket/generate-pipe.sh "ferrydeploy/ferry-pipe:1.0.0@sha256:$(printf "0%.0s" $(seq 64))" "$1"' _ "$pipe_out/zero"
+check "Bitbucket: no checked-in file names the pipe image without a digest" sh -c \
+    '! git grep -nE "ferrydeploy/ferry-pipe:[A-Za-z0-9_.\$-]+([^@A-Za-z0-9_.\$-]|$)" -- ":!*.in" ":!bitbucket/Dockerfile" ":!bitbucket/build-image.sh" ":!tests/lint/run.sh"'
 
 echo "shellcheck"
 scripts=(actions/lib/ferry-action.sh actions/lib/generate-root-action.sh actions/setup/install.sh .github/scripts/*.sh tests/lint/run.sh tests/adapters/*.sh)
@@ -91,7 +116,9 @@ for file in "${scripts[@]}"; do
     check "shellcheck $file" shellcheck -x "$file"
 done
 check "shellcheck (POSIX sh) bitbucket/pipe.sh" shellcheck --shell=sh bitbucket/pipe.sh
-check "shellcheck (POSIX sh) bitbucket/verify-install.sh" shellcheck --shell=sh bitbucket/verify-install.sh
+for file in bitbucket/verify-install.sh bitbucket/generate-pipe.sh bitbucket/build-image.sh; do
+    check "shellcheck (POSIX sh) $file" shellcheck --shell=sh "$file"
+done
 
 echo "consistency"
 # Every action input reaches the script as INPUT_<NAME>, and the shared script reads it.

@@ -37,7 +37,9 @@ pub trait CiOutput: Send + Sync {
     }
     /// Append markdown to the run's summary (GitHub step summary, Azure uploadsummary, ...).
     fn summary(&self, markdown: &str) -> io::Result<()>;
-    /// Report an error annotation, optionally attached to a file.
+    /// Report an error annotation, optionally attached to a file. `message` is the error's text
+    /// without a severity word: each emitter marks it as an error its own way (`::error::`,
+    /// `type=error`, `status='ERROR'`, an `error:` prefix in plain logs), exactly once.
     fn error(&self, message: &str, file: Option<&str>) -> io::Result<()>;
     /// Report a warning annotation.
     fn warning(&self, message: &str) -> io::Result<()>;
@@ -63,7 +65,7 @@ impl CiOutput for PlainOutput {
         Ok(())
     }
     fn error(&self, message: &str, _file: Option<&str>) -> io::Result<()> {
-        eprintln!("{message}");
+        eprintln!("error: {message}");
         Ok(())
     }
     fn warning(&self, message: &str) -> io::Result<()> {

@@ -15,6 +15,7 @@ mod error;
 mod listing;
 pub mod model;
 mod progress;
+mod runbook;
 mod upload;
 
 pub use api::{
@@ -24,4 +25,5 @@ pub use client::{Client, ClientOptions, MAX_RETRY_AFTER, Notifier, Retry};
 pub use error::{ErrorKind, OctopusError, close_names};
 pub use listing::{Listed, TaskFilter, TaskSubject};
 pub use progress::ProgressMode;
+pub use runbook::{RunbookRun, RunbookRunRequest};
 pub use upload::{PushOutcome, PushStatus, split_package_file_name};

@@ -16,6 +16,8 @@ pub struct RootDocument {
     pub version: Option<String>,
     /// "3.0.0".
     pub api_version: Option<String>,
+    /// "Ferry" when the server is `ferry server` (Octopus Deploy sends its host name or none).
+    pub server_name: Option<String>,
     /// Link templates.
     pub links: HashMap<String, String>,
 }

@@ -231,6 +231,9 @@ pub enum Command {
     /// Check ferry.toml and the server connection without changing anything (exit 1 on a problem).
     #[command(after_long_help = examples::CHECK)]
     Check(CheckArgs),
+    /// Run runbooks (Octopus Deploy servers; `ferry server` has none).
+    #[command(subcommand)]
+    Runbook(RunbookCommand),
     /// The whole pipeline step: package, push, build information, release, deploy, wait.
     #[command(after_long_help = examples::SHIP)]
     Ship(ShipArgs),
@@ -255,6 +258,9 @@ impl Command {
             Command::Release(ReleaseCommand::Deploy(args)) => &args.deploy,
             Command::Release(ReleaseCommand::Promote(args)) => &args.deploy,
             Command::Release(ReleaseCommand::Rollback(args)) => &args.deploy,
+            Command::Runbook(RunbookCommand::Run(args)) => {
+                return args.variables.iter().map(|(_, value)| value.as_str()).collect();
+            }
             _ => return Vec::new(),
         };
         deploy.variables.iter().map(|(_, value)| value.as_str()).collect()
@@ -829,6 +835,42 @@ pub struct TaskWaitArgs {
     /// How often to poll the server, e.g. 1s, 500ms.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
     pub poll_interval: std::time::Duration,
+}
+
+/// `ferry runbook ...`
+#[derive(Debug, Subcommand)]
+pub enum RunbookCommand {
+    /// Run a project's published runbook in environments, optionally waiting for it.
+    #[command(after_long_help = examples::RUNBOOK_RUN)]
+    Run(RunbookRunArgs),
+}
+
+/// Flags of `ferry runbook run`.
+#[derive(Debug, Args, Clone)]
+pub struct RunbookRunArgs {
+    /// Project name or id.
+    #[arg(long)]
+    pub project: String,
+    /// Runbook name.
+    #[arg(long)]
+    pub runbook: String,
+    /// Environments to run in (repeatable).
+    #[arg(long = "environment", value_name = "ENV", required = true)]
+    pub environments: Vec<String>,
+    /// Tenant name or id (repeatable).
+    #[arg(long = "tenant", value_name = "TENANT")]
+    pub tenants: Vec<String>,
+    /// Tenant tag, `TAG-SET/TAG`: run for every tenant that has it (repeatable).
+    #[arg(long = "tenant-tag", value_name = "SET/TAG")]
+    pub tenant_tags: Vec<String>,
+    /// Prompted variable value, `NAME=VALUE` (split on the first `=`; repeatable).
+    #[arg(long = "variable", value_name = "NAME=VALUE", value_parser = parse_name_value)]
+    pub variables: Vec<(String, String)>,
+    /// Pause for a person on a failure (guided failure) instead of failing the run.
+    #[arg(long)]
+    pub guided_failure: bool,
+    #[command(flatten)]
+    pub wait: WaitOptions,
 }
 
 /// Flags of `ferry ship`.

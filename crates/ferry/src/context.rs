@@ -262,7 +262,7 @@ impl Ctx {
         }
     }
 
-    /// An error on stderr and as a CI error annotation.
+    /// An error on stderr and as a CI error annotation; `text` has no `error:` word (the emitter adds its own).
     pub fn error_annotation(&self, text: &str) {
         let _ = self.ci.error(&redact(text), None);
     }

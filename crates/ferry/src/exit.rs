@@ -145,9 +145,10 @@ impl Failure {
         }
     }
 
-    /// The text for stderr: `error: ...`, then the causes and the hints on their own lines.
+    /// The error's text without the `error:` word (the CI emitter adds its marker): the
+    /// message, then the causes and the hints on their own lines.
     fn text(&self, err: &anyhow::Error) -> String {
-        let mut text = format!("error: {err}");
+        let mut text = err.to_string();
         for cause in err.chain().skip(1) {
             text.push_str(&format!("\n  caused by: {cause}"));
         }
@@ -175,7 +176,7 @@ pub fn report(err: &anyhow::Error, ctx: Option<&Ctx>) -> Failure {
     let text = failure.text(err);
     match ctx {
         Some(ctx) => ctx.error_annotation(&text),
-        None => eprintln!("{}", crate::context::redact(&text)),
+        None => eprintln!("error: {}", crate::context::redact(&text)),
     }
     failure
 }

@@ -126,6 +126,14 @@ Examples:
   # Several, for at most 5 minutes, cancelling them then
   ferry task wait ServerTasks-42 ServerTasks-43 --timeout 5m --cancel-on-timeout";
 
+pub const RUNBOOK_RUN: &str = "\
+Examples:
+  # Run a runbook in Production on an Octopus Deploy server and wait for it
+  ferry runbook run --project Hello --runbook \"Restart web\" --environment Production --wait
+
+  # For the tenants tagged Region/EU, with a prompted variable
+  ferry runbook run --project Hello --runbook Backup --environment Production --tenant-tag Region/EU --variable Reason=nightly";
+
 pub const SHIP: &str = "\
 Examples:
   # Package, push, build information, release, deploy by the lifecycle, and wait

@@ -1,30 +1,42 @@
 //! Every example in the help texts, run for real against the embedded server, each in a fresh
 //! copy of a scratch folder (a git repository with the folders the examples name) after the
-//! steps a user would have taken before it ([`PREPARATION`]: the package before the push, the
-//! release before the deploy). Each must succeed, except the few listed in [`EXPECTED_FAILURES`] (each with the error it must
-//! give, so a broken command is not mistaken for an expected failure) and [`NOT_RUN`] (examples
-//! that start a long-running server or reach a host outside the test), which are reported.
+//! steps a user would have taken before it ([`preparation`]: the package before the push, the
+//! release before the deploy). Each must succeed, except the few listed in [`EXPECTED_FAILURES`]
+//! (each with the exit code and error it must give, so a broken command is not mistaken for an
+//! expected failure) and [`NOT_RUN`] (examples that start a long-running server or reach a host
+//! outside the test).
 
 use std::path::Path;
 use std::process::Command;
 
-/// Examples that must fail here, with a fragment of the error they must print and why.
-const EXPECTED_FAILURES: &[(&str, &str)] = &[
+/// Examples that must fail here: the exit code, a fragment of the error they must print, and why.
+const EXPECTED_FAILURES: &[(&str, i32, &str)] = &[
+    // Runbooks run on Octopus Deploy only; `ferry server` says so (exit 2).
+    (
+        "runbook run --project Hello --runbook \"Restart web\" --environment Production --wait",
+        2,
+        "no runbooks",
+    ),
+    (
+        "runbook run --project Hello --runbook Backup --environment Production --tenant-tag Region/EU",
+        2,
+        "no runbooks",
+    ),
     // No task has that id in the scratch server: the error points at `ferry task list`.
-    ("task wait ServerTasks-42", "ferry task list"),
-    ("task wait ServerTasks-42 ServerTasks-43 --timeout 5m --cancel-on-timeout", "ferry task list"),
-    ("task show ServerTasks-42", "ferry task list"),
-    ("task show ServerTasks-42 -o json", "ferry task list"),
-    ("task log ServerTasks-42", "ferry task list"),
-    ("task log ServerTasks-42 --tail 50", "ferry task list"),
-    ("task cancel ServerTasks-42", "ferry task list"),
-    ("task cancel ServerTasks-42 ServerTasks-43", "ferry task list"),
+    ("task wait ServerTasks-42", 1, "ferry task list"),
+    ("task wait ServerTasks-42 ServerTasks-43 --timeout 5m --cancel-on-timeout", 1, "ferry task list"),
+    ("task show ServerTasks-42", 1, "ferry task list"),
+    ("task show ServerTasks-42 -o json", 1, "ferry task list"),
+    ("task log ServerTasks-42", 1, "ferry task list"),
+    ("task log ServerTasks-42 --tail 50", 1, "ferry task list"),
+    ("task cancel ServerTasks-42", 1, "ferry task list"),
+    ("task cancel ServerTasks-42 ServerTasks-43", 1, "ferry task list"),
     // Ferry's server has no tenants and one space.
-    ("release deploy --project Web --version 1.0.0 --to Prod --tenant Acme --variable Region=eu", "Acme"),
-    ("release rollback --project Hello --environment Production --tenant Acme", "Acme"),
-    ("--space Operations project list -o json", "there is no space named Operations"),
+    ("release deploy --project Web --version 1.0.0 --to Prod --tenant Acme --variable Region=eu", 1, "Acme"),
+    ("release rollback --project Hello --environment Production --tenant Acme", 1, "Acme"),
+    ("--space Operations project list -o json", 1, "there is no space named Operations"),
     // Web has no release that succeeded in Test to promote.
-    ("release promote --project Web --from Test --to DR --wait --timeout 20m --cancel-on-timeout", "Test"),
+    ("release promote --project Web --from Test --to DR --wait --timeout 20m --cancel-on-timeout", 1, "Test"),
 ];
 
 /// Examples not run: a server that runs until stopped, files in /etc, a host outside the test.
@@ -215,6 +227,28 @@ fn examples() -> Vec<String> {
     found
 }
 
+/// An example's arguments as a shell splits them: on spaces, `"..."` kept whole.
+fn words(example: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    for c in example.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
 /// Run `ferry ARGS` in `dir` with the embedded server; (exit code, stdout, stderr).
 fn run_ferry(dir: &Path, args: &[String]) -> (i32, String, String) {
     run_ferry_with(dir, args, &[])
@@ -265,7 +299,7 @@ fn every_help_example_runs_against_an_embedded_server() {
             let (code, _, stderr) = run_ferry(&dir, &args);
             assert_eq!(code, 0, "preparing `ferry {example}`: ferry {step}:\n{stderr}");
         }
-        let args: Vec<String> = example.split_whitespace().map(str::to_owned).collect();
+        let args = words(example);
         let (code, _, stderr) = if example.contains("--use-build-number") {
             // An example for a CI job, which has a build number.
             run_ferry_with(&dir, &args, &[("FERRY_CI", "github"), ("GITHUB_RUN_NUMBER", "7")])
@@ -273,10 +307,11 @@ fn every_help_example_runs_against_an_embedded_server() {
             run_ferry(&dir, &args)
         };
         ran += 1;
-        match EXPECTED_FAILURES.iter().find(|(failing, _)| failing == example) {
-            Some((_, fragment)) if code == 1 && stderr.contains(fragment) => {}
-            Some((_, fragment)) => problems
-                .push(format!("ferry {example}: expected exit 1 with `{fragment}`, got {code}:\n{stderr}")),
+        match EXPECTED_FAILURES.iter().find(|(failing, _, _)| failing == example) {
+            Some((_, expected, fragment)) if code == *expected && stderr.contains(fragment) => {}
+            Some((_, expected, fragment)) => problems.push(format!(
+                "ferry {example}: expected exit {expected} with `{fragment}`, got {code}:\n{stderr}"
+            )),
             None if code == 0 => {}
             None => problems.push(format!("ferry {example}: exit {code}:\n{stderr}")),
         }
@@ -289,7 +324,7 @@ fn every_help_example_runs_against_an_embedded_server() {
     );
     let listed: Vec<&String> = examples.iter().filter(|e| NOT_RUN.contains(&e.as_str())).collect();
     assert_eq!(listed.len(), NOT_RUN.len(), "every example not run is still in the help: {listed:?}");
-    for (failing, _) in EXPECTED_FAILURES {
+    for (failing, _, _) in EXPECTED_FAILURES {
         assert!(
             examples.iter().any(|e| e == failing),
             "expected failure `{failing}` is no longer an example"

@@ -18,6 +18,7 @@ mod packages;
 mod releases;
 pub mod resources;
 mod root;
+mod runbooks;
 pub mod tasks;
 
 use axum::Router;
@@ -25,7 +26,7 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -111,6 +112,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/tasks/{id}/cancel", post(tasks::cancel))
         .layer(DefaultBodyLimit::max(json_limit))
         .merge(uploads)
+        .merge(runbook_routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::require_key))
         .with_state(state);
@@ -145,6 +147,11 @@ fn catch_panics() -> CatchPanicLayer<fn(Box<dyn std::any::Any + Send>) -> Respon
             .unwrap_or("a panic without a message");
         ApiError::internal(format!("a request handler panicked: {detail}")).into_response()
     })
+}
+
+/// Every runbook route, refused with one clear message ([`runbooks`]).
+fn runbook_routes() -> Router<AppState> {
+    runbooks::ROUTES.iter().fold(Router::new(), |router, path| router.route(path, any(runbooks::unsupported)))
 }
 
 async fn not_found(request: Request) -> ApiError {

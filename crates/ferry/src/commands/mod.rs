@@ -19,6 +19,7 @@ mod release_notes;
 mod release_promote;
 mod release_rollback;
 mod release_show;
+mod runbook_run;
 mod server;
 mod ship;
 mod task_cancel;
@@ -31,7 +32,7 @@ mod version_info;
 
 use crate::cli::{
     BuildInfoCommand, Command, EnvironmentCommand, PackageCommand, ProjectCommand, ReleaseCommand,
-    TaskCommand, VersionSubcommand,
+    RunbookCommand, TaskCommand, VersionSubcommand,
 };
 use crate::context::Ctx;
 
@@ -65,6 +66,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
         Command::Environment(EnvironmentCommand::List(args)) => environment_list::run(ctx, &args).await,
         Command::Init(args) => init::run(ctx, &args),
         Command::Check(args) => check::run(ctx, &args).await,
+        Command::Runbook(RunbookCommand::Run(args)) => runbook_run::run(ctx, &args).await,
         Command::Ship(args) => ship::run(ctx, &args).await,
         Command::Server(args) => server::run(ctx, &args).await,
         Command::Completions(args) => completions::run(&args),

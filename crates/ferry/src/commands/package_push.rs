@@ -77,7 +77,7 @@ pub(super) async fn push_all(
         1 => Err(client_error(failures.remove(0))),
         n => {
             for extra in failures.iter().skip(1) {
-                ctx.error_annotation(&format!("error: {extra}"));
+                ctx.error_annotation(&extra.to_string());
             }
             let first = failures.remove(0);
             let mut err = UserError::failure(format!(
