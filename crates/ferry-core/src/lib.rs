@@ -5,6 +5,7 @@ pub mod build_info;
 pub mod duration;
 pub mod if_exists;
 pub mod package_id;
+pub mod package_spec;
 pub mod packaging;
 pub mod release_notes;
 pub mod task_state;

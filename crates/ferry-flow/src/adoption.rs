@@ -60,10 +60,10 @@ pub async fn plan_reuse<S: DeploymentServer>(
     targets: &[String],
 ) -> Result<ReusePlan, S::Error> {
     let environments = server.find_environments(targets).await?;
-    let existing = server.deployments(project, None).await?;
+    let existing = server.release_deployments(project, release).await?;
     // Newest first: the first of each environment is the latest.
     let mut latest: HashMap<&str, &Deployment> = HashMap::new();
-    for deployment in existing.iter().filter(|d| d.release_id == release.id) {
+    for deployment in &existing {
         latest.entry(deployment.environment_id.as_str()).or_insert(deployment);
     }
     let mut plan = ReusePlan::default();

@@ -138,6 +138,30 @@ impl DeploymentServer for Client {
         Ok(deployments.iter().map(Deployment::from).collect())
     }
 
+    async fn recent_deployments(
+        &self,
+        project: &Project,
+        environment: &Environment,
+        take: usize,
+    ) -> Result<Vec<Deployment>, OctopusError> {
+        let (project, environment) = (octopus_project(project), octopus_environment(environment));
+        let deployments = Client::recent_deployments(self, &project, &environment, take).await?;
+        Ok(deployments.iter().map(Deployment::from).collect())
+    }
+
+    async fn release_deployments(
+        &self,
+        _project: &Project,
+        release: &Release,
+    ) -> Result<Vec<Deployment>, OctopusError> {
+        let deployments = Client::release_deployments(self, &octopus_release(release)).await?;
+        Ok(deployments.iter().map(Deployment::from).collect())
+    }
+
+    async fn tasks(&self, ids: &[String]) -> Result<Vec<Task>, OctopusError> {
+        Ok(Client::tasks(self, ids).await?.iter().map(Task::from).collect())
+    }
+
     async fn deploy(&self, request: &DeployRequest) -> Result<Vec<StartedDeployment>, OctopusError> {
         let request = ferry_octopus::DeployRequest {
             project: octopus_project(&request.project),

@@ -45,12 +45,47 @@ pub trait DeploymentServer {
         environment: Option<&Environment>,
     ) -> Result<Vec<Deployment>, Self::Error>;
 
+    /// At most `take` deployments of `project` to `environment`, newest first: one bounded
+    /// request on Octopus (`deployments?projects=&environments=&take=`), where `deployments`
+    /// reads every page.
+    async fn recent_deployments(
+        &self,
+        project: &Project,
+        environment: &Environment,
+        take: usize,
+    ) -> Result<Vec<Deployment>, Self::Error> {
+        let mut deployments = self.deployments(project, Some(environment)).await?;
+        deployments.truncate(take);
+        Ok(deployments)
+    }
+
+    /// The deployments of `release`, newest first: on Octopus the release's own `Deployments`
+    /// link, so the project's whole history is not read for one release.
+    async fn release_deployments(
+        &self,
+        project: &Project,
+        release: &Release,
+    ) -> Result<Vec<Deployment>, Self::Error> {
+        let mut deployments = self.deployments(project, None).await?;
+        deployments.retain(|d| d.release_id == release.id);
+        Ok(deployments)
+    }
+
     /// Start deployments; after a lost answer the server's implementation looks up what the lost
     /// attempt created instead of deploying twice.
     async fn deploy(&self, request: &DeployRequest) -> Result<Vec<StartedDeployment>, Self::Error>;
 
     /// A task's state.
     async fn task(&self, id: &str) -> Result<Task, Self::Error>;
+
+    /// The tasks with ids `ids`, in that order: one request on Octopus (`tasks?ids=`).
+    async fn tasks(&self, ids: &[String]) -> Result<Vec<Task>, Self::Error> {
+        let mut tasks = Vec::with_capacity(ids.len());
+        for id in ids {
+            tasks.push(self.task(id).await?);
+        }
+        Ok(tasks)
+    }
 
     /// A task's log so far, as plain lines.
     async fn task_log(&self, id: &str) -> Result<String, Self::Error>;

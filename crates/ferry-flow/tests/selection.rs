@@ -2,30 +2,99 @@
 
 mod support;
 
-use ferry_flow::model::TaskState::{Executing, Failed, Queued, Success};
-use ferry_flow::selection::{Rollback, promotion_candidate, rollback_target};
+use ferry_flow::model::TaskState::{Canceled, Executing, Failed, Queued, Success};
+use ferry_flow::selection::{PromoteFrom, Promotion, Rollback, promotion_candidate, rollback_target};
 use support::{MemoryServer, block_on};
 
+fn promoted(server: &MemoryServer, environment: &str, from: PromoteFrom) -> Promotion {
+    let environment = server.environment(environment);
+    block_on(promotion_candidate(server, &server.project, &environment, from)).unwrap()
+}
+
+fn version(promotion: Promotion) -> String {
+    match promotion {
+        Promotion::Promote(release) => release.version,
+        other => panic!("expected a release to promote, got {other:?}"),
+    }
+}
+
 #[test]
-fn promote_takes_the_highest_version_that_succeeded_not_the_latest_deployed() {
+fn promote_takes_the_current_release_not_the_highest_version_that_succeeded() {
     let server = MemoryServer::new(&["Test"], &["1.2.0", "1.10.0", "2.0.0", "1.9.0"]);
     server.deployed("1.2.0", "Test", Success);
     server.deployed("1.10.0", "Test", Success);
     server.deployed("2.0.0", "Test", Failed);
     server.deployed("1.9.0", "Test", Success);
-    let test = server.environment("Test");
-    let picked = block_on(promotion_candidate(&server, &server.project, &test)).unwrap();
-    // 1.10.0 > 1.9.0 by version, though 1.9.0 was deployed last and 2.0.0 failed.
-    assert_eq!(picked.map(|r| r.version).as_deref(), Some("1.10.0"));
+    // 1.9.0 was deployed last and succeeded: it is what runs in Test.
+    assert_eq!(version(promoted(&server, "Test", PromoteFrom::Current)), "1.9.0");
 }
 
 #[test]
-fn promote_finds_nothing_where_nothing_succeeded() {
+fn promote_never_takes_a_release_that_was_rolled_back() {
+    let server = MemoryServer::new(&["Test"], &["1.0.0", "2.0.0"]);
+    server.deployed("1.0.0", "Test", Success);
+    server.deployed("2.0.0", "Test", Success);
+    server.deployed("2.0.0", "Test", Failed);
+    // Rolled back: 1.0.0 runs in Test again, though 2.0.0 once succeeded there.
+    server.deployed("1.0.0", "Test", Success);
+    assert_eq!(version(promoted(&server, "Test", PromoteFrom::Current)), "1.0.0");
+    assert_eq!(version(promoted(&server, "Test", PromoteFrom::LatestSuccessful)), "1.0.0");
+}
+
+#[test]
+fn promote_refuses_a_current_release_that_failed_unless_asked_for_the_latest_successful() {
+    let server = MemoryServer::new(&["Test"], &["1.0.0", "1.1.0"]);
+    server.deployed("1.0.0", "Test", Success);
+    server.deployed("1.1.0", "Test", Failed);
+    let refused = promoted(&server, "Test", PromoteFrom::Current);
+    assert!(
+        matches!(&refused, Promotion::CurrentUnsuccessful { current, state: Failed } if current.version == "1.1.0"),
+        "{refused:?}"
+    );
+    assert_eq!(version(promoted(&server, "Test", PromoteFrom::LatestSuccessful)), "1.0.0");
+    server.deployed("1.1.0", "Test", Canceled);
+    assert!(matches!(
+        promoted(&server, "Test", PromoteFrom::Current),
+        Promotion::CurrentUnsuccessful { state: Canceled, .. }
+    ));
+}
+
+#[test]
+fn promote_skips_deployments_still_queued_or_running() {
+    let server = MemoryServer::new(&["Test"], &["1.0.0", "2.0.0"]);
+    server.deployed("1.0.0", "Test", Success);
+    server.deployed("2.0.0", "Test", Executing);
+    server.deployed("2.0.0", "Test", Queued);
+    assert_eq!(version(promoted(&server, "Test", PromoteFrom::Current)), "1.0.0");
+}
+
+#[test]
+fn promote_latest_successful_is_the_newest_deployed_not_the_highest_version() {
+    let server = MemoryServer::new(&["Test"], &["1.10.0", "1.9.0", "3.0.0"]);
+    server.deployed("1.10.0", "Test", Success);
+    server.deployed("1.9.0", "Test", Success);
+    server.deployed("3.0.0", "Test", Failed);
+    assert_eq!(version(promoted(&server, "Test", PromoteFrom::LatestSuccessful)), "1.9.0");
+}
+
+#[test]
+fn promote_finds_nothing_where_nothing_ended_or_succeeded() {
     let server = MemoryServer::new(&["Test", "Prod"], &["1.0.0"]);
+    assert_eq!(promoted(&server, "Test", PromoteFrom::Current), Promotion::NoDeployment);
     server.deployed("1.0.0", "Test", Failed);
     server.deployed("1.0.0", "Prod", Success);
-    let test = server.environment("Test");
-    assert_eq!(block_on(promotion_candidate(&server, &server.project, &test)).unwrap(), None);
+    assert_eq!(promoted(&server, "Test", PromoteFrom::LatestSuccessful), Promotion::NoDeployment);
+}
+
+#[test]
+fn promote_reads_the_states_of_a_few_recent_deployments_only() {
+    let server = MemoryServer::new(&["Test"], &["1.0.0"]);
+    for _ in 0..500 {
+        server.deployed("1.0.0", "Test", Success);
+    }
+    assert_eq!(version(promoted(&server, "Test", PromoteFrom::Current)), "1.0.0");
+    let reads = server.task_reads.get();
+    assert!(reads <= 10, "{reads} task states read to find the current release");
 }
 
 #[test]

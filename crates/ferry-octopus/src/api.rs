@@ -14,8 +14,8 @@ use serde_json::json;
 use crate::client::{Client, Retry};
 use crate::error::{self, ErrorKind, OctopusError};
 use crate::model::{
-    Channel, Deployment, DeploymentServerTask, Environment, Lifecycle, PackageResource, Progression, Project,
-    Release, ReleaseTemplate, Task,
+    Channel, Deployment, DeploymentServerTask, Environment, Lifecycle, PackageResource, Page, Progression,
+    Project, Release, ReleaseTemplate, Task,
 };
 
 /// What the server does with something that exists already (`overwriteMode`).
@@ -111,7 +111,9 @@ pub struct StoredBuildInformation {
 }
 
 impl Client {
-    /// Resolve a project by id, slug or name (case-insensitive), with close names in the error.
+    /// Resolve a project as the Go CLI does (`GetByIdentifier`): `projects/{id or slug}`, and on
+    /// a 404 `projects?partialName=` with an exact, case-insensitive name match. Octopus answers
+    /// `projects/{x}` for ids and slugs only, and the project list is never read whole.
     pub async fn find_project(&self, wanted: &str) -> Result<Project, OctopusError> {
         let doing = format!("finding project {wanted} on {}", self.server_name());
         let direct = self.space_path(&format!("projects/{}", encode_segment(wanted)));
@@ -120,15 +122,20 @@ impl Client {
         {
             return Ok(project);
         }
-        let all: Vec<Project> = self.get_all(&doing, &self.space_path("projects?take=1000")).await?;
-        if let Some(project) = all.iter().find(|p| {
-            p.name.eq_ignore_ascii_case(wanted)
-                || p.slug.eq_ignore_ascii_case(wanted)
-                || p.id.eq_ignore_ascii_case(wanted)
-        }) {
+        let path = format!("projects?partialName={}&take={PARTIAL_NAME_TAKE}", encode_query(wanted));
+        let similar: Vec<Project> = self.get_all(&doing, &self.space_path(&path)).await?;
+        if let Some(project) = similar.iter().find(|p| p.name.eq_ignore_ascii_case(wanted)) {
             return Ok(project.clone());
         }
-        Err(not_found(doing, "project", wanted, all.iter().map(|p| p.name.as_str()), "--project"))
+        // For the hint only: the first page of names, when no name contains what was asked.
+        let names: Vec<Project> = if similar.is_empty() {
+            let page: Page<Project> =
+                self.get_json(&doing, &self.space_path(&format!("projects?take={HINT_TAKE}"))).await?;
+            page.items
+        } else {
+            similar
+        };
+        Err(not_found(doing, "project", wanted, names.iter().map(|p| p.name.as_str()), "--project"))
     }
 
     /// Every environment of the space.
@@ -219,6 +226,17 @@ impl Client {
         self.get_all(&doing, &self.space_path(&format!("projects/{}/releases?take=1000", project.id))).await
     }
 
+    /// At most `take` of `project`'s newest releases, in one request.
+    pub async fn recent_releases(
+        &self,
+        project: &Project,
+        take: usize,
+    ) -> Result<Vec<Release>, OctopusError> {
+        let doing = format!("reading recent releases of {}", project.name);
+        let path = self.space_path(&format!("projects/{}/releases?take={take}", project.id));
+        Ok(self.get_json::<Page<Release>>(&doing, &path).await?.items)
+    }
+
     /// The deployment process template: the packages a release of `project` needs.
     pub async fn release_template(&self, project: &Project) -> Result<ReleaseTemplate, OctopusError> {
         let doing = format!("reading the deployment process of {}", project.name);
@@ -254,7 +272,8 @@ impl Client {
                 }
                 HashSet::new()
             }
-            None => self.releases(project).await?.into_iter().map(|r| r.id).collect(),
+            // Only the newest: what appears above it afterwards is new.
+            None => self.recent_releases(project, 1).await?.into_iter().map(|r| r.id).collect(),
         };
         let mut body = json!({
             "SpaceId": self.space_id,
@@ -279,6 +298,7 @@ impl Client {
         if !request.packages.is_empty() {
             body["Packages"] = json!(request.packages);
         }
+        self.require_executions_api(&doing, "releases/create/v1")?;
         let path = self.space_path("releases/create/v1");
         let attempts = self.options.max_attempts.max(1);
         let mut attempt = 1;
@@ -339,11 +359,14 @@ impl Client {
     ) -> Result<Option<Release>, OctopusError> {
         match &request.version {
             Some(version) => self.find_release(&request.project, version).await,
-            None => Ok(self.releases(&request.project).await?.into_iter().find(|r| !before.contains(&r.id))),
+            None => {
+                let recent = self.recent_releases(&request.project, RECENT_RELEASES).await?;
+                Ok(recent.into_iter().take_while(|r| !before.contains(&r.id)).last())
+            }
         }
     }
 
-    /// Deployments of `project`, optionally only to `environment`, newest first.
+    /// Deployments of `project`, optionally only to `environment`, newest first: every page.
     pub async fn deployments(
         &self,
         project: &Project,
@@ -354,13 +377,34 @@ impl Client {
         if let Some(environment) = environment {
             path.push_str(&format!("&environments={}", environment.id));
         }
-        let mut all: Vec<Deployment> = self.get_all(&doing, &self.space_path(&path)).await?;
-        all.retain(|d| d.project_id.is_empty() || d.project_id == project.id);
-        if let Some(environment) = environment {
-            all.retain(|d| d.environment_id.is_empty() || d.environment_id == environment.id);
-        }
-        // Newest first: by creation time when given, else by the numeric id.
-        all.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| id_number(&b.id).cmp(&id_number(&a.id))));
+        let all: Vec<Deployment> = self.get_all(&doing, &self.space_path(&path)).await?;
+        Ok(newest_first(only_of(all, project, environment)))
+    }
+
+    /// At most `take` deployments of `project` to `environment`, newest first, in one request
+    /// (Octopus lists deployments newest first).
+    pub async fn recent_deployments(
+        &self,
+        project: &Project,
+        environment: &Environment,
+        take: usize,
+    ) -> Result<Vec<Deployment>, OctopusError> {
+        let doing = format!("reading recent deployments of {} to {}", project.name, environment.name);
+        let path = format!("deployments?projects={}&environments={}&take={take}", project.id, environment.id);
+        let page: Page<Deployment> = self.get_json(&doing, &self.space_path(&path)).await?;
+        Ok(newest_first(only_of(page.items, project, Some(environment))))
+    }
+
+    /// The deployments of `release`, newest first, through its own `Deployments` link: a
+    /// release has a handful, where its project may have thousands.
+    pub async fn release_deployments(&self, release: &Release) -> Result<Vec<Deployment>, OctopusError> {
+        let doing = format!("listing deployments of release {}", release.version);
+        let base = release.links.get("Deployments").map(|link| without_template(link).to_owned());
+        let base = base.unwrap_or_else(|| self.space_path(&format!("releases/{}/deployments", release.id)));
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let all: Vec<Deployment> = self.get_all(&doing, &format!("{base}{separator}take=1000")).await?;
+        let mut all = newest_first(all);
+        all.retain(|d| d.release_id.is_empty() || d.release_id == release.id);
         Ok(all)
     }
 
@@ -375,13 +419,8 @@ impl Client {
             names.join(", "),
             self.server_name()
         );
-        let before: HashSet<String> = self
-            .deployments(&request.project, None)
-            .await?
-            .into_iter()
-            .filter(|d| d.release_id == request.release.id)
-            .map(|d| d.id)
-            .collect();
+        let before: HashSet<String> =
+            self.release_deployments(&request.release).await?.into_iter().map(|d| d.id).collect();
         let mut created: Vec<CreatedDeployment> = Vec::new();
         let mut remaining: Vec<Environment> = request.environments.clone();
         let attempts = self.options.max_attempts.max(1);
@@ -401,7 +440,7 @@ impl Client {
                         delay.as_secs_f64()
                     ));
                     tokio::time::sleep(delay).await;
-                    let now = self.deployments(&request.project, None).await?;
+                    let now = self.release_deployments(&request.release).await?;
                     let known: HashSet<String> = created.iter().map(|c| c.deployment_id.clone()).collect();
                     for deployment in now.iter().filter(|d| {
                         d.release_id == request.release.id
@@ -471,6 +510,7 @@ impl Client {
             }
         }
         for (envs, body, route) in calls {
+            self.require_executions_api(doing, route)?;
             let (_, answer): (_, serde_json::Value) =
                 self.send_json(doing, Method::POST, &self.space_path(route), &body, Retry::Never).await?;
             let tasks: Vec<DeploymentServerTask> = answer
@@ -575,8 +615,8 @@ impl Client {
         environments: &[Environment],
         environment_names: &[String],
     ) -> Option<(String, Task)> {
-        let deployments = self.deployments(&request.project, None).await.ok()?;
-        for deployment in deployments.iter().filter(|d| d.release_id == request.release.id) {
+        let deployments = self.release_deployments(&request.release).await.ok()?;
+        for deployment in &deployments {
             let Some(environment) = environments
                 .iter()
                 .find(|e| e.id == deployment.environment_id && environment_names.contains(&e.name))
@@ -610,11 +650,31 @@ impl Client {
         self.get_json(&format!("reading task {id}"), &self.space_path(&format!("tasks/{id}"))).await
     }
 
+    /// The tasks with ids `ids`, in that order, in one request (`tasks?ids=`); a task the server
+    /// does not list is an error.
+    pub async fn tasks(&self, ids: &[String]) -> Result<Vec<Task>, OctopusError> {
+        let doing = format!("reading tasks {}", ids.join(", "));
+        let list: Vec<String> = ids.iter().map(|id| encode_query(id)).collect();
+        let path = self.space_path(&format!("tasks?ids={}&take={}", list.join(","), ids.len().max(1)));
+        let page: Page<Task> = self.get_json(&doing, &path).await?;
+        ids.iter()
+            .map(|id| {
+                page.items.iter().find(|t| t.id.eq_ignore_ascii_case(id)).cloned().ok_or_else(|| {
+                    OctopusError::new(
+                        ErrorKind::InvalidResponse,
+                        doing.clone(),
+                        format!("the server did not list task {id}"),
+                    )
+                })
+            })
+            .collect()
+    }
+
     /// A task's raw log.
     pub async fn task_raw_log(&self, id: &str) -> Result<String, OctopusError> {
         let doing = format!("reading the log of task {id}");
         let url = self.url(&self.space_path(&format!("tasks/{id}/raw")))?;
-        let response = self.send(&doing, Retry::Safe, || self.http.get(url.clone())).await?;
+        let response = self.send(&doing, Retry::Read, || self.http.get(url.clone())).await?;
         response.text().await.map_err(|err| error::from_reqwest(&doing, &err))
     }
 
@@ -805,6 +865,45 @@ fn quote(text: &str) -> String {
     }
 }
 
+/// How many of a project's newest releases are read to find one a lost answer created.
+const RECENT_RELEASES: usize = 30;
+
+/// How many projects a `partialName` search reads per page.
+const PARTIAL_NAME_TAKE: usize = 100;
+
+/// How many names a "did you mean" hint is chosen from when nothing matched.
+const HINT_TAKE: usize = 30;
+
+/// Keep the deployments of `project` (and `environment`): a server that ignores a filter must
+/// not make Ferry act on another project's deployment.
+fn only_of(
+    mut all: Vec<Deployment>,
+    project: &Project,
+    environment: Option<&Environment>,
+) -> Vec<Deployment> {
+    all.retain(|d| d.project_id.is_empty() || d.project_id == project.id);
+    if let Some(environment) = environment {
+        all.retain(|d| d.environment_id.is_empty() || d.environment_id == environment.id);
+    }
+    all
+}
+
+/// Newest first: by creation time, parsed (Octopus writes offsets, `+10:00` or `Z`, so the text
+/// does not sort), then by the id's number. A deployment without a readable time keeps its
+/// place relative to the others by id only.
+fn newest_first(mut all: Vec<Deployment>) -> Vec<Deployment> {
+    all.sort_by_cached_key(|d| {
+        let created = d.created.as_deref().and_then(crate::model::parse_time);
+        std::cmp::Reverse((created, id_number(&d.id)))
+    });
+    all
+}
+
+/// A link without its RFC 6570 template part (`/api/x/deployments{?skip,take}`).
+fn without_template(link: &str) -> &str {
+    link.split('{').next().unwrap_or(link)
+}
+
 fn id_number(id: &str) -> u64 {
     id.rsplit('-').next().and_then(|n| n.parse().ok()).unwrap_or(0)
 }
@@ -817,4 +916,36 @@ pub(crate) fn encode_segment(text: &str) -> String {
 /// Percent-encode a query value.
 pub(crate) fn encode_query(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deployment(id: &str, created: &str) -> Deployment {
+        Deployment { id: id.into(), created: Some(created.into()), ..Deployment::default() }
+    }
+
+    #[test]
+    fn deployments_are_ordered_by_instant_not_by_text() {
+        // Written in Sydney (+10:00, midnight UTC) and in London (+00:00, 01:00 UTC): the text
+        // of the first sorts later, the instant of the second is later.
+        let sydney = deployment("Deployments-9", "2025-01-01T10:00:00.000+10:00");
+        let london = deployment("Deployments-2", "2025-01-01T01:00:00.000+00:00");
+        // The night clocks went back in Berlin (2025-10-26): 02:30+02:00 is before 02:10+01:00.
+        let before_dst_end = deployment("Deployments-3", "2025-10-26T02:30:00+02:00");
+        let after_dst_end = deployment("Deployments-4", "2025-10-26T02:10:00+01:00");
+        let ordered = newest_first(vec![sydney, london, after_dst_end, before_dst_end]);
+        let ids: Vec<&str> = ordered.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["Deployments-4", "Deployments-3", "Deployments-2", "Deployments-9"]);
+    }
+
+    #[test]
+    fn deployments_without_a_readable_time_order_by_id() {
+        let ordered = newest_first(vec![
+            Deployment { id: "Deployments-2".into(), ..Deployment::default() },
+            Deployment { id: "Deployments-10".into(), ..Deployment::default() },
+        ]);
+        assert_eq!(ordered[0].id, "Deployments-10");
+    }
 }

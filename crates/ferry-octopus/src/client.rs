@@ -60,6 +60,21 @@ pub struct ClientOptions {
 /// not park a pipeline.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
+/// The first Octopus version with the executions API routes Ferry uses: api-client.ts gates
+/// `releases/create/v1` and `deployments/create/(un)tenanted/v1` on it
+/// (OctopusDeploy/api-client.ts `src/features/projects/releases/releaseRepository.ts` and
+/// `.../deployments/deploymentRepository.ts`, `ensureServerVersionAtLeast`, at f0635e0e). The Go
+/// CLI and go-octopusdeploy (at 94e7c32e and 6b6d8bdf) check no version.
+pub const EXECUTIONS_API_SINCE: (u64, u64, u64) = (2022, 3, 5512);
+
+/// `YEAR.MINOR.BUILD` from an Octopus version such as `2022.3.5512` or `2023.1.9626-rc1`.
+fn release_triple(version: &str) -> Option<(u64, u64, u64)> {
+    let core = version.trim().split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(|part| part.parse::<u64>().ok());
+    let triple = (parts.next()??, parts.next()??, parts.next()??);
+    Some(triple)
+}
+
 /// The most pages one collection is read in (30 items a page by default: 300,000 items).
 const MAX_PAGES: usize = 10_000;
 
@@ -119,7 +134,11 @@ pub struct Client {
 /// Whether a request may be repeated after a transient failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retry {
-    /// Reads and writes that are safe to repeat.
+    /// A GET: repeated after transient failures and after a 500 as well, which Octopus answers
+    /// for passing troubles (a database timeout, a deadlock) and which a read cannot make worse.
+    Read,
+    /// Writes that are safe to repeat: transient failures only (a 500 after a write may mean
+    /// the write happened).
     Safe,
     /// Never repeat (the caller checks what happened instead).
     Never,
@@ -157,6 +176,29 @@ impl Client {
         (self.options.notifier.0)(message);
     }
 
+    /// Refuse a route of the executions API (`releases/create/v1`, `deployments/create/*/v1`)
+    /// on a server whose `/api` `Version` is older than [`EXECUTIONS_API_SINCE`], instead of
+    /// sending it and reporting a misleading 404. A server whose version is missing or not
+    /// `YEAR.MINOR.BUILD` is not refused: Ferry cannot tell, and a local Octopus build reports
+    /// `0.0.0`, which api-client.ts also lets through.
+    pub(crate) fn require_executions_api(&self, doing: &str, route: &str) -> Result<(), OctopusError> {
+        let Some(version) = self.root.version.as_deref() else { return Ok(()) };
+        let Some(found) = release_triple(version) else { return Ok(()) };
+        if found == (0, 0, 0) || found >= EXECUTIONS_API_SINCE {
+            return Ok(());
+        }
+        let (year, minor, build) = EXECUTIONS_API_SINCE;
+        let since = format!("{year}.{minor}.{build}");
+        Err(OctopusError::new(
+            ErrorKind::Unsupported,
+            doing,
+            format!("{} runs Octopus {version}, which predates the executions API route `{route}` (added in {since})", self.server_url()),
+        )
+        .hint(format!(
+            "upgrade the Octopus server to {since} or later, or use a client that takes the older route (POST /api/SPACE/releases and /api/SPACE/deployments, as `octo create-release` and `octo deploy-release` do)"
+        )))
+    }
+
     /// The options the client was built with.
     pub fn options(&self) -> &ClientOptions {
         &self.options
@@ -177,7 +219,7 @@ impl Client {
     async fn discover(&self) -> Result<RootDocument, OctopusError> {
         let doing = format!("connecting to {}", self.server_name());
         let url = self.url("api")?;
-        let response = self.send(&doing, Retry::Safe, || self.http.get(url.clone())).await;
+        let response = self.send(&doing, Retry::Read, || self.http.get(url.clone())).await;
         let not_octopus = |detail: String| {
             OctopusError::new(
                 ErrorKind::NotOctopus,
@@ -225,7 +267,12 @@ impl Client {
                 .iter()
                 .find(|s| s.name.eq_ignore_ascii_case(space))
                 .or_else(|| spaces.iter().find(|s| s.id.eq_ignore_ascii_case(space))),
-            None => spaces.iter().find(|s| s.is_default).or(spaces.first()),
+            // Without --space: the default space (as octo and Octopus.Client do), or the only
+            // space the key sees; never the first of several.
+            None => spaces.iter().find(|s| s.is_default).or(match spaces.as_slice() {
+                [only] => Some(only),
+                _ => None,
+            }),
         };
         match found {
             Some(space) => {
@@ -240,12 +287,18 @@ impl Client {
                     doing,
                     match &wanted {
                         Some(space) => format!("there is no space named {space}"),
-                        None => "the server has no default space".into(),
+                        None => format!(
+                            "the server has no default space, and the API key sees {} spaces: {}",
+                            names.len(),
+                            names.join(", ")
+                        ),
                     },
                 );
-                let close = error::close_names(wanted.as_deref().unwrap_or(""), names.iter().copied());
-                if !close.is_empty() {
-                    err = err.hint(format!("did you mean {}?", close.join(", ")));
+                if let Some(space) = &wanted {
+                    let close = error::close_names(space, names.iter().copied());
+                    if !close.is_empty() {
+                        err = err.hint(format!("did you mean {}?", close.join(", ")));
+                    }
                 }
                 Err(err.hint(format!(
                     "pass --space (FERRY_SPACE, OCTOPUS_SPACE) with one of: {}",
@@ -305,12 +358,13 @@ impl Client {
     }
 
     /// Send a request built by `build` (called again for each attempt), retrying transient
-    /// failures when `retry` is [`Retry::Safe`]. Non-2xx statuses become typed errors.
+    /// failures unless `retry` is [`Retry::Never`] (and a 500 too for [`Retry::Read`]). Non-2xx
+    /// statuses become typed errors.
     pub(crate) async fn send<F>(&self, doing: &str, retry: Retry, build: F) -> Result<Response, OctopusError>
     where
         F: Fn() -> RequestBuilder,
     {
-        let attempts = if retry == Retry::Safe { self.options.max_attempts.max(1) } else { 1 };
+        let attempts = if retry == Retry::Never { 1 } else { self.options.max_attempts.max(1) };
         let mut attempt = 1;
         loop {
             let request = build().build().map_err(|err| error::from_reqwest(doing, &err))?;
@@ -330,7 +384,8 @@ impl Client {
                 }
                 Err(err) => error::from_reqwest(doing, &err),
             };
-            if !error.is_transient() || attempt >= attempts {
+            let repeatable = error.is_transient() || (retry == Retry::Read && error.status == Some(500));
+            if !repeatable || attempt >= attempts {
                 return Err(error);
             }
             let delay = self.backoff(attempt, error.retry_after);
@@ -365,7 +420,7 @@ impl Client {
         path: &str,
     ) -> Result<T, OctopusError> {
         let url = self.url(path)?;
-        let response = self.send(doing, Retry::Safe, || self.http.get(url.clone())).await?;
+        let response = self.send(doing, Retry::Read, || self.http.get(url.clone())).await?;
         parse_json(doing, response).await
     }
 
@@ -627,6 +682,15 @@ mod tests {
         let soon = jiff::fmt::rfc2822::DateTimePrinter::new().timestamp_to_rfc9110_string(&soon).unwrap();
         let wait = parsed(&soon).unwrap();
         assert!(wait > Duration::from_secs(25) && wait <= Duration::from_secs(30), "{soon}: {wait:?}");
+    }
+
+    #[test]
+    fn octopus_versions_are_read_as_numbers() {
+        assert_eq!(release_triple("2022.3.5512"), Some((2022, 3, 5512)));
+        assert_eq!(release_triple("2023.1.9626-rc1"), Some((2023, 1, 9626)));
+        assert!(release_triple("2022.3.10000") > release_triple("2022.3.5512"), "not compared as text");
+        assert_eq!(release_triple("2020.5"), None);
+        assert_eq!(release_triple("local"), None);
     }
 
     #[test]

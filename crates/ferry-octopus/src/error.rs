@@ -32,6 +32,8 @@ pub enum ErrorKind {
     InvalidResponse,
     /// The caller asked for something that cannot work (e.g. a bad URL).
     Usage,
+    /// The server is older than the API a request needs.
+    Unsupported,
 }
 
 /// An error from the Octopus API client.
@@ -117,8 +119,37 @@ impl std::error::Error for OctopusError {}
 pub(crate) struct ErrorBody {
     #[serde(rename = "ErrorMessage", alias = "errorMessage")]
     pub error_message: Option<String>,
+    /// A list of messages, or (for validation problems) an object of field → message(s).
     #[serde(rename = "Errors", alias = "errors")]
-    pub errors: Option<Vec<String>>,
+    pub errors: Option<serde_json::Value>,
+}
+
+/// The server's `Errors` as lines: a list as it is; an object field by field (`Field: message`,
+/// one line per message), fields in name order.
+fn error_lines(errors: Option<serde_json::Value>) -> Vec<String> {
+    use serde_json::Value;
+    fn text(value: &Value) -> Option<String> {
+        match value {
+            Value::Null => None,
+            Value::String(text) => Some(text.clone()),
+            other => Some(other.to_string()),
+        }
+    }
+    match errors {
+        Some(Value::Array(items)) => items.iter().filter_map(text).collect(),
+        Some(Value::Object(fields)) => fields
+            .iter()
+            .flat_map(|(field, messages)| {
+                let messages = match messages {
+                    Value::Array(items) => items.iter().filter_map(text).collect(),
+                    other => text(other).into_iter().collect::<Vec<_>>(),
+                };
+                messages.into_iter().map(move |message| format!("{field}: {message}"))
+            })
+            .collect(),
+        Some(other) => text(&other).into_iter().collect(),
+        None => Vec::new(),
+    }
 }
 
 /// Lifecycle refusals as Octopus words them (and Ferry's server).
@@ -134,7 +165,7 @@ pub(crate) fn is_lifecycle_refusal(text: &str) -> bool {
 pub(crate) fn from_response(doing: &str, status: u16, body: &str, key_hint: &str) -> OctopusError {
     let parsed: ErrorBody = serde_json::from_str(body).unwrap_or_default();
     let mut message = parsed.error_message.unwrap_or_default();
-    let errors = parsed.errors.unwrap_or_default();
+    let errors = error_lines(parsed.errors);
     if message.is_empty() && errors.is_empty() {
         let trimmed = body.trim();
         message = if trimmed.is_empty() || trimmed.starts_with('<') {
@@ -284,6 +315,22 @@ mod tests {
         let e = from_response("x", 503, "<html>busy</html>", "key");
         assert!(e.is_transient());
         assert!(e.to_string().contains("Service Unavailable"));
+        let e = from_response(
+            "creating release 1.0.0",
+            400,
+            r#"{"ErrorMessage":"There was a problem with your request.","Errors":{"ReleaseVersion":["The version is not valid.","It must be SemVer."],"ChannelName":"No channel named Beta."}}"#,
+            "key",
+        );
+        assert_eq!(e.kind, ErrorKind::Validation);
+        assert_eq!(
+            e.errors,
+            [
+                "ChannelName: No channel named Beta.",
+                "ReleaseVersion: The version is not valid.",
+                "ReleaseVersion: It must be SemVer."
+            ]
+        );
+        assert!(e.to_string().contains("ChannelName: No channel named Beta."), "{e}");
         let e = from_response("x", 401, "", "set FERRY_API_KEY");
         assert_eq!(e.kind, ErrorKind::Unauthorized);
         assert_eq!(e.hints, vec!["set FERRY_API_KEY"]);

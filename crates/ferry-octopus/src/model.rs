@@ -358,3 +358,10 @@ pub struct ReleaseTemplate {
     #[serde(alias = "nextVersionIncrement")]
     pub next_version_increment: Option<String>,
 }
+
+/// An Octopus timestamp (`2025-01-01T10:00:00.000+10:00`, or with `Z`) as an instant, so times
+/// written with different offsets (or either side of a DST change) order correctly. `None` when
+/// unreadable.
+pub fn parse_time(text: &str) -> Option<jiff::Timestamp> {
+    text.trim().parse::<jiff::Timestamp>().ok()
+}

@@ -33,6 +33,10 @@ struct Fake {
     retry_after: Mutex<String>,
     /// When set, the environments collection answers this body instead.
     environments_body: Mutex<Option<String>>,
+    /// When set, `spaces/all` answers this list instead.
+    spaces_body: Mutex<Option<Value>>,
+    /// When set, the root document's `Version`.
+    server_version: Mutex<Option<String>>,
 }
 
 type S = State<Arc<Fake>>;
@@ -51,7 +55,8 @@ fn busy(fake: &Fake, status: StatusCode) -> Response {
 async fn root(State(fake): S, headers: HeaderMap) -> Response {
     *fake.user_agent.lock().unwrap() =
         headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    axum::Json(json!({"Application":"Octopus Deploy","Version":"2025.2.1000","ApiVersion":"3.0.0","Links":{"Self":"/api"}}))
+    let version = fake.server_version.lock().unwrap().clone().unwrap_or_else(|| "2025.2.1000".into());
+    axum::Json(json!({"Application":"Octopus Deploy","Version":version,"ApiVersion":"3.0.0","Links":{"Self":"/api"}}))
         .into_response()
 }
 
@@ -64,6 +69,9 @@ async fn spaces(State(fake): S, headers: HeaderMap) -> Response {
             axum::Json(json!({"ErrorMessage":"You must be logged in to perform this action."})),
         )
             .into_response();
+    }
+    if let Some(body) = fake.spaces_body.lock().unwrap().clone() {
+        return axum::Json(body).into_response();
     }
     axum::Json(json!([{"Id":"Spaces-1","Name":"Default","IsDefault":true},{"Id":"Spaces-2","Name":"Other","IsDefault":false}]))
         .into_response()
@@ -90,6 +98,9 @@ async fn projects(Query(query): Query<Vec<(String, String)>>) -> Response {
 }
 
 async fn environments(State(fake): S) -> Response {
+    if let Some(status) = take_failure(&fake) {
+        return busy(&fake, status);
+    }
     if let Some(body) = fake.environments_body.lock().unwrap().clone() {
         return ([("Content-Type", "application/json")], body).into_response();
     }
@@ -146,15 +157,35 @@ async fn create_release(State(fake): S, body: axum::Json<Value>) -> Response {
     (StatusCode::CREATED, axum::Json(json!({"ReleaseId":id,"ReleaseVersion":version}))).into_response()
 }
 
+fn deployment_json(id: &str, release: &str, environment: &str) -> Value {
+    json!({"Id":id,"ReleaseId":release,"EnvironmentId":environment,"ProjectId":"Projects-1",
+        "TaskId":format!("ServerTasks-{}", &id[12..])})
+}
+
 async fn deployments(State(fake): S) -> Response {
     let items: Vec<Value> = fake
         .deployments
         .lock()
         .unwrap()
         .iter()
-        .map(|(id, release, env)| {
-            json!({"Id":id,"ReleaseId":release,"EnvironmentId":env,"ProjectId":"Projects-1","TaskId":format!("ServerTasks-{}", &id[12..])})
-        })
+        .map(|(id, release, env)| deployment_json(id, release, env))
+        .collect();
+    axum::Json(json!({"Items":items,"Links":{}})).into_response()
+}
+
+/// `releases/{id}/deployments`: the release's own deployments, newest first.
+async fn release_deployments(
+    State(fake): S,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let items: Vec<Value> = fake
+        .deployments
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .filter(|(_, release, _)| *release == id)
+        .map(|(id, release, env)| deployment_json(id, release, env))
         .collect();
     axum::Json(json!({"Items":items,"Links":{}})).into_response()
 }
@@ -224,6 +255,7 @@ async fn start_under(prefix: &str, fake: Arc<Fake>) -> String {
         .route("/api/Spaces-1/projects/{project}/releases/{version}", get(release_by_version))
         .route("/api/Spaces-1/releases/{id}", get(release_by_id))
         .route("/api/Spaces-1/releases/{id}/progression", get(progression))
+        .route("/api/Spaces-1/releases/{id}/deployments", get(release_deployments))
         .route("/api/Spaces-1/releases/create/v1", post(create_release))
         .route("/api/Spaces-1/deployments", get(deployments))
         .route("/api/Spaces-1/deployments/create/untenanted/v1", post(deploy))
@@ -274,6 +306,22 @@ async fn a_space_is_found_by_name_or_id_and_an_unknown_one_lists_the_names() {
     let err = Client::connect(opts).await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound);
     assert!(err.hints.iter().any(|h| h.contains("did you mean Default")), "{:?}", err.hints);
+}
+
+#[tokio::test]
+async fn without_a_default_space_several_spaces_are_listed_never_the_first_picked() {
+    let fake = Arc::new(Fake::default());
+    *fake.spaces_body.lock().unwrap() = Some(json!([{"Id":"Spaces-1","Name":"Alpha","IsDefault":false},
+        {"Id":"Spaces-2","Name":"Beta","IsDefault":false}]));
+    let url = start(fake.clone()).await;
+    let err = Client::connect(options(&url)).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound);
+    assert!(err.to_string().contains("no default space"), "{err}");
+    assert!(err.to_string().contains("Alpha, Beta"), "{err}");
+    assert!(err.hints.iter().any(|h| h.contains("--space")), "{:?}", err.hints);
+    // The only space the key sees is used, default or not.
+    *fake.spaces_body.lock().unwrap() = Some(json!([{"Id":"Spaces-2","Name":"Beta","IsDefault":false}]));
+    assert_eq!(Client::connect(options(&url)).await.unwrap().space_id(), Some("Spaces-2"));
 }
 
 #[tokio::test]
@@ -330,6 +378,58 @@ async fn projects_are_found_across_pages_with_close_names_when_missing() {
     assert!(err.hints.iter().any(|h| h.contains("did you mean Hello")), "{:?}", err.hints);
     let err = client.find_environments(&["Prod".into()]).await.unwrap_err();
     assert!(err.hints.iter().any(|h| h.contains("Production")), "{:?}", err.hints);
+}
+
+#[tokio::test]
+async fn reads_are_retried_after_a_500_and_writes_are_not() {
+    let fake = Arc::new(Fake::default());
+    let client = connect(&fake).await;
+    *fake.fail_next.lock().unwrap() = vec![500, 500];
+    let found = client.find_environments(&["Test".into()]).await.unwrap();
+    assert_eq!(found[0].id, "Environments-2");
+    assert!(fake.fail_next.lock().unwrap().is_empty(), "both 500s were answered to GETs");
+    // A 500 after a POST may mean the release was created: no blind second POST.
+    *fake.fail_next.lock().unwrap() = vec![500];
+    let project = client.find_project("Hello").await.unwrap();
+    let request = CreateRelease { project, version: Some("3.0.0".into()), ..CreateRelease::default() };
+    let err = client.create_release(&request).await.unwrap_err();
+    assert_eq!((err.kind, err.status), (ErrorKind::Server, Some(500)));
+    assert_eq!(fake.release_posts.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_server_older_than_the_executions_api_is_refused_before_sending() {
+    let fake = Arc::new(Fake::default());
+    *fake.server_version.lock().unwrap() = Some("2022.2.8000".into());
+    let client = connect(&fake).await;
+    let project = client.find_project("Hello").await.unwrap();
+    let request =
+        CreateRelease { project: project.clone(), version: Some("1.0.0".into()), ..Default::default() };
+    let err = client.create_release(&request).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unsupported);
+    assert!(err.to_string().contains("2022.2.8000") && err.to_string().contains("2022.3.5512"), "{err}");
+    assert!(err.hints.iter().any(|h| h.contains("upgrade") && h.contains("older route")), "{:?}", err.hints);
+    assert_eq!(fake.release_posts.load(Ordering::SeqCst), 0, "nothing was sent");
+    let release = ferry_octopus::model::Release {
+        id: "Releases-1".into(),
+        version: "1.0.0".into(),
+        ..Default::default()
+    };
+    let environments = client.find_environments(&["Development".into()]).await.unwrap();
+    let err = client
+        .deploy(&DeployRequest { project, release, environments, ..Default::default() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unsupported);
+    assert_eq!(fake.deploy_posts.load(Ordering::SeqCst), 0);
+    // The first version with the routes, and a local build (0.0.0), are let through.
+    for (n, version) in ["2022.3.5512", "0.0.0-local"].into_iter().enumerate() {
+        *fake.server_version.lock().unwrap() = Some(version.into());
+        let client = connect(&fake).await;
+        let project = client.find_project("Hello").await.unwrap();
+        let request = CreateRelease { project, version: Some(format!("1.0.{n}")), ..Default::default() };
+        client.create_release(&request).await.unwrap_or_else(|err| panic!("{version}: {err}"));
+    }
 }
 
 #[tokio::test]

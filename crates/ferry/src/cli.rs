@@ -533,7 +533,7 @@ pub enum ReleaseCommand {
     /// Deploy a release to environments.
     #[command(after_long_help = examples::RELEASE_DEPLOY)]
     Deploy(ReleaseDeployArgs),
-    /// Deploy the newest release that succeeded in one environment to others.
+    /// Deploy the release that is current in one environment to others.
     #[command(after_long_help = examples::RELEASE_PROMOTE)]
     Promote(ReleasePromoteArgs),
     /// Redeploy the release that succeeded in an environment before the current one.
@@ -644,8 +644,9 @@ pub struct ReleaseOptions {
     /// Channel name. Default: chosen by the server.
     #[arg(long)]
     pub channel: Option<String>,
-    /// Package version for a step: `ID:VERSION`, `STEP:VERSION` or `STEP:REF:VERSION` (repeatable).
-    #[arg(long = "package", value_name = "SPEC")]
+    /// Package version for a step: `ID:VERSION`, `STEP:VERSION` or `STEP:REF:VERSION` (repeatable;
+    /// `=` and `/` separate too, as in octo; `\:` is a literal colon).
+    #[arg(long = "package", value_name = "SPEC", value_parser = parse_package_spec)]
     pub packages: Vec<String>,
     /// Version for every package not given with `--package`.
     #[arg(long, value_name = "VERSION", value_parser = parse_version_flag)]
@@ -731,9 +732,14 @@ pub struct ReleasePromoteArgs {
     /// Project name, slug or id.
     #[arg(long)]
     pub project: String,
-    /// Environment whose newest successful release is promoted.
+    /// Environment whose current release is promoted: the one its newest finished deployment
+    /// put there, when that deployment succeeded.
     #[arg(long = "from-environment", visible_alias = "from", value_name = "ENV")]
     pub from: String,
+    /// Promote the newest release that succeeded in `--from`, even when a later deployment
+    /// there failed.
+    #[arg(long)]
+    pub latest_successful: bool,
     /// Environments to deploy to (repeatable).
     #[arg(long = "environment", visible_alias = "to", value_name = "ENV", required = true)]
     pub environments: Vec<String>,
@@ -940,6 +946,14 @@ pub struct ServerArgs {
 /// The most commits `--max-commits` accepts: far more than any release note can use, and far from
 /// the counts that would overflow.
 pub const MOST_COMMITS: u64 = 1_000_000;
+
+/// A `--package` value in any form the official CLIs accept, passed on in the canonical
+/// `:`-separated form (one parser: ferry-core's `PackageSpec`).
+pub fn parse_package_spec(text: &str) -> Result<String, String> {
+    text.parse::<ferry_core::package_spec::PackageSpec>()
+        .map(|spec| spec.to_string())
+        .map_err(|err| err.to_string())
+}
 
 /// Parse `NAME=VALUE`, splitting on the first `=` only (values may contain `=` and `:`).
 pub fn parse_name_value(text: &str) -> Result<(String, String), String> {

@@ -104,8 +104,11 @@ Examples:
 
 pub const RELEASE_PROMOTE: &str = "\
 Examples:
-  # What succeeded in Test goes to Production
+  # The release running in Test goes to Production
   ferry release promote --project Hello --from Test --to Production --wait
+
+  # Test's last deployment failed: promote the newest release that succeeded there
+  ferry release promote --project Hello --from Test --to Production --latest-successful
 
   # Cancel the deployment if it still runs after 20 minutes
   ferry release promote --project Web --from Test --to DR --wait --timeout 20m --cancel-on-timeout";
@@ -131,8 +134,11 @@ Examples:
   # Run a runbook in Production on an Octopus Deploy server and wait for it
   ferry runbook run --project Hello --runbook \"Restart web\" --environment Production --wait
 
-  # For the tenants tagged Region/EU, with a prompted variable
-  ferry runbook run --project Hello --runbook Backup --environment Production --tenant-tag Region/EU --variable Reason=nightly";
+  # For the tenants tagged Region/EU
+  ferry runbook run --project Hello --runbook Backup --environment Prod --tenant-tag Region/EU
+
+  # With a prompted variable
+  ferry runbook run --project Hello --runbook Backup --environment Test --variable Reason=nightly";
 
 pub const SHIP: &str = "\
 Examples:

@@ -18,7 +18,12 @@ const EXPECTED_FAILURES: &[(&str, i32, &str)] = &[
         "no runbooks",
     ),
     (
-        "runbook run --project Hello --runbook Backup --environment Production --tenant-tag Region/EU",
+        "runbook run --project Hello --runbook Backup --environment Prod --tenant-tag Region/EU",
+        2,
+        "no runbooks",
+    ),
+    (
+        "runbook run --project Hello --runbook Backup --environment Test --variable Reason=nightly",
         2,
         "no runbooks",
     ),

@@ -529,3 +529,62 @@ fn a_lifecycle_refusal_while_the_earlier_phase_is_running_hints_at_waiting_not_d
     assert!(hints.iter().any(|h| h.contains(&format!("ferry task wait {task}"))), "{stderr}");
     assert!(!hints.iter().any(|h| h.contains("ferry release deploy")), "no second deployment: {stderr}");
 }
+
+#[test]
+fn package_versions_take_the_delimiters_octo_accepts() {
+    let server = Server::start();
+    for version in ["1.0.0", "1.1.0"] {
+        let package = make_package(server.path(), "Hello", version);
+        server.ferry().args(["package", "push"]).arg(&package).assert().success();
+    }
+    for (spec, version) in [("Hello=1.0.0", "1.0.0"), ("hello/1.1.0", "1.1.0")] {
+        let output = server
+            .ferry()
+            .args(["-o", "json", "release", "create", "--project", "Hello", "--version", version])
+            .args(["--package", spec])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{spec}: {}", String::from_utf8_lossy(&output.stderr));
+        let json = json_of(&output);
+        assert_eq!(json["packages"][0]["version"], version, "{spec}: {json}");
+        assert_eq!(json["packages"][0]["pickedBy"], "--package", "{spec}: {json}");
+    }
+    server
+        .ferry()
+        .args(["release", "create", "--project", "Hello", "--version", "2.0.0", "--package", "Hello"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a package version"));
+}
+
+#[test]
+fn promote_refuses_a_current_release_that_failed_and_latest_successful_takes_the_one_before() {
+    let server = Server::start_with(&config(
+        r#"
+[[projects]]
+name = "Flaky"
+packages = ["Flaky"]
+deploy = "test \"$FERRY_RELEASE_VERSION\" != 2.0.0"
+"#,
+    ));
+    release(&server, "Flaky", "Flaky", "1.0.0");
+    assert_eq!(deploy(&server, "Flaky", "1.0.0", "Development").0, 0);
+    release(&server, "Flaky", "Flaky", "2.0.0");
+    assert_eq!(deploy(&server, "Flaky", "2.0.0", "Development").0, 3, "2.0.0 fails in Development");
+
+    server
+        .ferry()
+        .args(["release", "promote", "--project", "Flaky", "--from", "Development", "--to", "Test"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("current release of Flaky in Development is 2.0.0"))
+        .stderr(predicate::str::contains("--latest-successful"));
+    let output = server
+        .ferry()
+        .args("-o json release promote --project Flaky --from Development --to Test".split(' '))
+        .args(["--latest-successful", "--wait", "--poll-interval", "200ms"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(json_of(&output)["release"]["version"], "1.0.0");
+}

@@ -40,6 +40,8 @@ pub struct MemoryServer {
     pub logs: RefCell<std::collections::HashMap<String, String>>,
     /// The state new deployments' tasks get.
     pub new_task_state: Option<TaskState>,
+    /// How many tasks were read (one by one or in batches).
+    pub task_reads: std::cell::Cell<usize>,
 }
 
 impl MemoryServer {
@@ -149,6 +151,7 @@ impl DeploymentServer for MemoryServer {
     }
 
     async fn task(&self, id: &str) -> Result<Task, NotFound> {
+        self.task_reads.set(self.task_reads.get() + 1);
         self.tasks.borrow().iter().find(|t| t.id == id).cloned().ok_or_else(|| NotFound(id.to_owned()))
     }
 

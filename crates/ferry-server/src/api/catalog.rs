@@ -35,7 +35,7 @@ async fn find_project(state: &AppState, key: String) -> ApiResult<Project> {
     state.store.call(move |c| Project::get(c, &key)).await
 }
 
-/// `GET projects/{id|slug|name}`.
+/// `GET projects/{id|slug}`.
 pub async fn project(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     Ok(json(StatusCode::OK, resources::project(&find_project(&state, id).await?)))
 }

@@ -109,7 +109,9 @@ pub fn apply(c: &Connection, config: &Config) -> ApiResult<()> {
         }
     }
     for channel in &config.channels {
-        let project = Project::get(c, &channel.project)?;
+        // ferry.toml names a channel's project by name.
+        let project =
+            Project::find(c, &channel.project)?.ok_or_else(|| ApiError::not_found(&channel.project))?;
         let lifecycle_id = match &channel.lifecycle {
             Some(name) => Some(lifecycle_for(c, name)?.id),
             None => None,

@@ -307,9 +307,17 @@ impl Project {
             Self::from_row,
         )
     }
-    /// By id, slug or name, or 404.
+    /// By id or slug, or 404: what Octopus's `projects/{idOrSlug}` routes answer. A name is not
+    /// a key there (clients search `?partialName=` and match the name themselves); only the
+    /// executions API, whose bodies carry `ProjectName`, resolves names ([`Project::find`]).
     pub fn get(c: &Connection, key: &str) -> ApiResult<Self> {
-        Self::find(c, key)?.ok_or_else(|| ApiError::not_found(key))
+        one(
+            c,
+            &format!("SELECT {} FROM projects WHERE id = ?1 COLLATE NOCASE OR slug = lower(?1)", Self::COLS),
+            [key],
+            Self::from_row,
+        )?
+        .ok_or_else(|| ApiError::not_found(key))
     }
 }
 

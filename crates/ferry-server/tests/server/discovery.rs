@@ -159,16 +159,20 @@ async fn paging_filters_and_id_lists() {
 }
 
 #[tokio::test]
-async fn projects_by_id_slug_name_and_partial_name() {
+async fn projects_by_id_and_slug_not_by_name_and_by_partial_name() {
     let s = TestServer::start().await;
-    let (status, by_name) = s.get("/api/Spaces-1/projects/Manual%20App").await;
+    let (status, by_name) = s.get("/api/Spaces-1/projects/manual-app").await;
     assert_eq!(status, StatusCode::OK, "{by_name}");
     let id = by_name["Id"].as_str().unwrap().to_owned();
     assert_eq!(by_name["Slug"], "manual-app");
-    for key in [id.as_str(), "manual-app", "manual app"] {
-        let (status, body) = s.get(&format!("/api/Spaces-1/projects/{}", key.replace(' ', "%20"))).await;
+    for key in [id.as_str(), "manual-app", "Manual-App"] {
+        let (status, body) = s.get(&format!("/api/Spaces-1/projects/{key}")).await;
         assert_eq!(status, StatusCode::OK, "{key}");
         assert_eq!(body["Id"], id.as_str());
+    }
+    // As on Octopus, a name is not a key of `projects/{idOrSlug}`: clients search by name.
+    for name in ["Manual%20App", "manual%20app"] {
+        assert_eq!(s.get(&format!("/api/Spaces-1/projects/{name}")).await.0, StatusCode::NOT_FOUND, "{name}");
     }
     for link in ["Self", "Channels", "Releases", "DeploymentProcess", "DeploymentSettings"] {
         assert!(by_name["Links"][link].is_string(), "{link}");

@@ -42,10 +42,12 @@ async fn go_cli_request_sequence() {
     let (_, all) = s.get("/api/spaces/all").await;
     assert_eq!(all[0]["Id"], "Spaces-1");
     assert_eq!(s.get("/api/Spaces-1").await.0, StatusCode::OK);
-    // Project by identifier: a name works directly; an unknown one 404s and the CLI falls back
-    // to partialName.
-    assert_eq!(s.get("/api/Spaces-1/projects/Fire%20Project").await.0, StatusCode::OK);
-    assert_eq!(s.get("/api/Spaces-1/projects/Fire%20Projec").await.0, StatusCode::NOT_FOUND);
+    // Project by identifier, as OctopusDeploy/cli pkg/cmd/release/deploy/deploy_test.go records
+    // it: `projects/Fire%20Project` answers 404 (a name is not an id or slug), and the CLI falls
+    // back to partialName. The id and the slug answer directly.
+    assert_eq!(s.get("/api/Spaces-1/projects/Fire%20Project").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(s.get("/api/Spaces-1/projects/fire-project").await.0, StatusCode::OK);
+    assert_eq!(s.get("/api/Spaces-1/projects/Projects-1").await.0, StatusCode::OK);
     let (_, search) = s.get("/api/Spaces-1/projects?partialName=Fire+Project").await;
     assert_eq!(search["Items"][0]["Name"], "Fire Project");
 

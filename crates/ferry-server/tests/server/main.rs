@@ -3,6 +3,7 @@
 
 mod common;
 
+mod conformance;
 mod discovery;
 mod dispatch;
 mod feed;

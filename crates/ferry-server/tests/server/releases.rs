@@ -166,7 +166,7 @@ async fn channel_rules_select_versions_and_channels() {
 async fn legacy_release_and_deployment_endpoints() {
     let s = TestServer::start().await;
     s.push("Manual.App.1.0.0.zip", hello_zip("1"), "").await;
-    let (_, project) = s.get("/api/projects/Manual%20App").await;
+    let (_, project) = s.get("/api/projects/manual-app").await;
     let (_, channels) = s.get(&format!("/api/projects/{}/channels", project["Id"].as_str().unwrap())).await;
     let (status, release) = s
         .post(

@@ -109,11 +109,8 @@ pub(super) async fn create(
     ctx.set_output("release_number", &created.release.version);
     let packages = picked_packages(&created.release, opts);
     report_packages(ctx, &packages, &channel);
-    let automatic = if created.existing {
-        Vec::new()
-    } else {
-        automatic_deployments(client, project, &created.release).await?
-    };
+    let automatic =
+        if created.existing { Vec::new() } else { automatic_deployments(client, &created.release).await? };
     for deployment in &automatic {
         ctx.info(&format!(
             "the lifecycle started an automatic deployment of {} {} to {} ({}, {})",
@@ -231,13 +228,8 @@ fn report_packages(ctx: &Ctx, packages: &[PickedPackage], channel: &str) {
 }
 
 /// Deployments of `release` that exist right after its creation: the lifecycle's automatic ones.
-async fn automatic_deployments(
-    client: &Client,
-    project: &Project,
-    release: &Release,
-) -> anyhow::Result<Vec<CreatedDeployment>> {
-    let deployments = client.deployments(project, None).await.map_err(client_error)?;
-    let mine: Vec<_> = deployments.into_iter().filter(|d| d.release_id == release.id).collect();
+async fn automatic_deployments(client: &Client, release: &Release) -> anyhow::Result<Vec<CreatedDeployment>> {
+    let mine = client.release_deployments(release).await.map_err(client_error)?;
     if mine.is_empty() {
         return Ok(Vec::new());
     }

@@ -1,7 +1,7 @@
-//! `ferry release promote`: deploy the newest release that succeeded in one environment to others.
+//! `ferry release promote`: deploy the release that is current in one environment to others.
 
 use ferry_flow::model::{Environment, Project, Release};
-use ferry_flow::selection::promotion_candidate;
+use ferry_flow::selection::{PromoteFrom, Promotion, promotion_candidate};
 
 use crate::cli::ReleasePromoteArgs;
 use crate::context::{Ctx, client_error};
@@ -16,10 +16,16 @@ pub async fn run(ctx: &Ctx, args: &ReleasePromoteArgs) -> anyhow::Result<()> {
         let from = Environment::from(
             &client.find_environments(std::slice::from_ref(&args.from)).await.map_err(client_error)?[0],
         );
-        let release = promotion_candidate(client, &project, &from)
-            .await
-            .map_err(client_error)?
-            .ok_or_else(|| nothing_succeeded(&project, &from))?;
+        let choice =
+            if args.latest_successful { PromoteFrom::LatestSuccessful } else { PromoteFrom::Current };
+        let release =
+            match promotion_candidate(client, &project, &from, choice).await.map_err(client_error)? {
+                Promotion::Promote(release) => release,
+                Promotion::NoDeployment => return Err(nothing_succeeded(&project, &from)),
+                Promotion::CurrentUnsuccessful { current, state } => {
+                    return Err(current_unsuccessful(&project, &from, &current, &state));
+                }
+            };
         ctx.info(&format!(
             "promoting {} {} from {} to {}",
             project.name,
@@ -46,4 +52,25 @@ fn nothing_succeeded(project: &Project, environment: &Environment) -> anyhow::Er
             project.name, environment.name
         ))
         .into()
+}
+
+/// The current release of `project` in `environment` did not deploy successfully there.
+fn current_unsuccessful(
+    project: &Project,
+    environment: &Environment,
+    current: &Release,
+    state: &ferry_flow::model::TaskState,
+) -> anyhow::Error {
+    UserError::failure(format!(
+        "the current release of {} in {} is {}, and its deployment there ended {}: Ferry does not promote it",
+        project.name,
+        environment.name,
+        current.version,
+        state.as_str()
+    ))
+    .hint(format!(
+        "pass --latest-successful to promote the newest release that succeeded in {}, or deploy {} there again first",
+        environment.name, current.version
+    ))
+    .into()
 }
