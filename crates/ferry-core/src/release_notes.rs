@@ -22,6 +22,47 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ("{{repository}}", "the repository's web URL"),
 ];
 
+/// A template uses a `{{name}}` that is not one of [`PLACEHOLDERS`]: most likely a typo, which
+/// would otherwise be published verbatim in the release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownPlaceholder {
+    /// The placeholder as written, e.g. `{{verison}}`.
+    pub placeholder: String,
+    /// 1-based line of the template it is on.
+    pub line: usize,
+}
+
+impl std::fmt::Display for UnknownPlaceholder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let known: Vec<&str> = PLACEHOLDERS.iter().map(|(name, _)| *name).collect();
+        write!(
+            f,
+            "line {}: {} is not a placeholder; the placeholders are {}",
+            self.line,
+            self.placeholder,
+            known.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownPlaceholder {}
+
+/// Check that every `{{...}}` in `template` is one of [`PLACEHOLDERS`].
+pub fn check_template(template: &str) -> Result<(), UnknownPlaceholder> {
+    for (index, line) in template.lines().enumerate() {
+        let mut rest = line;
+        while let Some(start) = rest.find("{{") {
+            let Some(length) = rest[start..].find("}}") else { break };
+            let placeholder = &rest[start..start + length + 2];
+            if !PLACEHOLDERS.iter().any(|(known, _)| *known == placeholder) {
+                return Err(UnknownPlaceholder { placeholder: placeholder.to_owned(), line: index + 1 });
+            }
+            rest = &rest[start + length + 2..];
+        }
+    }
+    Ok(())
+}
+
 /// Conventional-commit types in the order their sections appear.
 const SECTIONS: &[(&str, &str)] = &[
     ("feat", "Features"),
@@ -349,6 +390,18 @@ Version 1.2.0: 4 commits, 1 work item from build [42](https://ci.example.test/ru
         assert!(notes.starts_with("3 commits, 1 work item"), "{notes}");
         assert!(notes.contains("### Commits\n\n- Add \\*thing\\* ([aaaaaaa]"), "{notes}");
         assert_eq!(notes.matches("- Tidy").count(), 1, "{notes}");
+    }
+
+    #[test]
+    fn an_unknown_placeholder_is_named_with_its_line() {
+        assert_eq!(check_template("# {{version}}\n{{summary}} {{changes}}"), Ok(()));
+        assert_eq!(check_template("no placeholders {here}"), Ok(()));
+        let err = check_template("# {{version}}\n\n{{verison}} {{summary}}").unwrap_err();
+        assert_eq!(err, UnknownPlaceholder { placeholder: "{{verison}}".into(), line: 3 });
+        assert!(
+            err.to_string()
+                .starts_with("line 3: {{verison}} is not a placeholder; the placeholders are {{version}}, ")
+        );
     }
 
     #[test]

@@ -112,7 +112,7 @@ impl Client {
     /// a 404 `projects?partialName=` with an exact, case-insensitive name match. Octopus answers
     /// `projects/{x}` for ids and slugs only, and the project list is never read whole.
     pub async fn find_project(&self, wanted: &str) -> Result<Project, OctopusError> {
-        let doing = format!("finding project {wanted} on {}", self.server_url());
+        let doing = format!("finding project {wanted} on {}", self.server_name());
         let direct = self.space_path(&format!("projects/{}", encode_segment(wanted)));
         if let Some(project) = self.get_optional::<Project>(&doing, &direct).await?
             && !project.id.is_empty()
@@ -137,7 +137,7 @@ impl Client {
 
     /// Every environment of the space.
     pub async fn environments(&self) -> Result<Vec<Environment>, OctopusError> {
-        let doing = format!("listing environments on {}", self.server_url());
+        let doing = format!("listing environments on {}", self.server_name());
         self.get_all(&doing, &self.space_path("environments?take=1000")).await
     }
 
@@ -153,15 +153,24 @@ impl Client {
                     .cloned()
                     .ok_or_else(|| {
                         not_found(
-                            format!("finding environment {name} on {}", self.server_url()),
+                            format!("finding environment {name} on {}", self.server_name()),
                             "environment",
                             name,
                             all.iter().map(|e| e.name.as_str()),
-                            "--to/--from/--environment",
+                            self.environment_flag(name),
                         )
                     })
             })
             .collect()
+    }
+
+    /// The flag the user typed `name` with (see [`crate::ClientOptions::environment_flags`]).
+    fn environment_flag(&self, name: &str) -> &str {
+        self.options
+            .environment_flags
+            .iter()
+            .find(|(typed, _)| typed == name)
+            .map_or("--environment", |(_, flag)| flag.as_str())
     }
 
     /// The project's channels.
@@ -242,7 +251,7 @@ impl Client {
             "creating release {}of {} on {}",
             request.version.as_deref().map(|v| format!("{v} ")).unwrap_or_default(),
             project.name,
-            self.server_url()
+            self.server_name()
         );
         // What exists before: decides `existing`, and what a lost response may have created.
         let before: HashSet<String> = match &request.version {
@@ -405,7 +414,7 @@ impl Client {
             request.project.name,
             request.release.version,
             names.join(", "),
-            self.server_url()
+            self.server_name()
         );
         let before: HashSet<String> =
             self.release_deployments(&request.release).await?.into_iter().map(|d| d.id).collect();
@@ -725,7 +734,7 @@ impl Client {
         info: &BuildInformation,
         if_exists: IfExists,
     ) -> Result<StoredBuildInformation, OctopusError> {
-        let doing = format!("pushing build information for {package_id} {version} to {}", self.server_url());
+        let doing = format!("pushing build information for {package_id} {version} to {}", self.server_name());
         let mode = overwrite_mode(if_exists);
         let body = json!({
             "SpaceId": self.space_id,

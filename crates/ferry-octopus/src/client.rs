@@ -54,6 +54,12 @@ pub struct ClientOptions {
     pub notifier: Notifier,
     /// Ignore proxy settings (for the in-process server on loopback).
     pub no_proxy: bool,
+    /// How messages name the server; default: its URL. The embedded server's URL is a
+    /// temporary port that means nothing once the process has ended, so it is named instead.
+    pub server_name: Option<String>,
+    /// (environment name, flag) as the user typed them (`("Test", "--to")`), so that an unknown
+    /// environment's error names the flag it came with; `--environment` otherwise.
+    pub environment_flags: Vec<(String, String)>,
 }
 
 /// The default longest wait a server's `Retry-After` can impose: a bad or hostile header must
@@ -115,6 +121,8 @@ impl ClientOptions {
             progress: ProgressMode::Auto,
             notifier: Notifier::default(),
             no_proxy: false,
+            server_name: None,
+            environment_flags: Vec::new(),
         }
     }
 }
@@ -164,6 +172,11 @@ impl Client {
     /// The server's base URL, e.g. `http://127.0.0.1:8065/`.
     pub fn server_url(&self) -> &str {
         self.base.as_str().trim_end_matches('/')
+    }
+
+    /// How messages name the server: [`ClientOptions::server_name`], else its URL.
+    pub fn server_name(&self) -> &str {
+        self.options.server_name.as_deref().unwrap_or_else(|| self.server_url())
     }
 
     /// The resolved space id, when the server has spaces.
@@ -217,14 +230,14 @@ impl Client {
     }
 
     async fn discover(&self) -> Result<RootDocument, OctopusError> {
-        let doing = format!("connecting to {}", self.server_url());
+        let doing = format!("connecting to {}", self.server_name());
         let url = self.url("api")?;
         let response = self.send(&doing, Retry::Read, || self.http.get(url.clone())).await;
         let not_octopus = |detail: String| {
             OctopusError::new(
                 ErrorKind::NotOctopus,
                 doing.clone(),
-                format!("{} does not answer like an Octopus API ({detail})", self.server_url()),
+                format!("{} does not answer like an Octopus API ({detail})", self.server_name()),
             )
             .hint("--server (FERRY_SERVER, OCTOPUS_URL) must be the server's base address, the one you open in a browser, e.g. https://octopus.example.com or http://127.0.0.1:8065")
         };
@@ -247,8 +260,8 @@ impl Client {
     async fn resolve_space(&mut self) -> Result<(), OctopusError> {
         let wanted = self.options.space.clone();
         let doing = match &wanted {
-            Some(space) => format!("finding space {space} on {}", self.server_url()),
-            None => format!("finding the default space on {}", self.server_url()),
+            Some(space) => format!("finding space {space} on {}", self.server_name()),
+            None => format!("finding the default space on {}", self.server_name()),
         };
         let spaces: Vec<Space> = match self.get_json::<Vec<Space>>(&doing, "api/spaces/all").await {
             Ok(spaces) => spaces,
@@ -371,7 +384,11 @@ impl Client {
         let attempts = if retry == Retry::Never { 1 } else { self.options.max_attempts.max(1) };
         let mut attempt = 1;
         loop {
-            let result = build().send().await;
+            let request = build().build().map_err(|err| error::from_reqwest(doing, &err))?;
+            let (method, url) = (request.method().clone(), request.url().clone());
+            let started = std::time::Instant::now();
+            let result = self.http.execute(request).await;
+            log_request(&method, &url, result.as_ref().map(Response::status), started.elapsed());
             let error = match result {
                 Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => {
@@ -477,6 +494,45 @@ impl Client {
         let status = response.status();
         Ok((status, parse_json(doing, response).await?))
     }
+}
+
+/// One line per HTTP request at debug level (`-vv`): method, URL, status and time. The API key
+/// travels in a header and is never part of this line; query values whose name suggests a
+/// secret are masked all the same, in case a server link carries one.
+pub(crate) fn log_request(
+    method: &Method,
+    url: &Url,
+    status: Result<StatusCode, &reqwest::Error>,
+    elapsed: Duration,
+) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let outcome = match status {
+        Ok(status) => status.as_u16().to_string(),
+        Err(err) if err.is_timeout() => "timed out".to_owned(),
+        Err(_) => "no answer".to_owned(),
+    };
+    tracing::debug!("{method} {} -> {outcome} ({} ms)", loggable_url(url), elapsed.as_millis());
+}
+
+/// `url` without user info, with the values of secret-looking query parameters as `***`.
+pub(crate) fn loggable_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    if shown.query().is_some() {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(name, value)| {
+                let lower = name.to_ascii_lowercase();
+                let secret = ["key", "token", "secret", "password"].iter().any(|word| lower.contains(word));
+                (name.into_owned(), if secret { "***".to_owned() } else { value.into_owned() })
+            })
+            .collect();
+        shown.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    shown.to_string()
 }
 
 /// The first line of an error's text, for retry log lines.
@@ -616,6 +672,18 @@ fn install_crypto_provider() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logged_urls_carry_no_credentials() {
+        let url =
+            Url::parse("https://me:pw@octopus.test/api/tasks?ids=A,B&apikey=API-SECRET&take=2").unwrap();
+        let shown = loggable_url(&url);
+        assert!(!shown.contains("API-SECRET") && !shown.contains("pw"), "{shown}");
+        assert!(
+            shown.contains("ids=A%2CB") && shown.contains("take=2") && shown.contains("apikey=***"),
+            "{shown}"
+        );
+    }
 
     fn parsed(value: &str) -> Option<Duration> {
         let mut headers = HeaderMap::new();

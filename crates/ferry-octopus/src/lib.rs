@@ -13,6 +13,7 @@ mod api;
 mod client;
 mod error;
 mod execution;
+mod listing;
 pub mod model;
 mod oidc;
 mod progress;
@@ -23,6 +24,7 @@ pub use api::{CreateRelease, CreatedDeployment, CreatedRelease, DeployRequest, S
 pub use client::{Client, ClientOptions, MAX_RETRY_AFTER, Notifier, Retry};
 pub use error::{ErrorKind, OctopusError, close_names};
 pub use ferry_core::if_exists::PushStatus;
+pub use listing::{Listed, TaskFilter, TaskSubject};
 pub use oidc::{GithubIdTokenRequest, exchange_for_access_token, github_id_token};
 pub use progress::ProgressMode;
 pub use runbook::{RunbookRun, RunbookRunRequest};

@@ -47,6 +47,9 @@ pub struct Page<T> {
     /// Links, among them `Page.Next` when there are more pages.
     #[serde(default, alias = "links")]
     pub links: HashMap<String, String>,
+    /// How many items the whole collection holds (this page may hold fewer).
+    #[serde(default, alias = "totalResults")]
+    pub total_results: Option<usize>,
 }
 
 /// A project.
@@ -215,6 +218,18 @@ pub struct Task {
     /// Task arguments (`DeploymentId`, ...).
     #[serde(alias = "arguments")]
     pub arguments: HashMap<String, serde_json::Value>,
+    /// Kind of task: `Deploy`, `Health`, ...
+    #[serde(alias = "name")]
+    pub name: String,
+    /// When it was queued (RFC 3339).
+    #[serde(alias = "queueTime")]
+    pub queue_time: Option<String>,
+    /// When it started running.
+    #[serde(alias = "startTime")]
+    pub start_time: Option<String>,
+    /// When it finished.
+    #[serde(alias = "completedTime")]
+    pub completed_time: Option<String>,
     /// The task waits for a person: a manual intervention or guided failure (it stays
     /// `Executing` meanwhile).
     #[serde(alias = "hasPendingInterruptions")]
@@ -318,6 +333,21 @@ impl Interruption {
 }
 
 impl Task {
+    /// The deployment a `Deploy` task runs (`Arguments.DeploymentId`).
+    pub fn deployment_id(&self) -> Option<&str> {
+        self.arguments.get("DeploymentId").and_then(serde_json::Value::as_str).filter(|id| !id.is_empty())
+    }
+
+    /// Whole seconds from start to finish (or to `now` for a running task), when it has started.
+    pub fn duration_seconds(&self, now: jiff::Timestamp) -> Option<i64> {
+        let start: jiff::Timestamp = self.start_time.as_deref()?.parse().ok()?;
+        let end = match self.completed_time.as_deref() {
+            Some(end) => end.parse().ok()?,
+            None => now,
+        };
+        Some((end.as_second() - start.as_second()).max(0))
+    }
+
     /// Whether the task has reached a final state.
     pub fn completed(&self) -> bool {
         self.is_completed.unwrap_or(self.state.is_final())

@@ -56,7 +56,7 @@ impl Client {
             request.runbook,
             request.project,
             request.environments.join(", "),
-            self.server_url()
+            self.server_name()
         );
         let variables: serde_json::Map<String, serde_json::Value> =
             request.variables.iter().map(|(name, value)| (name.clone(), json!(value))).collect();

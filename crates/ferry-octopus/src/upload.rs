@@ -43,7 +43,7 @@ impl Client {
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let parsed = id_and_version(&file_name);
         let label = parsed.as_ref().map(|(id, v)| format!("{id} {v}")).unwrap_or_else(|| file_name.clone());
-        let doing = format!("pushing package {label} to {}", self.server_url());
+        let doing = format!("pushing package {label} to {}", self.server_name());
         let size = std::fs::metadata(path)
             .map_err(|err| {
                 OctopusError::new(ErrorKind::Io, &doing, format!("reading {}: {err}", path.display()))
@@ -179,14 +179,15 @@ impl Client {
         // --request-timeout bounds the answer; the transfer itself gets 1 s per 256 KiB more, so a
         // large package on a slow link is not cut off (and re-sent) for being large.
         let timeout = self.options.request_timeout + std::time::Duration::from_secs(size / (256 * 1024));
-        let response = self
-            .http
-            .post(url.clone())
-            .timeout(timeout)
-            .multipart(form)
-            .send()
-            .await
-            .map_err(|err| error::from_reqwest(doing, &err))?;
+        let started = std::time::Instant::now();
+        let sent = self.http.post(url.clone()).timeout(timeout).multipart(form).send().await;
+        crate::client::log_request(
+            &reqwest::Method::POST,
+            url,
+            sent.as_ref().map(reqwest::Response::status),
+            started.elapsed(),
+        );
+        let response = sent.map_err(|err| error::from_reqwest(doing, &err))?;
         let status = response.status().as_u16();
         let retry_after = crate::client::retry_after(response.headers());
         let body = response.text().await.map_err(|err| error::from_reqwest(doing, &err))?;

@@ -115,6 +115,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = CLIENT_OPTIONS, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=LONGEST_SECONDS))]
     pub connect_timeout: u64,
 
+    /// The environment flag (`--to`, `--environment`, ...) each environment name was typed with,
+    /// for errors that name it (filled in from the raw arguments, not by clap).
+    #[arg(skip)]
+    pub environment_flags: Vec<(String, String)>,
+
     /// Seconds to wait for one HTTP request to complete (uploads: per request, not per file).
     #[arg(long, global = true, help_heading = CLIENT_OPTIONS, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=LONGEST_SECONDS))]
     pub request_timeout: u64,
@@ -209,12 +214,24 @@ pub enum Command {
     /// Print Ferry's version and build information; `version next` computes a version from git.
     #[command(after_long_help = examples::VERSION, args_conflicts_with_subcommands = true)]
     Version(VersionCommandArgs),
-    /// Create, deploy, promote and roll back releases.
+    /// Create, list, show, deploy, promote and roll back releases.
     #[command(subcommand)]
     Release(ReleaseCommand),
-    /// Server tasks.
+    /// Server tasks: list, show, log, wait for and cancel them.
     #[command(subcommand)]
     Task(TaskCommand),
+    /// The server's projects.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// The server's environments.
+    #[command(subcommand)]
+    Environment(EnvironmentCommand),
+    /// Start a Ferry setup here: a commented ferry.toml, a deploy script and a CI workflow.
+    #[command(after_long_help = examples::INIT)]
+    Init(InitArgs),
+    /// Check ferry.toml and the server connection without changing anything (exit 1 on a problem).
+    #[command(after_long_help = examples::CHECK)]
+    Check(CheckArgs),
     /// Run runbooks (Octopus Deploy servers; `ferry server` has none).
     #[command(subcommand)]
     Runbook(RunbookCommand),
@@ -432,9 +449,25 @@ pub struct ReleaseNotesArgs {
     /// Build information files (repeatable). Default: collect from git on the spot.
     #[arg(long = "from-build-info", value_name = "FILE")]
     pub from_build_info: Vec<PathBuf>,
-    /// A template file replacing the default layout.
-    #[arg(long, value_name = "FILE")]
+    /// A template file replacing the default layout. Its placeholders (an unknown one is an
+    /// error):
+    ///
+    /// {{version}} the version (--version, else the one computed from git);
+    /// {{summary}} the one-line summary;
+    /// {{changes}} commits grouped by conventional-commit type (or one list);
+    /// {{commits}} every commit as one list;
+    /// {{work_items}} the work-item list;
+    /// {{branch}} the branch;
+    /// {{build_number}} the CI build number;
+    /// {{build_url}} the CI build URL;
+    /// {{commit}} the commit that was built;
+    /// {{repository}} the repository's web URL.
+    #[arg(long, value_name = "FILE", verbatim_doc_comment)]
     pub template: Option<PathBuf>,
+    /// The version the notes are for: their heading, and `{{version}}` in a template. Default: the
+    /// version computed from git (`ferry version next`); none with --from-build-info.
+    #[arg(long, value_parser = parse_version_flag)]
+    pub version: Option<String>,
     /// Write the notes to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
@@ -507,6 +540,90 @@ pub enum ReleaseCommand {
     /// Redeploy the release that succeeded in an environment before the current one.
     #[command(after_long_help = examples::RELEASE_ROLLBACK)]
     Rollback(ReleaseRollbackArgs),
+    /// List a project's newest releases and where each is deployed.
+    #[command(after_long_help = examples::RELEASE_LIST)]
+    List(ReleaseListArgs),
+    /// Show one release: channel, packages, notes and its deployments.
+    #[command(after_long_help = examples::RELEASE_SHOW)]
+    Show(ReleaseShowArgs),
+}
+
+/// How many items a list command shows: a bounded page, never the whole collection.
+#[derive(Debug, Args, Clone)]
+pub struct TakeArgs {
+    /// Show at most N items, newest first (1 to 1000).
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub take: u16,
+}
+
+/// Flags of `ferry release list`.
+#[derive(Debug, Args, Clone)]
+pub struct ReleaseListArgs {
+    /// Project name, slug or id.
+    #[arg(long)]
+    pub project: String,
+    #[command(flatten)]
+    pub take: TakeArgs,
+}
+
+/// Flags of `ferry release show`.
+#[derive(Debug, Args, Clone)]
+pub struct ReleaseShowArgs {
+    /// Project name, slug or id.
+    #[arg(long)]
+    pub project: String,
+    /// Release version, or `latest`.
+    #[arg(long, value_parser = parse_version_flag)]
+    pub version: String,
+}
+
+/// `ferry project ...`
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// List the projects.
+    #[command(after_long_help = examples::PROJECT_LIST)]
+    List(TakeArgs),
+    /// Show one project: lifecycle, channels and newest releases.
+    #[command(after_long_help = examples::PROJECT_SHOW)]
+    Show(ProjectShowArgs),
+}
+
+/// Flags of `ferry project show`.
+#[derive(Debug, Args, Clone)]
+pub struct ProjectShowArgs {
+    /// Project name, slug or id.
+    #[arg(value_name = "PROJECT")]
+    pub project: String,
+}
+
+/// `ferry environment ...`
+#[derive(Debug, Subcommand)]
+pub enum EnvironmentCommand {
+    /// List the environments in deployment order.
+    #[command(after_long_help = examples::ENVIRONMENT_LIST)]
+    List(TakeArgs),
+}
+
+/// Flags of `ferry init`.
+#[derive(Debug, Args, Clone)]
+pub struct InitArgs {
+    /// Name of the project. Default: the current folder's name.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Replace ferry.toml, deploy.sh and the workflow when they exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Flags of `ferry check`.
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// Also check this project: it exists, and its lifecycle allows a next deployment.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Check only the configuration file; do not contact a server.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 /// Flags of `ferry release create`.
@@ -680,7 +797,7 @@ pub struct ReleaseDeployArgs {
     #[arg(long, value_parser = parse_version_flag)]
     pub version: String,
     /// Environments to deploy to (repeatable).
-    #[arg(long = "to", value_name = "ENV", required = true)]
+    #[arg(long = "environment", visible_alias = "to", value_name = "ENV", required = true)]
     pub environments: Vec<String>,
     #[command(flatten)]
     pub deploy: DeployOptions,
@@ -694,14 +811,14 @@ pub struct ReleasePromoteArgs {
     pub project: String,
     /// Environment whose current release is promoted: the one its newest finished deployment
     /// put there, when that deployment succeeded.
-    #[arg(long, value_name = "ENV")]
+    #[arg(long = "from-environment", visible_alias = "from", value_name = "ENV")]
     pub from: String,
     /// Promote the newest release that succeeded in `--from`, even when a later deployment
     /// there failed.
     #[arg(long)]
     pub latest_successful: bool,
     /// Environments to deploy to (repeatable).
-    #[arg(long = "to", value_name = "ENV", required = true)]
+    #[arg(long = "environment", visible_alias = "to", value_name = "ENV", required = true)]
     pub environments: Vec<String>,
     #[command(flatten)]
     pub deploy: DeployOptions,
@@ -726,6 +843,64 @@ pub enum TaskCommand {
     /// Wait for server tasks to finish, streaming their logs.
     #[command(after_long_help = examples::TASK_WAIT)]
     Wait(TaskWaitArgs),
+    /// List the newest server tasks.
+    #[command(after_long_help = examples::TASK_LIST)]
+    List(TaskListArgs),
+    /// Show one task: state, times, what it deploys, and why it failed.
+    #[command(after_long_help = examples::TASK_SHOW)]
+    Show(TaskIdArgs),
+    /// Print a task's log.
+    #[command(after_long_help = examples::TASK_LOG)]
+    Log(TaskLogArgs),
+    /// Cancel tasks that have not finished.
+    #[command(after_long_help = examples::TASK_CANCEL)]
+    Cancel(TaskCancelArgs),
+}
+
+/// Flags of `ferry task list`.
+#[derive(Debug, Args, Clone)]
+pub struct TaskListArgs {
+    /// Only tasks of this project (name, slug or id).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Only tasks of this environment (name or id).
+    #[arg(long, value_name = "ENV")]
+    pub environment: Option<String>,
+    /// Only tasks in this state (repeatable): Queued, Executing, Success, Failed, Canceled, TimedOut.
+    #[arg(long = "state", value_name = "STATE")]
+    pub states: Vec<String>,
+    /// Only tasks that have not finished.
+    #[arg(long)]
+    pub active: bool,
+    #[command(flatten)]
+    pub take: TakeArgs,
+}
+
+/// The task `ferry task show` shows.
+#[derive(Debug, Args, Clone)]
+pub struct TaskIdArgs {
+    /// Task id (ServerTasks-N).
+    #[arg(value_name = "ID")]
+    pub id: String,
+}
+
+/// Flags of `ferry task log`.
+#[derive(Debug, Args, Clone)]
+pub struct TaskLogArgs {
+    /// Task id (ServerTasks-N).
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Print only the last N lines.
+    #[arg(long, value_name = "N")]
+    pub tail: Option<usize>,
+}
+
+/// Flags of `ferry task cancel`.
+#[derive(Debug, Args, Clone)]
+pub struct TaskCancelArgs {
+    /// Task ids (ServerTasks-N).
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
 }
 
 /// Flags of `ferry task wait`.
@@ -803,7 +978,7 @@ pub struct ShipArgs {
     #[arg(long)]
     pub channel: Option<String>,
     /// Environments to deploy to. Default: the lifecycle's automatic phase.
-    #[arg(long = "to", value_name = "ENV")]
+    #[arg(long = "environment", visible_alias = "to", value_name = "ENV")]
     pub environments: Vec<String>,
     #[command(flatten)]
     pub collect: CollectOptions,
@@ -878,6 +1053,28 @@ mod tests {
     fn cli_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn environment_is_one_flag_with_to_and_from_as_aliases() {
+        let environments = |line: &str| match Cli::try_parse_from(line.split_whitespace()).unwrap().command {
+            Command::Release(ReleaseCommand::Deploy(args)) => args.environments,
+            Command::Release(ReleaseCommand::Promote(args)) => [vec![args.from], args.environments].concat(),
+            Command::Release(ReleaseCommand::Rollback(args)) => vec![args.environment],
+            Command::Ship(args) => args.environments,
+            other => panic!("{other:?}"),
+        };
+        let deploy = "ferry release deploy --project P --version 1.0.0";
+        assert_eq!(environments(&format!("{deploy} --environment Test --to Prod")), ["Test", "Prod"]);
+        let promote = "ferry release promote --project P";
+        assert_eq!(environments(&format!("{promote} --from Test --to Prod")), ["Test", "Prod"]);
+        assert_eq!(
+            environments(&format!("{promote} --from-environment Test --environment Prod")),
+            ["Test", "Prod"]
+        );
+        assert_eq!(environments("ferry release rollback --project P --environment Prod"), ["Prod"]);
+        let ship = "ferry ship --project P --id P --version 1.0.0";
+        assert_eq!(environments(&format!("{ship} --environment Test --to Prod")), ["Test", "Prod"]);
     }
 
     #[test]

@@ -37,6 +37,7 @@ const OFFLINE_COMMANDS: &[&[&str]] = &[
     &["version"],
     &["completions"],
     &["man"],
+    &["init"],
 ];
 
 /// The clap command with the per-command help adjustments.
@@ -133,6 +134,21 @@ mod tests {
         }
     }
 
+    /// An example's arguments as a shell splits them: on spaces, `"..."` kept whole.
+    fn shell_words(line: &str) -> Vec<String> {
+        let mut words = vec![String::new()];
+        let mut quoted = false;
+        for c in line.chars() {
+            match c {
+                '"' => quoted = !quoted,
+                ' ' if !quoted => words.push(String::new()),
+                c => words.last_mut().expect("one word at least").push(c),
+            }
+        }
+        words.retain(|word| !word.is_empty());
+        words
+    }
+
     #[test]
     fn the_adjusted_tree_is_consistent() {
         command().debug_assert();
@@ -168,7 +184,8 @@ mod tests {
                     line.len() + "  ferry ".len() <= 98,
                     "example too wide to stay on one line: ferry {line}"
                 );
-                let argv = std::iter::once("ferry").chain(line.split_whitespace());
+                let words = shell_words(line);
+                let argv = std::iter::once("ferry").chain(words.iter().map(String::as_str));
                 let parsed = parse_from(argv);
                 assert!(parsed.is_ok(), "example `ferry {line}` does not parse: {}", parsed.unwrap_err());
                 checked += 1;

@@ -26,14 +26,18 @@ pub fn failure_document(failure: &Failure) -> serde_json::Value {
     serde_json::json!({ "error": failure.json() })
 }
 
-/// Set up `tracing` on stderr: `-v` for Ferry's debug, `-vv` for everyone's, `RUST_LOG` overrides. Colours
-/// only when stderr is a terminal and `NO_COLOR` is unset or empty (no-color.org): a log
+/// Set up `tracing` on stderr, `RUST_LOG` overriding: `-v` Ferry's own detail (its crates at
+/// debug), `-vv` also each HTTP request (the client's debug lines), `-vvv` every library's debug
+/// output too (hyper, rustls, SQLite...). Colours only when stderr is a terminal and `NO_COLOR` is unset or empty (no-color.org): a log
 /// captured to a file or a CI log must not carry escape sequences.
 pub fn init_logging(global: &GlobalArgs) {
     let default = match (global.quiet, global.verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
-        (false, 1) => "info,ferry=debug",
+        // A directive covers every target it prefixes (`ferry` covers `ferry_octopus`), so the
+        // client's request lines are held back at -v by naming it.
+        (false, 1) => "info,ferry=debug,ferry_octopus=info",
+        (false, 2) => "info,ferry=debug",
         (false, _) => "debug",
     };
     // `target=level` directives (what `RUST_LOG` usually holds); an unreadable value falls back
@@ -209,6 +213,11 @@ impl Ctx {
                 .hint("drop the API key or access token to log in with the job's OIDC token, or drop the service account id")
                 .into());
             }
+        }
+        if let Some(config) = global.config.as_ref().filter(|path| !path.is_file()) {
+            return Err(UserError::usage(format!("--config {}: there is no such file", config.display()))
+                .hint("write one with `ferry init`, or leave --config out to use ./ferry.toml when there is one")
+                .into());
         }
         let ctx = Ctx {
             global,
@@ -390,6 +399,7 @@ impl Ctx {
         options.access_token = self.access_token.clone();
         options.access_token_source = self.access_token_source.clone();
         options.space = self.space();
+        options.environment_flags = self.global.environment_flags.clone();
         options.ca_cert = self.global.ca_cert.clone();
         options.insecure = self.global.insecure;
         options.connect_timeout = std::time::Duration::from_secs(self.global.connect_timeout.max(1));
@@ -430,6 +440,12 @@ impl Ctx {
             self.warn("--insecure: the server's TLS certificate is NOT verified; anyone on the network path can read the API key and change what is deployed");
         }
         if let Some(url) = self.server_url() {
+            if let Some(config) = &self.global.config {
+                self.warn(&format!(
+                    "--config {} configures only the embedded server; it is not used with the server {url}",
+                    config.display()
+                ));
+            }
             if self.global.embedded {
                 return Err(UserError::usage(format!("--embedded (FERRY_EMBEDDED) and a server ({url}) are both given"))
                     .hint("unset FERRY_EMBEDDED / `embedded` to use the server, or unset FERRY_SERVER and OCTOPUS_URL to use the embedded one")
@@ -488,6 +504,7 @@ impl Ctx {
         options.access_token = None;
         // HTTP(S)_PROXY must not capture the in-process server on loopback.
         options.no_proxy = true;
+        options.server_name = Some("the embedded server".to_owned());
         let client = match ferry_octopus::Client::connect(options).await {
             Ok(client) => client,
             Err(err) => {

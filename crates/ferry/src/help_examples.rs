@@ -134,8 +134,11 @@ Examples:
   # Run a runbook in Production on an Octopus Deploy server and wait for it
   ferry runbook run --project Hello --runbook \"Restart web\" --environment Production --wait
 
-  # For the tenants tagged Region/EU, with a prompted variable
-  ferry runbook run --project Hello --runbook Backup --environment Production --tenant-tag Region/EU --variable Reason=nightly";
+  # For the tenants tagged Region/EU
+  ferry runbook run --project Hello --runbook Backup --environment Prod --tenant-tag Region/EU
+
+  # With a prompted variable
+  ferry runbook run --project Hello --runbook Backup --environment Test --variable Reason=nightly";
 
 pub const SHIP: &str = "\
 Examples:
@@ -177,3 +180,100 @@ Examples:
 
   # Write ferry.1 and one page per command into a folder
   ferry man --out-dir target/man";
+
+pub const RELEASE_LIST: &str = "\
+Examples:
+  # The 20 newest releases of Hello and where each is deployed
+  ferry release list --project Hello
+
+  # The newest 5, as JSON
+  ferry release list --project Hello --take 5 -o json";
+
+pub const RELEASE_SHOW: &str = "\
+Examples:
+  # Channel, packages, notes and deployments of Hello 1.0.0
+  ferry release show --project Hello --version 1.0.0
+
+  # The newest release, as JSON
+  ferry release show --project Hello --version latest -o json";
+
+pub const TASK_LIST: &str = "\
+Examples:
+  # The 20 newest tasks
+  ferry task list
+
+  # What is running or queued for Hello
+  ferry task list --project Hello --active
+
+  # The failed deployments to Production
+  ferry task list --environment Production --state Failed --take 50";
+
+pub const TASK_SHOW: &str = "\
+Examples:
+  # State, times, what it deploys and why it failed
+  ferry task show ServerTasks-42
+
+  # As JSON (durations in seconds)
+  ferry task show ServerTasks-42 -o json";
+
+pub const TASK_LOG: &str = "\
+Examples:
+  # The whole log on stdout
+  ferry task log ServerTasks-42
+
+  # The last 50 lines
+  ferry task log ServerTasks-42 --tail 50";
+
+pub const TASK_CANCEL: &str = "\
+Examples:
+  # Cancel one task
+  ferry task cancel ServerTasks-42
+
+  # Several
+  ferry task cancel ServerTasks-42 ServerTasks-43";
+
+pub const PROJECT_LIST: &str = "\
+Examples:
+  # The projects of the default space
+  ferry project list
+
+  # Of another space, as JSON
+  ferry --space Operations project list -o json";
+
+pub const PROJECT_SHOW: &str = "\
+Examples:
+  # Lifecycle, channels and newest releases of Hello
+  ferry project show Hello
+
+  # As JSON
+  ferry project show Hello -o json";
+
+pub const ENVIRONMENT_LIST: &str = "\
+Examples:
+  # The environments in deployment order
+  ferry environment list
+
+  # As JSON
+  ferry environment list -o json";
+
+pub const INIT: &str = "\
+Examples:
+  # ferry.toml, deploy.sh and a workflow for the CI system detected here
+  ferry init
+
+  # With a GitHub Actions workflow and another project name
+  ferry init --ci github --project Web
+
+  # Write them again over the existing files
+  ferry init --ci gitlab --force";
+
+pub const CHECK: &str = "\
+Examples:
+  # ferry.toml, the server, the key, the space and the environments
+  ferry check
+
+  # Also project Hello and whether its lifecycle allows a next deployment
+  ferry check --project Hello
+
+  # Only the file, without a server
+  ferry check --offline";

@@ -8,12 +8,14 @@ mod command_tree;
 mod commands;
 mod context;
 mod deployments;
+mod environment_flags;
 mod exit;
 mod github_target;
 mod help_examples;
 mod oidc_login;
 mod packing;
 mod pushing;
+mod release_view;
 mod releasing;
 mod render;
 mod reporter;
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
             return ExitCode::from(fail_without_context(&err.into(), json).code());
         }
     };
+    let environment_flags = environment_flags::typed(&args);
     let cli = match command_tree::parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         }
     };
     let mut cli = cli;
+    cli.global.environment_flags = environment_flags;
     if cli.global.args_file.is_some() {
         let err = exit::UserError::usage(format!("{} must be the first argument", args_file::FLAG))
             .hint("put every other argument in the file, or after `--args-file FILE`");

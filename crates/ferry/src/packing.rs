@@ -9,6 +9,7 @@ use ferry_core::packaging::{PackError, PackOutcome, PackRequest, create_package}
 use crate::cli::{self, PackOptions};
 use crate::context::Ctx;
 use crate::exit::UserError;
+use crate::render::{count, size};
 
 /// The JSON object of a created package: `{path, packageId, version, format, sizeBytes, sha256,
 /// fileCount}` (also the `package` member of `ship`'s output).
@@ -79,6 +80,21 @@ pub async fn create(
         allow_empty: pack.allow_empty,
         ..PackRequest::new(id, version)
     };
+    let nupkg_only: Vec<&str> = [
+        (!pack.authors.is_empty()).then_some("--author"),
+        pack.title.is_some().then_some("--title"),
+        pack.description.is_some().then_some("--description"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if format != PackageFormat::Nupkg && !nupkg_only.is_empty() {
+        ctx.warn(&format!(
+            "ignoring {} for a {} package: only nupkg packages carry that metadata",
+            nupkg_only.join(", "),
+            format.extension()
+        ));
+    }
     ctx.info(&format!("packing {} into {}", pack.base_path.display(), out_folder.join(&file_name).display()));
     let started = std::time::Instant::now();
     let result = tokio::task::spawn_blocking(move || create_package(&request)).await?;
@@ -93,6 +109,7 @@ pub async fn create(
         ),
         None => "file modification times kept".to_owned(),
     };
+    report_files(ctx, &pack.base_path, &outcome.files);
     if outcome.reused_existing {
         ctx.info(&format!(
             "{} exists with the same bytes (sha256 {}): using it",
@@ -102,10 +119,10 @@ pub async fn create(
         return Ok(outcome);
     }
     ctx.info(&format!(
-        "packed {} files into {} ({}, sha256 {}) in {:.2}s; {stamp}",
-        outcome.file_count,
+        "packed {} into {} ({}, sha256 {}) in {:.2}s; {stamp}",
+        count(outcome.file_count, "file"),
         outcome.path.display(),
-        human_size(outcome.size_bytes),
+        size(outcome.size_bytes),
         outcome.sha256,
         started.elapsed().as_secs_f64()
     ));
@@ -122,13 +139,23 @@ fn pack_error(file_name: &str, err: PackError) -> UserError {
     }
 }
 
-fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
+/// At `-v`, every packed file with its size; and, once, a warning when the selection took in a
+/// `.git` folder (the repository's whole history, rarely meant to be deployed).
+fn report_files(ctx: &Ctx, base_path: &Path, files: &[(String, u64)]) {
+    let in_git = files.iter().filter(|(name, _)| name == ".git" || name.starts_with(".git/")).count();
+    if in_git > 0 {
+        ctx.warn(&format!(
+            "packing {} from {}: the repository's history goes into the package; pass --exclude .git to leave it out",
+            count(in_git, "file"),
+            base_path.join(".git").display()
+        ));
     }
-    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+    if ctx.global.verbose == 0 {
+        return;
+    }
+    let sizes: Vec<String> = files.iter().map(|(_, bytes)| size(*bytes)).collect();
+    let width = sizes.iter().map(String::len).max().unwrap_or(0);
+    for ((name, _), shown) in files.iter().zip(&sizes) {
+        ctx.info(&format!("  {shown:>width$}  {name}"));
+    }
 }

@@ -63,9 +63,9 @@ pub fn fail_if_unsuccessful(results: &[Followed]) -> anyhow::Result<()> {
         })
         .collect();
     let mut err = UserError::task_unsuccessful(format!(
-        "{} of {} deployment task(s) did not succeed: {}",
+        "{} of {} did not succeed: {}",
         failed.len(),
-        results.len(),
+        crate::render::count(results.len(), "deployment task"),
         what.join("; ")
     ));
     for r in failed {

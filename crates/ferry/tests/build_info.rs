@@ -175,3 +175,73 @@ fn shallow_github_checkout_falls_back_to_the_push_event() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("::warning::") && stderr.contains("push event"), "{stderr}");
 }
+
+#[test]
+fn release_note_templates_know_their_placeholders_and_print_the_version() {
+    let dir = repo();
+    std::fs::write(dir.path().join("notes.tmpl.md"), "# {{version}}\n\n{{summary}}\n").unwrap();
+    let out = ferry(dir.path())
+        .args(["release-notes", "--ci", "none", "--template", "notes.tmpl.md", "--version", "v1.2.4"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "# 1.2.4\n\nVersion 1.2.4: 2 commits, 2 work items (branch `main`).\n"
+    );
+
+    std::fs::write(dir.path().join("typo.tmpl.md"), "# {{version}}\n{{work_itmes}}\n").unwrap();
+    let out = ferry(dir.path())
+        .args(["release-notes", "--ci", "none", "--template", "typo.tmpl.md", "--version", "1.2.4"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 2: {{work_itmes}} is not a placeholder"), "{stderr}");
+    assert!(stderr.contains("{{work_items}}"), "the known ones are listed: {stderr}");
+
+    let help = ferry(dir.path()).args(["release-notes", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for (placeholder, _) in ferry_core::release_notes::PLACEHOLDERS {
+        assert!(help.contains(placeholder), "--help documents {placeholder}");
+    }
+}
+
+#[test]
+fn release_notes_start_like_the_notes_ship_stores() {
+    let dir = repo();
+    std::fs::create_dir(dir.path().join("site")).unwrap();
+    std::fs::write(dir.path().join("site/index.html"), "hello\n").unwrap();
+    let shipped = ferry(dir.path())
+        .args(["--ci", "none", "--embedded", "ship", "--project", "App", "--id", "App", "--version", "1.2.4"])
+        .args(["--base-path", "site"])
+        .output()
+        .unwrap();
+    assert!(shipped.status.success(), "{}", String::from_utf8_lossy(&shipped.stderr));
+    let shown = ferry(dir.path())
+        .args([
+            "--ci",
+            "none",
+            "--embedded",
+            "-o",
+            "json",
+            "release",
+            "show",
+            "--project",
+            "App",
+            "--version",
+            "1.2.4",
+        ])
+        .output()
+        .unwrap();
+    assert!(shown.status.success(), "{}", String::from_utf8_lossy(&shown.stderr));
+    let stored: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let stored = stored["releaseNotes"].as_str().unwrap().to_owned();
+    let printed =
+        ferry(dir.path()).args(["--ci", "none", "release-notes", "--version", "1.2.4"]).output().unwrap();
+    assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stderr));
+    let printed = String::from_utf8_lossy(&printed.stdout).into_owned();
+    let opening = |notes: &str| notes.lines().take(3).collect::<Vec<_>>().join("\n");
+    assert_eq!(opening(&printed), opening(&stored));
+    assert!(printed.starts_with("## 1.2.4\n\nVersion 1.2.4: 2 commits"), "{printed}");
+}

@@ -127,6 +127,10 @@ pub struct PackOutcome {
     /// An identical file was already there and was kept (`reuse_identical`).
     #[serde(skip)]
     pub reused_existing: bool,
+    /// The files packed, in archive order, with their sizes in bytes (symlinks kept as links
+    /// count 0): what `-v` lists, and how a caller sees what the selection took in.
+    #[serde(skip)]
+    pub files: Vec<(String, u64)>,
 }
 
 /// Why a package could not be created.
@@ -383,7 +387,15 @@ pub fn create_package(request: &PackRequest) -> Result<PackOutcome, PackError> {
                     .is_some_and(|name| name.starts_with(TEMP_PREFIX)))
     };
     let entries = select::select(&base, &filter, policy, &skip)?;
-    let file_count = entries.iter().filter(|entry| !matches!(entry.kind, Kind::Dir)).count();
+    let files: Vec<(String, u64)> = entries
+        .iter()
+        .filter_map(|entry| match &entry.kind {
+            Kind::Dir => None,
+            Kind::File { len, .. } => Some((entry.name.clone(), *len)),
+            _ => Some((entry.name.clone(), 0)),
+        })
+        .collect();
+    let file_count = files.len();
     if file_count == 0 && !request.allow_empty {
         return Err(PackError::NothingSelected {
             base: request.base_path.clone(),
@@ -442,6 +454,7 @@ pub fn create_package(request: &PackRequest) -> Result<PackOutcome, PackError> {
         timestamp,
         timestamp_source,
         reused_existing,
+        files,
     })
 }
 

@@ -404,8 +404,9 @@ mod tests {
             max_upload_bytes: 1 << 20,
             max_json_bytes: 1 << 20,
             deploy_timeout: Duration::from_secs(5),
+            automatic_deployment_delay: Duration::ZERO,
         };
-        AppState::new(store, dir.to_path_buf(), limits, &[], 1)
+        AppState::new(store, dir.to_path_buf(), limits, &[], crate::oidc::ServiceAccounts::default(), 1)
     }
 
     /// The window the cancel race lived in: the dispatcher has picked the Queued task (it is in

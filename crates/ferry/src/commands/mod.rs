@@ -3,24 +3,36 @@
 
 mod build_info_create;
 mod build_info_push;
+mod check;
 mod completions;
+mod environment_list;
+mod init;
 mod man;
 mod package_create;
 mod package_push;
+mod project_list;
+mod project_show;
 mod release_create;
 mod release_deploy;
+mod release_list;
 mod release_notes;
 mod release_promote;
 mod release_rollback;
+mod release_show;
 mod runbook_run;
 mod server;
 mod ship;
+mod task_cancel;
+mod task_list;
+mod task_log;
+mod task_show;
 mod task_wait;
 mod version;
 mod version_info;
 
 use crate::cli::{
-    BuildInfoCommand, Command, PackageCommand, ReleaseCommand, RunbookCommand, TaskCommand, VersionSubcommand,
+    BuildInfoCommand, Command, EnvironmentCommand, PackageCommand, ProjectCommand, ReleaseCommand,
+    RunbookCommand, TaskCommand, VersionSubcommand,
 };
 use crate::context::Ctx;
 
@@ -42,7 +54,18 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
         Command::Release(ReleaseCommand::Deploy(args)) => release_deploy::run(ctx, &args).await,
         Command::Release(ReleaseCommand::Promote(args)) => release_promote::run(ctx, &args).await,
         Command::Release(ReleaseCommand::Rollback(args)) => release_rollback::run(ctx, &args).await,
+        Command::Release(ReleaseCommand::List(args)) => release_list::run(ctx, &args).await,
+        Command::Release(ReleaseCommand::Show(args)) => release_show::run(ctx, &args).await,
         Command::Task(TaskCommand::Wait(args)) => task_wait::run(ctx, &args).await,
+        Command::Task(TaskCommand::List(args)) => task_list::run(ctx, &args).await,
+        Command::Task(TaskCommand::Show(args)) => task_show::run(ctx, &args).await,
+        Command::Task(TaskCommand::Log(args)) => task_log::run(ctx, &args).await,
+        Command::Task(TaskCommand::Cancel(args)) => task_cancel::run(ctx, &args).await,
+        Command::Project(ProjectCommand::List(args)) => project_list::run(ctx, &args).await,
+        Command::Project(ProjectCommand::Show(args)) => project_show::run(ctx, &args).await,
+        Command::Environment(EnvironmentCommand::List(args)) => environment_list::run(ctx, &args).await,
+        Command::Init(args) => init::run(ctx, &args),
+        Command::Check(args) => check::run(ctx, &args).await,
         Command::Runbook(RunbookCommand::Run(args)) => runbook_run::run(ctx, &args).await,
         Command::Ship(args) => ship::run(ctx, &args).await,
         Command::Server(args) => server::run(ctx, &args).await,

@@ -38,6 +38,14 @@ pub async fn run(ctx: &Ctx, args: &ServerArgs) -> anyhow::Result<()> {
             UserError::failure(err.to_string())
                 .hint("check the file against the ferry.toml example in the README"),
         ),
+        ferry_server::ServerError::Io { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse => {
+            anyhow::Error::from(
+                UserError::failure(format!(
+                    "could not listen on {listen}: another program uses that address (a ferry server already running?)"
+                ))
+                .hint("stop that program, or pass another address: --listen 127.0.0.1:PORT (or FERRY_LISTEN)"),
+            )
+        }
         other => anyhow::Error::from(other),
     })?;
     eprintln!("listening on {}", running.url());
