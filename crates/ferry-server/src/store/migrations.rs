@@ -78,6 +78,11 @@ CREATE INDEX deployments_project_environment ON deployments(project_id, environm
     r#"
 ALTER TABLE tasks ADD COLUMN started_by TEXT NOT NULL DEFAULT '';
 "#,
+    // 6: config-as-code projects (`version_controlled = true` in ferry.toml): their releases need
+    // a Git ref and their deployment process is read at a ref-scoped route, as on Octopus.
+    r#"
+ALTER TABLE projects ADD COLUMN version_controlled INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Bring the schema up to date.

@@ -52,6 +52,8 @@ pub struct Project {
     pub deploy_timeout_secs: Option<u64>,
     /// Directory relative deploy commands resolve against.
     pub base_dir: Option<String>,
+    /// A config-as-code project: releases need a Git ref (Octopus's `IsVersionControlled`).
+    pub version_controlled: bool,
 }
 
 impl Project {
@@ -278,7 +280,8 @@ impl Lifecycle {
 }
 
 impl Project {
-    const COLS: &'static str = "id, name, slug, lifecycle_id, steps, deploy, deploy_timeout_secs, base_dir";
+    const COLS: &'static str =
+        "id, name, slug, lifecycle_id, steps, deploy, deploy_timeout_secs, base_dir, version_controlled";
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Project {
             id: r.get(0)?,
@@ -289,6 +292,7 @@ impl Project {
             deploy: json_col(r.get(5)?)?,
             deploy_timeout_secs: r.get::<_, Option<i64>>(6)?.map(|s| s.max(0) as u64),
             base_dir: r.get(7)?,
+            version_controlled: r.get(8)?,
         })
     }
     /// All.

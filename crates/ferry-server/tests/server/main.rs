@@ -3,6 +3,7 @@
 
 mod common;
 
+mod config_as_code;
 mod discovery;
 mod dispatch;
 mod feed;
