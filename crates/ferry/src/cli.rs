@@ -670,9 +670,30 @@ pub struct ShipArgs {
     #[arg(long = "to", value_name = "ENV")]
     pub environments: Vec<String>,
     #[command(flatten)]
+    pub release: ShipReleaseOptions,
+    #[command(flatten)]
     pub collect: CollectOptions,
     #[command(flatten)]
     pub deploy: DeployOptions,
+}
+
+/// The release inputs of `ship` besides the package it packs (the Octopus actions' `packages`,
+/// `release_notes_file`, `git_ref` and `git_commit`).
+#[derive(Debug, Args, Clone)]
+pub struct ShipReleaseOptions {
+    /// Version of another package of the release: `ID:VERSION`, `STEP:VERSION` or
+    /// `STEP:REF:VERSION` (repeatable). The package ship packs always gets --version.
+    #[arg(long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
+    /// Release notes from a file, instead of notes rendered from the build information.
+    #[arg(long, value_name = "FILE")]
+    pub release_notes_file: Option<PathBuf>,
+    /// Git reference for version-controlled projects.
+    #[arg(long)]
+    pub git_ref: Option<String>,
+    /// Git commit for version-controlled projects.
+    #[arg(long)]
+    pub git_commit: Option<String>,
 }
 
 /// Flags of `ferry server`.

@@ -19,6 +19,7 @@ use crate::render::{markdown_table, table};
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     let version = crate::versions::resolve(ctx, &args.version)?;
+    let notes_file = release_inputs(args)?;
     if args.deploy.dry_run {
         return dry_run(ctx, args, &version.to_string()).await;
     }
@@ -48,7 +49,9 @@ pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     let package_ids = vec![package.package_id.to_string()];
     let first_use = FirstUseProject { name: &args.project, package_ids: &package_ids };
     let connection = ctx.connect(Some(first_use)).await?;
-    let result = publish(ctx, &connection.client, args, &package, &version.to_string(), &package_ids).await;
+    let result =
+        publish(ctx, &connection.client, args, &package, &version.to_string(), &package_ids, notes_file)
+            .await;
     let links = (connection.client.server_url().to_owned(), connection.client.space_id().map(str::to_owned));
     connection.close().await;
     let shipped = result?;
@@ -70,6 +73,7 @@ async fn publish(
     package: &PackOutcome,
     version: &str,
     package_ids: &[String],
+    notes_file: Option<String>,
 ) -> anyhow::Result<Shipped> {
     // 2. Before anything is written: the plan, with the lifecycle's word on every --to environment.
     let plan = plan(client, args, version).await?;
@@ -94,10 +98,14 @@ async fn publish(
         crate::build_information::push(ctx, client, package_ids, &parsed_version, &info, args.if_exists)
             .await?;
     // 5. Release with notes from the build information.
-    let notes = ferry_core::release_notes::render(std::slice::from_ref(&info), Some(version), None);
+    let notes = notes_file.unwrap_or_else(|| {
+        ferry_core::release_notes::render(std::slice::from_ref(&info), Some(version), None)
+    });
+    let mut packages = vec![format!("{}:{version}", package.package_id)];
+    packages.extend(args.release.packages.iter().cloned());
     let options = ReleaseOptions {
         channel: args.channel.clone(),
-        packages: vec![format!("{}:{version}", package.package_id)],
+        packages,
         package_version: None,
         release_notes: None,
         release_notes_file: None,
@@ -107,8 +115,8 @@ async fn publish(
         } else {
             ReleaseIfExists::Ignore
         },
-        git_ref: None,
-        git_commit: None,
+        git_ref: args.release.git_ref.clone(),
+        git_commit: args.release.git_commit.clone(),
     };
     let (created, release_json) =
         crate::releasing::create(ctx, client, project, Some(version.to_owned()), &options, Some(notes))
@@ -138,6 +146,25 @@ async fn publish(
         release_json,
         deployments,
     })
+}
+
+/// Check ship's release inputs before anything is packed or pushed: the `--package` specs, and
+/// that `--package` does not also pin the package ship packs (that one always gets --version).
+/// Returns the `--release-notes-file` text.
+fn release_inputs(args: &ShipArgs) -> anyhow::Result<Option<String>> {
+    for spec in &args.release.packages {
+        crate::releasing::check_package_spec(spec)?;
+        let named = spec.split(':').next().unwrap_or_default();
+        if named.eq_ignore_ascii_case(&args.id) {
+            return Err(UserError::usage(format!(
+                "--package {spec} names {}, the package ship packs: it gets --version",
+                args.id
+            ))
+            .hint("use --package for the release's other packages only")
+            .into());
+        }
+    }
+    args.release.release_notes_file.as_deref().map(crate::releasing::read_notes_file).transpose()
 }
 
 /// What this run will do, from reads alone; refuses, before pushing anything, `--to` environments
