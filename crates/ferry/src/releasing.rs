@@ -201,6 +201,8 @@ pub async fn auto_notes(
 ) -> anyhow::Result<Option<String>> {
     let template = match client.release_template(project, opts.git_ref.as_deref()).await {
         Ok(template) => template,
+        // A version-controlled project without --git-ref: the release would be refused too.
+        Err(err) if err.kind == ferry_octopus::ErrorKind::Usage => return Err(client_error(err)),
         Err(err) => {
             ctx.warn(&format!("no release notes from build information: {err}"));
             return Ok(None);

@@ -150,7 +150,8 @@ async fn publish(
 
 /// Check ship's release inputs before anything is packed or pushed: the `--package` specs, and
 /// that `--package` does not also pin the package ship packs (that one always gets --version).
-/// Returns the `--release-notes-file` text.
+/// Returns the release notes given with `--release-notes` or `--release-notes-file` (which also
+/// go into a nupkg), read now so a wrong path stops the run while nothing has changed.
 fn release_inputs(args: &ShipArgs) -> anyhow::Result<Option<String>> {
     for spec in &args.release.packages {
         crate::releasing::check_package_spec(spec)?;
@@ -164,7 +165,11 @@ fn release_inputs(args: &ShipArgs) -> anyhow::Result<Option<String>> {
             .into());
         }
     }
-    args.release.release_notes_file.as_deref().map(crate::releasing::read_notes_file).transpose()
+    match (&args.pack.release_notes, &args.pack.release_notes_file) {
+        (Some(text), _) => Ok(Some(text.clone())),
+        (None, Some(file)) => crate::releasing::read_notes_file(file).map(Some),
+        (None, None) => Ok(None),
+    }
 }
 
 /// What this run will do, from reads alone; refuses, before pushing anything, `--to` environments
