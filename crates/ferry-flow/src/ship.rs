@@ -3,10 +3,16 @@
 //! stop half-way (`ship --to Production` for a release that must pass Test first) is refused
 //! before the package is pushed; `--dry-run` prints the plan and stops there.
 
-use crate::DeploymentServer;
-use crate::adoption;
+use std::path::Path;
+
+use ferry_core::release_notes;
+
 use crate::lifecycle_guard::{self, Reach};
-use crate::model::{Environment, IfExists, Project, Release};
+use crate::model::{
+    BuildInformation, CreatedRelease, Environment, IfExists, Project, PushedPackage, Release, ReleaseRequest,
+    StoredBuildInformation,
+};
+use crate::{DeploymentServer, adoption, previous_build};
 
 /// What the caller asks one run of ship to do.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +33,25 @@ pub struct ShipRequest {
     pub targets: Vec<String>,
     /// Deploy the targets one after the other and wait for each.
     pub wait: bool,
+    /// Start the build information's commit range at the previous build the server knows (false
+    /// when the caller names the start itself).
+    pub range_from_server: bool,
+    /// What the release gets besides the package the run pushes.
+    pub release: ReleaseInputs,
+}
+
+/// The release's inputs besides the pushed package (the Octopus actions' `packages`,
+/// `release_notes_file`, `git_ref`, `git_commit`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReleaseInputs {
+    /// Versions of the release's other packages: `ID:VERSION`, `STEP:VERSION`, `STEP:REF:VERSION`.
+    pub other_packages: Vec<String>,
+    /// Release notes; `None`: rendered from the pushed build information.
+    pub notes: Option<String>,
+    /// The Git ref of a version-controlled project's process.
+    pub git_ref: Option<String>,
+    /// The Git commit of that ref.
+    pub git_commit: Option<String>,
 }
 
 /// Where the run deploys.
@@ -68,6 +93,10 @@ pub struct ShipPlan {
     pub targets: Targets,
     /// Whether the run deploys one target after the other and waits for each.
     pub wait: bool,
+    /// Whether the build information's commit range starts at the previous build on the server.
+    pub range_from_server: bool,
+    /// What the release gets besides the pushed package.
+    pub release: ReleaseInputs,
 }
 
 impl ShipPlan {
@@ -135,6 +164,8 @@ pub async fn plan<S: DeploymentServer>(
         existing_release,
         targets,
         wait: request.wait,
+        range_from_server: request.range_from_server,
+        release: request.release.clone(),
     })
 }
 
@@ -153,4 +184,97 @@ async fn automatic_environments<S: DeploymentServer>(
     };
     let all = server.environments().await?;
     Ok(first.automatic.iter().filter_map(|id| all.iter().find(|e| &e.id == id).cloned()).collect())
+}
+
+/// What ship reports while it publishes, in order, for the caller to render (a line on a
+/// terminal or in a CI log; nothing under `-o json`).
+#[derive(Debug)]
+pub enum ShipEvent<'a, E> {
+    /// The package is on the server.
+    Pushed(&'a PushedPackage),
+    /// The commit range of the build information starts at this previous build.
+    PreviousBuild(&'a StoredBuildInformation),
+    /// The previous build could not be read: the commit range is wider, nothing else changes.
+    PreviousBuildUnreadable(&'a E),
+    /// The build information is on the server.
+    BuildInformationPushed(&'a StoredBuildInformation),
+}
+
+/// Receives [`ShipEvent`]s.
+pub trait ShipReporter<E> {
+    /// One event.
+    fn report(&self, event: ShipEvent<'_, E>);
+}
+
+/// What publishing wrote: the package, its build information, the release.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// The package pushed.
+    pub package: PushedPackage,
+    /// Its build information as stored.
+    pub build_information: StoredBuildInformation,
+    /// The release created or used, with the deployments its lifecycle started.
+    pub release: CreatedRelease,
+}
+
+/// Why publishing stopped.
+#[derive(Debug)]
+pub enum PublishError<E, C> {
+    /// The server refused or could not be reached.
+    Server(E),
+    /// Collecting the build information failed.
+    Collect(C),
+}
+
+/// Publish what `plan` says, in order: push the package file, push its build information
+/// (collected by `collect`, given the previous build's commit the server knows), create or use
+/// the release with notes rendered from that build information.
+pub async fn publish<S, C, R>(
+    server: &S,
+    plan: &ShipPlan,
+    package_file: &Path,
+    collect: impl FnOnce(Option<String>) -> Result<BuildInformation, C>,
+    reporter: &R,
+) -> Result<Published, PublishError<S::Error, C>>
+where
+    S: DeploymentServer,
+    R: ShipReporter<S::Error>,
+{
+    let package = server.push_package(package_file, plan.if_exists).await.map_err(PublishError::Server)?;
+    reporter.report(ShipEvent::Pushed(&package));
+    let package_ids = [plan.package_id.clone()];
+    let previous = previous_build::find(server, &package_ids, &plan.version).await;
+    for failure in &previous.failures {
+        reporter.report(ShipEvent::PreviousBuildUnreadable(failure));
+    }
+    if let Some(found) = &previous.found {
+        reporter.report(ShipEvent::PreviousBuild(found));
+    }
+    let info =
+        collect(previous.found.map(|stored| stored.info.vcs_commit_number)).map_err(PublishError::Collect)?;
+    let build_information = server
+        .push_build_information(&plan.package_id, &plan.version, &info, plan.if_exists)
+        .await
+        .map_err(PublishError::Server)?;
+    reporter.report(ShipEvent::BuildInformationPushed(&build_information));
+    let inputs = &plan.release;
+    let mut packages = vec![format!("{}:{}", plan.package_id, plan.version)];
+    packages.extend(inputs.other_packages.iter().cloned());
+    let notes = match &inputs.notes {
+        Some(notes) => notes.clone(),
+        None => release_notes::render(std::slice::from_ref(&info), Some(&plan.version), None),
+    };
+    let request = ReleaseRequest {
+        project: plan.project.clone(),
+        version: Some(plan.version.clone()),
+        channel: plan.channel.clone(),
+        packages,
+        notes: Some(notes),
+        use_existing: plan.if_exists != IfExists::Fail,
+        git_ref: inputs.git_ref.clone(),
+        git_commit: inputs.git_commit.clone(),
+        ..ReleaseRequest::default()
+    };
+    let release = server.create_release(&request).await.map_err(PublishError::Server)?;
+    Ok(Published { package, build_information, release })
 }

@@ -21,4 +21,4 @@ pub use client::{Client, ClientOptions, MAX_RETRY_AFTER, Notifier, Retry};
 pub use error::{ErrorKind, OctopusError, close_names};
 pub use ferry_core::if_exists::PushStatus;
 pub use progress::ProgressMode;
-pub use upload::{PushOutcome, split_package_file_name};
+pub use upload::PushOutcome;

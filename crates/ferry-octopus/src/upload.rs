@@ -9,6 +9,7 @@ use reqwest::multipart::{Form, Part};
 use tokio_util::io::ReaderStream;
 
 use ferry_core::if_exists::{IfExists, PushStatus};
+use ferry_core::package_id::parse_package_file_name;
 
 use crate::api::overwrite_mode;
 use crate::client::Client;
@@ -29,37 +30,18 @@ pub struct PushOutcome {
     pub status: PushStatus,
 }
 
-/// Split `Hello.Web.1.2.3-beta.zip` into (`Hello.Web`, `1.2.3-beta`): the id ends at the first
-/// `.` followed by a digit-led version (Octopus's lazy package-id rule).
-pub fn split_package_file_name(file_name: &str) -> Option<(String, String)> {
-    let lower = file_name.to_ascii_lowercase();
-    let stem_len = [".tar.gz", ".tar.bz2", ".tgz", ".tar", ".zip", ".nupkg", ".jar", ".tbz2"]
-        .iter()
-        .find(|ext| lower.ends_with(*ext))
-        .map(|ext| file_name.len() - ext.len())?;
-    let stem = &file_name[..stem_len];
-    let bytes = stem.as_bytes();
-    for (index, _) in stem.match_indices('.') {
-        let rest = &stem[index + 1..];
-        if index > 0
-            && bytes.get(index + 1).is_some_and(u8::is_ascii_digit)
-            && rest.split(['-', '+']).next().is_some_and(|core| {
-                let parts: Vec<&str> = core.split('.').collect();
-                (1..=4).contains(&parts.len())
-                    && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-            })
-        {
-            return Some((stem[..index].to_owned(), rest.to_owned()));
-        }
-    }
-    None
+/// The package id and version (as written) of a package file name, by ferry-core's one parser
+/// of Octopus's file-name rule; `None` for a name that is not `ID.VERSION.EXT`.
+fn id_and_version(file_name: &str) -> Option<(String, String)> {
+    let parsed = parse_package_file_name(file_name).ok()?;
+    Some((parsed.id.to_string(), parsed.version.original().to_owned()))
 }
 
 impl Client {
     /// Push one package file to the built-in feed.
     pub async fn push_package(&self, path: &Path, if_exists: IfExists) -> Result<PushOutcome, OctopusError> {
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let parsed = split_package_file_name(&file_name);
+        let parsed = id_and_version(&file_name);
         let label = parsed.as_ref().map(|(id, v)| format!("{id} {v}")).unwrap_or_else(|| file_name.clone());
         let doing = format!("pushing package {label} to {}", self.server_url());
         let size = std::fs::metadata(path)
@@ -251,7 +233,7 @@ mod tests {
 
     #[test]
     fn package_file_names_split_like_octopus() {
-        let split = |n: &str| split_package_file_name(n);
+        let split = |n: &str| id_and_version(n);
         assert_eq!(split("Hello.1.0.0.zip"), Some(("Hello".into(), "1.0.0".into())));
         assert_eq!(split("MyApp.Web.1.2.3-beta.4.tar.gz"), Some(("MyApp.Web".into(), "1.2.3-beta.4".into())));
         assert_eq!(split("a.b.2.0.nupkg"), Some(("a.b".into(), "2.0".into())));

@@ -2,9 +2,9 @@
 //! parsed strictly (unknown keys are errors, so typos do not pass silently) and checked for
 //! references to names that do not exist. [`crate::store`] applies it idempotently at start.
 
+use ferry_core::duration::parse_duration;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -339,22 +339,6 @@ pub fn is_valid_api_key(key: &str) -> bool {
     })
 }
 
-/// Parse `90s`, `10m`, `1h`, `500ms` or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration like 90s, 10m or 1h"))?;
-    let seconds = match unit {
-        "" | "s" => value,
-        "ms" => return Ok(Duration::from_millis(value)),
-        "m" => value.saturating_mul(60),
-        "h" => value.saturating_mul(3600),
-        _ => return Err(format!("`{text}` is not a duration like 90s, 10m or 1h")),
-    };
-    Ok(Duration::from_secs(seconds))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,6 +445,21 @@ rules = [{ tags = \"x\" }]
         assert_eq!(Config::defaults().environments.len(), 3);
         assert_eq!(parse_duration("2m").unwrap().as_secs(), 120);
         assert!(parse_duration("2 weeks").is_err());
+    }
+
+    /// The server reads durations with the parser the CLI's flags use: a deploy timeout past the
+    /// longest accepted duration is refused when the configuration loads, not saturated into a
+    /// deadline that overflows when a deployment starts.
+    #[test]
+    fn a_deploy_timeout_beyond_a_year_is_refused_when_loaded() {
+        let config = |timeout: &str| {
+            Config::parse(&format!(
+                "[[projects]]\nname = \"P\"\ndeploy = \"true\"\ndeploy_timeout = \"{timeout}\"\n"
+            ))
+        };
+        assert!(config("30m").is_ok());
+        let err = config("99999999999h").unwrap_err();
+        assert!(err.contains("deploy_timeout"), "{err}");
     }
 
     #[test]

@@ -74,21 +74,42 @@ pub async fn collect_with_server<S: DeploymentServer>(
     if opts.since.is_none() {
         let lookup = ferry_flow::previous_build::find(server, package_ids, &version.to_string()).await;
         for err in &lookup.failures {
-            ctx.warn(&format!("could not read the previous build information: {err}"));
+            ctx.warn(&previous_build_unreadable(err));
         }
         if let Some(stored) = lookup.found {
-            let commit = &stored.info.vcs_commit_number;
-            tracing::debug!(package = %stored.package_id, version = %stored.version, %commit, "previous build on the server");
-            ctx.info(&format!(
-                "commits since {} {} ({}), the previous build the server knows",
-                stored.package_id,
-                stored.version,
-                &commit[..commit.len().min(12)]
-            ));
+            ctx.info(&previous_build_line(&stored));
             previous = Some(stored.info.vcs_commit_number);
         }
     }
     collect(ctx, opts, package_ids, version, previous)
+}
+
+/// Where the commit range starts, as a line for stderr.
+pub fn previous_build_line(previous: &StoredBuildInformation) -> String {
+    let commit = &previous.info.vcs_commit_number;
+    tracing::debug!(package = %previous.package_id, version = %previous.version, %commit, "previous build on the server");
+    format!(
+        "commits since {} {} ({}), the previous build the server knows",
+        previous.package_id,
+        previous.version,
+        &commit[..commit.len().min(12)]
+    )
+}
+
+/// What was pushed, as a line for stderr.
+pub fn pushed_line(stored: &StoredBuildInformation) -> String {
+    format!(
+        "build information for {} {}: {} commits, {} work items",
+        stored.package_id,
+        stored.version,
+        stored.info.commits.len(),
+        stored.info.work_items.len()
+    )
+}
+
+/// The warning for a previous build that could not be read.
+pub fn previous_build_unreadable(err: &dyn std::fmt::Display) -> String {
+    format!("could not read the previous build information: {err}")
 }
 
 /// Push `info` for each package id.
@@ -106,11 +127,7 @@ pub async fn push(
             DeploymentServer::push_build_information(client, id, &version.to_string(), info, if_exists)
                 .await
                 .map_err(client_error)?;
-        ctx.info(&format!(
-            "build information for {id} {version}: {} commits, {} work items",
-            info.commits.len(),
-            info.work_items.len()
-        ));
+        ctx.info(&pushed_line(&result));
         stored.push(result);
     }
     Ok(stored)

@@ -36,12 +36,7 @@ pub async fn push_all(
     for file in files {
         match DeploymentServer::push_package(client, file, if_exists).await {
             Ok(outcome) => {
-                let verb = match outcome.status {
-                    PushStatus::Created => "pushed",
-                    PushStatus::Ignored => "kept the existing",
-                    PushStatus::Overwritten => "replaced",
-                };
-                ctx.info(&format!("{verb} {} {} ({})", outcome.package_id, outcome.version, file.display()));
+                ctx.info(&pushed_line(&outcome));
                 outcomes.push(outcome);
             }
             Err(err) => failures.push(err),
@@ -63,6 +58,16 @@ pub async fn push_all(
             Err(err.into())
         }
     }
+}
+
+/// What happened to one package, as a line for stderr.
+pub fn pushed_line(pushed: &PushedPackage) -> String {
+    let verb = match pushed.status {
+        PushStatus::Created => "pushed",
+        PushStatus::Ignored => "kept the existing",
+        PushStatus::Overwritten => "replaced",
+    };
+    format!("{verb} {} {} ({})", pushed.package_id, pushed.version, pushed.path.display())
 }
 
 /// The JSON contract: `{path, packageId, version, status}`.

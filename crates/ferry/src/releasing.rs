@@ -56,6 +56,18 @@ pub async fn create(
         git_commit: opts.git_commit.clone(),
     };
     let created = DeploymentServer::create_release(client, &request).await.map_err(client_error)?;
+    let json = report(ctx, project, &created, opts);
+    Ok((created, json))
+}
+
+/// Say on stderr what release creation did, set the CI outputs, and return the release's JSON
+/// (`{releaseId, version, project, channel, existing, packages, automaticDeployments}`).
+pub fn report(
+    ctx: &Ctx,
+    project: &ferry_flow::model::Project,
+    created: &CreatedRelease,
+    opts: &ReleaseOptions,
+) -> serde_json::Value {
     let channel = &created.channel;
     if created.existing {
         ctx.info(&format!(
@@ -88,7 +100,7 @@ pub async fn create(
             deployment.task_id
         ));
     }
-    let json = serde_json::json!({
+    serde_json::json!({
         "releaseId": created.release.id,
         "version": created.release.version,
         "project": project.name,
@@ -98,8 +110,7 @@ pub async fn create(
         "automaticDeployments": automatic.iter().map(|d| serde_json::json!({
             "environment": d.environment, "deploymentId": d.deployment_id, "taskId": d.task_id,
         })).collect::<Vec<_>>(),
-    });
-    Ok((created, json))
+    })
 }
 
 /// Who chose a package version of a release.

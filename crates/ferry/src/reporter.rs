@@ -2,6 +2,7 @@
 //! as the CI's annotations), nothing on stdout, so `-o json` output stays one document.
 
 use ferry_flow::follow::{FollowEvent, FollowReporter};
+use ferry_flow::ship::{ShipEvent, ShipReporter};
 
 use crate::context::Ctx;
 
@@ -27,6 +28,23 @@ impl FollowReporter for Ctx {
                 task.state,
                 task.task_id
             )),
+        }
+    }
+}
+
+impl<E: std::fmt::Display> ShipReporter<E> for Ctx {
+    fn report(&self, event: ShipEvent<'_, E>) {
+        match event {
+            ShipEvent::Pushed(package) => self.info(&crate::pushing::pushed_line(package)),
+            ShipEvent::PreviousBuild(previous) => {
+                self.info(&crate::build_information::previous_build_line(previous));
+            }
+            ShipEvent::PreviousBuildUnreadable(err) => {
+                self.warn(&crate::build_information::previous_build_unreadable(err));
+            }
+            ShipEvent::BuildInformationPushed(stored) => {
+                self.info(&crate::build_information::pushed_line(stored));
+            }
         }
     }
 }

@@ -8,7 +8,9 @@ use rusqlite::{Connection, params};
 use super::model::{Channel, Environment, Lifecycle, Project};
 use super::{next_id, slugify};
 use crate::channel::ChannelRule;
-use crate::config::{Config, parse_duration};
+use ferry_core::duration::parse_duration;
+
+use crate::config::Config;
 use crate::errors::{ApiError, ApiResult};
 use crate::lifecycle::Phase;
 

@@ -7,8 +7,8 @@ use ferry_flow::DeploymentServer;
 use ferry_flow::adoption::{self, EarlierDeployments};
 use ferry_flow::follow::Followed;
 use ferry_flow::lifecycle_guard::Reach;
-use ferry_flow::model::{DeployRequest, Project, Release, StartedDeployment, TaskState};
-use ferry_flow::ship::{self, PlanError, ShipPlan, ShipRequest, Targets};
+use ferry_flow::model::{DeployRequest, Project, PushStatus, Release, StartedDeployment, TaskState};
+use ferry_flow::ship::{self, PlanError, PublishError, ReleaseInputs, ShipPlan, ShipRequest, Targets};
 use ferry_octopus::Client;
 
 use crate::cli::{IfExists, ReleaseIfExists, ReleaseOptions, ShipArgs};
@@ -19,9 +19,9 @@ use crate::render::{markdown_table, table};
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     let version = crate::versions::resolve(ctx, &args.version)?;
-    let notes_file = release_inputs(args)?;
+    let notes = release_inputs(args)?;
     if args.deploy.dry_run {
-        return dry_run(ctx, args, &version.to_string()).await;
+        return dry_run(ctx, args, &version.to_string(), notes).await;
     }
     // 1. Package, into --out-folder when given, else into a temporary folder removed when this
     // function returns (after the push): the package is an intermediate here, and neither the work
@@ -50,8 +50,7 @@ pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     let first_use = FirstUseProject { name: &args.project, package_ids: &package_ids };
     let connection = ctx.connect(Some(first_use)).await?;
     let result =
-        publish(ctx, &connection.client, args, &package, &version.to_string(), &package_ids, notes_file)
-            .await;
+        publish(ctx, &connection.client, args, &package, &version.to_string(), &package_ids, notes).await;
     let links = (connection.client.server_url().to_owned(), connection.client.space_id().map(str::to_owned));
     connection.close().await;
     let shipped = result?;
@@ -73,39 +72,30 @@ async fn publish(
     package: &PackOutcome,
     version: &str,
     package_ids: &[String],
-    notes_file: Option<String>,
+    notes: Option<String>,
 ) -> anyhow::Result<Shipped> {
     // 2. Before anything is written: the plan, with the lifecycle's word on every --to environment.
-    let plan = plan(client, args, version).await?;
+    let plan = plan(client, args, version, notes).await?;
     let project = &plan.project;
-    // 3. Push.
-    let pushed =
-        crate::pushing::push_all(ctx, client, std::slice::from_ref(&package.path), args.if_exists).await?;
-    let push_status = pushed.first().map(|p| p.status.as_str().to_owned()).unwrap_or_default();
-    // --if-exists overwrite replaced the bytes of a package version that releases may already use.
-    let replaced = pushed.first().is_some_and(|p| p.status == ferry_octopus::PushStatus::Overwritten);
-    // 4. Build information (commit range from the previous build on the server).
+    // 3-5. Push the package and its build information, create (or use) the release with notes
+    // from that build information.
     let parsed_version = version.parse().map_err(|err| UserError::usage(format!("{err}")))?;
-    let info = crate::build_information::collect_with_server(
-        ctx,
-        client,
-        &args.collect,
-        package_ids,
-        &parsed_version,
-    )
-    .await?;
-    let stored =
-        crate::build_information::push(ctx, client, package_ids, &parsed_version, &info, args.if_exists)
-            .await?;
-    // 5. Release with notes from the build information.
-    let notes = notes_file.unwrap_or_else(|| {
-        ferry_core::release_notes::render(std::slice::from_ref(&info), Some(version), None)
-    });
-    let mut packages = vec![format!("{}:{version}", package.package_id)];
-    packages.extend(args.release.packages.iter().cloned());
+    let collect = |previous| {
+        crate::build_information::collect(ctx, &args.collect, package_ids, &parsed_version, previous)
+    };
+    let published = match ship::publish(client, &plan, &package.path, collect, ctx).await {
+        Ok(published) => published,
+        Err(PublishError::Server(err)) => return Err(client_error(err)),
+        Err(PublishError::Collect(err)) => return Err(err),
+    };
+    let push_status = published.package.status.as_str().to_owned();
+    // --if-exists overwrite replaced the bytes of a package version that releases may already use.
+    let replaced = published.package.status == PushStatus::Overwritten;
     let options = ReleaseOptions {
         channel: args.channel.clone(),
-        packages,
+        packages: std::iter::once(format!("{}:{version}", package.package_id))
+            .chain(args.release.packages.iter().cloned())
+            .collect(),
         package_version: None,
         release_notes: None,
         release_notes_file: None,
@@ -118,9 +108,9 @@ async fn publish(
         git_ref: args.release.git_ref.clone(),
         git_commit: args.release.git_commit.clone(),
     };
-    let (created, release_json) =
-        crate::releasing::create(ctx, client, project, Some(version.to_owned()), &options, Some(notes))
-            .await?;
+    let created = &published.release;
+    let release_json = crate::releasing::report(ctx, project, created, &options);
+    let stored = vec![published.build_information.clone()];
     // 6. Deploy: to --to, else where the lifecycle deploys automatically (the server may have
     // started those already when the release was created).
     let release = created.release.clone();
@@ -176,7 +166,12 @@ fn release_inputs(args: &ShipArgs) -> anyhow::Result<Option<String>> {
 /// a new release cannot reach in this run: the lifecycle wants the non-optional phases before
 /// them to succeed first, and this run only deploys them first when they come earlier in `--to`
 /// with `--wait`. (An existing release has its own progression; the server decides for it.)
-async fn plan(client: &Client, args: &ShipArgs, version: &str) -> anyhow::Result<ShipPlan> {
+async fn plan(
+    client: &Client,
+    args: &ShipArgs,
+    version: &str,
+    notes: Option<String>,
+) -> anyhow::Result<ShipPlan> {
     let request = ShipRequest {
         project: args.project.clone(),
         package_id: args.id.clone(),
@@ -185,6 +180,13 @@ async fn plan(client: &Client, args: &ShipArgs, version: &str) -> anyhow::Result
         channel: args.channel.clone(),
         targets: args.environments.clone(),
         wait: args.deploy.wait.wait,
+        range_from_server: args.collect.since.is_none(),
+        release: ReleaseInputs {
+            other_packages: args.release.packages.clone(),
+            notes,
+            git_ref: args.release.git_ref.clone(),
+            git_commit: args.release.git_commit.clone(),
+        },
     };
     match ship::plan(client, &request).await {
         Ok(plan) => Ok(plan),
@@ -220,9 +222,9 @@ fn refusal(project: &Project, reach: Reach) -> anyhow::Error {
 
 /// `--dry-run`: connect, plan from reads alone, print the plan. Nothing is packed, pushed,
 /// created or deployed, and no project is created on first use.
-async fn dry_run(ctx: &Ctx, args: &ShipArgs, version: &str) -> anyhow::Result<()> {
+async fn dry_run(ctx: &Ctx, args: &ShipArgs, version: &str, notes: Option<String>) -> anyhow::Result<()> {
     let connection = ctx.connect(None).await?;
-    let result = plan(&connection.client, args, version).await;
+    let result = plan(&connection.client, args, version, notes).await;
     connection.close().await;
     let plan = result?;
     if plan.release_conflicts() {
