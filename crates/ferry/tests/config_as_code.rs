@@ -72,6 +72,8 @@ fn ship_pins_other_packages_takes_notes_from_a_file_and_sends_the_git_ref() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let release = release(&server, "1.0.1");
     assert_eq!(release["ReleaseNotes"], "Hand-written notes\n");
+    assert_eq!(release["VersionControlReference"]["GitRef"], "refs/heads/main");
+    assert_eq!(release["VersionControlReference"]["GitCommit"], COMMIT);
     let mut selected: Vec<(String, String)> = release["SelectedPackages"]
         .as_array()
         .unwrap()

@@ -65,6 +65,8 @@ pub async fn create_v1(State(state): State<AppState>, Body(body): Body<CreateV1>
         ignore_channel_rules: body.ignore_channel_rules.unwrap_or(false),
         package_prerelease: body.package_prerelease.filter(|p| !p.trim().is_empty()),
         custom_fields: body.custom_fields.unwrap_or(Value::Null),
+        git_ref: body.git_ref.filter(|r| !r.trim().is_empty()),
+        git_commit: body.git_commit.filter(|c| !c.trim().is_empty()),
     };
     let outcome = run_create(&state, request).await?;
     let status = if outcome.existing { StatusCode::OK } else { StatusCode::CREATED };

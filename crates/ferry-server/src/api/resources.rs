@@ -246,7 +246,7 @@ pub fn release(release: &Release) -> Value {
             "StepName": p.step, "ActionName": p.step, "PackageReferenceName": "", "PackageId": p.package_id, "Version": p.version
         })).collect::<Vec<_>>(),
         "SelectedGitResources": [], "BuildInformation": [], "CustomFields": release.custom_fields,
-        "VersionControlReference": { "GitRef": null, "GitCommit": null, "VariablesGitCommit": null },
+        "VersionControlReference": { "GitRef": release.git_ref, "GitCommit": release.git_commit, "VariablesGitCommit": null },
         "Links": {
             "Self": format!("{base}/releases/{id}"), "Project": format!("{base}/projects/{}", release.project_id),
             "Channel": format!("{base}/channels/{}", release.channel_id),

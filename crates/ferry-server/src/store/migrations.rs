@@ -82,6 +82,8 @@ ALTER TABLE tasks ADD COLUMN started_by TEXT NOT NULL DEFAULT '';
     // a Git ref and their deployment process is read at a ref-scoped route, as on Octopus.
     r#"
 ALTER TABLE projects ADD COLUMN version_controlled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE releases ADD COLUMN git_ref TEXT;
+ALTER TABLE releases ADD COLUMN git_commit TEXT;
 "#,
 ];
 

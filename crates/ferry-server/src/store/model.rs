@@ -158,6 +158,10 @@ pub struct Release {
     pub custom_fields: serde_json::Value,
     /// Created ignoring channel rules.
     pub ignore_channel_rules: bool,
+    /// The Git ref a config-as-code project's process was taken from (`VersionControlReference`).
+    pub git_ref: Option<String>,
+    /// The commit of that ref, when the client named it.
+    pub git_commit: Option<String>,
 }
 
 /// A deployment.
@@ -483,7 +487,8 @@ impl BuildInfo {
 }
 
 impl Release {
-    const COLS: &'static str = "id, project_id, channel_id, version, notes, selected, assembled, custom_fields, ignore_channel_rules";
+    const COLS: &'static str = "id, project_id, channel_id, version, notes, selected, assembled, custom_fields, \
+                                ignore_channel_rules, git_ref, git_commit";
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Release {
             id: r.get(0)?,
@@ -495,6 +500,8 @@ impl Release {
             assembled: r.get(6)?,
             custom_fields: json_col(r.get(7)?)?,
             ignore_channel_rules: r.get(8)?,
+            git_ref: r.get(9)?,
+            git_commit: r.get(10)?,
         })
     }
     /// All, or a project's; newest first.

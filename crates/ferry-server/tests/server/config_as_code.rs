@@ -82,6 +82,12 @@ async fn version_controlled_project_needs_a_git_ref_and_serves_its_process_at_th
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (_, release) =
+        s.get(&format!("/api/Spaces-1/releases/{}", created["ReleaseId"].as_str().unwrap())).await;
+    assert_eq!(
+        release["VersionControlReference"],
+        json!({"GitRef":"refs/heads/main","GitCommit":"0123456789abcdef0123456789abcdef01234567","VariablesGitCommit":null})
+    );
 }
 
 #[tokio::test]
