@@ -66,12 +66,12 @@ pub struct UnknownIfExists(String);
 impl FromStr for IfExists {
     type Err = UnknownIfExists;
 
-    /// Ferry's words and Octopus's `overwriteMode` names, case-insensitive.
+    /// Ferry's words (and `replace`) and Octopus's `overwriteMode` names, case-insensitive.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text.trim().to_ascii_lowercase().as_str() {
             "fail" | "failifexists" => Ok(IfExists::Fail),
             "ignore" | "ignoreifexists" => Ok(IfExists::Ignore),
-            "overwrite" | "overwriteexisting" => Ok(IfExists::Overwrite),
+            "overwrite" | "overwriteexisting" | "replace" => Ok(IfExists::Overwrite),
             _ => Err(UnknownIfExists(text.to_owned())),
         }
     }
@@ -86,6 +86,7 @@ mod tests {
         assert_eq!("overwrite".parse(), Ok(IfExists::Overwrite));
         assert_eq!("IgnoreIfExists".parse(), Ok(IfExists::Ignore));
         assert_eq!("FAIL".parse(), Ok(IfExists::Fail));
+        assert_eq!("replace".parse(), Ok(IfExists::Overwrite));
         assert!("replace-all".parse::<IfExists>().is_err());
     }
 }

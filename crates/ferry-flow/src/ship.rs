@@ -7,10 +7,11 @@ use std::path::Path;
 
 use ferry_core::release_notes;
 
+use crate::adoption::{EarlierDeployments, Reused};
 use crate::lifecycle_guard::{self, Reach};
 use crate::model::{
-    BuildInformation, CreatedRelease, Environment, IfExists, Project, PushedPackage, Release, ReleaseRequest,
-    StoredBuildInformation,
+    BuildInformation, CreatedRelease, DeployRequest, Environment, IfExists, Project, PushedPackage, Release,
+    ReleaseRequest, StartedDeployment, StoredBuildInformation,
 };
 use crate::{DeploymentServer, adoption, previous_build};
 
@@ -198,6 +199,24 @@ pub enum ShipEvent<'a, E> {
     PreviousBuildUnreadable(&'a E),
     /// The build information is on the server.
     BuildInformationPushed(&'a StoredBuildInformation),
+    /// An earlier run's deployment of the release is followed instead of deploying again.
+    Adopted {
+        /// The project.
+        project: &'a Project,
+        /// The release.
+        release: &'a Release,
+        /// The deployment followed, and its state when looked at.
+        reused: &'a Reused,
+    },
+    /// A deployment was started.
+    Deploying {
+        /// The project.
+        project: &'a Project,
+        /// The release.
+        release: &'a Release,
+        /// The deployment.
+        deployment: &'a StartedDeployment,
+    },
 }
 
 /// Receives [`ShipEvent`]s.
@@ -277,4 +296,59 @@ where
     };
     let release = server.create_release(&request).await.map_err(PublishError::Server)?;
     Ok(Published { package, build_information, release })
+}
+
+/// A release to deploy to one batch of targets (deployed at once), and how.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    /// The project.
+    pub project: &'a Project,
+    /// The release.
+    pub release: &'a Release,
+    /// Which of the release's earlier deployments may be followed instead of deploying again.
+    pub earlier: EarlierDeployments,
+    /// Tenant names or ids; empty for untenanted.
+    pub tenants: &'a [String],
+    /// Prompted variable values.
+    pub variables: &'a [(String, String)],
+}
+
+/// Start the deployments of `batch.release` to `targets` at once, following instead a deployment
+/// that exists already and did not fail (an automatic one, or one of an earlier run); returns
+/// them all in target order, for the caller to follow.
+pub async fn start_batch<S, R>(
+    server: &S,
+    batch: Batch<'_>,
+    targets: &[String],
+    reporter: &R,
+) -> Result<Vec<StartedDeployment>, S::Error>
+where
+    S: DeploymentServer,
+    R: ShipReporter<S::Error>,
+{
+    let Batch { project, release, earlier, .. } = batch;
+    let plan = adoption::plan_reuse(server, project, release, earlier, targets).await?;
+    // An automatic deployment of a release this run created was announced with the release.
+    if earlier == EarlierDeployments::FromAnEarlierRun {
+        for reused in &plan.reused {
+            reporter.report(ShipEvent::Adopted { project, release, reused });
+        }
+    }
+    let mut all: Vec<StartedDeployment> = plan.reused.into_iter().map(|r| r.deployment).collect();
+    if !plan.to_deploy.is_empty() {
+        let request = DeployRequest {
+            project: project.clone(),
+            release: release.clone(),
+            environments: server.find_environments(&plan.to_deploy).await?,
+            tenants: batch.tenants.to_vec(),
+            variables: batch.variables.to_vec(),
+        };
+        let started = server.deploy(&request).await?;
+        for deployment in &started {
+            reporter.report(ShipEvent::Deploying { project, release, deployment });
+        }
+        all.extend(started);
+    }
+    adoption::sort_by_targets(&mut all, targets);
+    Ok(all)
 }

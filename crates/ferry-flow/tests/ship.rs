@@ -86,6 +86,8 @@ impl ShipReporter<NotFound> for Events {
             ShipEvent::PreviousBuild(previous) => format!("previous {}", previous.version),
             ShipEvent::PreviousBuildUnreadable(err) => format!("unreadable {err}"),
             ShipEvent::BuildInformationPushed(stored) => format!("build information {}", stored.version),
+            ShipEvent::Adopted { reused, .. } => format!("adopted {}", reused.deployment.environment),
+            ShipEvent::Deploying { deployment, .. } => format!("deploying {}", deployment.environment),
         };
         self.0.borrow_mut().push(line);
     }
@@ -142,4 +144,29 @@ fn publish_stops_at_the_first_refusal_and_writes_nothing_after_it() {
         block_on(publish(&server, &ignoring, file, |_| Err("no git".to_owned()), &Events::default()));
     assert!(matches!(failed, Err(PublishError::Collect(message)) if message == "no git"));
     assert_eq!(*server.writes.borrow(), ["push App 1.0.0"]);
+}
+
+#[test]
+fn a_batch_follows_an_earlier_runs_deployment_and_deploys_only_the_other_targets() {
+    use ferry_flow::adoption::EarlierDeployments;
+    use ferry_flow::model::TaskState;
+    use ferry_flow::ship::{Batch, start_batch};
+
+    let server = server(&["1.0.0"]);
+    server.deployed("1.0.0", "Dev", TaskState::Success);
+    let release = server.releases.borrow()[0].clone();
+    let batch = Batch {
+        project: &server.project,
+        release: &release,
+        earlier: EarlierDeployments::FromAnEarlierRun,
+        tenants: &[],
+        variables: &[],
+    };
+    let events = Events::default();
+    let targets = ["Dev".to_owned(), "Test".to_owned()];
+    let started = block_on(start_batch(&server, batch, &targets, &events)).unwrap();
+    let environments: Vec<&str> = started.iter().map(|d| d.environment.as_str()).collect();
+    assert_eq!(environments, ["Dev", "Test"]);
+    assert_eq!(*server.deploy_calls.borrow(), [vec!["Test".to_owned()]]);
+    assert_eq!(*events.0.borrow(), ["adopted Dev", "deploying Test"]);
 }

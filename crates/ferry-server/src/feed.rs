@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::multipart::Field;
 use axum::http::StatusCode;
+use ferry_core::if_exists::IfExists;
 use ferry_core::package_id::{PackageFileName, parse_package_file_name};
 use ferry_core::temp_file::TempFile;
 use rusqlite::params;
@@ -22,29 +23,13 @@ use crate::store::Store;
 use crate::store::model::Package;
 use crate::versions;
 
-/// What to do when the package version exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OverwriteMode {
-    /// 409.
-    FailIfExists,
-    /// Replace it.
-    OverwriteExisting,
-    /// Keep it, answer 200.
-    IgnoreIfExists,
-}
-
-impl OverwriteMode {
-    /// Parse Octopus's names (case-insensitive); also `fail`, `overwrite`, `ignore`.
-    pub fn parse(text: &str) -> Result<OverwriteMode, ApiError> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "failifexists" | "fail" => Ok(OverwriteMode::FailIfExists),
-            "overwriteexisting" | "overwrite" | "replace" => Ok(OverwriteMode::OverwriteExisting),
-            "ignoreifexists" | "ignore" => Ok(OverwriteMode::IgnoreIfExists),
-            _ => Err(ApiError::bad_request(format!(
-                "overwriteMode `{text}` is not one of FailIfExists, OverwriteExisting, IgnoreIfExists"
-            ))),
-        }
-    }
+/// `overwriteMode` as a request gives it (Octopus's names or Ferry's words, any case), or a 400.
+pub fn parse_overwrite_mode(text: &str) -> Result<IfExists, ApiError> {
+    text.parse::<IfExists>().map_err(|_| {
+        ApiError::bad_request(format!(
+            "overwriteMode `{text}` is not one of FailIfExists, OverwriteExisting, IgnoreIfExists"
+        ))
+    })
 }
 
 /// Create the data directory's folders and empty `tmp/` and `work/`.
@@ -105,11 +90,7 @@ fn unique_suffix() -> String {
 
 /// Receive one multipart file field into the feed. Returns the status (201 created, 200 ignored
 /// or overwritten... see below) and the package row.
-pub async fn receive(
-    state: &AppState,
-    field: Field<'_>,
-    mode: OverwriteMode,
-) -> ApiResult<(StatusCode, Package)> {
+pub async fn receive(state: &AppState, field: Field<'_>, mode: IfExists) -> ApiResult<(StatusCode, Package)> {
     let file_name = field.file_name().map(str::to_owned).unwrap_or_default();
     if file_name.len() > 255 {
         return Err(ApiError::bad_request("Package Name is too long."));
@@ -138,7 +119,7 @@ pub async fn receive(
     let key = versions::key(&version);
     let package_id = id.as_str().to_owned();
     // Fast path: the version exists and the mode says not to replace it.
-    if mode != OverwriteMode::OverwriteExisting {
+    if mode != IfExists::Overwrite {
         let (pid, k) = (package_id.clone(), key.clone());
         if let Some(existing) = state.store.call(move |c| Package::find(c, &pid, &k)).await? {
             return existing_answer(mode, existing);
@@ -172,7 +153,7 @@ pub async fn receive(
         .store
         .tx(move |tx| {
             if let Some(existing) = Package::find(tx, &insert.package_id, &key)? {
-                if mode != OverwriteMode::OverwriteExisting {
+                if mode != IfExists::Overwrite {
                     return Ok(Err(existing));
                 }
                 tx.execute(
@@ -210,9 +191,9 @@ pub async fn receive(
     }
 }
 
-fn existing_answer(mode: OverwriteMode, existing: Package) -> ApiResult<(StatusCode, Package)> {
+fn existing_answer(mode: IfExists, existing: Package) -> ApiResult<(StatusCode, Package)> {
     match mode {
-        OverwriteMode::IgnoreIfExists => Ok((StatusCode::OK, existing)),
+        IfExists::Ignore => Ok((StatusCode::OK, existing)),
         _ => Err(ApiError::conflict(
             "A package with the same ID and version already exists. To proceed anyway, specify an overwriteMode of \
              OverwriteExisting or IgnoreIfExists.",

@@ -35,11 +35,8 @@ pub async fn deploy(
                 variables: opts.variables.clone(),
             };
             let created = DeploymentServer::deploy(client, &request).await.map_err(client_error)?;
-            for d in &created {
-                ctx.info(&format!(
-                    "deploying {} {} to {} ({}, {})",
-                    project.name, release.version, d.environment, d.deployment_id, d.task_id
-                ));
+            for deployment in &created {
+                ctx.info(&deploying_line(project, release, deployment));
             }
             follow(ctx, client, created, opts).await
         },
@@ -79,6 +76,14 @@ pub async fn print_plan(
         }),
     );
     Ok(())
+}
+
+/// A deployment that was started, as a line for stderr.
+pub fn deploying_line(project: &Project, release: &Release, deployment: &StartedDeployment) -> String {
+    format!(
+        "deploying {} {} to {} ({}, {})",
+        project.name, release.version, deployment.environment, deployment.deployment_id, deployment.task_id
+    )
 }
 
 /// Wait for (with `--wait`) or look once at the deployments' tasks.

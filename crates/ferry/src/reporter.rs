@@ -45,6 +45,18 @@ impl<E: std::fmt::Display> ShipReporter<E> for Ctx {
             ShipEvent::BuildInformationPushed(stored) => {
                 self.info(&crate::build_information::pushed_line(stored));
             }
+            ShipEvent::Adopted { project, release, reused } => self.info(&format!(
+                "{} {} is already deployed to {} ({}, {}: {}); not deploying it again",
+                project.name,
+                release.version,
+                reused.deployment.environment,
+                reused.deployment.deployment_id,
+                reused.deployment.task_id,
+                reused.state
+            )),
+            ShipEvent::Deploying { project, release, deployment } => {
+                self.info(&crate::deployments::deploying_line(project, release, deployment));
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use ferry_core::if_exists::IfExists;
 use ferry_core::version::Version;
 use rusqlite::params;
 use serde::Deserialize;
@@ -13,7 +14,7 @@ use super::input::{Body, Query};
 use super::json;
 use super::resources::{self, space_base};
 use crate::errors::{ApiError, ApiResult};
-use crate::feed::OverwriteMode;
+use crate::feed::parse_overwrite_mode;
 use crate::paging::page;
 use crate::state::AppState;
 use crate::store::model::BuildInfo;
@@ -38,10 +39,10 @@ pub async fn push(
     Body(body): Body<PushBody>,
 ) -> ApiResult<Response> {
     let mode = match (query.get("overwriteMode"), &body.overwrite_mode, body.replace) {
-        (Some(mode), _, _) => OverwriteMode::parse(mode)?,
-        (None, Some(mode), _) if !mode.trim().is_empty() => OverwriteMode::parse(mode)?,
-        (_, _, Some(true)) => OverwriteMode::OverwriteExisting,
-        _ => OverwriteMode::FailIfExists,
+        (Some(mode), _, _) => parse_overwrite_mode(mode)?,
+        (None, Some(mode), _) if !mode.trim().is_empty() => parse_overwrite_mode(mode)?,
+        (_, _, Some(true)) => IfExists::Overwrite,
+        _ => IfExists::Fail,
     };
     let package_id = body.package_id.unwrap_or_default();
     let package_id = ferry_core::package_id::PackageId::new(package_id.trim())
@@ -65,12 +66,12 @@ pub async fn push(
             let body_text = info.to_string();
             if let Some(existing) = BuildInfo::find(tx, &pid, &key)? {
                 return match mode {
-                    OverwriteMode::FailIfExists => Err(ApiError::conflict(
+                    IfExists::Fail => Err(ApiError::conflict(
                         "Metadata for the specified Package ID and version already exists. To proceed anyway, specify an \
                          overwriteMode of OverwriteExisting or IgnoreIfExists.",
                     )),
-                    OverwriteMode::IgnoreIfExists => Ok((StatusCode::OK, existing)),
-                    OverwriteMode::OverwriteExisting => {
+                    IfExists::Ignore => Ok((StatusCode::OK, existing)),
+                    IfExists::Overwrite => {
                         let created = now();
                         tx.execute(
                             "UPDATE build_information SET version = ?2, body = ?3, created = ?4 WHERE id = ?1",

@@ -6,6 +6,7 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use ferry_core::if_exists::IfExists;
 use ferry_core::version::Version;
 use serde_json::{Value, json};
 
@@ -14,20 +15,20 @@ use super::json;
 use super::resources::{self, space_base};
 use crate::channel::VersionRange;
 use crate::errors::{ApiError, ApiResult};
-use crate::feed::{OverwriteMode, receive};
+use crate::feed::{parse_overwrite_mode, receive};
 use crate::paging::page;
 use crate::state::AppState;
 use crate::store::model::{BuildInfo, Package};
 use crate::versions;
 
 /// The overwrite mode of a push: `overwriteMode`, else legacy `replace=true`, else FailIfExists.
-fn push_mode(query: &Query) -> ApiResult<OverwriteMode> {
+fn push_mode(query: &Query) -> ApiResult<IfExists> {
     if let Some(mode) = query.get("overwriteMode") {
-        return OverwriteMode::parse(mode);
+        return parse_overwrite_mode(mode);
     }
     match query.bool("replace") {
-        Some(true) => Ok(OverwriteMode::OverwriteExisting),
-        _ => Ok(OverwriteMode::FailIfExists),
+        Some(true) => Ok(IfExists::Overwrite),
+        _ => Ok(IfExists::Fail),
     }
 }
 

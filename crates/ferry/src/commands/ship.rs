@@ -3,12 +3,11 @@
 //! one summary at the end.
 
 use ferry_core::packaging::PackOutcome;
-use ferry_flow::DeploymentServer;
 use ferry_flow::adoption::{self, EarlierDeployments};
 use ferry_flow::follow::Followed;
 use ferry_flow::lifecycle_guard::Reach;
-use ferry_flow::model::{DeployRequest, Project, PushStatus, Release, StartedDeployment, TaskState};
-use ferry_flow::ship::{self, PlanError, PublishError, ReleaseInputs, ShipPlan, ShipRequest, Targets};
+use ferry_flow::model::{Project, PushStatus, Release, StartedDeployment, TaskState};
+use ferry_flow::ship::{self, Batch, PlanError, PublishError, ReleaseInputs, ShipPlan, ShipRequest, Targets};
 use ferry_octopus::Client;
 
 use crate::cli::{IfExists, ReleaseIfExists, ReleaseOptions, ShipArgs};
@@ -328,44 +327,9 @@ async fn deploy_batch(
     targets: &[String],
     args: &ShipArgs,
 ) -> anyhow::Result<Vec<(StartedDeployment, Followed)>> {
-    let plan =
-        adoption::plan_reuse(client, project, release, earlier, targets).await.map_err(client_error)?;
-    // (An automatic deployment of a release created by this run was announced by release
-    // creation already.)
-    if earlier == EarlierDeployments::FromAnEarlierRun {
-        for reused in &plan.reused {
-            ctx.info(&format!(
-                "{} {} is already deployed to {} ({}, {}: {}); not deploying it again",
-                project.name,
-                release.version,
-                reused.deployment.environment,
-                reused.deployment.deployment_id,
-                reused.deployment.task_id,
-                reused.state
-            ));
-        }
-    }
-    let mut all: Vec<StartedDeployment> = plan.reused.into_iter().map(|r| r.deployment).collect();
-    if !plan.to_deploy.is_empty() {
-        let request = DeployRequest {
-            project: project.clone(),
-            release: release.clone(),
-            environments: DeploymentServer::find_environments(client, &plan.to_deploy)
-                .await
-                .map_err(client_error)?,
-            tenants: args.deploy.tenants.clone(),
-            variables: args.deploy.variables.clone(),
-        };
-        let created = DeploymentServer::deploy(client, &request).await.map_err(client_error)?;
-        for d in &created {
-            ctx.info(&format!(
-                "deploying {} {} to {} ({}, {})",
-                project.name, release.version, d.environment, d.deployment_id, d.task_id
-            ));
-        }
-        all.extend(created);
-    }
-    adoption::sort_by_targets(&mut all, targets);
+    let batch =
+        Batch { project, release, earlier, tenants: &args.deploy.tenants, variables: &args.deploy.variables };
+    let all = ship::start_batch(client, batch, targets, ctx).await.map_err(client_error)?;
     crate::deployments::follow(ctx, client, all, &args.deploy).await
 }
 
