@@ -93,6 +93,21 @@ pub async fn project_process_at_ref(
 /// `GET projects/{id}/deploymentsettings`.
 pub async fn project_settings(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     let project = find_project(&state, id).await?;
+    settings(&project)
+}
+
+/// `GET projects/{id}/{gitRef}/deploymentsettings` (config-as-code projects: their
+/// `DeploymentSettings` link is ref-scoped like the process).
+pub async fn project_settings_at_ref(
+    State(state): State<AppState>,
+    Path((id, git_ref)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let project = find_project(&state, id).await?;
+    check_scope(&project, Some(&git_ref))?;
+    settings(&project)
+}
+
+fn settings(project: &Project) -> ApiResult<Response> {
     Ok(json(
         StatusCode::OK,
         json!({

@@ -45,6 +45,11 @@ async fn version_controlled_project_needs_a_git_ref_and_serves_its_process_at_th
     let process_link = project["Links"]["DeploymentProcess"].as_str().unwrap().to_owned();
     assert!(process_link.ends_with("/{gitRef}/deploymentprocesses"), "{process_link}");
 
+    // Every link the project gives answers at a ref.
+    let settings_link = project["Links"]["DeploymentSettings"].as_str().unwrap();
+    let (status, settings) = s.get(&expand(settings_link, "refs/heads/main")).await;
+    assert_eq!(status, StatusCode::OK, "{settings_link} -> {settings}");
+
     // The process at a ref links its template at the same ref, encoded as one segment.
     let (status, process) = s.get(&expand(&process_link, "refs/heads/main")).await;
     assert_eq!(status, StatusCode::OK, "{process}");
