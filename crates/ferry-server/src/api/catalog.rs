@@ -72,10 +72,16 @@ fn check_scope(project: &Project, git_ref: Option<&str>) -> ApiResult<()> {
     }
 }
 
+/// The project `id`, checked against the route's Git ref (see [`check_scope`]).
+async fn project_at(state: &AppState, id: String, git_ref: Option<&str>) -> ApiResult<Project> {
+    let project = find_project(state, id).await?;
+    check_scope(&project, git_ref)?;
+    Ok(project)
+}
+
 /// `GET projects/{id}/deploymentprocesses`.
 pub async fn project_process(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    let project = find_project(&state, id).await?;
-    check_scope(&project, None)?;
+    let project = project_at(&state, id, None).await?;
     Ok(json(StatusCode::OK, resources::process(&project, None)))
 }
 
@@ -85,15 +91,13 @@ pub async fn project_process_at_ref(
     State(state): State<AppState>,
     Path((id, git_ref)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let project = find_project(&state, id).await?;
-    check_scope(&project, Some(&git_ref))?;
+    let project = project_at(&state, id, Some(&git_ref)).await?;
     Ok(json(StatusCode::OK, resources::process(&project, Some(&git_ref))))
 }
 
 /// `GET projects/{id}/deploymentsettings`.
 pub async fn project_settings(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    let project = find_project(&state, id).await?;
-    settings(&project)
+    settings(&find_project(&state, id).await?)
 }
 
 /// `GET projects/{id}/{gitRef}/deploymentsettings` (config-as-code projects: their
@@ -102,9 +106,7 @@ pub async fn project_settings_at_ref(
     State(state): State<AppState>,
     Path((id, git_ref)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let project = find_project(&state, id).await?;
-    check_scope(&project, Some(&git_ref))?;
-    settings(&project)
+    settings(&project_at(&state, id, Some(&git_ref)).await?)
 }
 
 fn settings(project: &Project) -> ApiResult<Response> {
@@ -162,8 +164,7 @@ pub async fn project_template(
     Path(id): Path<String>,
     query: Query,
 ) -> ApiResult<Response> {
-    let project = find_project(&state, id).await?;
-    check_scope(&project, None)?;
+    let project = project_at(&state, id, None).await?;
     let body = template(&state, project, query.get("channel").map(str::to_owned)).await?;
     Ok(json(StatusCode::OK, body))
 }
@@ -174,8 +175,7 @@ pub async fn project_template_at_ref(
     Path((id, git_ref)): Path<(String, String)>,
     query: Query,
 ) -> ApiResult<Response> {
-    let project = find_project(&state, id).await?;
-    check_scope(&project, Some(&git_ref))?;
+    let project = project_at(&state, id, Some(&git_ref)).await?;
     let body = template(&state, project, query.get("channel").map(str::to_owned)).await?;
     Ok(json(StatusCode::OK, body))
 }
