@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::build_info::{Commit, WorkItem};
+use crate::build_info::{BuildInformation, Commit, WorkItem};
 
 /// Names that look like Jira project keys but are standards, encodings, hashes or protocols.
 const NOT_PROJECT_KEYS: &[&str] = &[
@@ -47,6 +47,20 @@ impl WorkItemPatternError {
                 .into(),
         )
     }
+}
+
+/// Fill in `info`'s work items from its commit messages when it has none. Octopus keeps only
+/// `Commits[{Id, Comment}]` from a build-information push and derives work items with its
+/// issue-tracker extensions (Jira, GitHub, Azure DevOps); a server without one answers
+/// `WorkItems: []`, so release notes find them in the commits, as `build-info create` does
+/// (default rules, GitHub references linked through the repository).
+pub fn derive_when_missing(info: &mut BuildInformation) {
+    if !info.work_items.is_empty() {
+        return;
+    }
+    let repository_url = Some(info.vcs_root.trim_end_matches('/').to_owned()).filter(|url| !url.is_empty());
+    let rules = WorkItemRules { repository_url, ..WorkItemRules::default() };
+    info.work_items = rules.collect(&info.commits, &[]);
 }
 
 /// How work items are found and linked.
@@ -221,6 +235,30 @@ mod tests {
 
     fn ids(rules: &WorkItemRules, message: &str) -> Vec<String> {
         rules.find(message).into_iter().map(|(id, _)| id).collect()
+    }
+
+    #[test]
+    fn work_items_missing_from_the_server_are_derived_from_its_commits_and_recorded_ones_are_kept() {
+        // What an Octopus server without an issue-tracker extension answers: commits, no work items.
+        let mut info = BuildInformation {
+            vcs_root: "https://github.com/acme/app/".into(),
+            commits: vec![Commit {
+                id: "a".repeat(40),
+                comment: "feat: greet ABC-7 (#12)".into(),
+                ..Commit::default()
+            }],
+            ..BuildInformation::default()
+        };
+        derive_when_missing(&mut info);
+        let found: Vec<(&str, Option<&str>)> =
+            info.work_items.iter().map(|w| (w.id.as_str(), w.link_url.as_deref())).collect();
+        assert_eq!(found, [("ABC-7", None), ("#12", Some("https://github.com/acme/app/issues/12"))]);
+        assert_eq!(info.work_items[0].description.as_deref(), Some("feat: greet ABC-7 (#12)"));
+
+        let recorded = WorkItem { id: "OPS-1".into(), ..WorkItem::default() };
+        info.work_items = vec![recorded.clone()];
+        derive_when_missing(&mut info);
+        assert_eq!(info.work_items, [recorded]);
     }
 
     #[test]

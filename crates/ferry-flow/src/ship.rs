@@ -37,6 +37,22 @@ pub struct ShipRequest {
     /// Start the build information's commit range at the previous build the server knows (false
     /// when the caller names the start itself).
     pub range_from_server: bool,
+    /// What the release gets besides the package the run pushes.
+    pub release: ReleaseInputs,
+}
+
+/// The release's inputs besides the pushed package (the Octopus actions' `packages`,
+/// `release_notes_file`, `git_ref`, `git_commit`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReleaseInputs {
+    /// Versions of the release's other packages: `ID:VERSION`, `STEP:VERSION`, `STEP:REF:VERSION`.
+    pub other_packages: Vec<String>,
+    /// Release notes; `None`: rendered from the pushed build information.
+    pub notes: Option<String>,
+    /// The Git ref of a version-controlled project's process.
+    pub git_ref: Option<String>,
+    /// The Git commit of that ref.
+    pub git_commit: Option<String>,
 }
 
 /// Where the run deploys.
@@ -80,6 +96,8 @@ pub struct ShipPlan {
     pub wait: bool,
     /// Whether the build information's commit range starts at the previous build on the server.
     pub range_from_server: bool,
+    /// What the release gets besides the pushed package.
+    pub release: ReleaseInputs,
 }
 
 impl ShipPlan {
@@ -148,6 +166,7 @@ pub async fn plan<S: DeploymentServer>(
         targets,
         wait: request.wait,
         range_from_server: request.range_from_server,
+        release: request.release.clone(),
     })
 }
 
@@ -257,13 +276,22 @@ where
         .await
         .map_err(PublishError::Server)?;
     reporter.report(ShipEvent::BuildInformationPushed(&build_information));
+    let inputs = &plan.release;
+    let mut packages = vec![format!("{}:{}", plan.package_id, plan.version)];
+    packages.extend(inputs.other_packages.iter().cloned());
+    let notes = match &inputs.notes {
+        Some(notes) => notes.clone(),
+        None => release_notes::render(std::slice::from_ref(&info), Some(&plan.version), None),
+    };
     let request = ReleaseRequest {
         project: plan.project.clone(),
         version: Some(plan.version.clone()),
         channel: plan.channel.clone(),
-        packages: vec![format!("{}:{}", plan.package_id, plan.version)],
-        notes: Some(release_notes::render(std::slice::from_ref(&info), Some(&plan.version), None)),
+        packages,
+        notes: Some(notes),
         use_existing: plan.if_exists != IfExists::Fail,
+        git_ref: inputs.git_ref.clone(),
+        git_commit: inputs.git_commit.clone(),
         ..ReleaseRequest::default()
     };
     let release = server.create_release(&request).await.map_err(PublishError::Server)?;

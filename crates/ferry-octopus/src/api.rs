@@ -14,8 +14,8 @@ use serde_json::json;
 use crate::client::{Client, Retry};
 use crate::error::{self, ErrorKind, OctopusError};
 use crate::model::{
-    Channel, Deployment, DeploymentServerTask, Environment, Interruption, Lifecycle, PackageResource, Page,
-    Progression, Project, Release, ReleaseTemplate, Task, TaskDetails,
+    Channel, Deployment, DeploymentProcess, DeploymentServerTask, Environment, Interruption, Lifecycle,
+    PackageResource, Page, Progression, Project, Release, ReleaseTemplate, Task, TaskDetails,
 };
 
 /// Octopus's `overwriteMode` name for ferry-core's one overwrite type.
@@ -234,14 +234,50 @@ impl Client {
         Ok(self.get_json::<Page<Release>>(&doing, &path).await?.items)
     }
 
-    /// The deployment process template: the packages a release of `project` needs.
-    pub async fn release_template(&self, project: &Project) -> Result<ReleaseTemplate, OctopusError> {
-        let doing = format!("reading the deployment process of {}", project.name);
-        self.get_json(
-            &doing,
-            &self.space_path(&format!("projects/{}/deploymentprocesses/template", project.id)),
-        )
-        .await
+    /// The deployment process template: the packages a release of `project` needs. A
+    /// config-as-code project's process lives in Git and is read at `git_ref` by following the
+    /// project's links, as the Go CLI does: `Links.DeploymentProcess` (with `{gitRef}` in the
+    /// path) to the process, then its `Links.Template` (OctopusDeploy/cli
+    /// test/fixtures/projects.go; go-octopusdeploy deployment_process_service.go `GetTemplate`).
+    pub async fn release_template(
+        &self,
+        project: &Project,
+        git_ref: Option<&str>,
+    ) -> Result<ReleaseTemplate, OctopusError> {
+        if !project.is_version_controlled {
+            let doing = format!("reading the deployment process of {}", project.name);
+            let path = self.space_path(&format!("projects/{}/deploymentprocesses/template", project.id));
+            return self.get_json(&doing, &path).await;
+        }
+        let Some(git_ref) = git_ref.filter(|r| !r.trim().is_empty()) else {
+            return Err(OctopusError::new(
+                ErrorKind::Usage,
+                format!("reading the deployment process of {}", project.name),
+                format!(
+                    "{} is a version-controlled project: its deployment process is read at a Git ref",
+                    project.name
+                ),
+            )
+            .hint("pass --git-ref REF (a branch such as refs/heads/main, or a tag)"));
+        };
+        let doing = format!("reading the deployment process of {} at {git_ref}", project.name);
+        let process_link = match project.links.get("DeploymentProcess") {
+            Some(link) => link.clone(),
+            None => format!(
+                "/{}",
+                self.space_path(&format!("projects/{}/{{gitRef}}/deploymentprocesses", project.id))
+            ),
+        };
+        let process: DeploymentProcess =
+            self.get_json(&doing, &expand_link(&process_link, Some(git_ref))).await?;
+        let template_link = process.links.get("Template").ok_or_else(|| {
+            OctopusError::new(
+                ErrorKind::InvalidResponse,
+                doing.clone(),
+                "the deployment process has no Template link",
+            )
+        })?;
+        self.get_json(&doing, &expand_link(template_link, None)).await
     }
 
     /// Create a release; see the module docs for how retries avoid duplicates.
@@ -931,6 +967,17 @@ fn id_number(id: &str) -> u64 {
 /// Percent-encode a path segment.
 pub(crate) fn encode_segment(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+/// A link from the server as a path to request: `{gitRef}` filled with `git_ref` as one path
+/// segment (`refs/heads/main` -> `refs%2Fheads%2Fmain`), and optional query parameters
+/// (`{?channel,releaseId}`) left out.
+pub(crate) fn expand_link(link: &str, git_ref: Option<&str>) -> String {
+    let path = link.split_once("{?").map_or(link, |(path, _)| path);
+    match git_ref {
+        Some(git_ref) => path.replace("{gitRef}", &encode_segment(git_ref)),
+        None => path.to_owned(),
+    }
 }
 
 /// Percent-encode a query value.

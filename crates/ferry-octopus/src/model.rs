@@ -68,6 +68,13 @@ pub struct Project {
     /// The project's lifecycle.
     #[serde(alias = "lifecycleId")]
     pub lifecycle_id: Option<String>,
+    /// A config-as-code project: its process lives in Git, so releases name a Git ref and the
+    /// process is read at that ref.
+    #[serde(alias = "isVersionControlled")]
+    pub is_version_controlled: bool,
+    /// Links; a config-as-code project's `DeploymentProcess` has `{gitRef}` in its path.
+    #[serde(alias = "links")]
+    pub links: HashMap<String, String>,
 }
 
 /// An environment.
@@ -445,6 +452,15 @@ pub struct TemplatePackage {
     /// Package id.
     #[serde(alias = "packageId")]
     pub package_id: String,
+}
+
+/// A deployment process; only its links are read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DeploymentProcess {
+    /// Links; `Template` is the release template (ref-scoped for a config-as-code project).
+    #[serde(alias = "links")]
+    pub links: HashMap<String, String>,
 }
 
 /// `GET projects/{id}/deploymentprocesses/template`.

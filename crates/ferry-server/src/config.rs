@@ -253,6 +253,10 @@ pub struct ProjectConfig {
     /// Timeout of this project's deploy commands (e.g. `10m`); default: the server's.
     #[serde(default)]
     pub deploy_timeout: Option<String>,
+    /// A config-as-code project: every release names the Git ref (and may name the commit) its
+    /// process comes from, and the process is read at a ref-scoped route, as on Octopus.
+    #[serde(default)]
+    pub version_controlled: bool,
 }
 
 /// A project's deploy command(s).

@@ -39,6 +39,10 @@ pub struct ReleaseRequest {
     pub package_prerelease: Option<String>,
     /// Custom fields.
     pub custom_fields: serde_json::Value,
+    /// `GitRef` (config-as-code projects; checked by the API before this).
+    pub git_ref: Option<String>,
+    /// `GitCommit`.
+    pub git_commit: Option<String>,
 }
 
 /// The outcome of a release creation.
@@ -310,10 +314,12 @@ pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<Rel
             serde_json::json!({})
         },
         ignore_channel_rules: request.ignore_channel_rules,
+        git_ref: request.git_ref.clone(),
+        git_commit: request.git_commit.clone(),
     };
     c.execute(
         "INSERT INTO releases(id, project_id, channel_id, version, version_key, notes, selected, assembled, custom_fields, \
-         ignore_channel_rules) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         ignore_channel_rules, git_ref, git_commit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             release.id,
             release.project_id,
@@ -324,7 +330,9 @@ pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<Rel
             serde_json::to_string(&release.selected)?,
             release.assembled,
             release.custom_fields.to_string(),
-            release.ignore_channel_rules
+            release.ignore_channel_rules,
+            release.git_ref,
+            release.git_commit
         ],
     )?;
     Ok(ReleaseOutcome { release, existing: false })

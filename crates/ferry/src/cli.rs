@@ -326,10 +326,11 @@ pub struct PackOptions {
     /// Package description (nupkg). Default: the package id.
     #[arg(long)]
     pub description: Option<String>,
-    /// Release notes written into the package (nupkg).
+    /// Release notes written into the package (nupkg); `ship` makes them the release's notes too.
     #[arg(long, conflicts_with = "release_notes_file")]
     pub release_notes: Option<String>,
-    /// Read the package's release notes from a file (nupkg).
+    /// Read the release notes from a file: written into the package (nupkg); `ship` makes them
+    /// the release's notes too.
     #[arg(long, value_name = "FILE")]
     pub release_notes_file: Option<PathBuf>,
     /// Keep the files' own modification times (packages are then not reproducible).
@@ -981,9 +982,28 @@ pub struct ShipArgs {
     #[arg(long = "environment", visible_alias = "to", value_name = "ENV")]
     pub environments: Vec<String>,
     #[command(flatten)]
+    pub release: ShipReleaseOptions,
+    #[command(flatten)]
     pub collect: CollectOptions,
     #[command(flatten)]
     pub deploy: DeployOptions,
+}
+
+/// The release inputs of `ship` besides the package it packs (the Octopus actions' `packages`,
+/// `git_ref` and `git_commit`; their `release_notes_file` is the pack options'
+/// `--release-notes-file`, which ship also makes the release's notes).
+#[derive(Debug, Args, Clone)]
+pub struct ShipReleaseOptions {
+    /// Version of another package of the release: `ID:VERSION`, `STEP:VERSION` or
+    /// `STEP:REF:VERSION` (repeatable). The package ship packs always gets --version.
+    #[arg(long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
+    /// Git reference for version-controlled projects.
+    #[arg(long)]
+    pub git_ref: Option<String>,
+    /// Git commit for version-controlled projects.
+    #[arg(long)]
+    pub git_commit: Option<String>,
 }
 
 /// Flags of `ferry server`.

@@ -9,7 +9,7 @@ use ferry_octopus::Client;
 use ferry_octopus::model::Project;
 
 use crate::cli::{ReleaseIfExists, ReleaseOptions};
-use crate::context::Ctx;
+use crate::context::{Ctx, client_error};
 use crate::exit::UserError;
 use crate::target::{ServerError, server_error};
 
@@ -23,6 +23,16 @@ pub fn check_package_spec(spec: &str) -> anyhow::Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// `--release-notes-file`: read before anything is pushed or created, so a wrong path stops the
+/// run while nothing has changed.
+pub fn read_notes_file(file: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(file).map_err(|err| {
+        UserError::usage(format!("could not read the release notes file {}: {err}", file.display()))
+            .hint("pass --release-notes-file with a readable UTF-8 text file")
+            .into()
+    })
 }
 
 /// Create the release (or find it with `--if-exists ignore`), print what happened on stderr,
@@ -205,8 +215,10 @@ pub async fn auto_notes(
     release_version: Option<&str>,
     opts: &ReleaseOptions,
 ) -> anyhow::Result<Option<String>> {
-    let template = match client.release_template(project).await {
+    let template = match client.release_template(project, opts.git_ref.as_deref()).await {
         Ok(template) => template,
+        // A version-controlled project without --git-ref: the release would be refused too.
+        Err(err) if err.kind == ferry_octopus::ErrorKind::Usage => return Err(client_error(err)),
         Err(err) => {
             ctx.warn(&format!("no release notes from build information: {err}"));
             return Ok(None);
@@ -224,7 +236,10 @@ pub async fn auto_notes(
         };
         let Some(version) = version else { continue };
         match client.build_information(&package.package_id, Some(&version)).await {
-            Ok(Some(stored)) => builds.push(stored.info),
+            Ok(Some(mut stored)) => {
+                ferry_core::work_items::derive_when_missing(&mut stored.info);
+                builds.push(stored.info)
+            }
             Ok(None) => ctx.warn(&format!(
                 "no build information for {} {version} on the server; push it with ferry build-info push",
                 package.package_id

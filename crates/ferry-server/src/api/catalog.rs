@@ -56,14 +56,60 @@ pub async fn project_channels(
     ))
 }
 
+/// A config-as-code project's process lives in Git: Octopus serves it only at the ref-scoped
+/// routes, and a database project's has no ref.
+fn check_scope(project: &Project, git_ref: Option<&str>) -> ApiResult<()> {
+    match (project.version_controlled, git_ref) {
+        (true, None) => Err(ApiError::validation(vec![format!(
+            "The project '{}' is version-controlled: read its deployment process at a Git ref (projects/{}/{{gitRef}}/deploymentprocesses, as its DeploymentProcess link says).",
+            project.name, project.id
+        )])),
+        (false, Some(_)) => Err(ApiError::validation(vec![format!(
+            "The project '{}' is not version-controlled: its deployment process has no Git ref.",
+            project.name
+        )])),
+        _ => Ok(()),
+    }
+}
+
+/// The project `id`, checked against the route's Git ref (see [`check_scope`]).
+async fn project_at(state: &AppState, id: String, git_ref: Option<&str>) -> ApiResult<Project> {
+    let project = find_project(state, id).await?;
+    check_scope(&project, git_ref)?;
+    Ok(project)
+}
+
 /// `GET projects/{id}/deploymentprocesses`.
 pub async fn project_process(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    Ok(json(StatusCode::OK, resources::process(&find_project(&state, id).await?)))
+    let project = project_at(&state, id, None).await?;
+    Ok(json(StatusCode::OK, resources::process(&project, None)))
+}
+
+/// `GET projects/{id}/{gitRef}/deploymentprocesses` (config-as-code projects). The process is
+/// the one declared in ferry.toml whatever the ref: Ferry does not read Git.
+pub async fn project_process_at_ref(
+    State(state): State<AppState>,
+    Path((id, git_ref)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let project = project_at(&state, id, Some(&git_ref)).await?;
+    Ok(json(StatusCode::OK, resources::process(&project, Some(&git_ref))))
 }
 
 /// `GET projects/{id}/deploymentsettings`.
 pub async fn project_settings(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    let project = find_project(&state, id).await?;
+    settings(&find_project(&state, id).await?)
+}
+
+/// `GET projects/{id}/{gitRef}/deploymentsettings` (config-as-code projects: their
+/// `DeploymentSettings` link is ref-scoped like the process).
+pub async fn project_settings_at_ref(
+    State(state): State<AppState>,
+    Path((id, git_ref)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    settings(&project_at(&state, id, Some(&git_ref)).await?)
+}
+
+fn settings(project: &Project) -> ApiResult<Response> {
     Ok(json(
         StatusCode::OK,
         json!({
@@ -118,7 +164,18 @@ pub async fn project_template(
     Path(id): Path<String>,
     query: Query,
 ) -> ApiResult<Response> {
-    let project = find_project(&state, id).await?;
+    let project = project_at(&state, id, None).await?;
+    let body = template(&state, project, query.get("channel").map(str::to_owned)).await?;
+    Ok(json(StatusCode::OK, body))
+}
+
+/// `GET projects/{id}/{gitRef}/deploymentprocesses/template?channel=` (config-as-code projects).
+pub async fn project_template_at_ref(
+    State(state): State<AppState>,
+    Path((id, git_ref)): Path<(String, String)>,
+    query: Query,
+) -> ApiResult<Response> {
+    let project = project_at(&state, id, Some(&git_ref)).await?;
     let body = template(&state, project, query.get("channel").map(str::to_owned)).await?;
     Ok(json(StatusCode::OK, body))
 }
@@ -130,8 +187,11 @@ fn project_of_process(id: &str) -> String {
 /// `GET deploymentprocesses`.
 pub async fn processes(State(state): State<AppState>, query: Query) -> ApiResult<Response> {
     let all = state.store.call(|c| Project::all(c)).await?;
-    let items =
-        all.iter().filter(|p| query.matches_ids(&resources::process_id(p))).map(resources::process).collect();
+    let items = all
+        .iter()
+        .filter(|p| query.matches_ids(&resources::process_id(p)))
+        .map(|p| resources::process(p, None))
+        .collect();
     Ok(json(
         StatusCode::OK,
         page("DeploymentProcess", &format!("{}/deploymentprocesses", space_base()), items, &query),
@@ -142,7 +202,7 @@ pub async fn processes(State(state): State<AppState>, query: Query) -> ApiResult
 pub async fn process(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     let project =
         find_project(&state, project_of_process(&id)).await.map_err(|_| ApiError::not_found(&id))?;
-    Ok(json(StatusCode::OK, resources::process(&project)))
+    Ok(json(StatusCode::OK, resources::process(&project, None)))
 }
 
 /// `GET deploymentprocesses/{id}/template`.

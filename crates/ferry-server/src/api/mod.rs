@@ -63,6 +63,12 @@ pub fn app(state: AppState) -> Router {
         .route("/api/projects/{id}/deploymentprocesses", get(catalog::project_process))
         .route("/api/projects/{id}/deploymentprocesses/template", get(catalog::project_template))
         .route("/api/projects/{id}/deploymentsettings", get(catalog::project_settings))
+        .route("/api/projects/{id}/{git_ref}/deploymentprocesses", get(catalog::project_process_at_ref))
+        .route("/api/projects/{id}/{git_ref}/deploymentsettings", get(catalog::project_settings_at_ref))
+        .route(
+            "/api/projects/{id}/{git_ref}/deploymentprocesses/template",
+            get(catalog::project_template_at_ref),
+        )
         .route("/api/tenants", get(catalog::tenants))
         .route("/api/tenants/all", get(catalog::tenants_all))
         .route("/api/projectgroups", get(catalog::project_groups))

@@ -71,15 +71,10 @@ fn queue_automatic_deployments(state: &AppState, release: Release) {
 pub async fn create_v1(State(state): State<AppState>, Body(body): Body<CreateV1>) -> ApiResult<Response> {
     let project = body
         .project_name
+        .clone()
         .filter(|p| !p.trim().is_empty())
         .ok_or_else(|| ApiError::bad_request("ProjectName is required."))?;
-    if body.git_ref.as_deref().is_some_and(|r| !r.trim().is_empty())
-        || body.git_commit.as_deref().is_some_and(|r| !r.trim().is_empty())
-    {
-        return Err(ApiError::bad_request(format!(
-            "The project '{project}' is not version-controlled: GitRef and GitCommit must not be given."
-        )));
-    }
+    check_git_reference(&state, &project, &body).await?;
     let request = ReleaseRequest {
         project,
         channel: body.channel_name,
@@ -91,10 +86,34 @@ pub async fn create_v1(State(state): State<AppState>, Body(body): Body<CreateV1>
         ignore_channel_rules: body.ignore_channel_rules.unwrap_or(false),
         package_prerelease: body.package_prerelease.filter(|p| !p.trim().is_empty()),
         custom_fields: body.custom_fields.unwrap_or(Value::Null),
+        git_ref: body.git_ref.filter(|r| !r.trim().is_empty()),
+        git_commit: body.git_commit.filter(|c| !c.trim().is_empty()),
     };
     let outcome = run_create(&state, request).await?;
     let status = if outcome.existing { StatusCode::OK } else { StatusCode::CREATED };
     Ok(json(status, json!({ "ReleaseId": outcome.release.id, "ReleaseVersion": outcome.release.version })))
+}
+
+/// Octopus's rule for `GitRef`/`GitCommit`: required (the ref) for a config-as-code project, and
+/// refused for a database one; "the command fails either way round" (API reference, Releases).
+async fn check_git_reference(state: &AppState, project: &str, body: &CreateV1) -> ApiResult<()> {
+    let given = |field: &Option<String>| field.as_deref().is_some_and(|r| !r.trim().is_empty());
+    let key = project.to_owned();
+    // An unknown project is answered by the creation itself (404 naming it).
+    let Some(found) = state.store.call(move |c| Project::find(c, &key)).await? else {
+        return Ok(());
+    };
+    match (found.version_controlled, given(&body.git_ref), given(&body.git_commit)) {
+        (true, false, _) => Err(ApiError::validation(vec![format!(
+            "GitRef is required: the project '{}' is version-controlled, so a release names the Git ref (a branch or tag) its deployment process comes from.",
+            found.name
+        )])),
+        (false, true, _) | (false, _, true) => Err(ApiError::validation(vec![format!(
+            "The project '{}' is not version-controlled: GitRef and GitCommit must not be given.",
+            found.name
+        )])),
+        _ => Ok(()),
+    }
 }
 
 /// A selected package in a legacy release body.

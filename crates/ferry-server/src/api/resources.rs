@@ -69,26 +69,36 @@ pub fn process_id(project: &Project) -> String {
 pub fn project(project: &Project) -> Value {
     let base = space_base();
     let id = &project.id;
+    // A config-as-code project's process lives in Git: Octopus links it with `{gitRef}` in the
+    // middle of the path (OctopusDeploy/cli test/fixtures/projects.go, NewVersionControlledProject).
+    let (persistence, scope) = if project.version_controlled {
+        (json!({ "Type": "VersionControlled", "BasePath": ".octopus" }), "/{gitRef}")
+    } else {
+        (json!({ "Type": "Database" }), "")
+    };
     json!({
         "Id": id, "Name": project.name, "Slug": project.slug, "Description": "", "SpaceId": SPACE_ID,
         "LifecycleId": project.lifecycle_id, "DeploymentProcessId": process_id(project), "ProjectGroupId": "ProjectGroups-1",
-        "VariableSetId": format!("variableset-{id}"), "IsDisabled": false, "IsVersionControlled": false,
-        "PersistenceSettings": { "Type": "Database" }, "TenantedDeploymentMode": "Untenanted", "IncludedLibraryVariableSetIds": [],
+        "VariableSetId": format!("variableset-{id}"), "IsDisabled": false, "IsVersionControlled": project.version_controlled,
+        "PersistenceSettings": persistence, "TenantedDeploymentMode": "Untenanted", "IncludedLibraryVariableSetIds": [],
         "DefaultGuidedFailureMode": "EnvironmentDefault", "AutoCreateRelease": false,
         "Links": {
             "Self": format!("{base}/projects/{id}"),
             "Channels": format!("{base}/projects/{id}/channels{{?skip,take,partialName}}"),
             "Releases": format!("{base}/projects/{id}/releases{{/version}}{{?skip,take,searchByVersion}}"),
-            "DeploymentProcess": format!("{base}/projects/{id}/deploymentprocesses"),
-            "DeploymentSettings": format!("{base}/projects/{id}/deploymentsettings"),
+            "DeploymentProcess": format!("{base}/projects/{id}{scope}/deploymentprocesses"),
+            "DeploymentSettings": format!("{base}/projects/{id}{scope}/deploymentsettings"),
             "Variables": format!("{base}/variables/variableset-{id}"),
             "Web": format!("/app#/{SPACE_ID}/projects/{id}"),
         }
     })
 }
 
-/// A project's deployment process: one package step per package id.
-pub fn process(project: &Project) -> Value {
+/// A project's deployment process: one package step per package id. `git_ref` is the ref a
+/// config-as-code project's process was read at: its `Template` link is scoped to it, as
+/// Octopus's is (OctopusDeploy/cli test/fixtures/projects.go,
+/// NewDeploymentProcessForVersionControlledProject).
+pub fn process(project: &Project, git_ref: Option<&str>) -> Value {
     let base = space_base();
     let steps: Vec<Value> = project
         .steps
@@ -114,9 +124,19 @@ pub fn process(project: &Project) -> Value {
         "Links": {
             "Self": format!("{base}/deploymentprocesses/{}", process_id(project)),
             "Project": format!("{base}/projects/{}", project.id),
-            "Template": format!("{base}/projects/{}/deploymentprocesses/template{{?channel,releaseId}}", project.id),
+            "Template": format!(
+                "{base}/projects/{}{}/deploymentprocesses/template{{?channel,releaseId}}",
+                project.id,
+                git_ref.map(|r| format!("/{}", encode_path_segment(r))).unwrap_or_default()
+            ),
         }
     })
+}
+
+/// `text` as one path segment: a Git ref such as `refs/heads/main` keeps its slashes out of the
+/// path, as Octopus's links do (`refs%2Fheads%2Fmain`).
+fn encode_path_segment(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
 /// A channel.
@@ -226,7 +246,7 @@ pub fn release(release: &Release) -> Value {
             "StepName": p.step, "ActionName": p.step, "PackageReferenceName": "", "PackageId": p.package_id, "Version": p.version
         })).collect::<Vec<_>>(),
         "SelectedGitResources": [], "BuildInformation": [], "CustomFields": release.custom_fields,
-        "VersionControlReference": { "GitRef": null, "GitCommit": null, "VariablesGitCommit": null },
+        "VersionControlReference": { "GitRef": release.git_ref, "GitCommit": release.git_commit, "VariablesGitCommit": null },
         "Links": {
             "Self": format!("{base}/releases/{id}"), "Project": format!("{base}/projects/{}", release.project_id),
             "Channel": format!("{base}/channels/{}", release.channel_id),

@@ -105,6 +105,10 @@ pub fn apply(c: &Connection, config: &Config) -> ApiResult<()> {
                 base_dir.as_deref(),
             )?,
         };
+        c.execute(
+            "UPDATE projects SET version_controlled = ?2 WHERE id = ?1",
+            params![project_id, project.version_controlled],
+        )?;
         // A project whose channels are declared gets those instead of an implicit `Default`.
         if !config.channels.iter().any(|ch| ch.project.eq_ignore_ascii_case(&project.name)) {
             ensure_default_channel(c, &project_id)?;

@@ -93,6 +93,13 @@ CREATE TABLE task_activities (
 );
 ALTER TABLE task_logs ADD COLUMN activity_id TEXT;
 "#,
+    // 8: config-as-code projects (`version_controlled = true` in ferry.toml): their releases need
+    // a Git ref and their deployment process is read at a ref-scoped route, as on Octopus.
+    r#"
+ALTER TABLE projects ADD COLUMN version_controlled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE releases ADD COLUMN git_ref TEXT;
+ALTER TABLE releases ADD COLUMN git_commit TEXT;
+"#,
 ];
 
 /// Bring the schema up to date.

@@ -52,6 +52,8 @@ pub struct Project {
     pub deploy_timeout_secs: Option<u64>,
     /// Directory relative deploy commands resolve against.
     pub base_dir: Option<String>,
+    /// A config-as-code project: releases need a Git ref (Octopus's `IsVersionControlled`).
+    pub version_controlled: bool,
 }
 
 impl Project {
@@ -156,6 +158,10 @@ pub struct Release {
     pub custom_fields: serde_json::Value,
     /// Created ignoring channel rules.
     pub ignore_channel_rules: bool,
+    /// The Git ref a config-as-code project's process was taken from (`VersionControlReference`).
+    pub git_ref: Option<String>,
+    /// The commit of that ref, when the client named it.
+    pub git_commit: Option<String>,
 }
 
 /// A deployment.
@@ -283,7 +289,8 @@ impl Lifecycle {
 }
 
 impl Project {
-    const COLS: &'static str = "id, name, slug, lifecycle_id, steps, deploy, deploy_timeout_secs, base_dir";
+    const COLS: &'static str =
+        "id, name, slug, lifecycle_id, steps, deploy, deploy_timeout_secs, base_dir, version_controlled";
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Project {
             id: r.get(0)?,
@@ -294,6 +301,7 @@ impl Project {
             deploy: json_col(r.get(5)?)?,
             deploy_timeout_secs: r.get::<_, Option<i64>>(6)?.map(|s| s.max(0) as u64),
             base_dir: r.get(7)?,
+            version_controlled: r.get(8)?,
         })
     }
     /// All.
@@ -492,7 +500,8 @@ impl BuildInfo {
 }
 
 impl Release {
-    const COLS: &'static str = "id, project_id, channel_id, version, notes, selected, assembled, custom_fields, ignore_channel_rules";
+    const COLS: &'static str = "id, project_id, channel_id, version, notes, selected, assembled, custom_fields, \
+                                ignore_channel_rules, git_ref, git_commit";
     fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Release {
             id: r.get(0)?,
@@ -504,6 +513,8 @@ impl Release {
             assembled: r.get(6)?,
             custom_fields: json_col(r.get(7)?)?,
             ignore_channel_rules: r.get(8)?,
+            git_ref: r.get(9)?,
+            git_commit: r.get(10)?,
         })
     }
     /// All, or a project's; newest first.

@@ -4,6 +4,7 @@
 mod common;
 mod deploy_options;
 
+mod config_as_code;
 mod conformance;
 mod discovery;
 mod dispatch;

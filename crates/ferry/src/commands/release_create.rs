@@ -1,6 +1,5 @@
 //! `ferry release create`.
 
-use anyhow::Context as _;
 use ferry_flow::follow::Followed;
 use ferry_flow::model::{CreatedRelease, Project, StartedDeployment};
 
@@ -24,10 +23,7 @@ pub async fn run(ctx: &Ctx, args: &ReleaseCreateArgs) -> anyhow::Result<()> {
     }
     let notes = match (&args.release.release_notes, &args.release.release_notes_file) {
         (Some(text), _) => Some(text.clone()),
-        (None, Some(file)) => Some(
-            std::fs::read_to_string(file)
-                .with_context(|| format!("reading release notes from {}", file.display()))?,
-        ),
+        (None, Some(file)) => Some(crate::releasing::read_notes_file(file)?),
         (None, None) => None,
     };
     let run = GitHubRun { project: Some(&args.project), ..GitHubRun::none() };

@@ -7,7 +7,7 @@ use ferry_flow::adoption::{self, EarlierDeployments};
 use ferry_flow::follow::Followed;
 use ferry_flow::lifecycle_guard::Reach;
 use ferry_flow::model::{Project, PushStatus, Release, StartedDeployment, TaskState};
-use ferry_flow::ship::{self, Batch, PlanError, PublishError, ShipPlan, ShipRequest, Targets};
+use ferry_flow::ship::{self, Batch, PlanError, PublishError, ReleaseInputs, ShipPlan, ShipRequest, Targets};
 
 use crate::cli::{IfExists, ReleaseIfExists, ReleaseOptions, ShipArgs};
 use crate::context::{Ctx, FirstUseProject};
@@ -19,8 +19,9 @@ use crate::target::{Server, server_error};
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     let version = crate::versions::resolve(ctx, &args.version)?;
+    let notes = release_inputs(args)?;
     if args.deploy.dry_run {
-        return dry_run(ctx, args, &version.to_string()).await;
+        return dry_run(ctx, args, &version.to_string(), notes).await;
     }
     // 1. Package, into --out-folder when given, else into a temporary folder removed when this
     // function returns (after the push): the package is an intermediate here, and neither the work
@@ -49,7 +50,7 @@ pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     let first_use = FirstUseProject { name: &args.project, package_ids: &package_ids };
     let run = GitHubRun { first_use: Some(first_use), ..args.deploy.github_run(&args.project) };
     let server = ctx.connect_server(&run).await?;
-    let result = publish(ctx, &server, args, &package, &version.to_string(), &package_ids).await;
+    let result = publish(ctx, &server, args, &package, &version.to_string(), &package_ids, notes).await;
     let links = server.web_links();
     server.close().await;
     let shipped = result?;
@@ -71,9 +72,10 @@ async fn publish(
     package: &PackOutcome,
     version: &str,
     package_ids: &[String],
+    notes: Option<String>,
 ) -> anyhow::Result<Shipped> {
     // 2. Before anything is written: the plan, with the lifecycle's word on every --to environment.
-    let plan = plan(client, args, version).await?;
+    let plan = plan(client, args, version, notes).await?;
     let project = &plan.project;
     // 3-5. Push the package and its build information, create (or use) the release with notes
     // from that build information.
@@ -91,7 +93,9 @@ async fn publish(
     let replaced = published.package.status == PushStatus::Overwritten;
     let options = ReleaseOptions {
         channel: args.channel.clone(),
-        packages: vec![format!("{}:{version}", package.package_id)],
+        packages: std::iter::once(format!("{}:{version}", package.package_id))
+            .chain(args.release.packages.iter().cloned())
+            .collect(),
         package_version: None,
         release_notes: None,
         release_notes_file: None,
@@ -101,8 +105,8 @@ async fn publish(
         } else {
             ReleaseIfExists::Ignore
         },
-        git_ref: None,
-        git_commit: None,
+        git_ref: args.release.git_ref.clone(),
+        git_commit: args.release.git_commit.clone(),
     };
     let created = &published.release;
     let release_json = crate::releasing::report(ctx, project, created, &options);
@@ -134,11 +138,40 @@ async fn publish(
     })
 }
 
+/// Check ship's release inputs before anything is packed or pushed: the `--package` specs, and
+/// that `--package` does not also pin the package ship packs (that one always gets --version).
+/// Returns the release notes given with `--release-notes` or `--release-notes-file` (which also
+/// go into a nupkg), read now so a wrong path stops the run while nothing has changed.
+fn release_inputs(args: &ShipArgs) -> anyhow::Result<Option<String>> {
+    for spec in &args.release.packages {
+        crate::releasing::check_package_spec(spec)?;
+        let named = spec.split(':').next().unwrap_or_default();
+        if named.eq_ignore_ascii_case(&args.id) {
+            return Err(UserError::usage(format!(
+                "--package {spec} names {}, the package ship packs: it gets --version",
+                args.id
+            ))
+            .hint("use --package for the release's other packages only")
+            .into());
+        }
+    }
+    match (&args.pack.release_notes, &args.pack.release_notes_file) {
+        (Some(text), _) => Ok(Some(text.clone())),
+        (None, Some(file)) => crate::releasing::read_notes_file(file).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
 /// What this run will do, from reads alone; refuses, before pushing anything, `--to` environments
 /// a new release cannot reach in this run: the lifecycle wants the non-optional phases before
 /// them to succeed first, and this run only deploys them first when they come earlier in `--to`
 /// with `--wait`. (An existing release has its own progression; the server decides for it.)
-async fn plan(client: &Server, args: &ShipArgs, version: &str) -> anyhow::Result<ShipPlan> {
+async fn plan(
+    client: &Server,
+    args: &ShipArgs,
+    version: &str,
+    notes: Option<String>,
+) -> anyhow::Result<ShipPlan> {
     let request = ShipRequest {
         project: args.project.clone(),
         package_id: args.id.clone(),
@@ -148,6 +181,12 @@ async fn plan(client: &Server, args: &ShipArgs, version: &str) -> anyhow::Result
         targets: args.environments.clone(),
         wait: args.deploy.wait.wait,
         range_from_server: args.collect.since.is_none(),
+        release: ReleaseInputs {
+            other_packages: args.release.packages.clone(),
+            notes,
+            git_ref: args.release.git_ref.clone(),
+            git_commit: args.release.git_commit.clone(),
+        },
     };
     match ship::plan(client, &request).await {
         Ok(plan) => Ok(plan),
@@ -183,9 +222,9 @@ fn refusal(project: &Project, reach: Reach) -> anyhow::Error {
 
 /// `--dry-run`: connect, plan from reads alone, print the plan. Nothing is packed, pushed,
 /// created or deployed, and no project is created on first use.
-async fn dry_run(ctx: &Ctx, args: &ShipArgs, version: &str) -> anyhow::Result<()> {
+async fn dry_run(ctx: &Ctx, args: &ShipArgs, version: &str, notes: Option<String>) -> anyhow::Result<()> {
     let server = ctx.connect_server(&args.deploy.github_run(&args.project)).await?;
-    let result = plan(&server, args, version).await;
+    let result = plan(&server, args, version, notes).await;
     server.close().await;
     let plan = result?;
     if plan.release_conflicts() {
