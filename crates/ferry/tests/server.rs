@@ -405,3 +405,62 @@ fn colours_only_on_a_terminal_and_never_with_no_color() {
     assert!(plain.contains("INFO"), "{plain}");
     assert!(!plain.contains('\u{1b}'), "NO_COLOR is respected: {plain:?}");
 }
+
+/// The status lines `ferry server` prints at start, up to one second after the data directory
+/// line (the configuration line, when there is one, follows it at once).
+fn start_lines(dir: &Path, extra: &[&str]) -> Vec<String> {
+    let mut child = Command::new(FERRY)
+        .args(["server", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.join("data"))
+        .args(extra)
+        .current_dir(dir)
+        .env_remove("FERRY_SERVER_API_KEYS")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (sender, log) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    while let Ok(line) = log.recv_timeout(Duration::from_secs(20)) {
+        let last = line.starts_with("data directory: ");
+        lines.push(line);
+        if last {
+            break;
+        }
+    }
+    while let Ok(line) = log.recv_timeout(Duration::from_secs(1)) {
+        lines.push(line);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(lines.iter().any(|l| l.starts_with("data directory: ")), "the server did not start: {lines:?}");
+    lines
+}
+
+#[test]
+fn says_which_configuration_it_loaded_and_how_it_found_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let configuration = |lines: &[String]| {
+        lines.iter().filter(|l| l.starts_with("configuration: ")).cloned().collect::<Vec<_>>()
+    };
+
+    let none = start_lines(dir.path(), &[]);
+    assert_eq!(configuration(&none), Vec::<String>::new(), "{none:?}");
+
+    std::fs::write(dir.path().join("ferry.toml"), CONFIG).unwrap();
+    let implicit = start_lines(dir.path(), &[]);
+    assert_eq!(configuration(&implicit), ["configuration: ferry.toml (found in the working directory)"]);
+
+    let named = dir.path().join("other.toml");
+    std::fs::write(&named, CONFIG).unwrap();
+    let flag = start_lines(dir.path(), &["--config", named.to_str().unwrap()]);
+    assert_eq!(configuration(&flag), [format!("configuration: {} (from --config)", named.display())]);
+}

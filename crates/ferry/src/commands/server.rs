@@ -51,6 +51,13 @@ pub async fn run(ctx: &Ctx, args: &ServerArgs) -> anyhow::Result<()> {
     eprintln!("listening on {}", running.url());
     eprintln!("dashboard: {}", running.dashboard_url());
     ctx.info(&format!("data directory: {}", ctx.data_dir().display()));
+    match (&ctx.global.config, ctx.config_path()) {
+        (Some(flag), _) => ctx.info(&format!("configuration: {} (from --config)", flag.display())),
+        (None, Some(found)) => {
+            ctx.info(&format!("configuration: {} (found in the working directory)", found.display()))
+        }
+        (None, None) => {}
+    }
     running.run_until_signal().await;
     Ok(())
 }
