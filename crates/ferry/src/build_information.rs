@@ -13,6 +13,7 @@ use ferry_flow::model::{IfExists, StoredBuildInformation};
 use crate::cli::CollectOptions;
 use crate::context::Ctx;
 use crate::exit::UserError;
+use crate::render::count;
 use crate::target::{ServerError, server_error};
 
 /// Build information for `version` of `package_ids` from the CI environment and git.
@@ -100,11 +101,11 @@ pub fn previous_build_line(previous: &StoredBuildInformation) -> String {
 /// What was pushed, as a line for stderr.
 pub fn pushed_line(stored: &StoredBuildInformation) -> String {
     format!(
-        "build information for {} {}: {} commits, {} work items",
+        "build information for {} {}: {}, {}",
         stored.package_id,
         stored.version,
-        stored.info.commits.len(),
-        stored.info.work_items.len()
+        count(stored.info.commits.len(), "commit"),
+        count(stored.info.work_items.len(), "work item")
     )
 }
 

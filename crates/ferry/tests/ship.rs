@@ -604,3 +604,34 @@ fn ship_follows_an_automatic_deployment_queued_after_the_answer_and_never_deploy
         assert!(stderr.contains("the lifecycle started an automatic deployment"), "delay {delay}: {stderr}");
     }
 }
+
+#[test]
+fn ship_text_output_shows_sizes_in_units_and_counts_in_words() {
+    let server = Server::start();
+    let app = app(server.path());
+    let repo = git_repo(&server.path().join("repo"), &["feat: the only commit"]);
+    let output = server
+        .ferry()
+        .args(["ship", "--project", "Hello", "--id", "Hello", "--version", "1.0.0", "--base-path"])
+        .arg(&app)
+        .args(["--out-folder", "out", "--wait", "--poll-interval", "200ms", "--repo"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    // Bytes are for JSON; people read `512 B`, `1.5 KiB`.
+    let both = format!("{stdout}{stderr}");
+    assert!(!both.contains(" bytes"), "a size in bytes in the human output:\n{both}");
+    let package_row = stdout.lines().find(|l| l.starts_with("Package ")).expect(&stdout);
+    assert!(
+        [" B, ", " KiB, ", " MiB, "].iter().any(|unit| package_row.contains(unit)),
+        "no size with a unit in: {package_row}"
+    );
+    // One commit is "1 commit", not "1 commits".
+    let build_info =
+        stderr.lines().find(|l| l.starts_with("build information for Hello 1.0.0:")).expect(&stderr);
+    assert!(build_info.contains(": 1 commit, "), "{build_info}");
+    assert!(!both.contains(" 1 commits") && !both.contains(" 1 work items"), "{both}");
+}

@@ -13,7 +13,7 @@ use crate::cli::{IfExists, ReleaseIfExists, ReleaseOptions, ShipArgs};
 use crate::context::{Ctx, FirstUseProject};
 use crate::exit::UserError;
 use crate::github_target::GitHubRun;
-use crate::render::{markdown_table, table};
+use crate::render::{markdown_table, size, table};
 use crate::target::{Server, server_error};
 
 /// Run the command.
@@ -359,14 +359,15 @@ fn report(
             format!("{} {}", package.package_id, package.version),
             match &args.pack.out_folder {
                 Some(_) => format!(
-                    "{} ({} bytes, {})",
+                    "{} ({}, {})",
                     package.path.display(),
-                    package.size_bytes,
+                    size(package.size_bytes),
                     shipped.push_status
                 ),
                 None => format!(
-                    "{} bytes, {} (no --out-folder: not kept)",
-                    package.size_bytes, shipped.push_status
+                    "{}, {} (no --out-folder: not kept)",
+                    size(package.size_bytes),
+                    shipped.push_status
                 ),
             },
         ],
