@@ -762,6 +762,7 @@ impl DeployOptions {
             exec: self.exec.as_deref(),
             exec_timeout: self.wait.timeout,
             first_use: None,
+            unhonoured: crate::github_target::Unhonoured::in_deploy_options(self),
         }
     }
 }

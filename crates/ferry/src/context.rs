@@ -548,6 +548,10 @@ impl Ctx {
                 .hint("drop them; GitHub's certificates are checked against the usual roots")
                 .into());
             }
+            let space = self.space().map(|_| crate::github_target::Unhonoured::SPACE);
+            if let Some(flag) = space.iter().chain(&run.unhonoured).next() {
+                return Err(flag.error(&url).into());
+            }
             let github = crate::github_target::connect(self, &url, run)?;
             return Ok(Server::GitHub(Box::new(github)));
         }

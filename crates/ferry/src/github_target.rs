@@ -34,12 +34,76 @@ pub struct GitHubRun<'a> {
     pub exec_timeout: std::time::Duration,
     /// The project `ship` may create on the embedded server on first use.
     pub first_use: Option<crate::context::FirstUseProject<'a>>,
+    /// Flags the command was given that GitHub has no counterpart for: refused on a GitHub
+    /// server rather than ignored.
+    pub unhonoured: Vec<Unhonoured>,
 }
 
 impl GitHubRun<'_> {
     /// A command that deploys nothing and names no project.
     pub fn none() -> GitHubRun<'static> {
-        GitHubRun { project: None, exec: None, exec_timeout: std::time::Duration::ZERO, first_use: None }
+        GitHubRun {
+            project: None,
+            exec: None,
+            exec_timeout: std::time::Duration::ZERO,
+            first_use: None,
+            unhonoured: Vec::new(),
+        }
+    }
+}
+
+/// A flag given to a command that a GitHub server cannot honour, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unhonoured {
+    /// The flag as the user types it.
+    pub flag: &'static str,
+    /// What GitHub lacks, for the error message.
+    pub why: &'static str,
+}
+
+impl Unhonoured {
+    /// `--channel`: on GitHub a release is a tag, with no channel to choose.
+    pub const CHANNEL: Unhonoured =
+        Unhonoured { flag: "--channel", why: "GitHub has no channels: a release is a tag of the repository" };
+    /// `--space` (or FERRY_SPACE / OCTOPUS_SPACE).
+    pub const SPACE: Unhonoured = Unhonoured {
+        flag: "--space",
+        why: "a GitHub repository has no spaces (FERRY_SPACE and OCTOPUS_SPACE set it too)",
+    };
+
+    /// The deployment flags in `options` that are set and that GitHub Deployments have no
+    /// field for.
+    pub fn in_deploy_options(options: &crate::cli::DeployOptions) -> Vec<Unhonoured> {
+        let no_tenants = "GitHub deployments have no tenants";
+        let no_steps = "a GitHub deployment has no steps: it is one deployment of the tag";
+        let no_targets = "GitHub deployments have no deployment targets (machines)";
+        let no_schedule = "GitHub starts a deployment when it is created and cannot schedule one";
+        [
+            (!options.tenants.is_empty(), "--tenant", no_tenants),
+            (!options.tenant_tags.is_empty(), "--tenant-tag", no_tenants),
+            (!options.variables.is_empty(), "--variable", "GitHub deployments have no prompted variables"),
+            (options.deploy_at.is_some(), "--deploy-at", no_schedule),
+            (options.no_deploy_after.is_some(), "--no-deploy-after", no_schedule),
+            (
+                options.guided_failure,
+                "--guided-failure",
+                "GitHub has no guided failure to pause a deployment",
+            ),
+            (!options.skip_steps.is_empty(), "--skip", no_steps),
+            (!options.specific_machines.is_empty(), "--specific-machines", no_targets),
+            (!options.excluded_machines.is_empty(), "--exclude-machines", no_targets),
+            (options.force_package_download, "--force-package-download", no_targets),
+        ]
+        .into_iter()
+        .filter(|(given, _, _)| *given)
+        .map(|(_, flag, why)| Unhonoured { flag, why })
+        .collect()
+    }
+
+    /// The usage error for this flag with the GitHub server `server`.
+    pub fn error(&self, server: &str) -> UserError {
+        UserError::usage(format!("{} does not apply to a GitHub server ({server}): {}", self.flag, self.why))
+            .hint("drop it, or use an Octopus server or `ferry server`, which have it")
     }
 }
 

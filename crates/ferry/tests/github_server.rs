@@ -140,3 +140,43 @@ fn the_token_is_never_printed_and_a_403_names_the_permission() {
 
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
+
+#[test]
+fn flags_github_cannot_honour_are_usage_errors_that_name_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("site")).unwrap();
+    std::fs::write(dir.path().join("site/index.html"), "<h1>shop</h1>\n").unwrap();
+    let deploy = ["release", "deploy", "--project", "shop", "--version", "1.0.0", "--to", "Test"];
+    let ship = ["ship", "--project", "shop", "--id", "shop", "--version", "1.0.0", "--base-path", "site"];
+    let create = ["release", "create", "--project", "shop", "--version", "1.0.0"];
+    let cases: [(&[&str], &[&str], &str); 13] = [
+        (&deploy, &["--tenant", "Acme"], "--tenant"),
+        (&deploy, &["--tenant-tag", "Tier/Gold"], "--tenant-tag"),
+        (&deploy, &["--variable", "Colour=teal"], "--variable"),
+        (&deploy, &["--deploy-at", "2030-01-01T00:00:00Z"], "--deploy-at"),
+        (&deploy, &["--no-deploy-after", "2030-01-01T00:00:00Z"], "--no-deploy-after"),
+        (&deploy, &["--guided-failure"], "--guided-failure"),
+        (&deploy, &["--skip", "Smoke test"], "--skip"),
+        (&deploy, &["--specific-machines", "web-1"], "--specific-machines"),
+        (&deploy, &["--exclude-machines", "web-2"], "--exclude-machines"),
+        (&deploy, &["--space", "Spaces-2"], "--space"),
+        (&create, &["--channel", "Hotfix"], "--channel"),
+        (&ship, &["--channel", "Hotfix"], "--channel"),
+        (&ship, &["--to", "Test", "--tenant", "Acme"], "--tenant"),
+    ];
+    for (command, extra, flag) in cases {
+        let output = ferry(dir.path())
+            .env("GITHUB_TOKEN", FAKE_TOKEN)
+            .args(["--server", "github:acme/shop"])
+            .args(command)
+            .args(extra)
+            .output()
+            .unwrap();
+        let text = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{command:?} {extra:?}: {text}");
+        assert!(
+            text.contains(&format!("{flag} does not apply to a GitHub server")),
+            "{command:?} {extra:?} does not name {flag} and why: {text}"
+        );
+    }
+}

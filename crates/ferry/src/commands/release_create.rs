@@ -8,7 +8,7 @@ use ferry_flow::DeploymentServer;
 use crate::cli::{DeployOptions, ReleaseCreateArgs};
 use crate::context::{Ctx, client_error};
 use crate::exit::UserError;
-use crate::github_target::GitHubRun;
+use crate::github_target::{GitHubRun, Unhonoured};
 use crate::releasing::{auto_notes, check_package_spec, create};
 use crate::target::{Server, server_error};
 
@@ -26,7 +26,11 @@ pub async fn run(ctx: &Ctx, args: &ReleaseCreateArgs) -> anyhow::Result<()> {
         (None, Some(file)) => Some(crate::releasing::read_notes_file(file)?),
         (None, None) => None,
     };
-    let run = GitHubRun { project: Some(&args.project), ..GitHubRun::none() };
+    let run = GitHubRun {
+        project: Some(&args.project),
+        unhonoured: args.release.channel.iter().map(|_| Unhonoured::CHANNEL).collect(),
+        ..GitHubRun::none()
+    };
     let server = ctx.connect_server(&run).await?;
     let result = async {
         let project = server.find_project(&args.project).await.map_err(server_error)?;

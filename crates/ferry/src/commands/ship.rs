@@ -12,7 +12,7 @@ use ferry_flow::ship::{self, Batch, PlanError, PublishError, ReleaseInputs, Ship
 use crate::cli::{IfExists, ReleaseIfExists, ReleaseOptions, ShipArgs};
 use crate::context::{Ctx, FirstUseProject};
 use crate::exit::UserError;
-use crate::github_target::GitHubRun;
+use crate::github_target::{GitHubRun, Unhonoured};
 use crate::render::{markdown_table, size, table};
 use crate::target::{Server, server_error};
 
@@ -48,7 +48,7 @@ pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
 
     let package_ids = vec![package.package_id.to_string()];
     let first_use = FirstUseProject { name: &args.project, package_ids: &package_ids };
-    let run = GitHubRun { first_use: Some(first_use), ..args.deploy.github_run(&args.project) };
+    let run = GitHubRun { first_use: Some(first_use), ..github_run(args) };
     let server = ctx.connect_server(&run).await?;
     let result = publish(ctx, &server, args, &package, &version.to_string(), &package_ids, notes).await;
     let links = server.web_links();
@@ -220,10 +220,17 @@ fn refusal(project: &Project, reach: Reach) -> anyhow::Error {
     }
 }
 
+/// What a GitHub server needs to know of this run, with `--channel` among the flags it refuses.
+fn github_run(args: &ShipArgs) -> GitHubRun<'_> {
+    let mut run = args.deploy.github_run(&args.project);
+    run.unhonoured.extend(args.channel.as_ref().map(|_| Unhonoured::CHANNEL));
+    run
+}
+
 /// `--dry-run`: connect, plan from reads alone, print the plan. Nothing is packed, pushed,
 /// created or deployed, and no project is created on first use.
 async fn dry_run(ctx: &Ctx, args: &ShipArgs, version: &str, notes: Option<String>) -> anyhow::Result<()> {
-    let server = ctx.connect_server(&args.deploy.github_run(&args.project)).await?;
+    let server = ctx.connect_server(&github_run(args)).await?;
     let result = plan(&server, args, version, notes).await;
     server.close().await;
     let plan = result?;
