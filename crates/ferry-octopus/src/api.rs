@@ -367,19 +367,16 @@ impl Client {
                     }
                     attempt += 1;
                 }
-                Err(mut err) => {
-                    if err.kind == ErrorKind::Validation && err.server_text().to_lowercase().contains("exist")
-                    {
-                        err.kind = ErrorKind::Conflict;
-                        err = err.hint(
-                            "pass --if-exists ignore to use the existing release, or give another --version",
-                        );
-                    }
-                    if err.kind == ErrorKind::NotFound || err.server_text().to_lowercase().contains("package")
-                    {
-                        err = err.hint("push the release's packages first (ferry package push), or name versions with --package ID:VERSION / --package-version");
-                    }
-                    return Err(err);
+                Err(err) => {
+                    // Octopus words "already exists" in free text, so ask it instead: a refused
+                    // request for a version that now exists is a conflict.
+                    let exists = match (&request.version, err.kind) {
+                        (Some(version), ErrorKind::Validation) => {
+                            self.find_release(&request.project, version).await.ok().flatten().is_some()
+                        }
+                        _ => false,
+                    };
+                    return Err(error::release_create_failure(err, exists));
                 }
             }
         }

@@ -164,6 +164,24 @@ pub(crate) fn is_lifecycle_refusal(text: &str) -> bool {
         || text.contains("not in the list of environments")
 }
 
+/// A refused release creation, classified by status and by whether the release with the
+/// requested version exists (`exists`, looked up after the refusal), never by the server's
+/// wording: that release is a conflict; a 404 (a project, channel or package the server does not
+/// have) or another 400 most often means a package version the feed lacks.
+pub(crate) fn release_create_failure(mut err: OctopusError, exists: bool) -> OctopusError {
+    const PACKAGES_HINT: &str = "push the release's packages first (ferry package push), or name versions with --package ID:VERSION / --package-version";
+    if err.kind == ErrorKind::Validation && exists {
+        err.kind = ErrorKind::Conflict;
+    }
+    match err.kind {
+        ErrorKind::Conflict => {
+            err.hint("pass --if-exists ignore to use the existing release, or give another --version")
+        }
+        ErrorKind::NotFound | ErrorKind::Validation => err.hint(PACKAGES_HINT),
+        _ => err,
+    }
+}
+
 /// Build the typed error for a non-2xx response.
 pub(crate) fn from_response(doing: &str, status: u16, body: &str, key_hint: &str) -> OctopusError {
     let parsed: ErrorBody = serde_json::from_str(body).unwrap_or_default();
@@ -303,6 +321,35 @@ mod tests {
         assert_eq!(close_names("Prodution", names), vec!["Production"]);
         assert_eq!(close_names("prod", names), vec!["Production"]);
         assert!(close_names("Staging", names).is_empty());
+    }
+
+    #[test]
+    fn a_refused_release_is_a_conflict_only_when_it_exists_whatever_the_wording() {
+        let refused = |text: &str| {
+            from_response(
+                "creating release 1.0.0",
+                400,
+                &format!(
+                    r#"{{"ErrorMessage":"There was a problem with your request.","Errors":["{text}"]}}"#
+                ),
+                "key",
+            )
+        };
+        // Worded like a conflict, but nothing exists: still a validation error, with the packages hint.
+        let err = release_create_failure(refused("The package Web does not exist in the feed."), false);
+        assert_eq!(err.kind, ErrorKind::Validation);
+        assert!(err.hints.iter().any(|h| h.contains("ferry package push")), "{:?}", err.hints);
+        // Worded in another language, and the release exists: a conflict.
+        let err = release_create_failure(refused("Une version 1.0.0 est déjà présente."), true);
+        assert_eq!(err.kind, ErrorKind::Conflict);
+        assert!(err.hints.iter().any(|h| h.contains("--if-exists ignore")), "{:?}", err.hints);
+        // A 409 is a conflict by its status.
+        let err = release_create_failure(from_response("creating release 1.0.0", 409, "{}", "key"), false);
+        assert_eq!(err.kind, ErrorKind::Conflict);
+        // A failed server is left as it is.
+        let err = release_create_failure(from_response("creating release 1.0.0", 500, "{}", "key"), false);
+        assert_eq!(err.kind, ErrorKind::Server);
+        assert!(!err.hints.iter().any(|h| h.contains("package")));
     }
 
     #[test]
