@@ -630,9 +630,10 @@ pub struct CheckArgs {
 /// Flags of `ferry release create`.
 #[derive(Debug, Args, Clone)]
 pub struct ReleaseCreateArgs {
-    /// Project name, slug or id.
+    /// Project name, slug or id. Required, except with a GitHub server: there the repository's
+    /// name by default.
     #[arg(long)]
-    pub project: String,
+    pub project: Option<String>,
     /// Release version, or `auto`. Default: the channel's next version.
     #[arg(long, value_parser = parse_version_flag)]
     pub version: Option<String>,
@@ -792,9 +793,10 @@ fn parse_time_flag(text: &str) -> Result<jiff::Timestamp, String> {
 /// Flags of `ferry release deploy`.
 #[derive(Debug, Args, Clone)]
 pub struct ReleaseDeployArgs {
-    /// Project name, slug or id.
+    /// Project name, slug or id. Required, except with a GitHub server: there the repository's
+    /// name by default.
     #[arg(long)]
-    pub project: String,
+    pub project: Option<String>,
     /// Release version, or `latest`.
     #[arg(long, value_parser = parse_version_flag)]
     pub version: String,
@@ -808,9 +810,10 @@ pub struct ReleaseDeployArgs {
 /// Flags of `ferry release promote`.
 #[derive(Debug, Args, Clone)]
 pub struct ReleasePromoteArgs {
-    /// Project name, slug or id.
+    /// Project name, slug or id. Required, except with a GitHub server: there the repository's
+    /// name by default.
     #[arg(long)]
-    pub project: String,
+    pub project: Option<String>,
     /// Environment whose current release is promoted: the one its newest finished deployment
     /// put there, when that deployment succeeded.
     #[arg(long = "from-environment", visible_alias = "from", value_name = "ENV")]
@@ -829,9 +832,10 @@ pub struct ReleasePromoteArgs {
 /// Flags of `ferry release rollback`.
 #[derive(Debug, Args, Clone)]
 pub struct ReleaseRollbackArgs {
-    /// Project name, slug or id.
+    /// Project name, slug or id. Required, except with a GitHub server: there the repository's
+    /// name by default.
     #[arg(long)]
-    pub project: String,
+    pub project: Option<String>,
     /// Environment to roll back.
     #[arg(long, value_name = "ENV")]
     pub environment: String,
@@ -962,9 +966,10 @@ pub struct RunbookRunArgs {
 /// Flags of `ferry ship`.
 #[derive(Debug, Args, Clone)]
 pub struct ShipArgs {
-    /// Project name, slug or id.
+    /// Project name, slug or id. Required, except with a GitHub server: there the repository's
+    /// name by default.
     #[arg(long)]
-    pub project: String,
+    pub project: Option<String>,
     /// Package id.
     #[arg(long)]
     pub id: String,

@@ -107,6 +107,26 @@ impl Unhonoured {
     }
 }
 
+/// The project a command works on: `--project`, else, with a GitHub server, the repository's
+/// name (the project is the repository there). Other servers hold many projects, so there
+/// `--project` is required.
+pub fn project_name(ctx: &Ctx, given: Option<&str>) -> anyhow::Result<String> {
+    if let Some(name) = given {
+        return Ok(name.to_owned());
+    }
+    let server = ctx
+        .server_url()
+        .filter(|url| is_github(url, crate::context::env_first(&["GITHUB_API_URL"]).as_deref()));
+    let Some(server) = server else {
+        return Err(UserError::usage("--project is required: the server holds many projects")
+            .hint("pass --project NAME (only with --server github:OWNER/REPO does it default, to the repository)")
+            .into());
+    };
+    let target = GitHubTarget::parse(&server, |name| std::env::var(name).ok())
+        .map_err(|err| UserError::usage(err.to_string()).hint("see `ferry help` under --server"))?;
+    Ok(target.repo)
+}
+
 /// `--exec` with a server that runs its own deployments: a usage error, never silently ignored.
 pub fn exec_without_github() -> UserError {
     UserError::usage("--exec runs a deployment on this machine, which only a GitHub server needs")

@@ -180,3 +180,40 @@ fn flags_github_cannot_honour_are_usage_errors_that_name_the_flag() {
         );
     }
 }
+
+#[test]
+fn project_is_the_repository_by_default_on_github_and_required_elsewhere() {
+    let fake = FakeGitHub::start("acme", "shop");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("site")).unwrap();
+    std::fs::write(dir.path().join("site/index.html"), "<h1>shop</h1>\n").unwrap();
+    let ship = ["ship", "--id", "shop", "--version", "1.0.0", "--base-path", "site", "--to", "Test"];
+
+    // GitHub: no --project, so the repository.
+    let output = against(&fake, dir.path()).args(["-o", "json"]).args(ship).output().unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["release"]["version"], "1.0.0", "{json}");
+    let output = against(&fake, dir.path())
+        .args(["release", "deploy", "--version", "1.0.0", "--to", "Production"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+
+    // A --project that is neither the repository nor a tag prefix is refused.
+    let output = against(&fake, dir.path())
+        .args(["release", "deploy", "--project", "billing", "--version", "1.0.0", "--to", "Test"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("billing"), "{}", text(&output));
+
+    // Any other server: --project is required, as a usage error naming it.
+    for command in [&ship[..], &["release", "create", "--version", "1.0.0"]] {
+        let output =
+            ferry(dir.path()).args(["--server", "http://127.0.0.1:9"]).args(command).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{command:?}: {}", text(&output));
+        assert!(text(&output).contains("--project is required"), "{}", text(&output));
+    }
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}

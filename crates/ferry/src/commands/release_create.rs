@@ -26,21 +26,22 @@ pub async fn run(ctx: &Ctx, args: &ReleaseCreateArgs) -> anyhow::Result<()> {
         (None, Some(file)) => Some(crate::releasing::read_notes_file(file)?),
         (None, None) => None,
     };
+    let project_name = &crate::github_target::project_name(ctx, args.project.as_deref())?;
     let run = GitHubRun {
-        project: Some(&args.project),
+        project: Some(project_name),
         unhonoured: args.release.channel.iter().map(|_| Unhonoured::CHANNEL).collect(),
         ..GitHubRun::none()
     };
     let server = ctx.connect_server(&run).await?;
     let result = async {
-        let project = server.find_project(&args.project).await.map_err(server_error)?;
+        let project = server.find_project(project_name).await.map_err(server_error)?;
         let notes = match notes {
             Some(notes) => Some(notes),
             None if args.release.release_notes_auto => match &server {
                 // The release template that names the packages is Octopus's.
                 Server::Octopus(connection) => {
                     let client = &connection.client;
-                    let project = client.find_project(&args.project).await.map_err(client_error)?;
+                    let project = client.find_project(project_name).await.map_err(client_error)?;
                     auto_notes(ctx, client, &project, version.as_deref(), &args.release).await?
                 }
                 Server::GitHub(_) => {

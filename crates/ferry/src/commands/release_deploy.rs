@@ -12,9 +12,10 @@ use crate::target::{Server, server_error};
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ReleaseDeployArgs) -> anyhow::Result<()> {
-    let server = ctx.connect_server(&args.deploy.github_run(&args.project)).await?;
+    let project = &crate::github_target::project_name(ctx, args.project.as_deref())?;
+    let server = ctx.connect_server(&args.deploy.github_run(project)).await?;
     let result = async {
-        let project = server.find_project(&args.project).await.map_err(server_error)?;
+        let project = server.find_project(project).await.map_err(server_error)?;
         let release = find_release(&server, &project, &args.version).await?;
         if args.deploy.dry_run {
             print_plan(ctx, &server, &project, &release, &args.environments, &args.deploy).await?;

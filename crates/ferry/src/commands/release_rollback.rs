@@ -11,10 +11,11 @@ use ferry_flow::DeploymentServer;
 
 /// Run the command.
 pub async fn run(ctx: &Ctx, args: &ReleaseRollbackArgs) -> anyhow::Result<()> {
-    let server = ctx.connect_server(&args.deploy.github_run(&args.project)).await?;
+    let project = &crate::github_target::project_name(ctx, args.project.as_deref())?;
+    let server = ctx.connect_server(&args.deploy.github_run(project)).await?;
     let result = async {
         let client = &server;
-        let project = client.find_project(&args.project).await.map_err(server_error)?;
+        let project = client.find_project(project).await.map_err(server_error)?;
         let environment = client
             .find_environments(std::slice::from_ref(&args.environment))
             .await

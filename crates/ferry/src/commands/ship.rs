@@ -20,8 +20,9 @@ use crate::target::{Server, server_error};
 pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     let version = crate::versions::resolve(ctx, &args.version)?;
     let notes = release_inputs(args)?;
+    let project = &crate::github_target::project_name(ctx, args.project.as_deref())?;
     if args.deploy.dry_run {
-        return dry_run(ctx, args, &version.to_string(), notes).await;
+        return dry_run(ctx, args, project, &version.to_string(), notes).await;
     }
     // 1. Package, into --out-folder when given, else into a temporary folder removed when this
     // function returns (after the push): the package is an intermediate here, and neither the work
@@ -47,14 +48,15 @@ pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     ctx.set_output("package-sha256", &package.sha256);
 
     let package_ids = vec![package.package_id.to_string()];
-    let first_use = FirstUseProject { name: &args.project, package_ids: &package_ids };
-    let run = GitHubRun { first_use: Some(first_use), ..github_run(args) };
+    let first_use = FirstUseProject { name: project, package_ids: &package_ids };
+    let run = GitHubRun { first_use: Some(first_use), ..github_run(args, project) };
     let server = ctx.connect_server(&run).await?;
-    let result = publish(ctx, &server, args, &package, &version.to_string(), &package_ids, notes).await;
+    let inputs = ShipInputs { args, project, version: &version.to_string(), notes };
+    let result = publish(ctx, &server, inputs, &package, &package_ids).await;
     let links = server.web_links();
     server.close().await;
     let shipped = result?;
-    report(ctx, args, &package, &shipped, &links)
+    report(ctx, args, project, &package, &shipped, &links)
 }
 
 struct Shipped {
@@ -65,17 +67,25 @@ struct Shipped {
     deployments: Vec<(StartedDeployment, Followed)>,
 }
 
+/// What a run ships: the flags, with the project and version they resolved to.
+struct ShipInputs<'a> {
+    args: &'a ShipArgs,
+    /// `--project`, or on a GitHub server the repository's name.
+    project: &'a str,
+    version: &'a str,
+    notes: Option<String>,
+}
+
 async fn publish(
     ctx: &Ctx,
     client: &Server,
-    args: &ShipArgs,
+    inputs: ShipInputs<'_>,
     package: &PackOutcome,
-    version: &str,
     package_ids: &[String],
-    notes: Option<String>,
 ) -> anyhow::Result<Shipped> {
+    let (args, version) = (inputs.args, inputs.version);
     // 2. Before anything is written: the plan, with the lifecycle's word on every --to environment.
-    let plan = plan(client, args, version, notes).await?;
+    let plan = plan(client, inputs).await?;
     let project = &plan.project;
     // 3-5. Push the package and its build information, create (or use) the release with notes
     // from that build information.
@@ -166,14 +176,10 @@ fn release_inputs(args: &ShipArgs) -> anyhow::Result<Option<String>> {
 /// a new release cannot reach in this run: the lifecycle wants the non-optional phases before
 /// them to succeed first, and this run only deploys them first when they come earlier in `--to`
 /// with `--wait`. (An existing release has its own progression; the server decides for it.)
-async fn plan(
-    client: &Server,
-    args: &ShipArgs,
-    version: &str,
-    notes: Option<String>,
-) -> anyhow::Result<ShipPlan> {
+async fn plan(client: &Server, inputs: ShipInputs<'_>) -> anyhow::Result<ShipPlan> {
+    let ShipInputs { args, project, version, notes } = inputs;
     let request = ShipRequest {
-        project: args.project.clone(),
+        project: project.to_owned(),
         package_id: args.id.clone(),
         version: version.to_owned(),
         if_exists: args.if_exists,
@@ -221,17 +227,23 @@ fn refusal(project: &Project, reach: Reach) -> anyhow::Error {
 }
 
 /// What a GitHub server needs to know of this run, with `--channel` among the flags it refuses.
-fn github_run(args: &ShipArgs) -> GitHubRun<'_> {
-    let mut run = args.deploy.github_run(&args.project);
+fn github_run<'a>(args: &'a ShipArgs, project: &'a str) -> GitHubRun<'a> {
+    let mut run = args.deploy.github_run(project);
     run.unhonoured.extend(args.channel.as_ref().map(|_| Unhonoured::CHANNEL));
     run
 }
 
 /// `--dry-run`: connect, plan from reads alone, print the plan. Nothing is packed, pushed,
 /// created or deployed, and no project is created on first use.
-async fn dry_run(ctx: &Ctx, args: &ShipArgs, version: &str, notes: Option<String>) -> anyhow::Result<()> {
-    let server = ctx.connect_server(&github_run(args)).await?;
-    let result = plan(&server, args, version, notes).await;
+async fn dry_run(
+    ctx: &Ctx,
+    args: &ShipArgs,
+    project: &str,
+    version: &str,
+    notes: Option<String>,
+) -> anyhow::Result<()> {
+    let server = ctx.connect_server(&github_run(args, project)).await?;
+    let result = plan(&server, ShipInputs { args, project, version, notes }).await;
     server.close().await;
     let plan = result?;
     if plan.release_conflicts() {
@@ -351,6 +363,7 @@ async fn deploy_batch(
 fn report(
     ctx: &Ctx,
     args: &ShipArgs,
+    project: &str,
     package: &PackOutcome,
     shipped: &Shipped,
     links: &Option<(String, Option<String>)>,
@@ -381,7 +394,7 @@ fn report(
         vec!["SHA-256".into(), String::new(), package.sha256.clone()],
         vec![
             "Release".into(),
-            format!("{} {}", args.project, shipped.release.version),
+            format!("{project} {}", shipped.release.version),
             format!(
                 "{}{}  {}",
                 shipped.release.id,
@@ -403,7 +416,7 @@ fn report(
     crate::deployments::set_outputs(ctx, &shipped.deployments);
     ctx.summary(&format!(
         "### Ferry ship: {} {}\n\n{}",
-        args.project,
+        project,
         shipped.release.version,
         markdown_table(&["Step", "Result", "Details"], &rows)
     ));
