@@ -530,28 +530,8 @@ impl Ctx {
     /// server, as [`Ctx::connect`] decides). `--exec` only means something to GitHub, where
     /// nobody else runs deployments.
     pub async fn connect_server(&self, run: &crate::github_target::GitHubRun<'_>) -> anyhow::Result<Server> {
-        if let Some(url) = self.server_url()
-            && crate::github_target::is_github(&url, env_first(&["GITHUB_API_URL"]).as_deref())
-        {
-            if self.global.embedded {
-                return Err(UserError::usage(format!(
-                    "--embedded (FERRY_EMBEDDED) and a server ({url}) are both given"
-                ))
-                .into());
-            }
-            // GitHub's client trusts the platform's roots and nothing else: an option that would
-            // change that must not be accepted and then ignored.
-            if self.global.insecure || self.global.ca_cert.is_some() {
-                return Err(UserError::usage(format!(
-                    "--insecure and --ca-cert do not apply to a GitHub server ({url})"
-                ))
-                .hint("drop them; GitHub's certificates are checked against the usual roots")
-                .into());
-            }
-            let space = self.space().map(|_| crate::github_target::Unhonoured::SPACE);
-            if let Some(flag) = space.iter().chain(&run.unhonoured).next() {
-                return Err(flag.error(&url).into());
-            }
+        self.refuse_what_github_cannot_honour(run)?;
+        if let Some(url) = self.github_server() {
             let github = crate::github_target::connect(self, &url, run)?;
             return Ok(Server::GitHub(Box::new(github)));
         }
@@ -559,6 +539,44 @@ impl Ctx {
             return Err(crate::github_target::exec_without_github().into());
         }
         Ok(Server::Octopus(Box::new(self.connect(run.first_use).await?)))
+    }
+}
+
+impl Ctx {
+    /// The server URL when it names a GitHub repository rather than an Octopus server.
+    pub fn github_server(&self) -> Option<String> {
+        self.server_url()
+            .filter(|url| crate::github_target::is_github(url, env_first(&["GITHUB_API_URL"]).as_deref()))
+    }
+
+    /// With a GitHub server, refuse the flags of `run` (and the global ones) that GitHub has no
+    /// counterpart for, before any work: accepted and then ignored, they would mislead. Nothing
+    /// to refuse with other servers.
+    pub fn refuse_what_github_cannot_honour(
+        &self,
+        run: &crate::github_target::GitHubRun<'_>,
+    ) -> anyhow::Result<()> {
+        let Some(url) = self.github_server() else { return Ok(()) };
+        if self.global.embedded {
+            return Err(UserError::usage(format!(
+                "--embedded (FERRY_EMBEDDED) and a server ({url}) are both given"
+            ))
+            .into());
+        }
+        // GitHub's client trusts the platform's roots and nothing else: an option that would
+        // change that must not be accepted and then ignored.
+        if self.global.insecure || self.global.ca_cert.is_some() {
+            return Err(UserError::usage(format!(
+                "--insecure and --ca-cert do not apply to a GitHub server ({url})"
+            ))
+            .hint("drop them; GitHub's certificates are checked against the usual roots")
+            .into());
+        }
+        let space = self.space().map(|_| crate::github_target::Unhonoured::SPACE);
+        match space.iter().chain(&run.unhonoured).next() {
+            Some(flag) => Err(flag.error(&url).into()),
+            None => Ok(()),
+        }
     }
 }
 

@@ -114,10 +114,7 @@ pub fn project_name(ctx: &Ctx, given: Option<&str>) -> anyhow::Result<String> {
     if let Some(name) = given {
         return Ok(name.to_owned());
     }
-    let server = ctx
-        .server_url()
-        .filter(|url| is_github(url, crate::context::env_first(&["GITHUB_API_URL"]).as_deref()));
-    let Some(server) = server else {
+    let Some(server) = ctx.github_server() else {
         return Err(UserError::usage("--project is required: the server holds many projects")
             .hint("pass --project NAME (only with --server github:OWNER/REPO does it default, to the repository)")
             .into());

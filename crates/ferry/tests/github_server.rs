@@ -10,6 +10,10 @@ use ferry_testkit::github::{Denied, FAKE_TOKEN, FakeGitHub};
 
 const SHA: &str = "3f786850e387550fdab836ed7e6dc881de23001b";
 
+/// `ferry ship` of `site` as shop 1.0.0.
+const SHIP_SHOP: [&str; 9] =
+    ["ship", "--project", "shop", "--id", "shop", "--version", "1.0.0", "--base-path", "site"];
+
 /// `ferry` with no server configured and no CI around it.
 fn ferry(dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferry"));
@@ -79,19 +83,7 @@ fn exec_with_a_server_that_runs_its_own_deployments_is_a_usage_error() {
     std::fs::write(dir.path().join("site/index.html"), "<h1>shop</h1>\n").unwrap();
     for args in [
         &["release", "deploy", "--project", "shop", "--version", "1.0.0", "--to", "Test", "--exec", "true"][..],
-        &[
-            "ship",
-            "--project",
-            "shop",
-            "--id",
-            "shop",
-            "--version",
-            "1.0.0",
-            "--base-path",
-            ".",
-            "--exec",
-            "true",
-        ],
+        &[&SHIP_SHOP[..], &["--exec", "true"]].concat(),
     ] {
         let output = ferry(dir.path()).args(["--server", "http://127.0.0.1:9"]).args(args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
@@ -147,7 +139,7 @@ fn flags_github_cannot_honour_are_usage_errors_that_name_the_flag() {
     std::fs::create_dir(dir.path().join("site")).unwrap();
     std::fs::write(dir.path().join("site/index.html"), "<h1>shop</h1>\n").unwrap();
     let deploy = ["release", "deploy", "--project", "shop", "--version", "1.0.0", "--to", "Test"];
-    let ship = ["ship", "--project", "shop", "--id", "shop", "--version", "1.0.0", "--base-path", "site"];
+    let ship = [&SHIP_SHOP[..], &["--out-folder", "out"]].concat();
     let create = ["release", "create", "--project", "shop", "--version", "1.0.0"];
     let cases: [(&[&str], &[&str], &str); 13] = [
         (&deploy, &["--tenant", "Acme"], "--tenant"),
@@ -178,6 +170,7 @@ fn flags_github_cannot_honour_are_usage_errors_that_name_the_flag() {
             text.contains(&format!("{flag} does not apply to a GitHub server")),
             "{command:?} {extra:?} does not name {flag} and why: {text}"
         );
+        assert!(!dir.path().join("out").exists(), "ship packed before refusing {flag}");
     }
 }
 

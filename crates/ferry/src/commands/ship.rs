@@ -24,6 +24,8 @@ pub async fn run(ctx: &Ctx, args: &ShipArgs) -> anyhow::Result<()> {
     if args.deploy.dry_run {
         return dry_run(ctx, args, project, &version.to_string(), notes).await;
     }
+    // Refused flags are refused before the package is built.
+    ctx.refuse_what_github_cannot_honour(&github_run(args, project))?;
     // 1. Package, into --out-folder when given, else into a temporary folder removed when this
     // function returns (after the push): the package is an intermediate here, and neither the work
     // tree nor the embedded server's data folder is the place for it. Packages are reproducible, so
