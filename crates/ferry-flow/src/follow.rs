@@ -37,6 +37,8 @@ pub struct Followed {
     pub error: Option<String>,
     /// How long it ran, as the server words it.
     pub duration: Option<String>,
+    /// How long it ran (or has run so far), in seconds, from the server's own times.
+    pub duration_seconds: Option<i64>,
     /// The task's description.
     pub description: String,
     /// The last lines of its log (kept for failures).
@@ -56,6 +58,7 @@ impl Followed {
             wait_timed_out: false,
             error: None,
             duration: None,
+            duration_seconds: None,
             description: String::new(),
             log_tail: Vec::new(),
             waiting_for: Vec::new(),
@@ -74,6 +77,7 @@ impl Followed {
         self.state = task.state.clone();
         self.description = task.description.clone();
         self.duration = task.duration.clone();
+        self.duration_seconds = task.duration_seconds;
         self.error = task.error_message.clone().filter(|e| !e.is_empty());
     }
 

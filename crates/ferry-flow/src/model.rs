@@ -60,6 +60,8 @@ pub struct Task {
     pub description: String,
     /// How long it ran, as the server words it.
     pub duration: Option<String>,
+    /// How long it ran (or has run so far), in seconds, from the server's own times.
+    pub duration_seconds: Option<i64>,
     /// Why it failed, when the server says.
     pub error_message: Option<String>,
     /// It waits for a person (a manual intervention or guided failure); Octopus's

@@ -77,6 +77,7 @@ impl From<&octopus::Task> for Task {
             completed: task.completed(),
             description: task.description.clone(),
             duration: task.duration.clone(),
+            duration_seconds: task.duration_seconds(jiff::Timestamp::now()),
             error_message: task.error_message.clone(),
             has_pending_interruptions: task.has_pending_interruptions,
         }

@@ -82,6 +82,9 @@ async fn start(fake: Arc<Fake>, plan: Plan) -> (Client, FaultProxy) {
         }))
         .route("/api/spaces/all", get(|| async { axum::Json(json!([{"Id":"Spaces-1","Name":"Default","IsDefault":true}])) }))
         .route("/api/Spaces-1/deployments", get(deployments))
+        // The release's own deployments (its `Deployments` link): what the client reads before
+        // deploying and after a lost answer. Every deployment here is of Releases-1.
+        .route("/api/Spaces-1/releases/Releases-1/deployments", get(deployments))
         .route("/api/Spaces-1/deployments/create/tenanted/v1", post(tenanted))
         .route("/api/Spaces-1/deployments/create/untenanted/v1", post(untenanted))
         .with_state(fake);

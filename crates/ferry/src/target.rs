@@ -5,8 +5,9 @@
 use ferry_flow::DeploymentServer;
 use ferry_flow::github::{GitHubServer, GitHubServerError};
 use ferry_flow::model::{
-    BuildInformation, CreatedRelease, DeployRequest, Deployment, Environment, IfExists, Lifecycle, Phase,
-    Project, PushedPackage, Release, ReleaseRequest, StartedDeployment, StoredBuildInformation, Task,
+    Activity, BuildInformation, CreatedRelease, DeployRequest, Deployment, Environment, IfExists,
+    Interruption, Lifecycle, Phase, Project, PushedPackage, Release, ReleaseRequest, StartedDeployment,
+    StoredBuildInformation, Task,
 };
 use ferry_octopus::OctopusError;
 
@@ -162,6 +163,41 @@ impl DeploymentServer for Server {
         environment: Option<&Environment>,
     ) -> Result<Vec<Deployment>, ServerError> {
         dispatch!(self.deployments(project, environment))
+    }
+
+    // The trait's default bodies of the next five read more than they need to (or nothing): a
+    // wrapper must pass each on, or Octopus's bounded requests and activity tree would be lost.
+    async fn recent_deployments(
+        &self,
+        project: &Project,
+        environment: &Environment,
+        take: usize,
+    ) -> Result<Vec<Deployment>, ServerError> {
+        dispatch!(self.recent_deployments(project, environment, take))
+    }
+
+    async fn release_deployments(
+        &self,
+        project: &Project,
+        release: &Release,
+    ) -> Result<Vec<Deployment>, ServerError> {
+        dispatch!(self.release_deployments(project, release))
+    }
+
+    async fn tasks(&self, ids: &[String]) -> Result<Vec<Task>, ServerError> {
+        dispatch!(self.tasks(ids))
+    }
+
+    async fn task_activity(
+        &self,
+        id: &str,
+        tail: Option<usize>,
+    ) -> Result<Option<Vec<Activity>>, ServerError> {
+        dispatch!(self.task_activity(id, tail))
+    }
+
+    async fn pending_interruptions(&self, task: &Task) -> Result<Vec<Interruption>, ServerError> {
+        dispatch!(self.pending_interruptions(task))
     }
 
     async fn deploy(&self, request: &DeployRequest) -> Result<Vec<StartedDeployment>, ServerError> {

@@ -316,10 +316,11 @@ fn task_state(statuses: &[ferry_github::DeploymentStatus]) -> TaskState {
 }
 
 /// From the first status to the latest, in the words `ferry server` uses.
-fn ran_for(statuses: &[ferry_github::DeploymentStatus]) -> Option<String> {
+/// Seconds from the first status to the newest (statuses come newest first).
+fn ran_for_seconds(statuses: &[ferry_github::DeploymentStatus]) -> Option<i64> {
     let at = |status: &ferry_github::DeploymentStatus| status.created_at.parse::<jiff::Timestamp>().ok();
     let (first, last) = (at(statuses.last()?)?, at(statuses.first()?)?);
-    Some(ferry_core::duration::task_duration_words(last.as_second() - first.as_second()))
+    Some((last.as_second() - first.as_second()).max(0))
 }
 
 fn flow_deployment(deployment: &ferry_github::Deployment) -> Deployment {
@@ -622,7 +623,11 @@ impl DeploymentServer for GitHubServer {
                 .then(|| latest.and_then(|status| status.description.clone()))
                 .flatten(),
             description: latest.and_then(|status| status.description.clone()).unwrap_or_default(),
-            duration: state.is_final().then(|| ran_for(&statuses)).flatten(),
+            duration: state
+                .is_final()
+                .then(|| ran_for_seconds(&statuses).map(ferry_core::duration::task_duration_words))
+                .flatten(),
+            duration_seconds: ran_for_seconds(&statuses),
             state,
             // GitHub deployments have no interruptions: a person answers through the external
             // deployer's own workflow, which reports a status when it is done.
@@ -709,7 +714,7 @@ mod tests {
             status(DeploymentState::Success, "2026-11-28T10:01:30Z"),
             status(DeploymentState::InProgress, "2026-11-28T10:00:00Z"),
         ];
-        assert_eq!(ran_for(&statuses).as_deref(), Some("1 minutes"));
-        assert_eq!(ran_for(&[]), None);
+        assert_eq!(ran_for_seconds(&statuses), Some(90));
+        assert_eq!(ran_for_seconds(&[]), None);
     }
 }

@@ -89,6 +89,7 @@ impl MemoryServer {
             state,
             description: String::new(),
             duration: None,
+            duration_seconds: None,
             error_message: None,
             has_pending_interruptions: false,
         });

@@ -276,7 +276,9 @@ pipeline {{
             "bitbucket-pipelines.yml",
             format!(
                 r#"# Ship every push to main: package ./dist, push it, create the release and deploy it by the
-# lifecycle. Repository variables: FERRY_SERVER, FERRY_API_KEY (secured).
+# lifecycle. Repository variables: FERRY_SERVER, FERRY_API_KEY (secured). The step needs the
+# `ferry` binary in its image; or use the Ferry pipe with the digest-pinned reference each Ferry
+# release publishes (its pipe.yml), never a bare tag.
 pipelines:
   branches:
     main:
@@ -284,17 +286,9 @@ pipelines:
           name: Ship
           script:
             - mkdir -p dist # replace with your build, writing into ./dist
-            - pipe: docker://ferrydeploy/ferry-pipe:0.1.0
-              variables:
-                FERRY_SERVER: $FERRY_SERVER
-                FERRY_API_KEY: $FERRY_API_KEY
-                COMMAND: 'ship'
-                PROJECT: '{project}'
-                PACKAGE_ID: '{package}'
-                VERSION: '1.0.$BITBUCKET_BUILD_NUMBER'
-                BASE_PATH: 'dist'
-                IF_EXISTS: 'ignore'
-"#
+            - {}
+"#,
+                yaml_quoted(&ship("1.0.$BITBUCKET_BUILD_NUMBER"))
             ),
         ),
         CiSystem::GitLab => (

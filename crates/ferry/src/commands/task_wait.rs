@@ -1,8 +1,6 @@
 //! `ferry task wait`: follow server tasks by id until they end, with their logs, and say how
 //! each ended.
 
-use std::collections::HashMap;
-
 use ferry_flow::follow::WaitSettings;
 
 use crate::cli::TaskWaitArgs;
@@ -37,8 +35,8 @@ pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
         poll_interval: args.poll_interval,
         cancel_on_timeout: args.cancel_on_timeout,
     };
-    // Octopus (and `ferry server`) can say what each task deploys and how long it ran; a GitHub
-    // deployment's id is its label, and its duration is in the result already.
+    // Octopus (and `ferry server`) can say what each task deploys; a GitHub deployment's id is
+    // its label.
     let octopus = match &server {
         Server::Octopus(connection) => Some(&connection.client),
         Server::GitHub(_) => None,
@@ -51,24 +49,6 @@ pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
         Ok(tasks) => wait(ctx, &server, &tasks, settings).await,
         Err(err) => Err(err),
     };
-    // How long each ran, in seconds, from the tasks' own times (one request for all).
-    let durations: HashMap<String, i64> = match (&result, octopus) {
-        (Ok(results), Some(client)) => {
-            let ids: Vec<&str> = results.iter().map(|r| r.task_id.as_str()).collect();
-            let now = jiff::Timestamp::now();
-            client
-                .tasks_by_id(&ids)
-                .await
-                .unwrap_or_else(|err| {
-                    ctx.warn(&format!("could not read how long the tasks ran: {err}"));
-                    Vec::new()
-                })
-                .into_iter()
-                .filter_map(|task| Some((task.id.clone(), task.duration_seconds(now)?)))
-                .collect()
-        }
-        _ => HashMap::new(),
-    };
     server.close().await;
     let results = result?;
     let rows: Vec<Vec<String>> = results
@@ -78,7 +58,7 @@ pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
                 r.task_id.clone(),
                 r.label.clone(),
                 r.state.to_string(),
-                durations.get(&r.task_id).map(|&s| seconds(s)).unwrap_or_default(),
+                r.duration_seconds.map(seconds).unwrap_or_default(),
             ]
         })
         .collect();
@@ -87,7 +67,7 @@ pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
         .map(|r| {
             serde_json::json!({"taskId": r.task_id, "label": r.label, "state": r.state.as_str(), "waitTimedOut": r.wait_timed_out,
                 "waitingFor": waiting_for_json(r), "description": r.description, "duration": r.duration,
-                "durationSeconds": durations.get(&r.task_id),
+                "durationSeconds": r.duration_seconds,
                 "errorMessage": r.error})
         })
         .collect();
