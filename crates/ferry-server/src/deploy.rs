@@ -209,6 +209,7 @@ pub fn create_scheduled_deployments(
 /// Deploy the release to the automatic environments of every phase it has entered and that
 /// have no deployment of it yet. Returns the new task ids.
 pub fn auto_deploy(c: &Connection, release: &Release) -> ApiResult<Vec<String>> {
+    c.execute("UPDATE releases SET automatic_deployments_pending = 0 WHERE id = ?1", [&release.id])?;
     let (_, progression, _) = progression(c, release)?;
     let deployed: HashSet<String> =
         Deployment::for_release(c, &release.id)?.into_iter().map(|d| d.environment_id).collect();
@@ -227,8 +228,24 @@ pub fn auto_deploy(c: &Connection, release: &Release) -> ApiResult<Vec<String>> 
     Ok(create_deployments(c, release, &targets, &started_by)?.into_iter().map(|d| d.task_id).collect())
 }
 
+/// Queue the automatic deployments of every release created but not yet followed by them (the
+/// server stopped between its answer and the queueing); returns the tasks queued.
+pub fn queue_pending_automatic_deployments(c: &Connection) -> ApiResult<Vec<String>> {
+    let mut statement =
+        c.prepare("SELECT id FROM releases WHERE automatic_deployments_pending = 1 ORDER BY rowid")?;
+    let pending = statement.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    let mut tasks = Vec::new();
+    for id in pending {
+        if let Some(release) = Release::by_id(c, &id)? {
+            tasks.extend(auto_deploy(c, &release)?);
+        }
+    }
+    Ok(tasks)
+}
+
 /// Create a release (or find the existing one). Its automatic deployments are not created here:
-/// as on Octopus, they are queued after the answer (see `api::releases`).
+/// as on Octopus, they are queued after the answer (see `api::releases`); the release is recorded
+/// as having them pending, so a restart queues them if this process dies first.
 pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<ReleaseOutcome> {
     let project = Project::find(c, &request.project)?
         .ok_or_else(|| ApiError::bad_request(format!("The project '{}' was not found.", request.project)))?;
@@ -319,7 +336,8 @@ pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<Rel
     };
     c.execute(
         "INSERT INTO releases(id, project_id, channel_id, version, version_key, notes, selected, assembled, custom_fields, \
-         ignore_channel_rules, git_ref, git_commit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         ignore_channel_rules, git_ref, git_commit, automatic_deployments_pending) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1)",
         params![
             release.id,
             release.project_id,
