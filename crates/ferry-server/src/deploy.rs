@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use ferry_core::package_spec::PackageSpec;
 use ferry_core::version::Version;
 use rusqlite::{Connection, params};
 
@@ -437,26 +438,54 @@ pub fn latest_allowed(
     Ok(pick.map(|(_, text)| text.clone()))
 }
 
-/// `Step:Version`, `Step:Ref:Version`, `*:Version` -> (step or `*`, version).
+/// The request's `Packages` (`Step:Version`, `Step:Ref:Version`, `*:Ref:Version`, with the
+/// delimiters and escapes of ferry-core's one parser) -> (step or `*`, version). A step here is
+/// its package id, so `*:Ref:Version` names the step whose package is `Ref`.
 fn parse_overrides(specs: &[String]) -> ApiResult<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for spec in specs {
-        let parts: Vec<&str> = spec.split([':', '=', '/']).map(str::trim).collect();
-        match parts.as_slice() {
-            [step, version] if !step.is_empty() && !version.is_empty() => {
-                out.push(((*step).to_owned(), (*version).to_owned()))
-            }
-            [step, reference, version] if !step.is_empty() && !version.is_empty() => {
-                let key = if *step == "*" && !reference.is_empty() { reference } else { step };
-                out.push(((*key).to_owned(), (*version).to_owned()))
-            }
-            [version] if !version.is_empty() => out.push(("*".to_owned(), (*version).to_owned())),
-            _ => {
-                return Err(ApiError::bad_request(format!(
-                    "The package selection `{spec}` is not `Step:Version`, `PackageId:Version` or `Step:PackageRef:Version`."
-                )));
-            }
+    specs
+        .iter()
+        .map(|spec| {
+            let spec: PackageSpec = spec.parse().map_err(|_| {
+                ApiError::bad_request(format!(
+                    "The package selection `{spec}` is not `Step:Version`, `PackageId:Version` or `Step:PackageRef:Version` (a backslash makes a `:`, `/` or `=` in a name literal)."
+                ))
+            })?;
+            let key = spec.step_or_package.or(spec.reference).unwrap_or_else(|| "*".to_owned());
+            Ok((key, spec.version))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_overrides;
+
+    fn overrides(specs: &[&str]) -> Vec<(String, String)> {
+        parse_overrides(&specs.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()).unwrap()
+    }
+
+    fn pair(key: &str, version: &str) -> (String, String) {
+        (key.to_owned(), version.to_owned())
+    }
+
+    #[test]
+    fn an_escaped_delimiter_stays_in_the_step_name() {
+        assert_eq!(overrides(&[r"Deploy\: web:1.0.0"]), [pair("Deploy: web", "1.0.0")]);
+        assert_eq!(overrides(&[r"Deploy\: web:App:2.0.0"]), [pair("Deploy: web", "2.0.0")]);
+    }
+
+    #[test]
+    fn a_wildcard_step_keys_by_the_reference_else_every_step() {
+        assert_eq!(
+            overrides(&["*:App:1.0.0", "*:2.0.0", "App=3.0.0"]),
+            [pair("App", "1.0.0"), pair("*", "2.0.0"), pair("App", "3.0.0")]
+        );
+    }
+
+    #[test]
+    fn malformed_selections_are_refused() {
+        for spec in ["::", "App", "a:b:c:d", "App:"] {
+            assert!(parse_overrides(&[spec.to_owned()]).is_err(), "{spec}");
         }
     }
-    Ok(out)
 }
