@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use ferry_core::package_spec::PackageSpec;
 use ferry_core::version::Version;
 use rusqlite::{Connection, params};
 
@@ -209,6 +210,7 @@ pub fn create_scheduled_deployments(
 /// Deploy the release to the automatic environments of every phase it has entered and that
 /// have no deployment of it yet. Returns the new task ids.
 pub fn auto_deploy(c: &Connection, release: &Release) -> ApiResult<Vec<String>> {
+    c.execute("UPDATE releases SET automatic_deployments_pending = 0 WHERE id = ?1", [&release.id])?;
     let (_, progression, _) = progression(c, release)?;
     let deployed: HashSet<String> =
         Deployment::for_release(c, &release.id)?.into_iter().map(|d| d.environment_id).collect();
@@ -227,8 +229,24 @@ pub fn auto_deploy(c: &Connection, release: &Release) -> ApiResult<Vec<String>> 
     Ok(create_deployments(c, release, &targets, &started_by)?.into_iter().map(|d| d.task_id).collect())
 }
 
+/// Queue the automatic deployments of every release created but not yet followed by them (the
+/// server stopped between its answer and the queueing); returns the tasks queued.
+pub fn queue_pending_automatic_deployments(c: &Connection) -> ApiResult<Vec<String>> {
+    let mut statement =
+        c.prepare("SELECT id FROM releases WHERE automatic_deployments_pending = 1 ORDER BY rowid")?;
+    let pending = statement.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    let mut tasks = Vec::new();
+    for id in pending {
+        if let Some(release) = Release::by_id(c, &id)? {
+            tasks.extend(auto_deploy(c, &release)?);
+        }
+    }
+    Ok(tasks)
+}
+
 /// Create a release (or find the existing one). Its automatic deployments are not created here:
-/// as on Octopus, they are queued after the answer (see `api::releases`).
+/// as on Octopus, they are queued after the answer (see `api::releases`); the release is recorded
+/// as having them pending, so a restart queues them if this process dies first.
 pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<ReleaseOutcome> {
     let project = Project::find(c, &request.project)?
         .ok_or_else(|| ApiError::bad_request(format!("The project '{}' was not found.", request.project)))?;
@@ -319,7 +337,8 @@ pub fn create_release(c: &Connection, request: &ReleaseRequest) -> ApiResult<Rel
     };
     c.execute(
         "INSERT INTO releases(id, project_id, channel_id, version, version_key, notes, selected, assembled, custom_fields, \
-         ignore_channel_rules, git_ref, git_commit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         ignore_channel_rules, git_ref, git_commit, automatic_deployments_pending) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1)",
         params![
             release.id,
             release.project_id,
@@ -419,26 +438,54 @@ pub fn latest_allowed(
     Ok(pick.map(|(_, text)| text.clone()))
 }
 
-/// `Step:Version`, `Step:Ref:Version`, `*:Version` -> (step or `*`, version).
+/// The request's `Packages` (`Step:Version`, `Step:Ref:Version`, `*:Ref:Version`, with the
+/// delimiters and escapes of ferry-core's one parser) -> (step or `*`, version). A step here is
+/// its package id, so `*:Ref:Version` names the step whose package is `Ref`.
 fn parse_overrides(specs: &[String]) -> ApiResult<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for spec in specs {
-        let parts: Vec<&str> = spec.split([':', '=', '/']).map(str::trim).collect();
-        match parts.as_slice() {
-            [step, version] if !step.is_empty() && !version.is_empty() => {
-                out.push(((*step).to_owned(), (*version).to_owned()))
-            }
-            [step, reference, version] if !step.is_empty() && !version.is_empty() => {
-                let key = if *step == "*" && !reference.is_empty() { reference } else { step };
-                out.push(((*key).to_owned(), (*version).to_owned()))
-            }
-            [version] if !version.is_empty() => out.push(("*".to_owned(), (*version).to_owned())),
-            _ => {
-                return Err(ApiError::bad_request(format!(
-                    "The package selection `{spec}` is not `Step:Version`, `PackageId:Version` or `Step:PackageRef:Version`."
-                )));
-            }
+    specs
+        .iter()
+        .map(|spec| {
+            let spec: PackageSpec = spec.parse().map_err(|_| {
+                ApiError::bad_request(format!(
+                    "The package selection `{spec}` is not `Step:Version`, `PackageId:Version` or `Step:PackageRef:Version` (a backslash makes a `:`, `/` or `=` in a name literal)."
+                ))
+            })?;
+            let key = spec.step_or_package.or(spec.reference).unwrap_or_else(|| "*".to_owned());
+            Ok((key, spec.version))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_overrides;
+
+    fn overrides(specs: &[&str]) -> Vec<(String, String)> {
+        parse_overrides(&specs.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()).unwrap()
+    }
+
+    fn pair(key: &str, version: &str) -> (String, String) {
+        (key.to_owned(), version.to_owned())
+    }
+
+    #[test]
+    fn an_escaped_delimiter_stays_in_the_step_name() {
+        assert_eq!(overrides(&[r"Deploy\: web:1.0.0"]), [pair("Deploy: web", "1.0.0")]);
+        assert_eq!(overrides(&[r"Deploy\: web:App:2.0.0"]), [pair("Deploy: web", "2.0.0")]);
+    }
+
+    #[test]
+    fn a_wildcard_step_keys_by_the_reference_else_every_step() {
+        assert_eq!(
+            overrides(&["*:App:1.0.0", "*:2.0.0", "App=3.0.0"]),
+            [pair("App", "1.0.0"), pair("*", "2.0.0"), pair("App", "3.0.0")]
+        );
+    }
+
+    #[test]
+    fn malformed_selections_are_refused() {
+        for spec in ["::", "App", "a:b:c:d", "App:"] {
+            assert!(parse_overrides(&[spec.to_owned()]).is_err(), "{spec}");
         }
     }
-    Ok(out)
 }

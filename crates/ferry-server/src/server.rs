@@ -174,6 +174,7 @@ pub async fn start(options: ServerOptions) -> Result<RunningServer, ServerError>
     };
     let state = AppState::new(store, data_dir, limits, &keys, service_accounts, options.workers.max(1));
     state.tasks.recover_interrupted(&state)?;
+    queue_pending_automatic_deployments(&state)?;
     state.tasks.start_dispatcher(&state);
 
     let listener = std::net::TcpListener::bind(options.listen)
@@ -257,6 +258,21 @@ impl RunningServer {
         tracing::info!("shutting down");
         self.shutdown().await;
     }
+}
+
+/// Queue the automatic deployments a previous run answered for but died before queueing; the
+/// dispatcher, started next, runs them with the other Queued tasks.
+fn queue_pending_automatic_deployments(state: &AppState) -> Result<(), ServerError> {
+    let tasks = state.store.blocking(|c| {
+        let tx = c.transaction()?;
+        let tasks = crate::deploy::queue_pending_automatic_deployments(&tx)?;
+        tx.commit()?;
+        Ok(tasks)
+    })?;
+    if !tasks.is_empty() {
+        tracing::warn!(tasks = ?tasks, "queued automatic deployments a previous run had not queued");
+    }
+    Ok(())
 }
 
 async fn wait_for_signal() {

@@ -2,6 +2,7 @@
 //! versions it uses and who chose them, the automatic deployments it started, the CI outputs and
 //! the JSON contract; and release notes from the build information of the packages it will use.
 
+use ferry_core::package_spec::PackageSpec;
 use ferry_core::version::Version;
 use ferry_flow::DeploymentServer;
 use ferry_flow::model::{CreatedRelease, ReleasePackage, ReleaseRequest};
@@ -13,16 +14,10 @@ use crate::context::{Ctx, client_error};
 use crate::exit::UserError;
 use crate::target::{ServerError, server_error};
 
-/// `ID:VERSION`, `STEP:VERSION` or `STEP:REF:VERSION`.
-pub fn check_package_spec(spec: &str) -> anyhow::Result<()> {
-    let parts: Vec<&str> = spec.split(':').collect();
-    if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.trim().is_empty()) {
-        return Err(UserError::usage(format!(
-            "invalid value `{spec}` for --package: use ID:VERSION, STEP:VERSION or STEP:REF:VERSION"
-        ))
-        .into());
-    }
-    Ok(())
+/// A `--package` value, parsed by the one parser (clap checked it already, so `None` only for a
+/// value that never went through the command line).
+pub fn parsed_spec(spec: &str) -> Option<PackageSpec> {
+    spec.parse().ok()
 }
 
 /// `--release-notes-file`: read before anything is pushed or created, so a wrong path stops the
@@ -162,9 +157,11 @@ impl PickedPackage {
 }
 
 /// Whether the `--package` spec names this step or package (`*` names all).
-fn spec_names(spec: &str, names: &[&str]) -> bool {
-    let target = spec.split(':').next().unwrap_or_default();
-    target == "*" || names.iter().any(|name| !name.is_empty() && name.eq_ignore_ascii_case(target))
+fn spec_names(spec: &PackageSpec, names: &[&str]) -> bool {
+    match &spec.step_or_package {
+        None => true,
+        Some(target) => names.iter().any(|name| !name.is_empty() && name.eq_ignore_ascii_case(target)),
+    }
 }
 
 /// The release's package versions, each with who chose it.
@@ -174,7 +171,12 @@ fn picked_packages(packages: &[ReleasePackage], opts: &ReleaseOptions) -> Vec<Pi
         .map(|selected| {
             let (package_id, step) = (selected.package_id.clone(), selected.step.clone());
             let names = [package_id.as_str(), step.as_str(), selected.action.as_str()];
-            let picked_by = if opts.packages.iter().any(|spec| spec_names(spec, &names)) {
+            let picked_by = if opts
+                .packages
+                .iter()
+                .filter_map(|spec| parsed_spec(spec))
+                .any(|spec| spec_names(&spec, &names))
+            {
                 PickedBy::PackageFlag
             } else if opts.package_version.is_some() {
                 PickedBy::PackageVersionFlag
@@ -227,9 +229,11 @@ pub async fn auto_notes(
     let mut builds = Vec::new();
     for package in &template.packages {
         let names = [package.package_id.as_str(), package.step_name.as_str(), package.action_name.as_str()];
-        let chosen = opts.packages.iter().find_map(|spec| {
-            spec_names(spec, &names).then(|| spec.rsplit(':').next().unwrap_or_default().to_owned())
-        });
+        let chosen = opts
+            .packages
+            .iter()
+            .filter_map(|spec| parsed_spec(spec))
+            .find_map(|spec| spec_names(&spec, &names).then_some(spec.version));
         let version = match chosen.or_else(|| opts.package_version.clone()) {
             Some(version) => Some(version),
             None => client.latest_package_version(&package.package_id).await.ok().flatten(),
@@ -251,4 +255,18 @@ pub async fn auto_notes(
         return Ok(None);
     }
     Ok(Some(ferry_core::release_notes::render(&builds, release_version, None)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parsed_spec, spec_names};
+
+    #[test]
+    fn a_spec_names_a_step_with_an_escaped_colon_whole() {
+        let spec = parsed_spec(&crate::cli::parse_package_spec(r"Deploy\: web:1.0.0").unwrap()).unwrap();
+        assert!(spec_names(&spec, &["App", "Deploy: web", ""]));
+        assert!(!spec_names(&spec, &["Deploy", "Deploy\\"]));
+        let every = parsed_spec("*:App:2.0.0").unwrap();
+        assert!(spec_names(&every, &["Other"]));
+    }
 }

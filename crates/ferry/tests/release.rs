@@ -530,13 +530,19 @@ fn a_lifecycle_refusal_while_the_earlier_phase_is_running_hints_at_waiting_not_d
     assert!(!hints.iter().any(|h| h.contains("ferry release deploy")), "no second deployment: {stderr}");
 }
 
-#[test]
-fn package_versions_take_the_delimiters_octo_accepts() {
+/// A server with these versions of Hello pushed.
+fn server_with_hello(versions: &[&str]) -> Server {
     let server = Server::start();
-    for version in ["1.0.0", "1.1.0"] {
+    for version in versions {
         let package = make_package(server.path(), "Hello", version);
         server.ferry().args(["package", "push"]).arg(&package).assert().success();
     }
+    server
+}
+
+#[test]
+fn package_versions_take_the_delimiters_octo_accepts() {
+    let server = server_with_hello(&["1.0.0", "1.1.0"]);
     for (spec, version) in [("Hello=1.0.0", "1.0.0"), ("hello/1.1.0", "1.1.0")] {
         let output = server
             .ferry()
@@ -555,6 +561,24 @@ fn package_versions_take_the_delimiters_octo_accepts() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("is not a package version"));
+}
+
+/// A step whose name holds a delimiter is written with `\:` (as octo and Octopus read it): the
+/// client and the server both read it as one name, not as more parts, so the release is created
+/// and the other `--package` still picks Hello's version.
+#[test]
+fn package_specs_with_an_escaped_colon_in_the_step_name_reach_the_server_whole() {
+    let server = server_with_hello(&["1.0.0", "1.1.0"]);
+    let output = server
+        .ferry()
+        .args(["-o", "json", "release", "create", "--project", "Hello", "--version", "3.0.0"])
+        .args(["--package", "Hello:1.0.0", "--package", r"Deploy\: web/Hello=1.1.0"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let json = json_of(&output);
+    assert_eq!(json["packages"][0]["version"], "1.0.0", "{json}");
+    assert_eq!(json["packages"][0]["pickedBy"], "--package", "{json}");
 }
 
 #[test]

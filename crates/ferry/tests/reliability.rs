@@ -619,3 +619,76 @@ fn ship_through_random_faults_lands_exactly_once() {
     }
     seen.report("faults-ship", &[]);
 }
+
+/// A server with App's package pushed, queueing automatic deployments `delay` after the answer.
+fn server_with_app(delay: &str) -> ServerProcess {
+    let server = ServerBuilder::new(env!("CARGO_BIN_EXE_ferry"))
+        .config(&flow::config(None, 0.05))
+        .api_key(API_KEY)
+        .arg("--automatic-deployment-delay")
+        .arg(delay)
+        .start()
+        .expect("ferry server starts");
+    let (pkg, _) = flow::make_package(&server.scratch(), "App", "1.0.0", 1024, 11);
+    let push = ferry(&server.url(), Some(API_KEY), &["package", "push", pkg.to_str().unwrap()]);
+    assert!(push.status.success(), "{}", describe(&push));
+    server
+}
+
+/// Create App 2.0.0 (its lifecycle deploys to Development automatically); its id.
+fn create_app_release(client: &Client) -> String {
+    let body = json!({"SpaceId": "Spaces-1", "ProjectName": "App", "ReleaseVersion": "2.0.0",
+                      "PackageVersion": "1.0.0"});
+    let r = client.post_json("/api/Spaces-1/releases/create/v1", &body).unwrap();
+    assert_eq!(r.status, 201, "{}", r.text());
+    text(&r.json(), "ReleaseId")
+}
+
+/// After a restart, the release has exactly one Development deployment, and its task finished
+/// with success.
+fn assert_one_successful_automatic_deployment(server: &ServerProcess, release_id: &str) {
+    let client = server.client();
+    let tasks = wait_for_automatic_deployment(&client, release_id);
+    let deployments = deployments_of(&client, release_id, "Development");
+    assert_eq!(deployments.len(), 1, "one automatic deployment; logs:\n{}", server.logs());
+    let task_id = text(&deployments[0], "TaskId");
+    let task = tasks.iter().find(|t| text(t, "Id") == task_id).expect("the deployment's task");
+    assert_eq!(text(task, "State"), "Success", "{task}");
+}
+
+/// Wait (up to 30 s) for the release's Development deployment to be queued, then for every task
+/// to finish; the tasks.
+fn wait_for_automatic_deployment(client: &Client, release_id: &str) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while deployments_of(client, release_id, "Development").is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    flow::wait_for_tasks(client, Duration::from_secs(60))
+}
+
+#[test]
+fn automatic_deployments_answered_but_not_queued_are_queued_after_a_crash() {
+    let mut server = server_with_app("30s");
+    let client = server.client();
+    let release_id = create_app_release(&client);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        deployments_of(&client, &release_id, "Development").is_empty(),
+        "the 30s delay has not passed, so nothing is queued yet"
+    );
+    server.kill();
+    server.restart().expect("ferry server starts again");
+    assert_one_successful_automatic_deployment(&server, &release_id);
+}
+
+#[test]
+fn automatic_deployments_queued_before_a_crash_are_not_queued_again() {
+    let mut server = server_with_app("0s");
+    let client = server.client();
+    let release_id = create_app_release(&client);
+    wait_for_automatic_deployment(&client, &release_id);
+    assert_eq!(deployments_of(&client, &release_id, "Development").len(), 1);
+    server.kill();
+    server.restart().expect("ferry server starts again");
+    assert_one_successful_automatic_deployment(&server, &release_id);
+}

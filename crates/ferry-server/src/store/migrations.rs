@@ -100,6 +100,12 @@ ALTER TABLE projects ADD COLUMN version_controlled INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE releases ADD COLUMN git_ref TEXT;
 ALTER TABLE releases ADD COLUMN git_commit TEXT;
 "#,
+    // 9: a release whose automatic deployments are still to be queued. Set in the transaction
+    // that creates the release and cleared in the one that queues them (after the answer), so a
+    // server that dies in between queues them when it starts again.
+    r#"
+ALTER TABLE releases ADD COLUMN automatic_deployments_pending INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Bring the schema up to date.

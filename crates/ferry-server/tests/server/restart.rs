@@ -56,12 +56,17 @@ async fn restart_keeps_data_and_fails_interrupted_tasks() {
     s.stop().await;
 }
 
+/// Push Hello 1.0.0 and create its release (which deploys to Development automatically); its id.
+async fn hello_release(s: &TestServer) -> String {
+    s.push("Hello.1.0.0.zip", hello_zip("1.0.0"), "").await;
+    let (_, created) = s.create_release("Hello", "1.0.0").await;
+    created["ReleaseId"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn shutdown_lets_a_short_deployment_finish() {
     let mut s = TestServer::start().await;
-    s.push("Hello.1.0.0.zip", hello_zip("1.0.0"), "").await;
-    let (_, created) = s.create_release("Hello", "1.0.0").await;
-    let release_id = created["ReleaseId"].as_str().unwrap().to_owned();
+    let release_id = hello_release(&s).await;
     s.stop().await;
     s.restart().await;
     let (_, deployments) = s.get(&format!("/api/releases/{release_id}/deployments")).await;
@@ -81,4 +86,22 @@ async fn a_second_server_on_the_same_data_directory_is_refused() {
     s.stop().await;
     let options = ferry_server::ServerOptions::embedded(s.dir.path().join("data"), None);
     ferry_server::start(options).await.unwrap().shutdown().await;
+}
+
+/// The transaction that queues a release's automatic deployments clears the mark the release was
+/// created with, so a later start does not look at it again.
+#[tokio::test]
+async fn queueing_automatic_deployments_clears_their_pending_mark() {
+    let mut s = TestServer::start().await;
+    let release_id = hello_release(&s).await;
+    let task = s.automatic_task(&release_id).await;
+    s.wait_task(&task).await;
+    s.stop().await;
+    let db = rusqlite::Connection::open(s.dir.path().join("data").join("ferry.db")).unwrap();
+    let pending: i64 = db
+        .query_row("SELECT automatic_deployments_pending FROM releases WHERE id = ?1", [&release_id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(pending, 0);
 }

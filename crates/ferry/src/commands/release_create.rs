@@ -9,7 +9,7 @@ use crate::cli::{DeployOptions, ReleaseCreateArgs};
 use crate::context::{Ctx, client_error};
 use crate::exit::UserError;
 use crate::github_target::{GitHubRun, Unhonoured};
-use crate::releasing::{auto_notes, check_package_spec, create};
+use crate::releasing::{auto_notes, create};
 use crate::target::{Server, server_error};
 
 /// Run the command.
@@ -18,9 +18,6 @@ pub async fn run(ctx: &Ctx, args: &ReleaseCreateArgs) -> anyhow::Result<()> {
         None => None,
         Some(text) => Some(crate::versions::resolve(ctx, text)?.to_string()),
     };
-    for spec in &args.release.packages {
-        check_package_spec(spec)?;
-    }
     let notes = match (&args.release.release_notes, &args.release.release_notes_file) {
         (Some(text), _) => Some(text.clone()),
         (None, Some(file)) => Some(crate::releasing::read_notes_file(file)?),

@@ -150,15 +150,14 @@ async fn publish(
     })
 }
 
-/// Check ship's release inputs before anything is packed or pushed: the `--package` specs, and
-/// that `--package` does not also pin the package ship packs (that one always gets --version).
+/// Check ship's release inputs before anything is packed or pushed: that `--package` does not
+/// also pin the package ship packs (that one always gets --version).
 /// Returns the release notes given with `--release-notes` or `--release-notes-file` (which also
 /// go into a nupkg), read now so a wrong path stops the run while nothing has changed.
 fn release_inputs(args: &ShipArgs) -> anyhow::Result<Option<String>> {
     for spec in &args.release.packages {
-        crate::releasing::check_package_spec(spec)?;
-        let named = spec.split(':').next().unwrap_or_default();
-        if named.eq_ignore_ascii_case(&args.id) {
+        let named = crate::releasing::parsed_spec(spec).and_then(|spec| spec.step_or_package);
+        if named.is_some_and(|named| named.eq_ignore_ascii_case(&args.id)) {
             return Err(UserError::usage(format!(
                 "--package {spec} names {}, the package ship packs: it gets --version",
                 args.id
