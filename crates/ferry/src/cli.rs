@@ -1002,7 +1002,7 @@ pub struct ShipArgs {
 pub struct ShipReleaseOptions {
     /// Version of another package of the release: `ID:VERSION`, `STEP:VERSION` or
     /// `STEP:REF:VERSION` (repeatable). The package ship packs always gets --version.
-    #[arg(long = "package", value_name = "SPEC")]
+    #[arg(long = "package", value_name = "SPEC", value_parser = parse_package_spec)]
     pub packages: Vec<String>,
     /// Git reference for version-controlled projects.
     #[arg(long)]

@@ -89,7 +89,7 @@ fn ship_checks_its_release_inputs_before_packing_anything() {
     let server = Server::start_with(&config(CAC));
     for (extra, wanted) in [
         (&["--package", "Web:9.9.9"][..], "the package ship packs"),
-        (&["--package", "Lib"][..], "invalid value `Lib` for --package"),
+        (&["--package", "Lib"][..], "'Lib' for '--package"),
         (&["--release-notes-file", "missing.md"][..], "could not read the release notes file"),
     ] {
         let output = ship(&server, "1.0.0", extra);
