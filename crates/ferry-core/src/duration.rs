@@ -8,9 +8,11 @@ use std::time::Duration;
 /// would only overflow the deadline arithmetic further down (`Instant + Duration` panics).
 pub const LONGEST_SECONDS: u64 = 365 * 24 * 3600;
 
-/// How long a task ran, as the server words it for Octopus clients: `12 seconds`, `3 minutes`.
+/// How long a task ran, as the server words it for Octopus clients: `1 second`, `12 seconds`,
+/// `3 minutes` (whole minutes from 60 seconds on).
 pub fn task_duration_words(seconds: i64) -> String {
-    if seconds < 60 { format!("{seconds} seconds") } else { format!("{} minutes", seconds / 60) }
+    let (count, unit) = if seconds < 60 { (seconds, "second") } else { (seconds / 60, "minute") };
+    if count == 1 { format!("1 {unit}") } else { format!("{count} {unit}s") }
 }
 
 /// Parse `90s`, `10m`, `1h`, `500ms` or a bare number of seconds, up to [`LONGEST_SECONDS`].
@@ -46,6 +48,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn task_durations_are_worded_with_their_plural() {
+        let words: Vec<String> = [0, 1, 12, 60, 119, 180].into_iter().map(task_duration_words).collect();
+        assert_eq!(words, ["0 seconds", "1 second", "12 seconds", "1 minute", "1 minute", "3 minutes"]);
+    }
 
     #[test]
     fn durations_parse_with_units() {
