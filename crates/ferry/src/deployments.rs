@@ -204,5 +204,5 @@ pub fn finish(ctx: &Ctx, release: &Release, results: &[(StartedDeployment, Follo
         }),
     );
     let waited: Vec<Followed> = results.iter().map(|(_, w)| w.clone()).collect();
-    crate::waiting::fail_if_unsuccessful(&waited)
+    crate::waiting::fail_if_unsuccessful(ctx, &waited)
 }

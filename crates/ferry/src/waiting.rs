@@ -37,8 +37,9 @@ pub fn waiting_for_json(followed: &Followed) -> serde_json::Value {
 }
 
 /// Exit 3 when any task finished unsuccessfully, was still running when Ferry stopped waiting, or
-/// waits for a person (a manual intervention or guided failure).
-pub fn fail_if_unsuccessful(results: &[Followed]) -> anyhow::Result<()> {
+/// waits for a person (a manual intervention or guided failure). The last lines of a failed
+/// task's log go into the hint only under `--quiet`: otherwise they were just streamed above it.
+pub fn fail_if_unsuccessful(ctx: &Ctx, results: &[Followed]) -> anyhow::Result<()> {
     let failed: Vec<&Followed> = results.iter().filter(|r| r.unsuccessful()).collect();
     if failed.is_empty() {
         return Ok(());
@@ -69,7 +70,9 @@ pub fn fail_if_unsuccessful(results: &[Followed]) -> anyhow::Result<()> {
         what.join("; ")
     ));
     for r in failed {
-        if !r.log_tail.is_empty() {
+        if !ctx.global.quiet {
+            err = err.hint(format!("the whole log of {}: ferry task log {}", r.label, r.task_id));
+        } else if !r.log_tail.is_empty() {
             err = err.hint(format!(
                 "last lines of the log of {} ({}):\n    {}",
                 r.label,

@@ -153,3 +153,36 @@ fn an_address_in_use_is_named_with_what_to_do() {
         )))
         .stderr(predicate::str::contains("hint: stop that program, or pass another address: --listen"));
 }
+
+/// A failed deployment's log is streamed while Ferry waits; the error after it points at the
+/// whole log instead of printing its last lines a second time. Under `--quiet` nothing was
+/// streamed, so the hint carries them.
+#[test]
+fn a_streamed_failure_is_not_printed_again_in_the_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("site")).unwrap();
+    std::fs::write(dir.path().join("site/index.html"), "hi\n").unwrap();
+    std::fs::write(
+        dir.path().join("ferry.toml"),
+        "[[environments]]\nname = \"Development\"\n\n[[projects]]\nname = \"Demo\"\n\
+         deploy = \"echo unique-$((40 + 2))-line; exit 4\"\n",
+    )
+    .unwrap();
+    let ship = |quiet: bool| {
+        let mut cmd = ferry_in(dir.path());
+        cmd.args(["ship", "--embedded", "--project", "Demo", "--id", "Demo", "--base-path", "site"]);
+        cmd.args(["--version", if quiet { "1.0.1" } else { "1.0.0" }, "--to", "Development", "--wait"]);
+        if quiet {
+            cmd.arg("--quiet");
+        }
+        let output = cmd.output().unwrap();
+        assert_eq!(output.status.code(), Some(3), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stderr).unwrap()
+    };
+    // The command prints a line its own text does not hold, so only output counts.
+    let streamed = ship(false);
+    assert_eq!(streamed.matches("unique-42-line").count(), 1, "{streamed}");
+    assert!(streamed.contains("ferry task log ServerTasks-"), "{streamed}");
+    let quiet = ship(true);
+    assert_eq!(quiet.matches("unique-42-line").count(), 1, "the hint carries the tail: {quiet}");
+}

@@ -76,7 +76,7 @@ pub async fn run(ctx: &Ctx, args: &ReleaseCreateArgs) -> anyhow::Result<()> {
     json["deployments"] = crate::deployments::deployments_json(&created.release, &deployments);
     ctx.print_result(&text, &json);
     let followed: Vec<Followed> = deployments.into_iter().map(|(_, followed)| followed).collect();
-    crate::waiting::fail_if_unsuccessful(&followed)
+    crate::waiting::fail_if_unsuccessful(ctx, &followed)
 }
 
 /// `--deploy-to`: follow the deployments the lifecycle started to those environments when the

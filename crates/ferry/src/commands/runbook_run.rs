@@ -46,7 +46,7 @@ async fn start_and_follow(ctx: &Ctx, client: &Client, args: &RunbookRunArgs) -> 
     let results = wait(ctx, client, &tasks, settings).await?;
     let states: Vec<String> = results.iter().map(|r| r.state.as_str().to_owned()).collect();
     print_runs(ctx, &runs, Some(&states));
-    fail_if_unsuccessful(&results)
+    fail_if_unsuccessful(ctx, &results)
 }
 
 /// `ferry server` refuses runbook routes with a 400: that is a command the server cannot do, so

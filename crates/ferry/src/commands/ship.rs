@@ -429,5 +429,5 @@ fn report(
     });
     ctx.print_result(&table(&["What", "Result", "Details"], &rows), &json);
     let waited: Vec<Followed> = shipped.deployments.iter().map(|(_, w)| w.clone()).collect();
-    crate::waiting::fail_if_unsuccessful(&waited)
+    crate::waiting::fail_if_unsuccessful(ctx, &waited)
 }

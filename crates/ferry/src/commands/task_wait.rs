@@ -76,5 +76,5 @@ pub async fn run(ctx: &Ctx, args: &TaskWaitArgs) -> anyhow::Result<()> {
         &table(&["Task", "What", "State", "Duration"], &rows),
         &serde_json::json!({"tasks": json}),
     );
-    fail_if_unsuccessful(&results)
+    fail_if_unsuccessful(ctx, &results)
 }
