@@ -684,19 +684,17 @@ impl Client {
         self.get_json(&format!("reading task {id}"), &self.space_path(&format!("tasks/{id}"))).await
     }
 
-    /// The tasks with ids `ids`, in that order, in one request (`tasks?ids=`); a task the server
-    /// does not list is an error.
+    /// The tasks with ids `ids`, in that order, read as [`Client::tasks_by_id`] reads them (one
+    /// request per 50 ids); a task the server does not list is an error.
     pub async fn tasks(&self, ids: &[String]) -> Result<Vec<Task>, OctopusError> {
-        let doing = format!("reading tasks {}", ids.join(", "));
-        let list: Vec<String> = ids.iter().map(|id| encode_query(id)).collect();
-        let path = self.space_path(&format!("tasks?ids={}&take={}", list.join(","), ids.len().max(1)));
-        let page: Page<Task> = self.get_json(&doing, &path).await?;
+        let wanted: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let listed = self.tasks_by_id(&wanted).await?;
         ids.iter()
             .map(|id| {
-                page.items.iter().find(|t| t.id.eq_ignore_ascii_case(id)).cloned().ok_or_else(|| {
+                listed.iter().find(|t| t.id.eq_ignore_ascii_case(id)).cloned().ok_or_else(|| {
                     OctopusError::new(
                         ErrorKind::InvalidResponse,
-                        doing.clone(),
+                        format!("reading tasks {}", ids.join(", ")),
                         format!("the server did not list task {id}"),
                     )
                 })
